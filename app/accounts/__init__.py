@@ -1,0 +1,1 @@
+"""Organisations, users, memberships and roles, login and password reset."""

@@ -1,0 +1,87 @@
+"""Who uses Tremplin: organisations, their people and what each may do."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from piccolo.columns import (
+    Boolean,
+    ForeignKey,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns import Text as TextColumn
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class OrganisationKind(str, Enum):
+    mission_locale = "mission_locale"
+    siae = "siae"
+    geiq = "geiq"
+    collectif = "collectif"
+    centre_social = "centre_social"
+    entreprise = "entreprise"
+    autre = "autre"
+
+
+class SiaeKind(str, Enum):
+    none = ""
+    aci = "aci"
+    ai = "ai"
+    ei = "ei"
+    etti = "etti"
+    eiti = "eiti"
+
+
+class Role(str, Enum):
+    """Ordered from most to least powerful (see ROLE_RANK)."""
+
+    admin = "admin"
+    organiser = "organiser"
+    staff = "staff"
+    adviser = "adviser"
+    viewer = "viewer"
+
+
+class Organisation(Table):
+    name = Varchar(length=200)
+    kind = Varchar(length=20, choices=OrganisationKind, default=OrganisationKind.autre)
+    siae_kind = Varchar(length=10, choices=SiaeKind, default=SiaeKind.none)
+    siret = Varchar(length=14, default="")
+    address = Varchar(length=300, default="")
+    postcode = Varchar(length=10, default="")
+    city = Varchar(length=100, default="")
+    phone = Varchar(length=20, default="")
+    email = Varchar(length=254, default="")
+    website = Varchar(length=300, default="")
+    privacy_notice = TextColumn(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class User(Table, tablename="account_user"):
+    email = Varchar(length=254, unique=True, index=True)
+    full_name = Varchar(length=200)
+    phone = Varchar(length=20, default="")
+    password_hash = Varchar(length=200, secret=True)
+    is_active = Boolean(default=True)
+    language = Varchar(length=5, default="fr")
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_login_at = Timestamptz(null=True, default=None)
+
+
+class Membership(Table):
+    user = ForeignKey(references=User, index=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    role = Varchar(length=20, choices=Role, default=Role.viewer)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class PasswordReset(Table):
+    """A one-time reset link; only a hash of its token is stored."""
+
+    user = ForeignKey(references=User, index=True)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -1,0 +1,81 @@
+"""Database engine from DATABASE_URL, its lifespan, and the one way to write.
+
+SQLite is tuned for a web app with one server process: WAL journal, a busy timeout,
+write transactions that start IMMEDIATE and are serialised by one process-wide lock
+(deferred transactions upgrading to writers fail with "database is locked").
+PostgreSQL gets a connection pool opened and closed by the app lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from app.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_S = 10.0
+_write_lock = asyncio.Lock()
+
+
+def make_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(path) as conn:  # journal_mode is stored in the file itself
+            conn.execute("PRAGMA journal_mode=WAL")
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+    return PostgresEngine(config={"dsn": settings.database_url})
+
+
+def get_engine() -> Engine:
+    from piccolo_conf import DB
+
+    return DB
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return isinstance(engine or get_engine(), SQLiteEngine)
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
+    """Every write goes through here; nested calls join the open transaction."""
+    engine = get_engine()
+    current = engine.current_transaction.get()
+    if current is not None:
+        yield current
+        return
+    if isinstance(engine, SQLiteEngine):
+        async with _write_lock:
+            async with engine.transaction(transaction_type=TransactionType.immediate) as tx:
+                yield tx
+    else:
+        async with engine.transaction() as tx:
+            yield tx
+
+
+async def open_pool(engine: Engine | None = None) -> None:
+    engine = engine or get_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=2, max_size=20)
+
+
+async def close_pool(engine: Engine | None = None) -> None:
+    engine = engine or get_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+async def ping() -> bool:
+    try:
+        await get_engine().run_ddl("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means the database is unusable
+        return False
+    return True

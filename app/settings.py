@@ -1,0 +1,160 @@
+"""The one settings object, read from the environment.
+
+Every setting has a development default so that `make run` works on a fresh machine;
+`TREMPLIN_ENV=production` turns unsafe defaults into start-up errors.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+ROOT = Path(__file__).resolve().parent.parent
+WEAK_SECRETS = {"changeme", "secret", "change-me", "dev", "development", "password"}
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message tells the operator what to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: str = "development"
+    database_url: str = ""
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    redis_url: str = ""
+    timezone: str = "Europe/Paris"
+    language: str = "fr"
+    var_dir: Path = ROOT / "var"
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_from: str = "Tremplin <no-reply@tremplin.local>"
+    languages: tuple[str, ...] = field(default=("fr", "en"))
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return Path(urlsplit(self.database_url).path.removeprefix("/") or "")
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _check_database_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path, like SQLAlchemy.
+        if not parts.path.removeprefix("/"):
+            raise SettingsError(f"DATABASE_URL {url!r}: a SQLite URL needs a file path (sqlite:///var/db.sqlite3).")
+        return url
+    if parts.scheme in {"postgres", "postgresql"}:
+        if not parts.hostname and "host=" not in parts.query:
+            raise SettingsError(f"DATABASE_URL {url!r}: a PostgreSQL URL needs a host.")
+        if not parts.path.removeprefix("/"):
+            raise SettingsError(f"DATABASE_URL {url!r}: a PostgreSQL URL needs a database name.")
+        try:
+            _ = parts.port
+        except ValueError as exc:
+            raise SettingsError(f"DATABASE_URL {url!r}: the port is not a number.") from exc
+        return url
+    raise SettingsError(
+        f"DATABASE_URL {url!r} is not understood: use sqlite:///path/to/file.sqlite3 "
+        "or postgresql://user:password@host:5432/database."
+    )
+
+
+def _secret_key(env: str, value: str, var_dir: Path) -> str:
+    if env == "production":
+        if not value:
+            raise SettingsError("SECRET_KEY is required when TREMPLIN_ENV=production.")
+        if len(value) < MIN_SECRET_LENGTH or value.lower() in WEAK_SECRETS or len(set(value)) < 10:
+            raise SettingsError(
+                f"SECRET_KEY is too weak: use at least {MIN_SECRET_LENGTH} random characters "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(48))')."
+            )
+        return value
+    if value:
+        return value
+    # Development: generate once and keep it so sessions survive restarts.
+    key_file = var_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> Settings:
+    env_vars = os.environ if environ is None else environ
+    get = env_vars.get
+    env = get("TREMPLIN_ENV", "development").strip().lower()
+    if env not in {"development", "production", "test"}:
+        raise SettingsError(f"TREMPLIN_ENV={env!r}: use development, test or production.")
+    var_dir = Path(get("TREMPLIN_VAR_DIR", str(ROOT / "var")))
+    database_url = get("DATABASE_URL", "").strip() or f"sqlite:///{var_dir / 'tremplin.sqlite3'}"
+    timezone = get("TIMEZONE", "Europe/Paris")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"TIMEZONE {timezone!r} is not a known time zone.") from exc
+    language = get("LANGUAGE_CODE", "fr")
+    if language not in {"fr", "en"}:
+        raise SettingsError(f"LANGUAGE_CODE {language!r}: use fr or en.")
+    base_url = get("BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    if urlsplit(base_url).scheme not in {"http", "https"}:
+        raise SettingsError(f"BASE_URL {base_url!r} must start with http:// or https://.")
+    try:
+        smtp_port = int(get("SMTP_PORT", "25"))
+    except ValueError as exc:
+        raise SettingsError("SMTP_PORT must be a number.") from exc
+    return Settings(
+        env=env,
+        database_url=_check_database_url(database_url),
+        secret_key=_secret_key(env, get("SECRET_KEY", ""), var_dir),
+        base_url=base_url,
+        redis_url=get("REDIS_URL", "").strip(),
+        timezone=timezone,
+        language=language,
+        var_dir=var_dir,
+        smtp_host=get("SMTP_HOST", ""),
+        smtp_port=smtp_port,
+        smtp_user=get("SMTP_USER", ""),
+        smtp_password=get("SMTP_PASSWORD", ""),
+        smtp_starttls=_bool(get("SMTP_STARTTLS", "false")),
+        smtp_ssl=_bool(get("SMTP_SSL", "false")),
+        smtp_from=get("SMTP_FROM", "Tremplin <no-reply@tremplin.local>"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""What is organised: events, their formats, days and sessions, sites and partners."""

@@ -1,0 +1,126 @@
+"""Events, their sessions (half-days, slots), the sites they happen at and their partners."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from piccolo.columns import (
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from app.accounts.tables import Organisation
+
+
+class Format(str, Enum):
+    rallye = "rallye"
+    info_collective = "info_collective"
+    permanence = "permanence"
+    job_dating = "job_dating"
+    pied_des_murs = "pied_des_murs"
+
+
+class EventStatus(str, Enum):
+    draft = "draft"
+    published = "published"
+    closed = "closed"
+    cancelled = "cancelled"
+    done = "done"
+
+
+class SiteKind(str, Enum):
+    mission_locale = "mission_locale"
+    siae = "siae"
+    company = "company"
+    social_centre = "social_centre"
+    outdoors = "outdoors"
+
+
+class SessionKind(str, Enum):
+    visits = "visits"
+    debrief = "debrief"
+    ceremony = "ceremony"
+    info = "info"
+    interviews = "interviews"
+    drop_in = "drop_in"
+    meetup = "meetup"
+
+
+class PartnerRole(str, Enum):
+    co_organiser = "co_organiser"
+    prescriber = "prescriber"
+    host_company = "host_company"
+    social_centre = "social_centre"
+    funder = "funder"
+
+
+class Site(Table):
+    """A place where something happens: an ML, a company, a square in a neighbourhood."""
+
+    organisation = ForeignKey(references=Organisation, index=True)  # who keeps this record
+    host = ForeignKey(references=Organisation, null=True, default=None)  # who receives there
+    name = Varchar(length=200)
+    kind = Varchar(length=20, choices=SiteKind, default=SiteKind.company)
+    sector = Varchar(length=40, default="")
+    address = Varchar(length=300, default="")
+    postcode = Varchar(length=10, default="")
+    city = Varchar(length=100, default="")
+    latitude = Float(null=True, default=None)
+    longitude = Float(null=True, default=None)
+    accessible = Boolean(default=False)  # reduced mobility
+    access_notes = Text(default="")
+    contact_name = Varchar(length=200, default="")
+    contact_phone = Varchar(length=20, default="")
+    capacity_per_slot = Integer(default=1)
+    max_teams = Integer(null=True, default=None)
+    visit_minutes = Integer(default=45)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Event(Table):
+    organisation = ForeignKey(references=Organisation, index=True)
+    title = Varchar(length=200)
+    format = Varchar(length=20, choices=Format)
+    status = Varchar(length=12, choices=EventStatus, default=EventStatus.draft, index=True)
+    description = Text(default="")
+    timezone = Varchar(length=40, default="Europe/Paris")
+    starts_on = Date(index=True)
+    ends_on = Date()
+    capacity = Integer(null=True, default=None)  # None: no limit
+    waiting_list = Boolean(default=True)
+    age_min = Integer(null=True, default=None)
+    age_max = Integer(null=True, default=None)
+    registration_opens_at = Timestamptz(null=True, default=None)
+    registration_closes_at = Timestamptz(null=True, default=None)
+    meeting_point = Varchar(length=300, default="")
+    contact_phone = Varchar(length=20, default="")
+    public_token = Varchar(length=32, unique=True, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class Session(Table, tablename="event_session"):
+    """A half-day or a slot of an event's programme."""
+
+    event = ForeignKey(references=Event, index=True)
+    title = Varchar(length=200)
+    kind = Varchar(length=20, choices=SessionKind, default=SessionKind.info)
+    starts_at = Timestamptz(index=True)
+    ends_at = Timestamptz()
+    site = ForeignKey(references=Site, null=True, default=None)
+    place = Varchar(length=300, default="")
+    capacity = Integer(null=True, default=None)  # None: the event's capacity
+
+
+class EventPartner(Table):
+    event = ForeignKey(references=Event, index=True)
+    organisation = ForeignKey(references=Organisation, index=True)
+    role = Varchar(length=20, choices=PartnerRole)

@@ -1,0 +1,1 @@
+"""Who comes and what follows: participants, registrations, attendance, outcomes."""

@@ -53,9 +53,8 @@ async def write_transaction() -> AsyncIterator[Any]:
         yield current
         return
     if isinstance(engine, SQLiteEngine):
-        async with _write_lock:
-            async with engine.transaction(transaction_type=TransactionType.immediate) as tx:
-                yield tx
+        async with _write_lock, engine.transaction(transaction_type=TransactionType.immediate) as tx:
+            yield tx
     else:
         async with engine.transaction() as tx:
             yield tx

@@ -40,6 +40,7 @@ class Settings:
     smtp_starttls: bool = False
     smtp_ssl: bool = False
     smtp_from: str = "Tremplin <no-reply@tremplin.local>"
+    worker: str = "inprocess"  # or "external": `tremplin worker` processes deliver messages
     languages: tuple[str, ...] = field(default=("fr", "en"))
 
     @property
@@ -65,6 +66,12 @@ class Settings:
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _choice(name: str, value: str, allowed: set[str]) -> str:
+    if value not in allowed:
+        raise SettingsError(f"{name}={value!r}: use one of {', '.join(sorted(allowed))}.")
+    return value
 
 
 def _check_database_url(url: str) -> str:
@@ -152,6 +159,7 @@ def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         smtp_starttls=_bool(get("SMTP_STARTTLS", "false")),
         smtp_ssl=_bool(get("SMTP_SSL", "false")),
         smtp_from=get("SMTP_FROM", "Tremplin <no-reply@tremplin.local>"),
+        worker=_choice("TREMPLIN_WORKER", get("TREMPLIN_WORKER", "inprocess"), {"inprocess", "external"}),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from piccolo.columns import (
     Boolean,
@@ -20,7 +20,7 @@ from piccolo.table import Table
 from app.accounts.tables import Organisation
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     rallye = "rallye"
     info_collective = "info_collective"
     permanence = "permanence"
@@ -28,7 +28,7 @@ class Format(str, Enum):
     pied_des_murs = "pied_des_murs"
 
 
-class EventStatus(str, Enum):
+class EventStatus(StrEnum):
     draft = "draft"
     published = "published"
     closed = "closed"
@@ -36,7 +36,7 @@ class EventStatus(str, Enum):
     done = "done"
 
 
-class SiteKind(str, Enum):
+class SiteKind(StrEnum):
     mission_locale = "mission_locale"
     siae = "siae"
     company = "company"
@@ -44,7 +44,7 @@ class SiteKind(str, Enum):
     outdoors = "outdoors"
 
 
-class SessionKind(str, Enum):
+class SessionKind(StrEnum):
     visits = "visits"
     debrief = "debrief"
     ceremony = "ceremony"
@@ -54,7 +54,7 @@ class SessionKind(str, Enum):
     meetup = "meetup"
 
 
-class PartnerRole(str, Enum):
+class PartnerRole(StrEnum):
     co_organiser = "co_organiser"
     prescriber = "prescriber"
     host_company = "host_company"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from piccolo.columns import Date, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -12,7 +12,7 @@ from app.accounts.tables import Organisation, User
 from events.tables import Event
 
 
-class RegistrationStatus(str, Enum):
+class RegistrationStatus(StrEnum):
     pending = "pending"  # awaiting the organiser's approval
     confirmed = "confirmed"
     waiting = "waiting"
@@ -20,7 +20,7 @@ class RegistrationStatus(str, Enum):
     refused = "refused"
 
 
-class Source(str, Enum):
+class Source(StrEnum):
     public = "public"
     adviser = "adviser"
     walk_in = "walk_in"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from piccolo.columns import (
     Boolean,
@@ -15,7 +15,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 
-class OrganisationKind(str, Enum):
+class OrganisationKind(StrEnum):
     mission_locale = "mission_locale"
     siae = "siae"
     geiq = "geiq"
@@ -25,7 +25,7 @@ class OrganisationKind(str, Enum):
     autre = "autre"
 
 
-class SiaeKind(str, Enum):
+class SiaeKind(StrEnum):
     none = ""
     aci = "aci"
     ai = "ai"
@@ -34,7 +34,7 @@ class SiaeKind(str, Enum):
     eiti = "eiti"
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """Ordered from most to least powerful (see ROLE_RANK)."""
 
     admin = "admin"

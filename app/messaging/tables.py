@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -11,12 +11,12 @@ from piccolo.table import Table
 from app.accounts.tables import Organisation
 
 
-class Channel(str, Enum):
+class Channel(StrEnum):
     email = "email"
     sms = "sms"
 
 
-class DeliveryStatus(str, Enum):
+class DeliveryStatus(StrEnum):
     queued = "queued"
     sending = "sending"
     sent = "sent"

@@ -1,0 +1,155 @@
+"""Login, logout, password reset, organisation pages and their API."""
+
+from __future__ import annotations
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from app.accounts import services
+from app.accounts.auth import SESSION_COOKIE, rotate_session
+from app.accounts.services import CurrentUser, session_fingerprint
+from app.errors import DomainError
+from app.i18n import gettext as _
+from app.web import flash, form_data, form_page, page
+
+
+def _safe_next(target: str | None) -> str:
+    # Only local paths: never an open redirect to another site.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+class LoginController(Controller):
+    include_in_schema = False
+    opt = {"public": True}
+
+    @get("/login")
+    async def login_form(self, next: FromQuery[str | None] = None) -> Template:
+        return page("accounts/login.html", values={}, errors={}, next=_safe_next(next))
+
+    @post("/login")
+    async def login(self, request: Request, next: FromQuery[str | None] = None) -> Template | Redirect:
+        values = await form_data(request)
+        target = _safe_next(values.get("next") or next)
+        ip = request.client.host if request.client else "unknown"
+        try:
+            user = await services.authenticate(
+                request.app.stores.get("throttle"), values.get("email", ""), values.get("password", ""), ip
+            )
+        except DomainError as error:
+            values.pop("password", None)
+            return form_page("accounts/login.html", error, values, next=target)
+        if old := request.cookies.get(SESSION_COOKIE):
+            await request.app.stores.get("sessions").delete(old)
+        rotate_session(request)
+        request.set_session({"user_id": user.id, "fingerprint": session_fingerprint(user.password_hash)})
+        return Redirect(target)
+
+    @post("/logout", opt={"public": False})
+    async def logout(self, request: Request) -> Redirect:
+        if sid := request.cookies.get(SESSION_COOKIE):
+            await request.app.stores.get("sessions").delete(sid)
+        request.clear_session()
+        return Redirect("/login")
+
+    @get("/password-reset")
+    async def reset_request_form(self) -> Template:
+        return page("accounts/reset_request.html", values={}, errors={})
+
+    @post("/password-reset")
+    async def reset_request(self, request: Request) -> Template:
+        values = await form_data(request)
+        await services.request_password_reset(request.app.state.settings, values.get("email", ""))
+        return page("accounts/reset_sent.html", email=values.get("email", ""))
+
+    @get("/password-reset/{token:str}")
+    async def reset_form(self, token: FromPath[str]) -> Template:
+        try:
+            await services.check_reset_token(token)
+        except DomainError as error:
+            return page("accounts/reset_invalid.html", status_code=error.status_code, message=error.text())
+        return page("accounts/reset_form.html", token=token, values={}, errors={})
+
+    @post("/password-reset/{token:str}")
+    async def reset(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        values = await form_data(request)
+        if values.get("password") != values.get("password_confirm"):
+            errors = {"password_confirm": _("The two passwords are different.")}
+            return page("accounts/reset_form.html", status_code=400, token=token, values={}, errors=errors)
+        try:
+            await services.reset_password(token, values.get("password", ""))
+        except services.ResetLinkInvalid as error:
+            return page("accounts/reset_invalid.html", status_code=error.status_code, message=error.text())
+        except DomainError as error:
+            return form_page("accounts/reset_form.html", error, {}, token=token)
+        flash(request, _("Your password was changed. You can now log in."))
+        return Redirect("/login")
+
+
+class OrganisationController(Controller):
+    path = "/organisations"
+    include_in_schema = False
+
+    @get("/{organisation_id:int}")
+    async def show(self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int]) -> Template:
+        user = request.user
+        organisation = await services.get_organisation(user, organisation_id)
+        members = await services.members_of(user, organisation_id)
+        return page("accounts/organisation.html", organisation=organisation, members=members)
+
+
+class OrganisationOut(msgspec.Struct):
+    id: int
+    name: str
+    kind: str
+    siae_kind: str
+    city: str
+    role: str
+
+
+class MeOut(msgspec.Struct):
+    id: int
+    email: str
+    full_name: str
+    organisations: list[OrganisationOut]
+
+
+def _organisation_out(user: CurrentUser, row: dict) -> OrganisationOut:
+    return OrganisationOut(
+        id=row["id"],
+        name=row["name"],
+        kind=row["kind"],
+        siae_kind=row["siae_kind"],
+        city=row["city"],
+        role=user.roles[row["id"]].value,
+    )
+
+
+class AccountsApi(Controller):
+    path = "/api"
+    tags = ["accounts"]
+
+    @get("/me", summary="The logged-in user and their organisations")
+    async def me(self, request: Request[CurrentUser, dict, object]) -> MeOut:
+        user = request.user
+        rows = await services.organisations_of(user)
+        return MeOut(
+            id=user.id,
+            email=user.email,
+            full_name=user.full_name,
+            organisations=[_organisation_out(user, r) for r in rows],
+        )
+
+    @get("/organisations", summary="Organisations the user belongs to")
+    async def organisations(self, request: Request[CurrentUser, dict, object]) -> list[OrganisationOut]:
+        return [_organisation_out(request.user, r) for r in await services.organisations_of(request.user)]
+
+    @get("/organisations/{organisation_id:int}", summary="One organisation")
+    async def organisation(
+        self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int]
+    ) -> OrganisationOut:
+        row = await services.get_organisation(request.user, organisation_id)
+        return _organisation_out(request.user, row)

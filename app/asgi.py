@@ -1,0 +1,171 @@
+"""create_app(): the one place that assembles routes, templates, sessions, CSRF and stores."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.base import Store
+from litestar.stores.file import FileStore
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
+from litestar.types import ASGIApp, Receive, Scope, Send
+
+from app.accounts.auth import session_auth
+from app.accounts.controllers import AccountsApi, LoginController, OrganisationController
+from app.console import ConsoleHome, healthz
+from app.db import close_pool, open_pool
+from app.errors import EXCEPTION_HANDLERS
+from app.i18n import LANGUAGES, current_language
+from app.messaging.outbox import run_worker
+from app.settings import Settings, get_settings
+from app.templating import make_environment
+from events.controllers import EventApi, EventConsole
+
+STATIC_DIR = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 2 * 1024 * 1024
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"x-frame-options", b"DENY"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        b"frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+    ),
+]
+
+
+def language_middleware(default: str):
+    """Pick the UI language per request: the `lang` cookie, else the configured default."""
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            chosen = default
+            if scope["type"] == "http":
+                for name, value in scope.get("headers", []):
+                    if name == b"cookie":
+                        for part in value.decode("latin-1").split(";"):
+                            key, _, val = part.strip().partition("=")
+                            if key == "lang" and val in LANGUAGES:
+                                chosen = val
+            token = current_language.set(chosen)
+            try:
+                await app(scope, receive, send)
+            finally:
+                current_language.reset(token)
+
+        return middleware
+
+    return factory
+
+
+def security_headers(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                message["headers"] = headers + SECURITY_HEADERS
+            await send(message)
+
+        await app(scope, receive, send_with_headers)
+
+    return middleware
+
+
+def make_stores(settings: Settings) -> dict[str, Store]:
+    if settings.redis_url:
+        root = RedisStore.with_client(url=settings.redis_url, namespace="tremplin")
+        return {"sessions": root.with_namespace("sessions"), "throttle": root.with_namespace("throttle")}
+    return {
+        "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
+        "throttle": FileStore(settings.var_dir / "throttle", create_directories=True),
+    }
+
+
+def create_app(
+    settings: Settings | None = None, *, manage_database: bool = True, run_outbox_worker: bool | None = None
+) -> Litestar:
+    """Build the app. Tests pass `manage_database=False` and own the pool in their loop."""
+    settings = settings or get_settings()
+    worker_in_process = settings.worker == "inprocess" if run_outbox_worker is None else run_outbox_worker
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if manage_database:
+            await open_pool()
+        worker = asyncio.create_task(run_worker(settings)) if worker_in_process else None
+        try:
+            yield
+        finally:
+            if worker:
+                worker.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker
+            if manage_database:
+                await close_pool()
+
+    auth = session_auth(settings)
+    return Litestar(
+        route_handlers=[
+            ConsoleHome,
+            healthz,
+            LoginController,
+            OrganisationController,
+            AccountsApi,
+            EventConsole,
+            EventApi,
+            create_static_files_router(
+                path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False
+            ),
+        ],
+        lifespan=[lifespan],
+        state=State({"settings": settings}),
+        stores=StoreRegistry(make_stores(settings)),
+        on_app_init=[auth.on_app_init],
+        middleware=[security_headers, language_middleware(settings.language)],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="tremplin_csrf",
+            cookie_secure=settings.https,
+            cookie_httponly=True,
+            cookie_samesite="lax",
+            header_name="x-csrftoken",
+        ),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),
+        openapi_config=OpenAPIConfig(
+            title="Tremplin API",
+            version="0.1.0",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=MAX_BODY_BYTES,
+        logging_config=LoggingConfig(
+            root={"level": "INFO", "handlers": ["queue_listener"]},
+            log_exceptions="never",  # handle_exception logs server errors itself
+        ),
+        debug=False,
+    )
+
+
+def app_factory() -> Litestar:
+    """Entry point for `uvicorn --factory app.asgi:app_factory`."""
+    logging.getLogger("tremplin").setLevel(logging.INFO)
+    return create_app()

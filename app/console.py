@@ -1,0 +1,46 @@
+"""The console's home page, language switch and health check."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
+
+from app.accounts.services import CurrentUser, organisations_of
+from app.db import ping
+from app.i18n import LANGUAGES
+from app.messaging.services import failed_count
+from app.web import page
+from events.services import list_events
+
+
+class ConsoleHome(Controller):
+    include_in_schema = False
+
+    @get("/")
+    async def dashboard(self, request: Request[CurrentUser, dict, object]) -> Template:
+        user = request.user
+        events = await list_events(user, when="upcoming", limit=10)
+        return page(
+            "console/dashboard.html",
+            organisations=await organisations_of(user),
+            events=events,
+            waiting=sum(e["figures"].waiting for e in events),
+            pending=sum(e["figures"].pending for e in events),
+            failed_messages=await failed_count(user.organisation_ids),
+        )
+
+    @get("/lang/{code:str}", opt={"public": True})
+    async def switch_language(self, code: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
+        response = Redirect(next if next.startswith("/") and not next.startswith("//") else "/")
+        if code in LANGUAGES:
+            response.set_cookie("lang", code, max_age=365 * 86400, httponly=True, samesite="lax")
+        return response
+
+
+@get("/healthz", opt={"public": True}, summary="Liveness and database check", tags=["health"])
+async def healthz() -> Response[dict[str, str]]:
+    if await ping():
+        return Response({"status": "ok", "database": "ok"})
+    return Response({"status": "error", "database": "unreachable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE)

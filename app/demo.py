@@ -1,0 +1,471 @@
+"""A realistic French demo (invented names) in the Drôme: a collective, its partner
+Missions Locales, SIAE and companies, the five formats of the field and ~40 youths.
+
+Dates are relative to today so the demo always has something coming up.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from app.accounts import services as accounts
+from app.accounts.tables import Organisation, OrganisationKind, Role, SiaeKind
+from app.db import write_transaction
+from events.tables import Event, EventPartner, EventStatus, Format, PartnerRole, Session, SessionKind, Site, SiteKind
+from registration.tables import Participant, Registration, RegistrationStatus, Source
+
+DEMO_LOGIN = "demo@tremplin.local"
+DEMO_PASSWORD = "tremplin-demo-2026"
+TZ = ZoneInfo("Europe/Paris")
+
+ORGANISATIONS = [
+    # name, kind, siae kind, address, postcode, city, phone
+    ("Collectif Insertion Drôme", "collectif", "", "12 rue Pêcherie", "26000", "Valence", "04 75 00 10 10"),
+    ("Mission Locale Valence Agglo", "mission_locale", "", "5 avenue des Alpes", "26000", "Valence", "04 75 00 20 20"),
+    (
+        "Mission Locale Montélimar Provence",
+        "mission_locale",
+        "",
+        "3 place du Marché",
+        "26200",
+        "Montélimar",
+        "04 75 00 30 30",
+    ),
+    (
+        "Mission Locale Romans Vercors",
+        "mission_locale",
+        "",
+        "8 quai Chopin",
+        "26100",
+        "Romans-sur-Isère",
+        "04 75 00 40 40",
+    ),
+    ("Intérim Solidaire Drôme", "siae", "etti", "21 rue Faventines", "26000", "Valence", "04 75 00 50 50"),
+    ("Les Jardins du Roubion", "siae", "aci", "Chemin des Îles", "26200", "Montélimar", "04 75 00 60 60"),
+    ("Recyclerie de la Véore", "siae", "aci", "ZA des Auréats", "26000", "Valence", "04 75 00 70 70"),
+    ("Centre social Les Tilleuls", "centre_social", "", "2 allée des Tilleuls", "26000", "Valence", "04 75 00 80 80"),
+]
+
+COMPANIES = [
+    # name, sector, address, postcode, city, lat, lon, accessible, capacity per slot
+    ("Logistique Rhône Sud", "logistique", "ZI Briffaut Est", "26000", "Valence", 44.9087, 4.9273, True, 2),
+    ("Boulangerie Au Pain Doré", "commerce", "14 Grande Rue", "26000", "Valence", 44.9334, 4.8920, False, 1),
+    ("EHPAD Les Glycines", "aide_a_la_personne", "40 avenue de Romans", "26000", "Valence", 44.9412, 4.9001, True, 1),
+    (
+        "BTP Construction Drômoise",
+        "btp",
+        "Rue de l'Industrie",
+        "26800",
+        "Portes-lès-Valence",
+        44.8752,
+        4.8770,
+        False,
+        2,
+    ),
+    ("Hôtel du Parc", "hotellerie_restauration", "9 boulevard Bancel", "26000", "Valence", 44.9301, 4.8935, True, 1),
+    (
+        "Espaces Verts de la Plaine",
+        "espaces_verts",
+        "Chemin du Valentin",
+        "26500",
+        "Bourg-lès-Valence",
+        44.9540,
+        4.8930,
+        False,
+        2,
+    ),
+    ("Propreté Services 26", "proprete", "Rue Marcel Barbu", "26000", "Valence", 44.9210, 4.9170, True, 2),
+    ("Usine Métal Vercors", "industrie", "ZA Les Revols", "26100", "Romans-sur-Isère", 45.0420, 5.0410, False, 1),
+    ("Supermarché Le Panier Frais", "commerce", "Avenue de Provence", "26000", "Valence", 44.9120, 4.8990, True, 2),
+    (
+        "Garage Auto Plus",
+        "automobile",
+        "Route de Montélimar",
+        "26760",
+        "Beaumont-lès-Valence",
+        44.8660,
+        4.9350,
+        False,
+        1,
+    ),
+]
+
+FIRST_NAMES = [
+    "Inès",
+    "Yanis",
+    "Lina",
+    "Rayan",
+    "Chloé",
+    "Adam",
+    "Manon",
+    "Nolan",
+    "Sarah",
+    "Enzo",
+    "Jade",
+    "Ilyes",
+    "Léa",
+    "Mathis",
+    "Camille",
+    "Bilal",
+    "Océane",
+    "Théo",
+    "Aya",
+    "Lucas",
+    "Maëlys",
+    "Sofiane",
+    "Emma",
+    "Kylian",
+    "Nour",
+    "Hugo",
+    "Anaïs",
+    "Mehdi",
+    "Clara",
+    "Samy",
+    "Louna",
+    "Ethan",
+    "Zoé",
+    "Amine",
+    "Lou",
+    "Noah",
+    "Jessica",
+    "Dylan",
+    "Yasmine",
+    "Kévin",
+]
+LAST_NAMES = [
+    "Benali",
+    "Martin",
+    "Roux",
+    "Diallo",
+    "Faure",
+    "Garcia",
+    "Moreau",
+    "Traoré",
+    "Blanc",
+    "Chevalier",
+    "Haddad",
+    "Girard",
+    "Nguyen",
+    "Perrin",
+    "Mercier",
+    "Bonnet",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Kone",
+]
+COMMUNES = [
+    ("26000", "Valence"),
+    ("26200", "Montélimar"),
+    ("26100", "Romans-sur-Isère"),
+    ("26500", "Bourg-lès-Valence"),
+    ("26800", "Portes-lès-Valence"),
+    ("26300", "Chatuzange-le-Goubet"),
+]
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=TZ).astimezone(UTC)
+
+
+def _next_weekday(start: date, weekday: int) -> date:
+    return start + timedelta(days=(weekday - start.weekday()) % 7 or 7)
+
+
+async def is_empty() -> bool:
+    return not await Organisation.exists()
+
+
+async def _event(organisation: int, title: str, fmt: Format, start: date, end: date, **fields) -> Event:
+    fields.setdefault("status", EventStatus.published)
+    event = Event(
+        organisation=organisation,
+        title=title,
+        format=fmt,
+        starts_on=start,
+        ends_on=end,
+        public_token=secrets.token_urlsafe(16),
+        **fields,
+    )
+    await event.save()
+    return event
+
+
+async def _session(event: Event, title: str, kind: SessionKind, start: datetime, end: datetime, **fields) -> None:
+    await Session(event=event.id, title=title, kind=kind, starts_at=start, ends_at=end, **fields).save()
+
+
+async def load_demo(today: date | None = None, seed: int = 26) -> None:
+    today = today or date.today()
+    rng = random.Random(seed)
+    async with write_transaction():  # all or nothing
+        await _load(today, rng)
+
+
+async def _load(today: date, rng: random.Random) -> None:
+    users = {}
+    for email, name in [
+        (DEMO_LOGIN, "Sophie Durand"),
+        ("conseillere.valence@tremplin.local", "Karima Belkacem"),
+        ("conseiller.montelimar@tremplin.local", "Julien Arnaud"),
+        ("directrice.etti@tremplin.local", "Nadia Mansouri"),
+        ("encadrant.aci@tremplin.local", "Karim Ouedraogo"),
+    ]:
+        users[email] = await accounts.create_user(email, name, DEMO_PASSWORD, phone="06 12 34 56 78")
+
+    orgs: dict[str, Organisation] = {}
+    for name, kind, siae_kind, address, postcode, city, phone in ORGANISATIONS:
+        org = Organisation(
+            name=name,
+            kind=OrganisationKind(kind),
+            siae_kind=SiaeKind(siae_kind),
+            address=address,
+            postcode=postcode,
+            city=city,
+            phone=phone,
+            privacy_notice="Vos données servent uniquement à organiser l'événement "
+            "et à vous accompagner. Elles sont gardées 2 ans.",
+        )
+        await org.save()
+        orgs[name] = org
+    collectif = orgs["Collectif Insertion Drôme"]
+    ml_valence = orgs["Mission Locale Valence Agglo"]
+    ml_montelimar = orgs["Mission Locale Montélimar Provence"]
+    ml_romans = orgs["Mission Locale Romans Vercors"]
+    etti = orgs["Intérim Solidaire Drôme"]
+    aci = orgs["Les Jardins du Roubion"]
+    centre = orgs["Centre social Les Tilleuls"]
+
+    for email, org, role in [
+        (DEMO_LOGIN, collectif, Role.admin),
+        (DEMO_LOGIN, etti, Role.organiser),
+        ("conseillere.valence@tremplin.local", ml_valence, Role.adviser),
+        ("conseiller.montelimar@tremplin.local", ml_montelimar, Role.adviser),
+        ("directrice.etti@tremplin.local", etti, Role.admin),
+        ("encadrant.aci@tremplin.local", aci, Role.organiser),
+    ]:
+        await accounts.add_member(users[email].id, org.id, role)
+
+    company_sites = []
+    for name, sector, address, postcode, city, lat, lon, accessible, capacity in COMPANIES:
+        company = Organisation(
+            name=name, kind=OrganisationKind.entreprise, address=address, postcode=postcode, city=city
+        )
+        await company.save()
+        site = Site(
+            organisation=collectif.id,
+            host=company.id,
+            name=name,
+            kind=SiteKind.company,
+            sector=sector,
+            address=address,
+            postcode=postcode,
+            city=city,
+            latitude=lat,
+            longitude=lon,
+            accessible=accessible,
+            capacity_per_slot=capacity,
+            max_teams=4,
+            visit_minutes=45,
+            contact_name="Responsable recrutement",
+            contact_phone=f"04 75 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+            access_notes="Parking visiteurs à l'entrée." if accessible else "Accès par la cour.",
+        )
+        await site.save()
+        company_sites.append((company, site))
+    ml_site = Site(
+        organisation=etti.id,
+        host=ml_valence.id,
+        name="Mission Locale Valence Agglo",
+        kind=SiteKind.mission_locale,
+        address="5 avenue des Alpes",
+        postcode="26000",
+        city="Valence",
+        latitude=44.9305,
+        longitude=4.8990,
+        accessible=True,
+        capacity_per_slot=12,
+    )
+    await ml_site.save()
+    outdoors = Site(
+        organisation=collectif.id,
+        host=centre.id,
+        name="Square des Tilleuls",
+        kind=SiteKind.outdoors,
+        address="Place des Tilleuls",
+        postcode="26000",
+        city="Valence",
+        latitude=44.9270,
+        longitude=4.9120,
+        accessible=True,
+        capacity_per_slot=50,
+    )
+    await outdoors.save()
+
+    # Rallye pour l'emploi: three days starting on a Tuesday in about three weeks.
+    rally_start = _next_weekday(today + timedelta(days=14), 1)
+    rally = await _event(
+        collectif.id,
+        "Rallye pour l'emploi de Valence",
+        Format.rallye,
+        rally_start,
+        rally_start + timedelta(days=2),
+        capacity=21,
+        age_min=16,
+        age_max=25,
+        meeting_point="Mission Locale Valence Agglo, 5 avenue des Alpes",
+        contact_phone="06 11 22 33 44",
+        description="Trois jours pour découvrir dix entreprises qui recrutent, en équipe de trois avec un "
+        "accompagnateur. Le troisième jour : bilan et remise des diplômes.",
+    )
+    for offset, label in [(0, "Jour 1"), (1, "Jour 2")]:
+        day = rally_start + timedelta(days=offset)
+        await _session(
+            rally, f"{label} — visites d'entreprises (matin)", SessionKind.visits, _at(day, 8, 30), _at(day, 12)
+        )
+        await _session(
+            rally, f"{label} — visites d'entreprises (après-midi)", SessionKind.visits, _at(day, 13, 30), _at(day, 17)
+        )
+    day3 = rally_start + timedelta(days=2)
+    await _session(rally, "Jour 3 — bilan", SessionKind.debrief, _at(day3, 9), _at(day3, 12), site=ml_site.id)
+    await _session(
+        rally,
+        "Jour 3 — clôture et remise des diplômes",
+        SessionKind.ceremony,
+        _at(day3, 14),
+        _at(day3, 16),
+        site=ml_site.id,
+    )
+    for org in (ml_valence, ml_montelimar, ml_romans):
+        await EventPartner(event=rally.id, organisation=org.id, role=PartnerRole.prescriber).save()
+    await EventPartner(event=rally.id, organisation=etti.id, role=PartnerRole.co_organiser).save()
+    for company, _site in company_sites:
+        await EventPartner(event=rally.id, organisation=company.id, role=PartnerRole.host_company).save()
+
+    # Information sessions of the ETTI at the Mission Locale, every two months on a Tuesday.
+    info_events = []
+    for months in (-2, 0, 2):
+        day = _next_weekday(today + timedelta(days=30 * months + 7), 1)
+        info = await _event(
+            etti.id,
+            "Information collective — l'intérim d'insertion",
+            Format.info_collective,
+            day,
+            day,
+            capacity=10,
+            age_min=16,
+            age_max=25,
+            contact_phone="06 98 76 54 32",
+            status=EventStatus.done if months < 0 else EventStatus.published,
+            description="Un moment simple pour découvrir l'intérim d'insertion, sans présentation "
+            "officielle. Vous repartez avec le numéro de la directrice de l'agence.",
+        )
+        await _session(
+            info, "Information collective", SessionKind.info, _at(day, 9, 30), _at(day, 11, 30), site=ml_site.id
+        )
+        await EventPartner(event=info.id, organisation=ml_valence.id, role=PartnerRole.prescriber).save()
+        info_events.append(info)
+
+    # Weekly Friday-morning drop-in of the ACI inside the Mission Locale in Montélimar.
+    first_friday = _next_weekday(today, 4)
+    permanence = await _event(
+        aci.id,
+        "Permanence des Jardins du Roubion",
+        Format.permanence,
+        first_friday,
+        first_friday + timedelta(weeks=7),
+        waiting_list=False,
+        description="Chaque vendredi matin, l'équipe du chantier d'insertion vous reçoit sans rendez-vous.",
+    )
+    for week in range(8):
+        friday = first_friday + timedelta(weeks=week)
+        await _session(
+            permanence,
+            "Permanence",
+            SessionKind.drop_in,
+            _at(friday, 9),
+            _at(friday, 12),
+            place="Mission Locale Montélimar Provence, 3 place du Marché",
+        )
+    await EventPartner(event=permanence.id, organisation=ml_montelimar.id, role=PartnerRole.co_organiser).save()
+
+    # Job dating in a priority neighbourhood.
+    dating_day = _next_weekday(today + timedelta(days=10), 3)
+    dating = await _event(
+        collectif.id,
+        "Job dating des Tilleuls",
+        Format.job_dating,
+        dating_day,
+        dating_day,
+        capacity=30,
+        description="Des entretiens de 10 minutes avec des entreprises qui recrutent près de chez vous.",
+    )
+    await _session(
+        dating, "Entretiens", SessionKind.interviews, _at(dating_day, 14), _at(dating_day, 17), site=outdoors.id
+    )
+    await EventPartner(event=dating.id, organisation=centre.id, role=PartnerRole.social_centre).save()
+    for company, _site in company_sites[:5]:
+        await EventPartner(event=dating.id, organisation=company.id, role=PartnerRole.host_company).save()
+
+    # "Au pied des murs": an open-air meetup, walk-ins welcome.
+    meetup_day = _next_weekday(today + timedelta(days=3), 2)
+    meetup = await _event(
+        collectif.id,
+        "Au pied des murs — quartier des Tilleuls",
+        Format.pied_des_murs,
+        meetup_day,
+        meetup_day,
+        description="Un café, des professionnels de l'emploi et de l'insertion, sans inscription.",
+    )
+    await _session(
+        meetup, "Rencontre en plein air", SessionKind.meetup, _at(meetup_day, 15), _at(meetup_day, 18), site=outdoors.id
+    )
+    await EventPartner(event=meetup.id, organisation=centre.id, role=PartnerRole.social_centre).save()
+
+    # About forty youths, referred by their advisers.
+    advisers = [
+        (users["conseillere.valence@tremplin.local"], ml_valence),
+        (users["conseiller.montelimar@tremplin.local"], ml_montelimar),
+    ]
+    youths = []
+    for index, first_name in enumerate(FIRST_NAMES):
+        postcode, commune = rng.choice(COMMUNES)
+        age_days = rng.randint(16 * 365 + 30, 25 * 365)
+        youth = Participant(
+            organisation=collectif.id if index < 26 else etti.id,
+            first_name=first_name,
+            last_name=rng.choice(LAST_NAMES),
+            phone=f"+336{rng.randint(10_000_000, 99_999_999)}",
+            postcode=postcode,
+            commune=commune,
+            birth_date=today - timedelta(days=age_days),
+            email=f"{first_name.lower()}.{index}@exemple.fr" if index % 3 == 0 else "",
+        )
+        await youth.save()
+        youths.append(youth)
+
+    async def register(event: Event, youth: Participant, status: RegistrationStatus, source: Source) -> None:
+        adviser, adviser_org = rng.choice(advisers)
+        await Registration(
+            event=event.id,
+            participant=youth.id,
+            status=status,
+            source=source,
+            referred_by=adviser.id if source == Source.adviser else None,
+            referring_organisation=adviser_org.id if source == Source.adviser else None,
+            manage_token=secrets.token_urlsafe(16),
+        ).save()
+
+    for index, youth in enumerate(youths[:23]):
+        status = RegistrationStatus.confirmed if index < 21 else RegistrationStatus.waiting
+        await register(rally, youth, status, Source.adviser if index % 2 else Source.public)
+    for info, group in zip(info_events, (youths[26:34], youths[30:37], youths[34:38]), strict=True):
+        for youth in group:
+            await register(info, youth, RegistrationStatus.confirmed, Source.adviser)
+    for youth in youths[20:32]:
+        await register(dating, youth, RegistrationStatus.confirmed, Source.public)
+    for youth in youths[36:40]:
+        await register(permanence, youth, RegistrationStatus.confirmed, Source.adviser)

@@ -1,0 +1,69 @@
+"""How enum values read in the UI (English msgids, translated when shown)."""
+
+from __future__ import annotations
+
+from app.i18n import gettext as _
+from app.i18n import lazy
+
+LABELS: dict[str, dict[str, str]] = {
+    "organisation_kind": {
+        "mission_locale": lazy("Mission Locale"),
+        "siae": lazy("Work-integration structure (SIAE)"),
+        "geiq": lazy("GEIQ"),
+        "collectif": lazy("Collective"),
+        "centre_social": lazy("Social centre"),
+        "entreprise": lazy("Company"),
+        "autre": lazy("Other"),
+    },
+    "siae_kind": {
+        "": "",
+        "aci": lazy("ACI (work-integration worksite)"),
+        "ai": lazy("AI (intermediary association)"),
+        "ei": lazy("EI (integration company)"),
+        "etti": lazy("ETTI (integration temp agency)"),
+        "eiti": lazy("EITI (independent workers)"),
+    },
+    "role": {
+        "admin": lazy("Administrator"),
+        "organiser": lazy("Organiser"),
+        "staff": lazy("Staff"),
+        "adviser": lazy("Adviser"),
+        "viewer": lazy("Viewer"),
+    },
+    "format": {
+        "rallye": lazy("Job rally"),
+        "info_collective": lazy("Information session"),
+        "permanence": lazy("Drop-in hours"),
+        "job_dating": lazy("Job dating"),
+        "pied_des_murs": lazy("Neighbourhood meetup"),
+    },
+    "event_status": {
+        "draft": lazy("Draft"),
+        "published": lazy("Published"),
+        "closed": lazy("Registrations closed"),
+        "cancelled": lazy("Cancelled"),
+        "done": lazy("Done"),
+    },
+    "session_kind": {
+        "visits": lazy("Company visits"),
+        "debrief": lazy("Debrief"),
+        "ceremony": lazy("Closing ceremony"),
+        "info": lazy("Information"),
+        "interviews": lazy("Interviews"),
+        "drop_in": lazy("Drop-in"),
+        "meetup": lazy("Meetup"),
+    },
+    "partner_role": {
+        "co_organiser": lazy("Co-organiser"),
+        "prescriber": lazy("Prescriber"),
+        "host_company": lazy("Host company"),
+        "social_centre": lazy("Social centre"),
+        "funder": lazy("Funder"),
+    },
+}
+
+
+def label(kind: str, value: object) -> str:
+    key = getattr(value, "value", value)
+    msgid = LABELS.get(kind, {}).get(str(key))
+    return _(msgid) if msgid else str(key)

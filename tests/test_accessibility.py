@@ -1,0 +1,47 @@
+"""Every form field has a label, and pages fit a phone (viewport set, no fixed widths)."""
+
+from html.parser import HTMLParser
+
+from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
+from events.tables import Event
+from tests.support import login
+
+
+class _Fields(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[dict] = []
+        self.labels: set[str] = set()
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag in {"input", "select", "textarea"} and attributes.get("type") not in {"hidden", "submit"}:
+            self.inputs.append(attributes)
+        if tag == "label" and "for" in attributes:
+            self.labels.add(attributes["for"])
+
+
+def unlabelled(html: str) -> list[dict]:
+    parser = _Fields()
+    parser.feed(html)
+    return [i for i in parser.inputs if i.get("id") not in parser.labels and not i.get("aria-label")]
+
+
+async def test_every_field_of_every_page_has_a_label(client):
+    await load_demo()
+    public_pages = ["/login", "/password-reset"]
+    for path in public_pages:
+        page = await client.get(path)
+        assert 'name="viewport"' in page.text
+        assert not unlabelled(page.text), path
+    await login(client, DEMO_LOGIN, DEMO_PASSWORD)
+    event = await Event.objects().first()
+    for path in ["/", "/events/", "/events/?when=past", f"/events/{event.id}"]:
+        page = await client.get(path)
+        assert page.status_code == 200, path
+        assert not unlabelled(page.text), path
+
+
+async def test_a_form_error_is_tied_to_its_field_and_takes_the_focus(client):
+    response = await login(client, "personne@nulle.part", "mauvais")
+    assert 'role="alert"' in response.text

@@ -1,0 +1,35 @@
+"""A newcomer's first look: the demo is realistic, loads once, and its login works."""
+
+from app.accounts.tables import Organisation
+from app.demo import DEMO_LOGIN, DEMO_PASSWORD, is_empty, load_demo
+from events.tables import Event, Format, Site
+from registration.tables import Participant, Registration
+from tests.support import login
+
+
+async def test_demo_holds_the_five_formats_partners_and_about_forty_youths():
+    assert await is_empty()
+    await load_demo()
+    assert not await is_empty()
+
+    formats = {row["format"] for row in await Event.select(Event.format)}
+    assert formats == {f.value for f in Format}
+    assert await Organisation.count().where(Organisation.kind == "entreprise") == 10
+    assert await Organisation.count().where(Organisation.kind == "mission_locale") >= 2
+    assert await Site.count().where(Site.kind == "company") == 10
+    assert 35 <= await Participant.count() <= 45
+    rally = await Event.objects().where(Event.format == Format.rallye).first()
+    assert (rally.ends_on - rally.starts_on).days == 2
+    assert await Registration.count().where(Registration.status == "waiting") >= 1
+
+
+async def test_the_printed_demo_login_opens_the_collectives_console(client):
+    await load_demo()
+    assert (await login(client, DEMO_LOGIN, DEMO_PASSWORD)).status_code == 302
+    home = await client.get("/")
+    assert "Collectif Insertion Drôme" in home.text
+    assert "Rallye pour l" in home.text
+    rally = await Event.objects().where(Event.format == Format.rallye).first()
+    page = await client.get(f"/events/{rally.id}")
+    assert page.status_code == 200
+    assert "Jour 3" in page.text and "Mission Locale Valence Agglo" in page.text

@@ -1,0 +1,118 @@
+"""An organiser logs in, sees their organisation's space, and logs out."""
+
+import httpx
+
+from app.accounts.tables import Role
+from tests.support import login, make_organisation, make_user, post_form
+
+
+async def test_organiser_logs_in_and_sees_their_organisation(client):
+    ml = await make_organisation("Mission Locale du Test")
+    await make_user("karima@ml.test", ml, Role.organiser)
+
+    response = await login(client, "karima@ml.test")
+    assert response.status_code == 302
+    assert response.headers["location"] == "/"
+
+    home = await client.get("/")
+    assert home.status_code == 200
+    assert "Mission Locale du Test" in home.text
+    assert "Bonjour" in home.text
+
+
+async def test_wrong_password_says_so_in_french_and_keeps_the_email(client):
+    ml = await make_organisation("ML")
+    await make_user("karima@ml.test", ml)
+
+    response = await login(client, "karima@ml.test", "pas-le-bon-mot-de-passe")
+
+    assert response.status_code == 401
+    assert "Adresse e-mail ou mot de passe incorrect." in response.text
+    assert 'value="karima@ml.test"' in response.text
+    assert "Traceback" not in response.text
+    assert (await client.get("/")).status_code == 302
+
+
+async def test_unknown_account_gets_the_same_answer_as_a_wrong_password(client):
+    response = await login(client, "personne@nulle.part", "pas-le-bon-mot-de-passe")
+    assert response.status_code == 401
+    assert "Adresse e-mail ou mot de passe incorrect." in response.text
+
+
+async def test_login_is_throttled_after_repeated_failures(client):
+    ml = await make_organisation("ML")
+    await make_user("cible@ml.test", ml)
+    for _ in range(5):
+        assert (await login(client, "cible@ml.test", "mauvais-mot-de-passe")).status_code == 401
+
+    # Even the right password is refused for a while.
+    response = await login(client, "cible@ml.test")
+    assert response.status_code == 429
+    assert "Trop de tentatives échouées" in response.text
+    assert (await client.get("/")).status_code == 302
+
+
+async def test_login_renews_the_session_id_and_logout_ends_the_session(app, client):
+    ml = await make_organisation("ML")
+    await make_user("karima@ml.test", ml)
+    await login(client, "karima@ml.test")
+    first = client.cookies.get("tremplin_session")
+
+    await login(client, "karima@ml.test")  # a session id known before login is never kept
+    second = client.cookies.get("tremplin_session")
+    assert first and second and first != second
+    assert (await client.get("/")).status_code == 200
+    assert (await _visit_home_with_session(app, first)).status_code == 302
+
+    response = await post_form(client, "/logout", {})
+    assert response.status_code == 302
+    assert (await _visit_home_with_session(app, second)).status_code == 302  # the old id is dead
+
+
+async def _visit_home_with_session(app, session_id: str):
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
+        return await other.get("/", headers={"cookie": f"tremplin_session={session_id}"})
+
+
+async def test_session_cookie_is_httponly_and_samesite(client):
+    ml = await make_organisation("ML")
+    await make_user("karima@ml.test", ml)
+    response = await login(client, "karima@ml.test")
+    cookie = next(v for k, v in response.headers.multi_items() if k == "set-cookie" and "tremplin_session" in v)
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie or "SameSite=Lax" in cookie
+
+
+async def test_cookies_are_secure_when_served_over_https(settings):
+    import dataclasses
+
+    from app.asgi import create_app
+
+    https_settings = dataclasses.replace(settings, base_url="https://tremplin.example.org")
+    app = create_app(https_settings, manage_database=False, run_outbox_worker=False)
+    ml = await make_organisation("ML")
+    await make_user("karima@ml.test", ml)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="https://testserver") as client:
+        response = await login(client, "karima@ml.test")
+    cookies = [v for k, v in response.headers.multi_items() if k == "set-cookie"]
+    assert cookies and all("Secure" in c for c in cookies)
+
+
+async def test_a_login_link_never_redirects_to_another_site(client):
+    ml = await make_organisation("ML")
+    await make_user("karima@ml.test", ml)
+    await client.get("/login")
+    response = await post_form(
+        client, "/login", {"email": "karima@ml.test", "password": "un-mot-de-passe-solide", "next": "//evil.example"}
+    )
+    assert response.headers["location"] == "/"
+
+
+async def test_console_pages_are_in_english_after_switching_language(client):
+    ml = await make_organisation("ML")
+    await make_user("karima@ml.test", ml)
+    await login(client, "karima@ml.test")
+    await client.get("/lang/en?next=/")
+    page = await client.get("/")
+    assert "Hello" in page.text and "Bonjour" not in page.text

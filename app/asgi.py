@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from litestar import Litestar
-from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -23,8 +22,8 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.accounts.auth import session_auth
-from app.accounts.controllers import AccountsApi, LoginController, OrganisationController
+from app.accounts.auth import auth_middleware
+from app.accounts.controllers import AccountsApi, DirectoryConsole, LoginController, OrganisationController
 from app.console import ConsoleHome, healthz
 from app.db import close_pool, open_pool
 from app.errors import EXCEPTION_HANDLERS
@@ -32,7 +31,8 @@ from app.i18n import LANGUAGES, current_language
 from app.messaging.outbox import run_worker
 from app.settings import Settings, get_settings
 from app.templating import make_environment
-from events.controllers import EventApi, EventConsole
+from events.api import ROUTES as EVENT_API
+from events.controllers import ROUTES as EVENT_CONSOLE
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -121,16 +121,16 @@ def create_app(
             if manage_database:
                 await close_pool()
 
-    auth = session_auth(settings)
     return Litestar(
         route_handlers=[
             ConsoleHome,
             healthz,
             LoginController,
             OrganisationController,
+            DirectoryConsole,
             AccountsApi,
-            EventConsole,
-            EventApi,
+            *EVENT_CONSOLE,
+            *EVENT_API,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False
             ),
@@ -138,16 +138,7 @@ def create_app(
         lifespan=[lifespan],
         state=State({"settings": settings}),
         stores=StoreRegistry(make_stores(settings)),
-        on_app_init=[auth.on_app_init],
-        middleware=[security_headers, language_middleware(settings.language)],
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="tremplin_csrf",
-            cookie_secure=settings.https,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            header_name="x-csrftoken",
-        ),
+        middleware=[security_headers, language_middleware(settings.language), *auth_middleware(settings)],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),
         openapi_config=OpenAPIConfig(
             title="Tremplin API",

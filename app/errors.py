@@ -46,6 +46,13 @@ class DomainError(Exception):
         return _(self.message, **self.params) if self.params else _(self.message)
 
 
+class Refusal(DomainError):
+    """A refusal the user can act on: shown next to the form that caused it.
+
+    NotFound and Forbidden are not refusals: they end the request the same way everywhere.
+    """
+
+
 class NotFound(DomainError):
     code = "not_found"
     status_code = 404
@@ -58,7 +65,7 @@ class Forbidden(DomainError):
     message = lazy("Your role in this organisation does not allow this action.")
 
 
-class InvalidInput(DomainError):
+class InvalidInput(Refusal):
     code = "invalid"
     status_code = 400
     message = lazy("Please correct the highlighted fields.")

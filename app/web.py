@@ -28,4 +28,4 @@ def page(name: str, status_code: int = 200, **context: Any) -> Template:
 def form_page(name: str, error: DomainError, values: dict[str, str], **context: Any) -> Template:
     """Re-show a form with what was typed and the error next to its field."""
     errors = {error.field or "__all__": error.text()}
-    return page(name, status_code=error.status_code, errors=errors, values=values, **context)
+    return page(name, status_code=error.status_code, errors=errors, values=values, first_error=error.field, **context)

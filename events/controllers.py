@@ -1,17 +1,55 @@
-"""Console pages and API for events."""
+"""Console pages for events, their programme, partners and series, and for sites."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-import msgspec
-from litestar import Controller, Request, get
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
+from app.accounts import directory
 from app.accounts.services import CurrentUser
-from app.web import page
-from events import services
+from app.accounts.tables import Role
+from app.errors import Refusal
+from app.forms import from_form
+from app.i18n import gettext as _
+from app.labels import LABELS
+from app.web import flash, form_data, form_page, page
+from events import formats, series, services, sites
+from events.inputs import (
+    DuplicateInput,
+    EventInput,
+    NewEventInput,
+    OccurrenceMove,
+    PartnerInput,
+    SeriesChange,
+    SeriesInput,
+    SessionInput,
+    SiteInput,
+)
+from events.tables import EventStatus, Format, PartnerRole, SessionKind, SiteKind
+
+User = Request[CurrentUser, Any, Any]
+EVENT_CHECKBOXES = ("waiting_list",)
+
+
+def _options(kind: str, enum: Any) -> list[tuple[str, str]]:
+    return [(member.value, _(LABELS[kind][member.value])) for member in enum]
+
+
+def _organiser_orgs(user: CurrentUser) -> list[int]:
+    return [o for o in user.organisation_ids if user.at_least(o, Role.organiser)]
+
+
+async def _site_options(user: CurrentUser) -> list[tuple[str, str]]:
+    return [("", _("No site"))] + [(str(s["id"]), f"{s['name']} ({s['city']})") for s in await sites.list_sites(user)]
+
+
+def _local(value, tz: str) -> str:
+    return value.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
 class EventConsole(Controller):
@@ -19,106 +57,397 @@ class EventConsole(Controller):
     include_in_schema = False
 
     @get("/")
-    async def index(self, request: Request[CurrentUser, dict, object], when: FromQuery[str] = "upcoming") -> Template:
+    async def index(
+        self,
+        request: User,
+        when: FromQuery[str] = "upcoming",
+        format: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        partner: FromQuery[str] = "",
+    ) -> Template:
         when = "past" if when == "past" else "upcoming"
-        events = await services.list_events(request.user, when=when)
-        return page("events/list.html", events=events, when=when)
-
-    @get("/{event_id:int}")
-    async def show(self, request: Request[CurrentUser, dict, object], event_id: FromPath[int]) -> Template:
-        event = await services.get_event(request.user, event_id)
+        events = await services.list_events(
+            request.user,
+            when=when,
+            format=format or None,
+            status=status or None,
+            partner=int(partner) if partner.isdigit() else None,
+        )
+        partner_options = [("", _("All partners"))]
+        for organisation_id in request.user.organisation_ids:
+            partner_options += [
+                (str(p["id"]), p["name"]) for p in await directory.partners(request.user, organisation_id)
+            ]
         return page(
-            "events/show.html",
-            event=event,
-            days=await services.programme(event),
-            partners=await services.partners(event_id),
+            "events/list.html",
+            events=events,
+            when=when,
+            values={"format": format, "status": status, "partner": partner, "when": when},
+            errors={},
+            format_options=[("", _("All formats"))] + _options("format", Format),
+            status_options=[("", _("All statuses"))] + _options("event_status", EventStatus),
+            partner_options=partner_options,
+            can_create=bool(_organiser_orgs(request.user)),
         )
 
-
-class FiguresOut(msgspec.Struct):
-    capacity: int | None
-    registered: int
-    waiting: int
-    pending: int
-    present: int
-
-
-class SessionOut(msgspec.Struct):
-    id: int
-    title: str
-    kind: str
-    starts_at: datetime
-    ends_at: datetime
-    place: str
-    capacity: int | None
-
-
-class EventOut(msgspec.Struct):
-    id: int
-    title: str
-    format: str
-    status: str
-    organisation: int
-    organisation_name: str
-    starts_on: date
-    ends_on: date
-    timezone: str
-    capacity: int | None
-    figures: FiguresOut
-    sessions: list[SessionOut] | None = None
-
-
-def _event_out(event: dict, days: list | None = None) -> EventOut:
-    figures = event["figures"]
-    sessions = None
-    if days is not None:
-        sessions = [
-            SessionOut(
-                id=s["id"],
-                title=s["title"],
-                kind=s["kind"],
-                starts_at=s["starts_at"],
-                ends_at=s["ends_at"],
-                place=s["place"] or s["site_name"] or "",
-                capacity=s["capacity"],
+    @get("/new")
+    async def new(self, request: User, format: FromQuery[str] = "") -> Template:
+        organisations = _organiser_orgs(request.user)
+        if format not in Format.__members__:
+            return page(
+                "events/choose_format.html",
+                formats=list(Format),
+                builtin=formats.BUILTIN,
+                descriptions=formats.DESCRIPTIONS,
             )
-            for _, day in days
-            for s in day
-        ]
-    return EventOut(
-        id=event["id"],
-        title=event["title"],
-        format=event["format"],
-        status=event["status"],
-        organisation=event["organisation"],
-        organisation_name=event["organisation_name"],
-        starts_on=event["starts_on"],
-        ends_on=event["ends_on"],
-        timezone=event["timezone"],
-        capacity=event["capacity"],
-        figures=FiguresOut(
-            capacity=figures.capacity,
-            registered=figures.registered,
-            waiting=figures.waiting,
-            pending=figures.pending,
-            present=figures.present,
-        ),
-        sessions=sessions,
+        chosen = Format(format)
+        defaults = await formats.defaults(organisations[0], chosen) if organisations else formats.BUILTIN[chosen]
+        start = date.today() + timedelta(days=21)
+        values = {
+            "format": chosen.value,
+            "starts_on": start.isoformat(),
+            **{k: "" if defaults.get(k) is None else defaults.get(k) for k in formats.EVENT_FIELDS},
+        }
+        return page(
+            "events/new.html",
+            values=values,
+            errors={},
+            format=chosen,
+            defaults=defaults,
+            repeatable="rrule" in defaults,
+        )
+
+    @post("/new")
+    async def create(self, request: User) -> Template | Redirect:
+        values = await form_data(request)
+        try:
+            data = from_form(NewEventInput, values, checkboxes=EVENT_CHECKBOXES)
+            event_id = await services.create_event(request.user, data)
+        except Refusal as error:
+            chosen = Format(values.get("format")) if values.get("format") in Format.__members__ else Format.rallye
+            return form_page(
+                "events/new.html",
+                error,
+                values,
+                format=chosen,
+                defaults=formats.BUILTIN[chosen],
+                repeatable="rrule" in formats.BUILTIN[chosen],
+            )
+        flash(request, _("The event was created as a draft. Check its programme, then publish it."))
+        return Redirect(f"/events/{event_id}")
+
+    @get("/{event_id:int}")
+    async def show(self, request: User, event_id: FromPath[int]) -> Template:
+        return await _event_page(request, event_id)
+
+    @get("/{event_id:int}/edit")
+    async def edit(self, request: User, event_id: FromPath[int]) -> Template:
+        event = await services.editable_event(request.user, event_id)
+        values = {name: getattr(event, name) for name in EventInput.__struct_fields__}
+        for name in ("registration_opens_at", "registration_closes_at"):
+            values[name] = _local(values[name], event.timezone)
+        values = {k: "" if v is None else v for k, v in values.items()}
+        return page("events/edit.html", event=event, values=values, errors={})
+
+    @post("/{event_id:int}/edit")
+    async def update(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        values = await form_data(request)
+        event = await services.editable_event(request.user, event_id)
+        try:
+            data = from_form(EventInput, {**values, "timezone": event.timezone}, checkboxes=EVENT_CHECKBOXES)
+            changes = {k: v for k, v in _struct_dict(data).items() if k != "options"}
+            await services.update_event(request.user, event_id, changes)
+        except Refusal as error:
+            return form_page("events/edit.html", error, values, event=event)
+        flash(request, _("Changes saved."))
+        return Redirect(f"/events/{event_id}")
+
+    @post("/{event_id:int}/status")
+    async def status(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        values = await form_data(request)
+        try:
+            await services.set_status(request.user, event_id, EventStatus(values.get("status", "")))
+        except ValueError:
+            flash(request, _("Choose one of the proposed options."), "error")
+        except Refusal as error:
+            flash(request, error.text(), "error")
+        else:
+            flash(request, _("Status changed: %(status)s.", status=_(LABELS["event_status"][values["status"]])))
+        return Redirect(f"/events/{event_id}")
+
+    @post("/{event_id:int}/sessions")
+    async def add_session(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        values = await form_data(request)
+        try:
+            await services.add_session(request.user, event_id, from_form(SessionInput, values))
+        except Refusal as error:
+            return await _event_page(request, event_id, session_error=error, session_values=values)
+        flash(request, _("Session added."))
+        return Redirect(f"/events/{event_id}#programme")
+
+    @post("/{event_id:int}/partners")
+    async def set_partner(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        values = await form_data(request)
+        try:
+            await services.set_partner(request.user, event_id, from_form(PartnerInput, values))
+        except Refusal as error:
+            return await _event_page(request, event_id, partner_error=error, partner_values=values)
+        flash(request, _("Partner attached."))
+        return Redirect(f"/events/{event_id}#partners")
+
+    @post("/{event_id:int}/partners/{organisation_id:int}/remove")
+    async def remove_partner(self, request: User, event_id: FromPath[int], organisation_id: FromPath[int]) -> Redirect:
+        await services.remove_partner(request.user, event_id, organisation_id)
+        flash(request, _("Partner removed."))
+        return Redirect(f"/events/{event_id}#partners")
+
+    @post("/{event_id:int}/duplicate")
+    async def duplicate(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        values = await form_data(request)
+        try:
+            new_id = await services.duplicate_event(request.user, event_id, from_form(DuplicateInput, values))
+        except Refusal as error:
+            return await _event_page(request, event_id, duplicate_error=error, duplicate_values=values)
+        flash(request, _("Copy created as a draft."))
+        return Redirect(f"/events/{new_id}")
+
+    @post("/{event_id:int}/cancel-occurrence")
+    async def cancel_occurrence(self, request: User, event_id: FromPath[int]) -> Redirect:
+        await series.cancel_occurrence(request.user, event_id)
+        flash(request, _("This date is cancelled; the other dates of the series are unchanged."))
+        return Redirect(f"/events/{event_id}")
+
+    @post("/{event_id:int}/move-occurrence")
+    async def move_occurrence(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        values = await form_data(request)
+        try:
+            await series.move_occurrence(request.user, event_id, from_form(OccurrenceMove, values))
+        except Refusal as error:
+            return await _event_page(request, event_id, move_error=error, move_values=values)
+        flash(request, _("This date was moved; the other dates of the series are unchanged."))
+        return Redirect(f"/events/{event_id}")
+
+
+def _struct_dict(data: Any) -> dict:
+    return {name: getattr(data, name) for name in data.__struct_fields__}
+
+
+async def _event_page(request: User, event_id: int, **forms: Any) -> Template:
+    user = request.user
+    event = await services.get_event(user, event_id)
+    can_edit = user.at_least(event["organisation"], Role.organiser)
+    directory_options: list[tuple[str, str]] = []
+    if can_edit:
+        directory_options = [(str(p["id"]), p["name"]) for p in await directory.partners(user, event["organisation"])]
+    status_code = 200
+    errors: dict[str, dict] = {}
+    for name in ("session", "partner", "duplicate", "move"):
+        error = forms.get(f"{name}_error")
+        errors[name] = {error.field or "__all__": error.text()} if error else {}
+        if error:
+            status_code = error.status_code
+    next_year = event["starts_on"] + timedelta(weeks=52)
+    return page(
+        "events/show.html",
+        status_code=status_code,
+        event=event,
+        days=await services.programme(event),
+        partners=await services.partners(event_id),
+        can_edit=can_edit,
+        next_statuses=sorted(services.STATUS_CHANGES[EventStatus(event["status"])]),
+        site_options=await _site_options(user) if can_edit else [],
+        kind_options=_options("session_kind", SessionKind),
+        role_options=_options("partner_role", PartnerRole),
+        directory_options=directory_options,
+        errors=errors,
+        session_values=forms.get("session_values") or {"kind": "info"},
+        partner_values=forms.get("partner_values") or {},
+        duplicate_values=forms.get("duplicate_values") or {"starts_on": next_year.isoformat(), "title": event["title"]},
+        move_values=forms.get("move_values") or {},
     )
 
 
-class EventApi(Controller):
-    path = "/api/events"
-    tags = ["events"]
+class SessionConsole(Controller):
+    path = "/sessions"
+    include_in_schema = False
 
-    @get("/", summary="Events of the user's organisations and partnerships")
-    async def index(
-        self, request: Request[CurrentUser, dict, object], when: FromQuery[str] = "upcoming"
-    ) -> list[EventOut]:
-        events = await services.list_events(request.user, when="past" if when == "past" else "upcoming")
-        return [_event_out(e) for e in events]
+    @get("/{session_id:int}/edit")
+    async def edit(self, request: User, session_id: FromPath[int]) -> Template:
+        session = await services.get_session(request.user, session_id)
+        event = await services.editable_event(request.user, session["event"])
+        values = {
+            **session,
+            "starts_at": _local(session["starts_at"], event.timezone),
+            "ends_at": _local(session["ends_at"], event.timezone),
+            "site_id": session["site"] or "",
+        }
+        values = {k: "" if v is None else v for k, v in values.items()}
+        return page(
+            "events/session_edit.html",
+            session=session,
+            event=event,
+            values=values,
+            errors={},
+            site_options=await _site_options(request.user),
+            kind_options=_options("session_kind", SessionKind),
+        )
 
-    @get("/{event_id:int}", summary="One event with its programme and figures")
-    async def show(self, request: Request[CurrentUser, dict, object], event_id: FromPath[int]) -> EventOut:
-        event = await services.get_event(request.user, event_id)
-        return _event_out(event, await services.programme(event))
+    @post("/{session_id:int}/edit")
+    async def update(self, request: User, session_id: FromPath[int]) -> Template | Redirect:
+        session = await services.get_session(request.user, session_id)
+        values = await form_data(request)
+        try:
+            await services.update_session(request.user, session_id, from_form(SessionInput, values))
+        except Refusal as error:
+            event = await services.editable_event(request.user, session["event"])
+            return form_page(
+                "events/session_edit.html",
+                error,
+                values,
+                session=session,
+                event=event,
+                site_options=await _site_options(request.user),
+                kind_options=_options("session_kind", SessionKind),
+            )
+        flash(request, _("Session saved."))
+        return Redirect(f"/events/{session['event']}#programme")
+
+    @post("/{session_id:int}/delete")
+    async def remove(self, request: User, session_id: FromPath[int]) -> Redirect:
+        session = await services.get_session(request.user, session_id)
+        await services.delete_session(request.user, session_id)
+        flash(request, _("Session removed."))
+        return Redirect(f"/events/{session['event']}#programme")
+
+
+SITE_CHECKBOXES = ("accessible",)
+
+
+def _site_form_context() -> dict:
+    return {
+        "kind_options": _options("site_kind", SiteKind),
+        "sector_options": [("", _("Not specified"))] + [(s, _(LABELS["sector"][s])) for s in sites.SECTORS],
+    }
+
+
+class SiteConsole(Controller):
+    path = "/sites"
+    include_in_schema = False
+
+    @get("/")
+    async def index(self, request: User) -> Template:
+        return page("events/sites.html", sites=await sites.list_sites(request.user))
+
+    @get("/new")
+    async def new(self, request: User) -> Template:
+        return page(
+            "events/site_form.html",
+            site=None,
+            values={"capacity_per_slot": 1, "visit_minutes": 45},
+            errors={},
+            **_site_form_context(),
+        )
+
+    @post("/new")
+    async def create(self, request: User) -> Template | Redirect:
+        values = await form_data(request)
+        try:
+            await sites.create_site(request.user, from_form(SiteInput, values, checkboxes=SITE_CHECKBOXES))
+        except Refusal as error:
+            return form_page("events/site_form.html", error, values, site=None, **_site_form_context())
+        flash(request, _("Site saved."))
+        return Redirect("/sites/")
+
+    @get("/{site_id:int}/edit")
+    async def edit(self, request: User, site_id: FromPath[int]) -> Template:
+        site = await sites.get_site(request.user, site_id)
+        values = {k: "" if v is None else v for k, v in site.items()}
+        return page("events/site_form.html", site=site, values=values, errors={}, **_site_form_context())
+
+    @post("/{site_id:int}/edit")
+    async def update(self, request: User, site_id: FromPath[int]) -> Template | Redirect:
+        site = await sites.get_site(request.user, site_id)
+        values = await form_data(request)
+        try:
+            data = from_form(
+                SiteInput, values, checkboxes=SITE_CHECKBOXES, lists={"opening_hours": site["opening_hours"] or []}
+            )
+            await sites.update_site(request.user, site_id, data)
+        except Refusal as error:
+            return form_page("events/site_form.html", error, values, site=site, **_site_form_context())
+        flash(request, _("Site saved."))
+        return Redirect("/sites/")
+
+
+class SeriesConsole(Controller):
+    path = "/series"
+    include_in_schema = False
+
+    @get("/new")
+    async def new(self, request: User, format: FromQuery[str] = "info_collective") -> Template:
+        chosen = Format(format) if format in Format.__members__ else Format.info_collective
+        defaults = formats.BUILTIN[chosen]
+        first = defaults["programme"][0]
+        values = {
+            "format": chosen.value,
+            "rrule": defaults.get("rrule", "FREQ=WEEKLY"),
+            "first_start": f"{(date.today() + timedelta(days=14)).isoformat()}T{first[3]}",
+            "duration_minutes": _minutes(first[3], first[4]),
+            "capacity": defaults.get("capacity") or "",
+            "title": _(LABELS["format"][chosen.value]),
+        }
+        return page(
+            "events/series_new.html",
+            values=values,
+            errors={},
+            format=chosen,
+            site_options=await _site_options(request.user),
+        )
+
+    @post("/new")
+    async def create(self, request: User) -> Template | Redirect:
+        values = await form_data(request)
+        form = await request.form()
+        rotation = [int(v) for v in form.getall("rotation_site_ids", []) if str(v).isdigit()]
+        try:
+            data = from_form(
+                SeriesInput,
+                {k: v for k, v in values.items() if k != "rotation_site_ids"},
+                lists={"rotation_site_ids": rotation},
+            )
+            series_id = await series.create_series(request.user, data)
+        except Refusal as error:
+            chosen = (
+                Format(values.get("format")) if values.get("format") in Format.__members__ else Format.info_collective
+            )
+            return form_page(
+                "events/series_new.html", error, values, format=chosen, site_options=await _site_options(request.user)
+            )
+        flash(request, _("The series and its dates were created."))
+        return Redirect(f"/series/{series_id}")
+
+    @get("/{series_id:int}")
+    async def show(self, request: User, series_id: FromPath[int]) -> Template:
+        row = await series.get_series(request.user, series_id)
+        return page("events/series_show.html", series=row, values={}, errors={})
+
+    @post("/{series_id:int}/change")
+    async def change(self, request: User, series_id: FromPath[int]) -> Template | Redirect:
+        values = await form_data(request)
+        try:
+            data = from_form(SeriesChange, values)
+            target = await series.change_series(request.user, series_id, data)
+        except Refusal as error:
+            row = await series.get_series(request.user, series_id)
+            return form_page("events/series_show.html", error, values, series=row)
+        flash(request, _("The series was changed."))
+        return Redirect(f"/series/{target}")
+
+
+def _minutes(start: str, end: str) -> int:
+    sh, sm = (int(x) for x in start.split(":"))
+    eh, em = (int(x) for x in end.split(":"))
+    return (eh * 60 + em) - (sh * 60 + sm)
+
+
+ROUTES = [EventConsole, SessionConsole, SiteConsole, SeriesConsole]

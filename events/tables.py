@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from piccolo.columns import (
+    JSON,
     Boolean,
     Date,
     Float,
@@ -83,6 +84,37 @@ class Site(Table):
     max_teams = Integer(null=True, default=None)
     visit_minutes = Integer(default=45)
     created_at = Timestamptz(default=TimestamptzNow())
+    # [{"weekday": 0-6, "start": "09:00", "end": "12:00"}, …] in the site's local time
+    opening_hours = JSON(default="[]")
+
+
+class Series(Table):
+    """A recurring event (RFC 5545 RRULE/EXDATE); its occurrences are events."""
+
+    organisation = ForeignKey(references=Organisation, index=True)
+    title = Varchar(length=200)
+    format = Varchar(length=20, choices=Format)
+    rrule = Varchar(length=300)
+    dtstart_local = Varchar(length=19)  # naive wall-clock ISO time, e.g. 2027-01-12T09:30:00
+    duration_minutes = Integer()
+    timezone = Varchar(length=40, default="Europe/Paris")
+    exdates_local = Text(default="")  # comma-separated naive ISO times
+    rotation_sites = JSON(default="[]")  # site ids used in turn, one per occurrence
+    site = ForeignKey(references=Site, null=True, default=None)
+    place = Varchar(length=300, default="")
+    capacity = Integer(null=True, default=None)
+    description = Text(default="")
+    session_kind = Varchar(length=20, choices=SessionKind, default=SessionKind.info)
+    options = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class FormatDefaults(Table):
+    """An organisation's own defaults for a format, over the built-in ones."""
+
+    organisation = ForeignKey(references=Organisation, index=True)
+    format = Varchar(length=20, choices=Format)
+    values = JSON(default="{}")
 
 
 class Event(Table):
@@ -105,6 +137,10 @@ class Event(Table):
     public_token = Varchar(length=32, unique=True, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
+    options = JSON(default="{}")  # the format's settings: team size, visits per day, slot length…
+    series = ForeignKey(references=Series, null=True, default=None, index=True)
+    recurrence_id = Varchar(length=19, null=True, default=None)  # the occurrence's original local start
+    detached = Boolean(default=False)  # edited on its own: series edits leave it alone
 
 
 class Session(Table, tablename="event_session"):

@@ -4,16 +4,22 @@ The test walks the app's own route table, so a new route is covered the day it i
 """
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from litestar.routes import HTTPRoute
 
+from app.accounts import directory, tokens
 from app.accounts.auth import PUBLIC_PATHS
-from app.accounts.tables import OrganisationKind, Role
+from app.accounts.services import load_current_user, session_fingerprint
+from app.accounts.tables import ApiToken, ApiTokenScope, OrganisationKind, Role
+from events import series, services, sites
+from events.inputs import SeriesInput, SessionInput, SiteInput
 from events.tables import Event, EventPartner, Format, PartnerRole
+from piccolo_conf import APP_REGISTRY
 from tests.support import csrf_token, login, make_organisation, make_user
 
 SECRET_TITLE = "Rallye très confidentiel"
+ALL_TABLES = [t for app in APP_REGISTRY.app_configs.values() for t in app.table_classes]
 
 
 async def _event(organisation_id: int, title: str) -> Event:
@@ -37,14 +43,97 @@ def _is_public(route, handler) -> bool:
     )
 
 
-async def test_every_resource_route_answers_404_to_another_organisation(app, client):
+def _bodies(partner_id: int) -> dict[str, dict]:
+    """A valid body for every unsafe route, so that only the tenancy rule can refuse it."""
+    session = {
+        "title": "Visite",
+        "kind": "visits",
+        "starts_at": "2030-01-07T09:00:00",
+        "ends_at": "2030-01-07T10:00:00",
+    }
+    move = {"starts_at": "2030-01-07T09:00:00", "ends_at": "2030-01-07T10:00:00"}
+    return {
+        "POST /directory/{organisation_id:int}/contacts": {"organisation_id": partner_id, "full_name": "Léa"},
+        "POST /directory/{organisation_id:int}/partners": {"name": "Boulangerie"},
+        "POST /organisations/{organisation_id:int}/tokens": {"name": "Script", "scope": "write"},
+        "POST /organisations/{organisation_id:int}/tokens/{token_id:int}/revoke": {},
+        "POST /events/{event_id:int}/sessions": session,
+        "POST /events/{event_id:int}/cancel-occurrence": {},
+        "POST /events/{event_id:int}/duplicate": {"starts_on": "2030-01-07"},
+        "POST /events/{event_id:int}/edit": {"title": "Changé", "starts_on": "2030-01-07"},
+        "POST /events/{event_id:int}/move-occurrence": move,
+        "POST /events/{event_id:int}/partners/{organisation_id:int}/remove": {},
+        "POST /events/{event_id:int}/partners": {"organisation_id": partner_id, "role": "prescriber"},
+        "POST /events/{event_id:int}/status": {"status": "published"},
+        "POST /sessions/{session_id:int}/edit": session,
+        "POST /sessions/{session_id:int}/delete": {},
+        "POST /sites/{site_id:int}/edit": {"name": "Site"},
+        "POST /series/{series_id:int}/change": {"title": "Changé"},
+        "POST /api/events/{event_id:int}/sessions": session,
+        "POST /api/events/{event_id:int}/cancel-occurrence": {},
+        "POST /api/events/{event_id:int}/duplicate": {"starts_on": "2030-01-07"},
+        "POST /api/events/{event_id:int}/move-occurrence": move,
+        "DELETE /api/events/{event_id:int}/partners/{organisation_id:int}": {},
+        "PUT /api/events/{event_id:int}/partners": {"organisation_id": partner_id, "role": "prescriber"},
+        "PATCH /api/events/{event_id:int}": {"title": "Changé"},
+        "POST /api/events/{event_id:int}/status": {"status": "published"},
+        "DELETE /api/sessions/{session_id:int}": {},
+        "PUT /api/sessions/{session_id:int}": session,
+        "PUT /api/sites/{site_id:int}": {"name": "Site"},
+        "PATCH /api/series/{series_id:int}": {"title": "Changé"},
+        "POST /api/organisations/{organisation_id:int}/contacts": {"organisation_id": partner_id, "full_name": "Léa"},
+        "POST /api/organisations/{organisation_id:int}/partners": {"name": "Boulangerie"},
+        "PUT /api/organisations/{organisation_id:int}/formats/{format:str}": {"capacity": 12},
+    }
+
+
+async def _their_world():
+    """Another organisation with one of everything."""
     theirs = await make_organisation("Mission Locale Voisine")
+    boss = await make_user("voisine@ml.test", theirs, Role.admin)
+    principal = await load_current_user(boss.id, session_fingerprint(boss.password_hash))
+    event = await _event(theirs.id, SECRET_TITLE)
+    partner_id = await directory.add_partner(principal, theirs.id, directory.PartnerOrganisationInput(name="Garage"))
+    site_id = await sites.create_site(principal, SiteInput(name="Atelier secret"))
+    session_id = await services.add_session(
+        principal,
+        event.id,
+        SessionInput(
+            title="Visite", starts_at=datetime(2030, 1, 7, 9), ends_at=datetime(2030, 1, 7, 10), site_id=site_id
+        ),
+    )
+    series_id = await series.create_series(
+        principal,
+        SeriesInput(
+            title="Info-coll voisine",
+            format=Format.info_collective,
+            rrule="FREQ=MONTHLY;BYDAY=+2TU",
+            first_start=datetime(2030, 1, 8, 9, 30),
+            duration_minutes=90,
+            months_ahead=2,
+        ),
+    )
+    await tokens.create_token(principal, theirs.id, "Leur script", ApiTokenScope.write)
+    token_id = (await ApiToken.select(ApiToken.id).first())["id"]
+    return {
+        "token_id": token_id,
+        "organisation_id": theirs.id,
+        "event_id": event.id,
+        "session_id": session_id,
+        "site_id": site_id,
+        "series_id": series_id,
+        "format": "rallye",
+    }, partner_id
+
+
+async def test_every_resource_route_answers_404_to_another_organisation(app, client):
+    values, partner_id = await _their_world()
     mine = await make_organisation("Mission Locale de Kévin")
-    their_event = await _event(theirs.id, SECRET_TITLE)
     await make_user("kevin@ml.test", mine, Role.admin)
     await login(client, "kevin@ml.test")
+    bodies = _bodies(partner_id)
+    before = {t._meta.tablename: await t.count() for t in ALL_TABLES}
 
-    values = {"organisation_id": theirs.id, "event_id": their_event.id}
     checked = []
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or not route.path_parameters:
@@ -57,13 +146,23 @@ async def test_every_resource_route_answers_404_to_another_organisation(app, cli
             assert not unknown, f"{route.path}: add a value for {unknown} to this test"
             path = route.path_format.format(**{n: values[n] for n in names})
             for method in handler.http_methods:
+                kwargs: dict = {}
+                if method != "GET":
+                    key = f"{method} {route.path}"
+                    assert key in bodies, f"add a valid body for {key} to this test"
+                    if route.path.startswith("/api/"):
+                        kwargs["json"] = bodies[key]
+                    else:
+                        kwargs["data"] = {k: str(v) for k, v in bodies[key].items()}
                 response = await client.request(
-                    method, path, headers={"x-csrftoken": csrf_token(client), "accept": "text/html"}
+                    method, path, headers={"x-csrftoken": csrf_token(client), "accept": "text/html"}, **kwargs
                 )
                 assert response.status_code == 404, f"{method} {path} answered {response.status_code}"
                 assert SECRET_TITLE not in response.text and "Mission Locale Voisine" not in response.text
+                assert "Atelier secret" not in response.text
                 checked.append(f"{method} {path}")
-    assert len(checked) >= 4, checked
+    assert len(checked) >= 40, checked
+    assert before == {t._meta.tablename: await t.count() for t in ALL_TABLES}, "something was written"
 
 
 async def test_lists_show_only_my_organisations_events(client):

@@ -1,18 +1,24 @@
-"""Server-side sessions and who is logged in.
+"""Who is calling: a session (console, browser) or an API token (scripts, other tools).
 
 Sessions live in a Litestar store (a file store by default, Redis when REDIS_URL is
-set); the session id is renewed at login so a planted cookie cannot be reused.
+set); the session id is renewed at login so a planted cookie cannot be reused. Bearer
+tokens work on /api/ only and need no CSRF token (no cookie is involved).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from litestar.config.csrf import CSRFConfig
 from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult, DefineMiddleware
+from litestar.middleware.csrf import CSRFMiddleware
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
-from litestar.security.session_auth import SessionAuth
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from app.accounts.services import CurrentUser, load_current_user
+from app.accounts.tokens import principal_for
 from app.settings import Settings
 
 SESSION_COOKIE = "tremplin_session"
@@ -47,24 +53,75 @@ def rotate_session(connection: ASGIConnection) -> None:
     connection.scope.setdefault("state", {})[ROTATE_FLAG] = True  # type: ignore[typeddict-item]
 
 
-async def retrieve_user(session: dict[str, Any], connection: ASGIConnection) -> CurrentUser | None:
+def bearer_token(scope: Scope) -> str | None:
+    for name, value in scope.get("headers", []):
+        if name == b"authorization":
+            kind, _, token = value.decode("latin-1").partition(" ")
+            if kind.lower() == "bearer" and token:
+                return token.strip()
+    return None
+
+
+async def retrieve_user(session: dict[str, Any]) -> CurrentUser | None:
     user_id, fingerprint = session.get("user_id"), session.get("fingerprint")
     if not isinstance(user_id, int) or not isinstance(fingerprint, str):
         return None
     return await load_current_user(user_id, fingerprint)
 
 
-def session_auth(settings: Settings) -> SessionAuth[CurrentUser, RotatingSessionBackend]:
-    return SessionAuth[CurrentUser, RotatingSessionBackend](
-        retrieve_user_handler=retrieve_user,
-        session_backend_config=RotatingSessionConfig(
-            key=SESSION_COOKIE,
-            max_age=SESSION_MAX_AGE,
-            secure=settings.https,
-            httponly=True,
-            samesite="lax",
-            store="sessions",
-        ),
-        exclude=PUBLIC_PATHS,
-        exclude_opt_key="public",
+class TremplinAuthMiddleware(AbstractAuthenticationMiddleware):
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        token = bearer_token(connection.scope)
+        if token is not None:
+            if not connection.scope["path"].startswith("/api/"):
+                raise NotAuthorizedException("API tokens are accepted on /api/ only")
+            principal = await principal_for(token)
+            if principal is None:
+                raise NotAuthorizedException("unknown or revoked API token")
+            return AuthenticationResult(user=principal, auth="token")
+        session = connection.scope.get("session")
+        user = await retrieve_user(session) if isinstance(session, dict) else None
+        if user is None:
+            raise NotAuthorizedException("not logged in")
+        return AuthenticationResult(user=user, auth="session")
+
+
+def csrf_unless_bearer(config: CSRFConfig):
+    """Litestar's CSRF check for browser requests; token-authenticated API calls skip it."""
+
+    def factory(app: ASGIApp) -> ASGIApp:
+        checked = CSRFMiddleware(app=app, config=config)
+
+        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http" and bearer_token(scope) is not None:
+                await app(scope, receive, send)
+            else:
+                await checked(scope, receive, send)
+
+        return middleware
+
+    return factory
+
+
+def auth_middleware(settings: Settings) -> list:
+    sessions = RotatingSessionConfig(
+        key=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        secure=settings.https,
+        httponly=True,
+        samesite="lax",
+        store="sessions",
     )
+    csrf = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="tremplin_csrf",
+        cookie_secure=settings.https,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+    )
+    return [
+        sessions.middleware,
+        DefineMiddleware(TremplinAuthMiddleware, exclude=PUBLIC_PATHS, exclude_from_auth_key="public"),
+        csrf_unless_bearer(csrf),
+    ]

@@ -7,11 +7,14 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from app.accounts import services
+from app.accounts import directory, services, tokens
 from app.accounts.auth import SESSION_COOKIE, rotate_session
 from app.accounts.services import CurrentUser, session_fingerprint
-from app.errors import DomainError
+from app.accounts.tables import ApiTokenScope, OrganisationKind, Role, SiaeKind
+from app.errors import Refusal
+from app.forms import from_form
 from app.i18n import gettext as _
+from app.labels import label
 from app.web import flash, form_data, form_page, page
 
 
@@ -39,7 +42,7 @@ class LoginController(Controller):
             user = await services.authenticate(
                 request.app.stores.get("throttle"), values.get("email", ""), values.get("password", ""), ip
             )
-        except DomainError as error:
+        except Refusal as error:
             values.pop("password", None)
             return form_page("accounts/login.html", error, values, next=target)
         if old := request.cookies.get(SESSION_COOKIE):
@@ -69,7 +72,7 @@ class LoginController(Controller):
     async def reset_form(self, token: FromPath[str]) -> Template:
         try:
             await services.check_reset_token(token)
-        except DomainError as error:
+        except Refusal as error:
             return page("accounts/reset_invalid.html", status_code=error.status_code, message=error.text())
         return page("accounts/reset_form.html", token=token, values={}, errors={})
 
@@ -83,7 +86,7 @@ class LoginController(Controller):
             await services.reset_password(token, values.get("password", ""))
         except services.ResetLinkInvalid as error:
             return page("accounts/reset_invalid.html", status_code=error.status_code, message=error.text())
-        except DomainError as error:
+        except Refusal as error:
             return form_page("accounts/reset_form.html", error, {}, token=token)
         flash(request, _("Your password was changed. You can now log in."))
         return Redirect("/login")
@@ -96,9 +99,59 @@ class OrganisationController(Controller):
     @get("/{organisation_id:int}")
     async def show(self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int]) -> Template:
         user = request.user
-        organisation = await services.get_organisation(user, organisation_id)
-        members = await services.members_of(user, organisation_id)
-        return page("accounts/organisation.html", organisation=organisation, members=members)
+        return await _organisation_page(user, organisation_id)
+
+    @post("/{organisation_id:int}/tokens")
+    async def create_token(
+        self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int]
+    ) -> Template:
+        values = await form_data(request)
+        try:
+            scope = ApiTokenScope(values.get("scope", "read"))
+            token = await tokens.create_token(request.user, organisation_id, values.get("name", ""), scope)
+        except ValueError:
+            return await _organisation_page(
+                request.user,
+                organisation_id,
+                400,
+                token_values=values,
+                token_errors={"scope": _("Choose one of the proposed options.")},
+            )
+        except Refusal as error:
+            return await _organisation_page(
+                request.user,
+                organisation_id,
+                error.status_code,
+                token_values=values,
+                token_errors={error.field or "__all__": error.text()},
+            )
+        return await _organisation_page(request.user, organisation_id, new_token=token)
+
+    @post("/{organisation_id:int}/tokens/{token_id:int}/revoke")
+    async def revoke_token(
+        self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int], token_id: FromPath[int]
+    ) -> Redirect:
+        await services.get_organisation(request.user, organisation_id)
+        await tokens.revoke_token(request.user, token_id)
+        flash(request, _("The token is revoked: it no longer opens anything."))
+        return Redirect(f"/organisations/{organisation_id}")
+
+
+async def _organisation_page(user: CurrentUser, organisation_id: int, status_code: int = 200, **context) -> Template:
+    organisation = await services.get_organisation(user, organisation_id)
+    is_admin = user.at_least(organisation_id, Role.admin)
+    return page(
+        "accounts/organisation.html",
+        status_code=status_code,
+        organisation=organisation,
+        members=await services.members_of(user, organisation_id),
+        is_admin=is_admin,
+        tokens=await tokens.tokens(user, organisation_id) if is_admin else [],
+        scope_options=[("read", _("Read only")), ("write", _("Read and write"))],
+        token_values=context.pop("token_values", {"scope": "read"}),
+        token_errors=context.pop("token_errors", {}),
+        **context,
+    )
 
 
 class OrganisationOut(msgspec.Struct):
@@ -153,3 +206,79 @@ class AccountsApi(Controller):
     ) -> OrganisationOut:
         row = await services.get_organisation(request.user, organisation_id)
         return _organisation_out(request.user, row)
+
+
+class DirectoryConsole(Controller):
+    """The partner directory of the user's organisations: organisations and their people."""
+
+    path = "/directory"
+    include_in_schema = False
+
+    async def _page(self, user: CurrentUser, status_code: int = 200, **forms: object) -> Template:
+        owners = [o for o in await services.organisations_of(user)]
+        sections = []
+        for owner in owners:
+            sections.append(
+                {
+                    "owner": owner,
+                    "partners": await directory.partners(user, owner["id"]),
+                    "contacts": await directory.contacts(user, owner["id"]),
+                    "can_edit": user.at_least(owner["id"], Role.organiser),
+                }
+            )
+        return page(
+            "accounts/directory.html",
+            status_code=status_code,
+            sections=sections,
+            kind_options=[(k.value, label("organisation_kind", k)) for k in OrganisationKind],
+            siae_options=[(k.value, label("siae_kind", k) or "—") for k in SiaeKind],
+            **forms,
+        )
+
+    @get("/")
+    async def index(self, request: Request[CurrentUser, dict, object]) -> Template:
+        return await self._page(
+            request.user, partner_values={}, partner_errors={}, contact_values={}, contact_errors={}, active_owner=None
+        )
+
+    @post("/{organisation_id:int}/partners")
+    async def add_partner(
+        self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int]
+    ) -> Template | Redirect:
+        values = await form_data(request)
+        try:
+            await directory.add_partner(
+                request.user, organisation_id, from_form(directory.PartnerOrganisationInput, values)
+            )
+        except Refusal as error:
+            return await self._page(
+                request.user,
+                error.status_code,
+                partner_values=values,
+                partner_errors={error.field or "__all__": error.text()},
+                contact_values={},
+                contact_errors={},
+                active_owner=organisation_id,
+            )
+        flash(request, _("Partner added to the directory."))
+        return Redirect("/directory/")
+
+    @post("/{organisation_id:int}/contacts")
+    async def add_contact(
+        self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int]
+    ) -> Template | Redirect:
+        values = await form_data(request)
+        try:
+            await directory.add_contact(request.user, organisation_id, from_form(directory.ContactInput, values))
+        except Refusal as error:
+            return await self._page(
+                request.user,
+                error.status_code,
+                contact_values=values,
+                contact_errors={error.field or "__all__": error.text()},
+                partner_values={},
+                partner_errors={},
+                active_owner=organisation_id,
+            )
+        flash(request, _("Contact added."))
+        return Redirect("/directory/")

@@ -13,7 +13,7 @@ from app.accounts.passwords import hash_password, needs_rehash, verify_password
 from app.accounts.tables import Membership, Organisation, OrganisationKind, PasswordReset, Role, SiaeKind, User
 from app.clock import utcnow
 from app.db import write_transaction
-from app.errors import DomainError, InvalidInput, NotFound
+from app.errors import Forbidden, InvalidInput, NotFound, Refusal
 from app.i18n import gettext as _
 from app.i18n import language, lazy
 from app.messaging import outbox
@@ -26,19 +26,19 @@ MAX_FAILURES_PER_IP = 20
 ROLE_RANK = {Role.admin: 0, Role.organiser: 1, Role.staff: 2, Role.adviser: 3, Role.viewer: 4}
 
 
-class InvalidCredentials(DomainError):
+class InvalidCredentials(Refusal):
     code = "invalid_credentials"
     status_code = 401
     message = lazy("Incorrect e-mail address or password.")
 
 
-class TooManyAttempts(DomainError):
+class TooManyAttempts(Refusal):
     code = "too_many_attempts"
     status_code = 429
     message = lazy("Too many failed attempts. Please try again in %(minutes)s minutes or reset your password.")
 
 
-class ResetLinkInvalid(DomainError):
+class ResetLinkInvalid(Refusal):
     code = "reset_link_invalid"
     status_code = 400
     message = lazy("This reset link is not valid. Please ask for a new one.")
@@ -75,6 +75,14 @@ class CurrentUser:
     def at_least(self, organisation_id: int, minimum: Role) -> bool:
         role = self.roles.get(organisation_id)
         return role is not None and ROLE_RANK[role] <= ROLE_RANK[minimum]
+
+
+def require_role(user: CurrentUser, organisation_id: int, minimum: Role) -> None:
+    """404 outside the user's organisations (nothing leaks), 403 when the role is too low."""
+    if organisation_id not in user.roles:
+        raise NotFound()
+    if not user.at_least(organisation_id, minimum):
+        raise Forbidden()
 
 
 def normalise_email(email: str) -> str:

@@ -77,6 +77,47 @@ class Membership(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class ApiTokenScope(StrEnum):
+    read = "read"
+    write = "write"
+
+
+class ApiToken(Table):
+    """A revocable key for scripts and other tools, acting for one organisation."""
+
+    organisation = ForeignKey(references=Organisation, index=True)
+    name = Varchar(length=100)
+    prefix = Varchar(length=12)  # shown in the console to recognise a token
+    token_hash = Varchar(length=64, unique=True, index=True)
+    scope = Varchar(length=5, choices=ApiTokenScope, default=ApiTokenScope.read)
+    created_by = ForeignKey(references=User, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class Partnership(Table):
+    """An entry of an organisation's partner directory (companies, MLs, SIAE…)."""
+
+    owner = ForeignKey(references=Organisation, index=True)
+    partner = ForeignKey(references=Organisation, index=True)
+    notes = TextColumn(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Contact(Table):
+    """A person at a partner organisation; a company contact needs no account."""
+
+    owner = ForeignKey(references=Organisation, index=True)  # whose directory keeps this person
+    organisation = ForeignKey(references=Organisation, index=True)
+    full_name = Varchar(length=200)
+    job_title = Varchar(length=200, default="")
+    phone = Varchar(length=20, default="")
+    email = Varchar(length=254, default="")
+    notes = TextColumn(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
 class PasswordReset(Table):
     """A one-time reset link; only a hash of its token is stored."""
 

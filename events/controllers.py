@@ -16,7 +16,7 @@ from app.accounts.tables import Role
 from app.errors import Refusal
 from app.forms import from_form
 from app.i18n import gettext as _
-from app.labels import LABELS
+from app.labels import label
 from app.web import flash, form_data, form_page, page
 from events import formats, series, services, sites
 from events.inputs import (
@@ -37,7 +37,7 @@ EVENT_CHECKBOXES = ("waiting_list",)
 
 
 def _options(kind: str, enum: Any) -> list[tuple[str, str]]:
-    return [(member.value, _(LABELS[kind][member.value])) for member in enum]
+    return [(member.value, label(kind, member)) for member in enum]
 
 
 def _organiser_orgs(user: CurrentUser) -> list[int]:
@@ -172,7 +172,7 @@ class EventConsole(Controller):
         except Refusal as error:
             flash(request, error.text(), "error")
         else:
-            flash(request, _("Status changed: %(status)s.", status=_(LABELS["event_status"][values["status"]])))
+            flash(request, _("Status changed: %(status)s.", status=label("event_status", values["status"])))
         return Redirect(f"/events/{event_id}")
 
     @post("/{event_id:int}/sessions")
@@ -326,7 +326,7 @@ SITE_CHECKBOXES = ("accessible",)
 def _site_form_context() -> dict:
     return {
         "kind_options": _options("site_kind", SiteKind),
-        "sector_options": [("", _("Not specified"))] + [(s, _(LABELS["sector"][s])) for s in sites.SECTORS],
+        "sector_options": [("", _("Not specified"))] + [(s, label("sector", s)) for s in sites.SECTORS],
     }
 
 
@@ -394,7 +394,7 @@ class SeriesConsole(Controller):
             "first_start": f"{(date.today() + timedelta(days=14)).isoformat()}T{first[3]}",
             "duration_minutes": _minutes(first[3], first[4]),
             "capacity": defaults.get("capacity") or "",
-            "title": _(LABELS["format"][chosen.value]),
+            "title": label("format", chosen),
         }
         return page(
             "events/series_new.html",

@@ -114,10 +114,11 @@ async def defaults(organisation_id: int, format: Format) -> dict[str, Any]:
     own = (
         await FormatDefaults.select(FormatDefaults.values)
         .where((FormatDefaults.organisation == organisation_id) & (FormatDefaults.format == format))
+        .output(load_json=True)
         .first()
     )
     if own:
-        values.update(own["values"] if isinstance(own["values"], dict) else {})
+        values.update(own["values"])
     return values
 
 

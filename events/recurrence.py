@@ -58,8 +58,8 @@ _UNTIL_RE = re.compile(r"(\d{8})(?:T(\d{6})(Z?))?")
 # The Gregorian calendar repeats exactly every 400 years (146097 days, a whole number of weeks): see _has_occurrence.
 _CALENDAR_CYCLE_YEARS = 400
 _MIN_SEARCH_YEARS = 10
-# Widest possible distance between a wall-clock time and its UTC instant shift across a transition (Samoa skipped a
-# whole day in 2011); used to skip conversions for occurrences obviously outside the asked bounds.
+# More than any jump of a zone's UTC offset (Samoa skipped a whole day in 2011): occurrences further than this from
+# the asked bounds in wall-clock time are skipped without converting them.
 _ZONE_SLACK = timedelta(days=2)
 _DAY = timedelta(days=1)
 
@@ -165,11 +165,9 @@ def split(rec: Recurrence, at: datetime) -> tuple[Recurrence | None, Recurrence]
     _, rule = _check(rec)
     if not isinstance(at, datetime) or at.tzinfo is not None:
         raise InvalidRecurrence("syntax", "The split point must be a naive local datetime (an occurrence's id).")
-    excluded = frozenset(rec.exdates)
-    if at in excluded:
+    if at in rec.exdates:
         raise InvalidRecurrence("no_occurrence", f"{_format(at)} is excluded from the series, not an occurrence.")
     consumed = 0
-    kept_in_head = 0
     last_before: datetime | None = None
     is_occurrence = False
     if at >= rec.dtstart and _has_occurrence(rule, rec.dtstart):
@@ -178,14 +176,13 @@ def split(rec: Recurrence, at: datetime) -> tuple[Recurrence | None, Recurrence]
                 is_occurrence = start == at
                 break
             consumed += 1
-            kept_in_head += start not in excluded
             last_before = start
     if not is_occurrence:
         raise InvalidRecurrence("no_occurrence", f"{_format(at)} is not an occurrence of the series.")
 
     head = None
-    # A head whose every occurrence is excluded would be an empty series that validate() rejects: drop it.
-    if last_before is not None and kept_in_head:
+    # Kept even when every one of its occurrences is excluded: those cancellations are part of the series' history.
+    if last_before is not None:
         head = replace(
             rec,
             rrule=rrule_with_until(rec.rrule, last_before),

@@ -21,7 +21,7 @@ from events import formats
 from events.errors import InvalidRule, RuleNeverOccurs
 from events.inputs import OccurrenceMove, SeriesChange, SeriesInput, SessionInput
 from events.recurrence import InvalidRecurrence, Occurrence, Recurrence, occurrences, split, validate
-from events.services import editable_event, organiser_organisation, update_session, usable_site
+from events.services import editable_event, local_to_utc, organiser_organisation, update_session, usable_site
 from events.tables import Event, EventStatus, Series, Session
 from registration.services import counts_by_event
 
@@ -134,7 +134,9 @@ async def create_series(user: CurrentUser, data: SeriesInput) -> int:
         )
         await series.save()
         series = await Series.objects().where(Series.id == series.id).output(load_json=True).first()
-        await _materialise(series, utcnow() + timedelta(days=31 * data.months_ahead))
+        # Months ahead of today, or of the first date when the series starts later.
+        first = local_to_utc(recurrence.dtstart, data.timezone)
+        await _materialise(series, max(utcnow(), first) + timedelta(days=31 * data.months_ahead))
     return series.id
 
 
@@ -273,16 +275,21 @@ async def _realign(series: Series) -> None:
     horizon = max(utcnow() + timedelta(days=366), datetime.combine(latest + timedelta(days=2), time(), UTC))
     wanted = {o.recurrence_id.strftime(ISO): o for o in occurrences(_recurrence(series), before=horizon)}
     counts = await counts_by_event([e.id for e in events])
-    seen = set()
     for event in events:
-        occurrence = wanted.get(event.recurrence_id)
+        # Same occurrence, or the same day at a new time: the event (and its people) follow.
+        key = (
+            event.recurrence_id
+            if event.recurrence_id in wanted
+            else next((k for k in wanted if k[:10] == (event.recurrence_id or "")[:10]), None)
+        )
+        occurrence = wanted.pop(key, None) if key else None
         if occurrence is None:
             if counts.get(event.id):  # people registered: keep it, on its own
                 await Event.update({Event.detached: True}).where(Event.id == event.id)
             else:
                 await Event.delete().where(Event.id == event.id)
             continue
-        seen.add(event.recurrence_id)
+        await Event.update({Event.recurrence_id: key}).where(Event.id == event.id)
         local_day = occurrence.starts_at.astimezone(ZoneInfo(series.timezone)).date()
         await Event.update(
             {

@@ -195,7 +195,8 @@ async def editable_event(user: CurrentUser, event_id: int) -> Event:
     event = await Event.objects().where((Event.id == event_id) & _visible_to(user)).output(load_json=True).first()
     if event is None:
         raise NotFound()
-    require_role(user, event.organisation, Role.organiser)
+    if not user.at_least(event.organisation, Role.organiser):
+        raise Forbidden()  # a partner sees the event but does not change it
     return event
 
 

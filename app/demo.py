@@ -12,8 +12,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from app.accounts import services as accounts
-from app.accounts.tables import Organisation, OrganisationKind, Role, SiaeKind
+from app.accounts.services import CurrentUser
+from app.accounts.tables import Contact, Organisation, OrganisationKind, Partnership, Role, SiaeKind
 from app.db import write_transaction
+from events import series
+from events.inputs import SeriesInput
 from events.tables import Event, EventPartner, EventStatus, Format, PartnerRole, Session, SessionKind, Site, SiteKind
 from registration.tables import Participant, Registration, RegistrationStatus, Source
 
@@ -171,6 +174,11 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=TZ).astimezone(UTC)
 
 
+def _second_tuesday(around: date) -> date:
+    first = around.replace(day=1)
+    return first + timedelta(days=(1 - first.weekday()) % 7 + 7)
+
+
 def _next_weekday(start: date, weekday: int) -> date:
     return start + timedelta(days=(weekday - start.weekday()) % 7 or 7)
 
@@ -305,6 +313,34 @@ async def _load(today: date, rng: random.Random) -> None:
     )
     await outdoors.save()
 
+    # Partner directories: the collective knows everyone; each SIAE knows its Mission Locale.
+    contacts = [
+        "Claire Fabre",
+        "Mourad Sadi",
+        "Élodie Vial",
+        "Thomas Brun",
+        "Aïcha Diop",
+        "Paul Reynaud",
+        "Sandrine Colin",
+        "Yohan Masson",
+        "Fatou Ndiaye",
+        "Cédric Lopez",
+    ]
+    for org in orgs.values():
+        if org.id != collectif.id:
+            await Partnership(owner=collectif.id, partner=org.id).save()
+    for (company, site), person in zip(company_sites, contacts, strict=True):
+        await Partnership(owner=collectif.id, partner=company.id).save()
+        await Contact(
+            owner=collectif.id,
+            organisation=company.id,
+            full_name=person,
+            job_title="Responsable recrutement",
+            phone=site.contact_phone,
+        ).save()
+    await Partnership(owner=etti.id, partner=ml_valence.id).save()
+    await Partnership(owner=aci.id, partner=ml_montelimar.id).save()
+
     # Rallye pour l'emploi: three days starting on a Tuesday in about three weeks.
     rally_start = _next_weekday(today + timedelta(days=14), 1)
     rally = await _event(
@@ -345,52 +381,57 @@ async def _load(today: date, rng: random.Random) -> None:
     for company, _site in company_sites:
         await EventPartner(event=rally.id, organisation=company.id, role=PartnerRole.host_company).save()
 
-    # Information sessions of the ETTI at the Mission Locale, every two months on a Tuesday.
-    info_events = []
-    for months in (-2, 0, 2):
-        day = _next_weekday(today + timedelta(days=30 * months + 7), 1)
-        info = await _event(
-            etti.id,
-            "Information collective — l'intérim d'insertion",
-            Format.info_collective,
-            day,
-            day,
-            capacity=10,
-            age_min=16,
-            age_max=25,
-            contact_phone="06 98 76 54 32",
-            status=EventStatus.done if months < 0 else EventStatus.published,
-            description="Un moment simple pour découvrir l'intérim d'insertion, sans présentation "
-            "officielle. Vous repartez avec le numéro de la directrice de l'agence.",
-        )
-        await _session(
-            info, "Information collective", SessionKind.info, _at(day, 9, 30), _at(day, 11, 30), site=ml_site.id
-        )
-        await EventPartner(event=info.id, organisation=ml_valence.id, role=PartnerRole.prescriber).save()
-        info_events.append(info)
-
-    # Weekly Friday-morning drop-in of the ACI inside the Mission Locale in Montélimar.
-    first_friday = _next_weekday(today, 4)
-    permanence = await _event(
-        aci.id,
-        "Permanence des Jardins du Roubion",
-        Format.permanence,
-        first_friday,
-        first_friday + timedelta(weeks=7),
-        waiting_list=False,
-        description="Chaque vendredi matin, l'équipe du chantier d'insertion vous reçoit sans rendez-vous.",
+    # Information sessions of the ETTI at the Mission Locale, every two months on the second Tuesday,
+    # and the weekly Friday-morning drop-in of the ACI inside the Mission Locale in Montélimar.
+    etti_admin = CurrentUser(
+        id=users["directrice.etti@tremplin.local"].id,
+        email="",
+        full_name="",
+        language="fr",
+        roles={etti.id: Role.admin},
     )
-    for week in range(8):
-        friday = first_friday + timedelta(weeks=week)
-        await _session(
-            permanence,
-            "Permanence",
-            SessionKind.drop_in,
-            _at(friday, 9),
-            _at(friday, 12),
+    aci_organiser = CurrentUser(
+        id=users["encadrant.aci@tremplin.local"].id,
+        email="",
+        full_name="",
+        language="fr",
+        roles={aci.id: Role.organiser},
+    )
+    first_info = _second_tuesday(today - timedelta(days=62))
+    info_series = await series.create_series(
+        etti_admin,
+        SeriesInput(
+            title="Information collective — l'intérim d'insertion",
+            format=Format.info_collective,
+            rrule="FREQ=MONTHLY;INTERVAL=2;BYDAY=+2TU",
+            first_start=datetime.combine(first_info, time(9, 30)),
+            duration_minutes=120,
+            site_id=ml_site.id,
+            capacity=10,
+            months_ahead=8,
+            description="Un moment simple pour découvrir l'intérim d'insertion, sans présentation officielle. "
+            "Vous repartez avec le numéro de la directrice de l'agence.",
+        ),
+    )
+    info_events = await Event.objects().where(Event.series == info_series).order_by(Event.starts_on)
+    for info in info_events:
+        await EventPartner(event=info.id, organisation=ml_valence.id, role=PartnerRole.prescriber).save()
+        if info.starts_on < today:
+            await Event.update({Event.status: EventStatus.done}).where(Event.id == info.id)
+    permanence_series = await series.create_series(
+        aci_organiser,
+        SeriesInput(
+            title="Permanence des Jardins du Roubion",
+            format=Format.permanence,
+            rrule="FREQ=WEEKLY;BYDAY=FR",
+            first_start=datetime.combine(_next_weekday(today, 4), time(9, 0)),
+            duration_minutes=180,
             place="Mission Locale Montélimar Provence, 3 place du Marché",
-        )
-    await EventPartner(event=permanence.id, organisation=ml_montelimar.id, role=PartnerRole.co_organiser).save()
+            months_ahead=2,
+            description="Chaque vendredi matin, l'équipe du chantier d'insertion vous reçoit sans rendez-vous.",
+        ),
+    )
+    permanence = await Event.objects().where(Event.series == permanence_series).order_by(Event.starts_on).first()
 
     # Job dating in a priority neighbourhood.
     dating_day = _next_weekday(today + timedelta(days=10), 3)
@@ -462,7 +503,7 @@ async def _load(today: date, rng: random.Random) -> None:
     for index, youth in enumerate(youths[:23]):
         status = RegistrationStatus.confirmed if index < 21 else RegistrationStatus.waiting
         await register(rally, youth, status, Source.adviser if index % 2 else Source.public)
-    for info, group in zip(info_events, (youths[26:34], youths[30:37], youths[34:38]), strict=True):
+    for info, group in zip(info_events[:3], (youths[26:34], youths[30:37], youths[34:38]), strict=True):
         for youth in group:
             await register(info, youth, RegistrationStatus.confirmed, Source.adviser)
     for youth in youths[20:32]:

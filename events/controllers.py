@@ -11,11 +11,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app.accounts import directory
-from app.accounts.services import CurrentUser
+from app.accounts.services import CurrentUser, require_role
 from app.accounts.tables import Role
-from app.errors import Refusal
+from app.errors import InvalidInput, Refusal
 from app.forms import from_form
 from app.i18n import gettext as _
+from app.i18n import lazy
 from app.labels import label
 from app.web import flash, form_data, form_page, page
 from events import formats, series, services, sites
@@ -30,6 +31,7 @@ from events.inputs import (
     SessionInput,
     SiteInput,
 )
+from events.options import OPTION_FIELDS, option_values
 from events.tables import EventStatus, Format, PartnerRole, SessionKind, SiteKind
 
 User = Request[CurrentUser, Any, Any]
@@ -87,7 +89,7 @@ class EventConsole(Controller):
             format_options=[("", _("All formats"))] + _options("format", Format),
             status_options=[("", _("All statuses"))] + _options("event_status", EventStatus),
             partner_options=partner_options,
-            can_create=bool(_organiser_orgs(request.user)),
+            organiser_orgs=_organiser_orgs(request.user),
         )
 
     @get("/new")
@@ -147,18 +149,21 @@ class EventConsole(Controller):
         for name in ("registration_opens_at", "registration_closes_at"):
             values[name] = _local(values[name], event.timezone)
         values = {k: "" if v is None else v for k, v in values.items()}
-        return page("events/edit.html", event=event, values=values, errors={})
+        values |= {f"option_{k}": v for k, v in event.options.items() if k in OPTION_FIELDS}
+        return page("events/edit.html", event=event, values=values, errors={}, **_option_context(event.options))
 
     @post("/{event_id:int}/edit")
     async def update(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
         values = await form_data(request)
         event = await services.editable_event(request.user, event_id)
+        names = _option_names(event.options)
         try:
-            data = from_form(EventInput, {**values, "timezone": event.timezone}, checkboxes=EVENT_CHECKBOXES)
-            changes = {k: v for k, v in _struct_dict(data).items() if k != "options"}
+            form = {k: v for k, v in values.items() if not k.startswith("option_")}
+            data = from_form(EventInput, {**form, "timezone": event.timezone}, checkboxes=EVENT_CHECKBOXES)
+            changes = _struct_dict(data) | {"options": {**event.options, **option_values(values, names)}}
             await services.update_event(request.user, event_id, changes)
         except Refusal as error:
-            return form_page("events/edit.html", error, values, event=event)
+            return form_page("events/edit.html", error, values, event=event, **_option_context(event.options))
         flash(request, _("Changes saved."))
         return Redirect(f"/events/{event_id}")
 
@@ -226,6 +231,14 @@ class EventConsole(Controller):
             return await _event_page(request, event_id, move_error=error, move_values=values)
         flash(request, _("This date was moved; the other dates of the series are unchanged."))
         return Redirect(f"/events/{event_id}")
+
+
+def _option_names(options: dict) -> list[str]:
+    return [name for name in OPTION_FIELDS if name in options]
+
+
+def _option_context(options: dict) -> dict:
+    return {"option_names": _option_names(options), "option_fields": OPTION_FIELDS}
 
 
 def _struct_dict(data: Any) -> dict:
@@ -450,4 +463,80 @@ def _minutes(start: str, end: str) -> int:
     return (eh * 60 + em) - (sh * 60 + sm)
 
 
-ROUTES = [EventConsole, SessionConsole, SiteConsole, SeriesConsole]
+class FormatConsole(Controller):
+    """An organisation's own defaults for each format: what new events start from."""
+
+    path = "/organisations/{organisation_id:int}/formats"
+    include_in_schema = False
+
+    async def _page(self, user: CurrentUser, organisation_id: int, status_code: int = 200, **forms: Any) -> Template:
+        require_role(user, organisation_id, Role.organiser)
+        cards = []
+        for format in Format:
+            values = await formats.defaults(organisation_id, format)
+            form_values = {
+                "capacity": values.get("capacity") or "",
+                "days": values.get("days", 1),
+                "rrule": values.get("rrule", ""),
+            }
+            form_values |= {f"option_{k}": v for k, v in values.items() if k in OPTION_FIELDS}
+            errors = {}
+            if forms.get("format") == format:
+                form_values, errors = forms["values"], forms["errors"]
+            cards.append(
+                {
+                    "format": format,
+                    "values": form_values,
+                    "errors": errors,
+                    "repeats": "rrule" in values,
+                    "option_names": _option_names(values),
+                }
+            )
+        return page(
+            "events/formats.html",
+            status_code=status_code,
+            cards=cards,
+            option_fields=OPTION_FIELDS,
+            organisation_id=organisation_id,
+        )
+
+    @get("/")
+    async def index(self, request: User, organisation_id: FromPath[int]) -> Template:
+        return await self._page(request.user, organisation_id)
+
+    @post("/{format:str}")
+    async def save(
+        self, request: User, organisation_id: FromPath[int], format: FromPath[Format]
+    ) -> Template | Redirect:
+        values = await form_data(request)
+        require_role(request.user, organisation_id, Role.organiser)
+        current = await formats.defaults(organisation_id, format)
+        try:
+            saved = {
+                "days": _whole(values.get("days", ""), "days", 1),
+                "capacity": _whole(values["capacity"], "capacity", 1) if values.get("capacity") else None,
+            }
+            if "rrule" in current:
+                saved["rrule"] = values.get("rrule", "").strip() or current["rrule"]
+            saved |= option_values(values, _option_names(current))
+            await formats.save_defaults(request.user, organisation_id, format, saved)
+        except Refusal as error:
+            return await self._page(
+                request.user,
+                organisation_id,
+                error.status_code,
+                format=format,
+                values=values,
+                errors={error.field or "__all__": error.text()},
+            )
+        flash(request, _("Defaults saved: new events of this format start from them."))
+        return Redirect(f"/organisations/{organisation_id}/formats/#format-{format.value}")
+
+
+def _whole(raw: str, field: str, minimum: int) -> int:
+    if not raw.strip().isdigit() or int(raw) < minimum:
+        raise InvalidInput(lazy("Enter a whole number."), field=field)
+    return int(raw)
+
+
+ROUTES = [EventConsole, SessionConsole, SiteConsole, SeriesConsole, FormatConsole]

@@ -33,6 +33,7 @@ from events.errors import (
     WindowEndsBeforeStart,
 )
 from events.inputs import DuplicateInput, EventInput, NewEventInput, PartnerInput, SessionInput
+from events.options import check_options
 from events.tables import Event, EventPartner, EventStatus, Session, Site
 
 
@@ -276,6 +277,7 @@ async def update_event(user: CurrentUser, event_id: int, changes: dict) -> None:
     current = {name: getattr(event, name) for name in EventInput.__struct_fields__}
     data = convert(EventInput, {**current, **changes})
     _check_event(data, data.ends_on or data.starts_on)
+    check_options(data.options)
     if data.capacity is not None:
         registered = (await _figures([event_id], {event_id: data.capacity}))[event_id].registered
         if data.capacity < registered:

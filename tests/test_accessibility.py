@@ -3,7 +3,7 @@
 from html.parser import HTMLParser
 
 from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
-from events.tables import Event
+from events.tables import Event, Format, Session, Site
 from tests.support import login
 
 
@@ -35,8 +35,27 @@ async def test_every_field_of_every_page_has_a_label(client):
         assert 'name="viewport"' in page.text
         assert not unlabelled(page.text), path
     await login(client, DEMO_LOGIN, DEMO_PASSWORD)
-    event = await Event.objects().first()
-    for path in ["/", "/events/", "/events/?when=past", f"/events/{event.id}"]:
+    event = await Event.objects().where(Event.format == "rallye").first()
+    session = await Session.objects().where(Session.event == event.id).first()
+    site = await Site.objects().first()
+    pages = [
+        "/",
+        "/events/",
+        "/events/?when=past",
+        f"/events/{event.id}",
+        f"/events/{event.id}/edit",
+        "/events/new",
+        *[f"/events/new?format={f.value}" for f in Format],
+        "/sites/",
+        "/sites/new",
+        f"/sites/{site.id}/edit",
+        "/directory/",
+        "/series/new",
+        f"/sessions/{session.id}/edit",
+        f"/organisations/{event.organisation}",
+        f"/organisations/{event.organisation}/formats/",
+    ]
+    for path in pages:
         page = await client.get(path)
         assert page.status_code == 200, path
         assert not unlabelled(page.text), path

@@ -57,8 +57,17 @@ async def test_every_format_can_be_created_from_the_console(client, format):
 
 async def test_a_missing_title_is_refused_on_its_field_and_keeps_what_was_typed(client):
     await organiser(client)
-    response = await post_form(client, "/events/new", {"format": "job_dating", "title": "", "starts_on": NEXT_MONTH,
-                                                       "capacity": "30", "meeting_point": "Square des Tilleuls"})
+    response = await post_form(
+        client,
+        "/events/new",
+        {
+            "format": "job_dating",
+            "title": "",
+            "starts_on": NEXT_MONTH,
+            "capacity": "30",
+            "meeting_point": "Square des Tilleuls",
+        },
+    )
     assert response.status_code == 400
     page = text(response)
     assert 'id="error-title"' in page and "Ce champ est obligatoire." in page
@@ -70,8 +79,11 @@ async def test_a_session_ending_before_it_starts_is_refused_and_nothing_is_saved
     await organiser(client)
     event_id = await _create(client, "info_collective")
     before = await Session.count()
-    response = await post_form(client, f"/events/{event_id}/sessions", {
-        "title": "Atelier CV", "kind": "info", "starts_at": f"{NEXT_MONTH}T14:00", "ends_at": f"{NEXT_MONTH}T13:00"})
+    response = await post_form(
+        client,
+        f"/events/{event_id}/sessions",
+        {"title": "Atelier CV", "kind": "info", "starts_at": f"{NEXT_MONTH}T14:00", "ends_at": f"{NEXT_MONTH}T13:00"},
+    )
     assert response.status_code == 400
     assert 'id="error-ends_at"' in response.text
     assert "La séance doit finir après son début." in text(response)
@@ -81,13 +93,21 @@ async def test_a_session_ending_before_it_starts_is_refused_and_nothing_is_saved
 
 async def test_a_site_receiving_one_group_at_a_time_cannot_be_booked_twice(client):
     await organiser(client)
-    await post_form(client, "/sites/new", {"name": "Boulangerie Au Pain Doré", "kind": "company",
-                                           "capacity_per_slot": "1", "visit_minutes": "30"})
+    await post_form(
+        client,
+        "/sites/new",
+        {"name": "Boulangerie Au Pain Doré", "kind": "company", "capacity_per_slot": "1", "visit_minutes": "30"},
+    )
     first = await _create(client, "job_dating")
     second = await _create(client, "job_dating")
     site = (await client.get("/api/sites")).json()[0]
-    slot = {"title": "Entretiens", "kind": "interviews", "site_id": str(site["id"]),
-            "starts_at": f"{NEXT_MONTH}T09:00", "ends_at": f"{NEXT_MONTH}T10:00"}
+    slot = {
+        "title": "Entretiens",
+        "kind": "interviews",
+        "site_id": str(site["id"]),
+        "starts_at": f"{NEXT_MONTH}T09:00",
+        "ends_at": f"{NEXT_MONTH}T10:00",
+    }
     assert (await post_form(client, f"/events/{first}/sessions", slot)).status_code == 302
 
     overlapping = {**slot, "starts_at": f"{NEXT_MONTH}T09:30", "ends_at": f"{NEXT_MONTH}T10:30"}
@@ -104,13 +124,15 @@ async def test_capacity_cannot_drop_below_the_people_already_registered(client):
     organisation, _user = await organiser(client)
     event_id = await _create(client, "info_collective", capacity="10")
     for index in range(4):
-        youth = Participant(organisation=organisation.id, first_name=f"J{index}", last_name="X",
-                            phone=f"+3361234567{index}")
+        youth = Participant(
+            organisation=organisation.id, first_name=f"J{index}", last_name="X", phone=f"+3361234567{index}"
+        )
         await youth.save()
         await Registration(event=event_id, participant=youth.id, status="confirmed", manage_token=f"m{index}").save()
 
-    response = await post_form(client, f"/events/{event_id}/edit", {"title": "Info", "starts_on": NEXT_MONTH,
-                                                                   "capacity": "3"})
+    response = await post_form(
+        client, f"/events/{event_id}/edit", {"title": "Info", "starts_on": NEXT_MONTH, "capacity": "3"}
+    )
     assert response.status_code == 409
     assert "4 personnes sont déjà inscrites" in text(response)
     assert (await Event.objects().get(Event.id == event_id)).capacity == 10
@@ -130,8 +152,9 @@ async def test_same_as_last_year_moves_the_programme_and_keeps_local_times_acros
     await organiser(client)
     winter = date(2031, 3, 4)  # a Tuesday before the spring change
     event_id = await _create(client, "rallye", starts_on=winter.isoformat())
-    response = await post_form(client, f"/events/{event_id}/duplicate",
-                               {"starts_on": "2031-06-03", "title": "Rallye d'été"})
+    response = await post_form(
+        client, f"/events/{event_id}/duplicate", {"starts_on": "2031-06-03", "title": "Rallye d'été"}
+    )
     assert response.status_code == 302
     copy_id = int(response.headers["location"].rsplit("/", 1)[1])
     copy = await Event.objects().get(Event.id == copy_id)
@@ -154,14 +177,95 @@ async def test_events_list_filters_by_format_status_and_partner(client):
 
 async def test_an_organiser_keeps_a_site_with_coordinates_and_bad_coordinates_are_explained(client):
     await organiser(client)
-    bad = await post_form(client, "/sites/new", {"name": "Square", "kind": "outdoors", "latitude": "94.2",
-                                                 "longitude": "4.9", "capacity_per_slot": "1", "visit_minutes": "30"})
+    bad = await post_form(
+        client,
+        "/sites/new",
+        {
+            "name": "Square",
+            "kind": "outdoors",
+            "latitude": "94.2",
+            "longitude": "4.9",
+            "capacity_per_slot": "1",
+            "visit_minutes": "30",
+        },
+    )
     assert bad.status_code == 400
     assert 'id="error-latitude"' in bad.text and "entre -90 et 90" in text(bad)
     assert 'value="Square"' in bad.text
-    good = await post_form(client, "/sites/new", {"name": "Square", "kind": "outdoors", "latitude": "44.93",
-                                                  "longitude": "4.89", "accessible": "on", "sector": "commerce",
-                                                  "capacity_per_slot": "2", "visit_minutes": "30"})
+    good = await post_form(
+        client,
+        "/sites/new",
+        {
+            "name": "Square",
+            "kind": "outdoors",
+            "latitude": "44.93",
+            "longitude": "4.89",
+            "accessible": "on",
+            "sector": "commerce",
+            "capacity_per_slot": "2",
+            "visit_minutes": "30",
+        },
+    )
     assert good.status_code == 302
     listing = text(await client.get("/sites/"))
     assert "Square" in listing and "Accessible" in listing
+
+
+async def test_an_organisation_adapts_a_formats_defaults_for_its_next_events(client):
+    organisation, _ = await organiser(client)
+    page = text(await client.get(f"/organisations/{organisation.id}/formats/"))
+    assert "Jeunes par équipe" in page
+    bad = await post_form(
+        client,
+        f"/organisations/{organisation.id}/formats/rallye",
+        {
+            "days": "3",
+            "capacity": "24",
+            "option_team_size": "4",
+            "option_companion_per_team": "on",
+            "option_min_visits_per_team": "12",
+            "option_max_visits_per_team": "10",
+            "option_min_visits_per_day": "3",
+            "option_max_visits_per_day": "6",
+        },
+    )
+    assert bad.status_code == 400 and 'id="error-option_max_visits_per_team"' in bad.text
+    good = await post_form(
+        client,
+        f"/organisations/{organisation.id}/formats/rallye",
+        {
+            "days": "3",
+            "capacity": "24",
+            "option_team_size": "4",
+            "option_companion_per_team": "on",
+            "option_min_visits_per_team": "6",
+            "option_max_visits_per_team": "10",
+            "option_min_visits_per_day": "3",
+            "option_max_visits_per_day": "6",
+        },
+    )
+    assert good.status_code == 302
+    event_id = await _create(client, "rallye", capacity="")
+    event = await Event.objects().where(Event.id == event_id).output(load_json=True).first()
+    assert event.capacity == 24 and event.options["team_size"] == 4
+
+
+async def test_an_events_format_settings_are_edited_with_the_event(client):
+    await organiser(client)
+    event_id = await _create(client, "job_dating")
+    form = text(await client.get(f"/events/{event_id}/edit"))
+    assert "Durée d'un entretien (minutes)" in form
+    response = await post_form(
+        client,
+        f"/events/{event_id}/edit",
+        {
+            "title": "Job dating",
+            "starts_on": NEXT_MONTH,
+            "capacity": "30",
+            "option_slot_minutes": "15",
+            "option_interviews_per_youth": "4",
+        },
+    )
+    assert response.status_code == 302
+    event = await Event.objects().where(Event.id == event_id).output(load_json=True).first()
+    assert event.options["slot_minutes"] == 15 and event.options["interviews_per_youth"] == 4

@@ -17,15 +17,30 @@ PARIS = ZoneInfo("Europe/Paris")
 
 
 def _friday_permanence(**overrides) -> SeriesInput:
-    values = dict(title="Permanence du vendredi", format=Format.permanence, rrule="FREQ=WEEKLY;BYDAY=FR",
-                  first_start=datetime(2031, 3, 7, 9, 0), duration_minutes=180, months_ahead=3)
+    values = dict(
+        title="Permanence du vendredi",
+        format=Format.permanence,
+        rrule="FREQ=WEEKLY;BYDAY=FR",
+        first_start=datetime(2031, 3, 7, 9, 0),
+        duration_minutes=180,
+        months_ahead=3,
+    )
     return SeriesInput(**{**values, **overrides})
 
 
 async def _occurrences(series_id: int) -> list[dict]:
-    rows = await Session.select(Session.event, Session.starts_at, Session.ends_at, Session.event.status,
-                                Session.event.detached, Session.site).where(
-        Session.event.series == series_id).order_by(Session.starts_at)
+    rows = (
+        await Session.select(
+            Session.event,
+            Session.starts_at,
+            Session.ends_at,
+            Session.event.status,
+            Session.event.detached,
+            Session.site,
+        )
+        .where(Session.event.series == series_id)
+        .order_by(Session.starts_at)
+    )
     return rows
 
 
@@ -58,8 +73,11 @@ async def test_moving_one_date_leaves_the_others_at_their_time(client):
     _, user = await organiser(client)
     series_id = await series_service.create_series(user, _friday_permanence())
     before = await _occurrences(series_id)
-    await series_service.move_occurrence(user, before[1]["event"], OccurrenceMove(
-        starts_at=datetime(2031, 3, 13, 14, 0), ends_at=datetime(2031, 3, 13, 17, 0)))
+    await series_service.move_occurrence(
+        user,
+        before[1]["event"],
+        OccurrenceMove(starts_at=datetime(2031, 3, 13, 14, 0), ends_at=datetime(2031, 3, 13, 17, 0)),
+    )
     after = {d["event"]: d for d in await _occurrences(series_id)}
     moved = after[before[1]["event"]]
     assert moved["starts_at"].astimezone(PARIS) == datetime(2031, 3, 13, 14, 0, tzinfo=PARIS)
@@ -78,8 +96,7 @@ async def test_this_and_following_moves_later_dates_and_keeps_registrations(clie
     await youth.save()
     await Registration(event=later, participant=youth.id, status="confirmed", manage_token="tok").save()
 
-    tail_id = await series_service.change_series(user, series_id, SeriesChange(from_event_id=pivot,
-                                                                               start_time="10:00"))
+    tail_id = await series_service.change_series(user, series_id, SeriesChange(from_event_id=pivot, start_time="10:00"))
 
     assert tail_id != series_id
     head = await _occurrences(series_id)
@@ -92,20 +109,40 @@ async def test_this_and_following_moves_later_dates_and_keeps_registrations(clie
 
 async def test_info_sessions_rotate_between_three_missions_locales(client):
     _, user = await organiser(client)
-    site_ids = [await create_site(user, SiteInput(name=f"Mission Locale {city}", kind="mission_locale"))
-                for city in ("Valence", "Romans", "Montélimar")]
-    series_id = await series_service.create_series(user, SeriesInput(
-        title="Perm'IAE", format=Format.info_collective, rrule="FREQ=MONTHLY;BYDAY=+1TH",
-        first_start=datetime(2031, 1, 2, 14, 0), duration_minutes=120, rotation_site_ids=site_ids, months_ahead=6))
+    site_ids = [
+        await create_site(user, SiteInput(name=f"Mission Locale {city}", kind="mission_locale"))
+        for city in ("Valence", "Romans", "Montélimar")
+    ]
+    series_id = await series_service.create_series(
+        user,
+        SeriesInput(
+            title="Perm'IAE",
+            format=Format.info_collective,
+            rrule="FREQ=MONTHLY;BYDAY=+1TH",
+            first_start=datetime(2031, 1, 2, 14, 0),
+            duration_minutes=120,
+            rotation_site_ids=site_ids,
+            months_ahead=6,
+        ),
+    )
     sites = [d["site"] for d in await _occurrences(series_id)]
     assert sites[:6] == site_ids + site_ids
 
 
 async def test_a_rule_that_never_produces_a_date_is_refused_through_the_api(client):
     await organiser(client)
-    response = await api(client, "POST", "/api/series", {
-        "title": "Jamais", "format": "info_collective", "rrule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
-        "first_start": "2031-01-01T09:00:00", "duration_minutes": 60})
+    response = await api(
+        client,
+        "POST",
+        "/api/series",
+        {
+            "title": "Jamais",
+            "format": "info_collective",
+            "rrule": "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+            "first_start": "2031-01-01T09:00:00",
+            "duration_minutes": 60,
+        },
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "recurrence_never_occurs"
     assert response.json()["extra"] == {"field": "rrule"}
@@ -116,14 +153,31 @@ async def test_an_organiser_creates_a_series_in_the_console(client):
     await organiser(client)
     form = await client.get("/series/new?format=info_collective")
     assert "FREQ=MONTHLY;INTERVAL=2;BYDAY=+2TU" in form.text
-    response = await post_form(client, "/series/new", {
-        "format": "info_collective", "title": "Info-coll intérim", "first_start": "2031-01-14T09:30",
-        "duration_minutes": "120", "rrule": "FREQ=MONTHLY;INTERVAL=2;BYDAY=+2TU", "capacity": "10"})
+    response = await post_form(
+        client,
+        "/series/new",
+        {
+            "format": "info_collective",
+            "title": "Info-coll intérim",
+            "first_start": "2031-01-14T09:30",
+            "duration_minutes": "120",
+            "rrule": "FREQ=MONTHLY;INTERVAL=2;BYDAY=+2TU",
+            "capacity": "10",
+        },
+    )
     assert response.status_code == 302, html.unescape(response.text)
     page = html.unescape((await client.get(response.headers["location"])).text)
     assert "mardi 14 janvier 2031" in page and "mardi 11 mars 2031" in page
 
-    bad = await post_form(client, "/series/new", {
-        "format": "info_collective", "title": "Cassé", "first_start": "2031-01-14T09:30",
-        "duration_minutes": "120", "rrule": "FREQ=SOMETIMES"})
+    bad = await post_form(
+        client,
+        "/series/new",
+        {
+            "format": "info_collective",
+            "title": "Cassé",
+            "first_start": "2031-01-14T09:30",
+            "duration_minutes": "120",
+            "rrule": "FREQ=SOMETIMES",
+        },
+    )
     assert bad.status_code == 400 and 'id="error-rrule"' in bad.text

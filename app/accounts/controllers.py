@@ -218,10 +218,12 @@ class DirectoryConsole(Controller):
         owners = [o for o in await services.organisations_of(user)]
         sections = []
         for owner in owners:
+            partners = await directory.partners(user, owner["id"])
             sections.append(
                 {
                     "owner": owner,
-                    "partners": await directory.partners(user, owner["id"]),
+                    "partners": partners,
+                    "partner_options": [(str(p["id"]), p["name"]) for p in partners],
                     "contacts": await directory.contacts(user, owner["id"]),
                     "can_edit": user.at_least(owner["id"], Role.organiser),
                 }

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -15,8 +16,8 @@ from app.accounts.services import CurrentUser, require_role
 from app.accounts.tables import Role
 from app.errors import InvalidInput, Refusal
 from app.forms import from_form
+from app.i18n import current_language, lazy
 from app.i18n import gettext as _
-from app.i18n import lazy
 from app.labels import label
 from app.web import flash, form_data, form_page, page
 from events import formats, series, services, sites
@@ -336,8 +337,33 @@ class SessionConsole(Controller):
 SITE_CHECKBOXES = ("accessible",)
 
 
+def _opening_hours(form: dict[str, str]) -> list[dict[str, object]]:
+    """One window per day from the form's "open_<weekday>_start/end" pairs; an empty day is closed."""
+    windows = []
+    for weekday in range(7):
+        start, end = form.get(f"open_{weekday}_start", ""), form.get(f"open_{weekday}_end", "")
+        if start or end:
+            windows.append({"weekday": weekday, "start": start[:5], "end": end[:5]})
+    return windows
+
+
+def _without_opening(form: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in form.items() if not k.startswith("open_")}
+
+
+def _opening_values(windows: list[dict]) -> dict[str, str]:
+    values = {}
+    for window in windows:
+        values[f"open_{window['weekday']}_start"] = window["start"]
+        values[f"open_{window['weekday']}_end"] = window["end"]
+    return values
+
+
 def _site_form_context() -> dict:
     return {
+        "weekday_names": [
+            format_date(date(2024, 1, 1 + d), "EEEE", locale=current_language.get()).capitalize() for d in range(7)
+        ],
         "kind_options": _options("site_kind", SiteKind),
         "sector_options": [("", _("Not specified"))] + [(s, label("sector", s)) for s in sites.SECTORS],
     }
@@ -365,7 +391,13 @@ class SiteConsole(Controller):
     async def create(self, request: User) -> Template | Redirect:
         values = await form_data(request)
         try:
-            await sites.create_site(request.user, from_form(SiteInput, values, checkboxes=SITE_CHECKBOXES))
+            data = from_form(
+                SiteInput,
+                _without_opening(values),
+                checkboxes=SITE_CHECKBOXES,
+                lists={"opening_hours": _opening_hours(values)},
+            )
+            await sites.create_site(request.user, data)
         except Refusal as error:
             return form_page("events/site_form.html", error, values, site=None, **_site_form_context())
         flash(request, _("Site saved."))
@@ -374,7 +406,7 @@ class SiteConsole(Controller):
     @get("/{site_id:int}/edit")
     async def edit(self, request: User, site_id: FromPath[int]) -> Template:
         site = await sites.get_site(request.user, site_id)
-        values = {k: "" if v is None else v for k, v in site.items()}
+        values = {k: "" if v is None else v for k, v in site.items()} | _opening_values(site["opening_hours"] or [])
         return page("events/site_form.html", site=site, values=values, errors={}, **_site_form_context())
 
     @post("/{site_id:int}/edit")
@@ -383,7 +415,10 @@ class SiteConsole(Controller):
         values = await form_data(request)
         try:
             data = from_form(
-                SiteInput, values, checkboxes=SITE_CHECKBOXES, lists={"opening_hours": site["opening_hours"] or []}
+                SiteInput,
+                _without_opening(values),
+                checkboxes=SITE_CHECKBOXES,
+                lists={"opening_hours": _opening_hours(values)},
             )
             await sites.update_site(request.user, site_id, data)
         except Refusal as error:

@@ -33,6 +33,8 @@ from app.settings import Settings, get_settings
 from app.templating import make_environment
 from events.api import ROUTES as EVENT_API
 from events.controllers import ROUTES as EVENT_CONSOLE
+from registration.console import ROUTES as REGISTRATION_CONSOLE
+from registration.public import ROUTES as REGISTRATION_PUBLIC
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -130,6 +132,8 @@ def create_app(
             DirectoryConsole,
             AccountsApi,
             *EVENT_CONSOLE,
+            *REGISTRATION_PUBLIC,
+            *REGISTRATION_CONSOLE,
             *EVENT_API,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False

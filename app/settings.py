@@ -40,6 +40,7 @@ class Settings:
     smtp_starttls: bool = False
     smtp_ssl: bool = False
     smtp_from: str = "Tremplin <no-reply@tremplin.local>"
+    public_posts_per_10_min: int = 60  # per IP: an ML's office wifi may register a whole group
     worker: str = "inprocess"  # or "external": `tremplin worker` processes deliver messages
     languages: tuple[str, ...] = field(default=("fr", "en"))
 
@@ -66,6 +67,13 @@ class Settings:
 
 def _bool(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number.") from exc
 
 
 def _choice(name: str, value: str, allowed: set[str]) -> str:
@@ -159,6 +167,7 @@ def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         smtp_starttls=_bool(get("SMTP_STARTTLS", "false")),
         smtp_ssl=_bool(get("SMTP_SSL", "false")),
         smtp_from=get("SMTP_FROM", "Tremplin <no-reply@tremplin.local>"),
+        public_posts_per_10_min=_int("PUBLIC_POSTS_PER_10_MIN", get("PUBLIC_POSTS_PER_10_MIN", "60")),
         worker=_choice("TREMPLIN_WORKER", get("TREMPLIN_WORKER", "inprocess"), {"inprocess", "external"}),
     )
 

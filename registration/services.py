@@ -1,14 +1,69 @@
-"""Registration rules (the full flow arrives with the registration issue)."""
+"""Registration rules: places, waiting list, approval, duplicates, consents, cancellation.
+
+Every change runs in one write transaction that first locks the event (a row lock on
+PostgreSQL, the write lock on SQLite), so two requests never take the same last place.
+Messages to the youth are written to the outbox in the same transaction.
+"""
 
 from __future__ import annotations
 
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from registration.tables import Registration
+from app.accounts.services import CurrentUser
+from app.clock import utcnow
+from app.db import is_sqlite, write_transaction
+from app.errors import Refusal
+from app.i18n import gettext as _
+from app.i18n import language, lazy
+from app.labels import label
+from app.messaging import outbox
+from app.settings import get_settings
+from events.sites import SECTORS
+from events.tables import Event, EventStatus, Session
+from registration.errors import (
+    AnswerRequired,
+    DuplicateRegistration,
+    EventFull,
+    InvalidTransition,
+    NoPlaceLeft,
+    OutsideAgeRange,
+    ParentalConsentRequired,
+    RegistrationClosed,
+)
+from registration.inputs import RegistrationInput
+from registration.people import age_on, check_birth_date, check_email, check_place, normalise_phone
+from registration.tables import (
+    CheckIn,
+    Consent,
+    ConsentKind,
+    Participant,
+    Question,
+    QuestionKind,
+    ReferralLink,
+    Registration,
+    RegistrationStatus,
+    Source,
+)
+
+ACTIVE = (RegistrationStatus.confirmed, RegistrationStatus.waiting, RegistrationStatus.pending)
+PARENTAL_CONSENT_BELOW = 15
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    registration_id: int
+    manage_token: str
+    status: RegistrationStatus
 
 
 async def counts_by_event(event_ids: list[int]) -> dict[int, dict[str, int]]:
-    """How many registrations each event has, by status."""
+    """How many registrations each event has, by status, and how many people came."""
     if not event_ids:
         return {}
     rows = (
@@ -19,4 +74,462 @@ async def counts_by_event(event_ids: list[int]) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = {}
     for row in rows:
         counts.setdefault(row["event"], {})[row["status"]] = row["n"]
+    present = (
+        await CheckIn.select(CheckIn.registration.event.as_alias("event"), CheckIn.registration)
+        .where(CheckIn.registration.event.is_in(event_ids) & (CheckIn.status.is_in(["present", "late"])))
+        .distinct()
+    )
+    for row in present:
+        counts.setdefault(row["event"], {})["present"] = counts.get(row["event"], {}).get("present", 0) + 1
     return counts
+
+
+def registration_open(event: dict | Event, now: datetime, source: Source) -> bool:
+    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
+    if get("status") != EventStatus.published:
+        return source != Source.public and get("status") == EventStatus.closed
+    if source != Source.public:
+        return True
+    opens, closes = get("registration_opens_at"), get("registration_closes_at")
+    if opens and now < opens or closes and now >= closes:
+        return False
+    return get("ends_on") >= now.date()
+
+
+async def _lock(event_id: int) -> Event:
+    if not is_sqlite():  # SQLite: the write lock already serialises writers
+        await Event.raw("SELECT id FROM event WHERE id = {} FOR UPDATE", event_id)
+    return await Event.objects().where(Event.id == event_id).output(load_json=True).first()
+
+
+async def _confirmed(event_id: int, session_id: int | None = None) -> int:
+    query = Registration.count().where(
+        (Registration.event == event_id) & (Registration.status == RegistrationStatus.confirmed)
+    )
+    if session_id is not None:
+        query = query.where(Registration.session == session_id)
+    return await query
+
+
+async def _has_place(event: Event, session: dict | None) -> bool:
+    if event.capacity is not None and await _confirmed(event.id) >= event.capacity:
+        return False
+    return not (
+        session and session["capacity"] is not None and await _confirmed(event.id, session["id"]) >= session["capacity"]
+    )
+
+
+async def _check_answers(event_id: int, answers: dict) -> dict:
+    questions = await Question.select().where(Question.event == event_id).output(load_json=True)
+    clean: dict = {}
+    for question in questions:
+        key = str(question["id"])
+        value = answers.get(key, [] if question["kind"] == QuestionKind.multiple else "")
+        allowed = {QuestionKind.choice: question["choices"], QuestionKind.yes_no: ["yes", "no"]}.get(question["kind"])
+        if question["kind"] == QuestionKind.multiple:
+            value = [v for v in (value if isinstance(value, list) else [value]) if v in question["choices"]]
+        elif allowed is not None and value not in allowed:
+            value = ""
+        if question["required"] and not value:
+            raise AnswerRequired(field=f"q_{key}")
+        if value:
+            clean[key] = value.strip() if isinstance(value, str) else value
+    return clean
+
+
+def _check_profile(data: RegistrationInput, event: Event | dict, today: date, source: Source) -> dict:
+    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
+    phone = normalise_phone(data.phone)
+    check_birth_date(data.birth_date, today)
+    postcode, commune = (
+        check_place(data.postcode, data.commune)
+        if source == Source.public
+        else (data.postcode.strip(), data.commune.strip())
+    )
+    low, high = get("age_min"), get("age_max")
+    if data.birth_date and source == Source.public and (low or high):
+        age = age_on(data.birth_date, get("starts_on"))
+        if (low and age < low) or (high and age > high):
+            raise OutsideAgeRange(field="birth_date", low=low or 0, high=high or 99)
+    if (
+        data.birth_date
+        and age_on(data.birth_date, today) < PARENTAL_CONSENT_BELOW
+        and not (data.parental_consent and data.parent_name.strip())
+    ):
+        raise ParentalConsentRequired(field="parent_name")
+    return {
+        "first_name": data.first_name.strip(),
+        "last_name": data.last_name.strip(),
+        "phone": phone,
+        "email": check_email(data.email),
+        "birth_date": data.birth_date,
+        "postcode": postcode,
+        "commune": commune,
+        "sectors": [s for s in data.sectors if s in SECTORS],
+        "driving_licence": data.driving_licence,
+        "vehicle": data.vehicle,
+        "reduced_mobility": data.reduced_mobility,
+        "available_days": sorted({d for d in data.available_days if 0 <= d <= 6}),
+    }
+
+
+async def _participant(organisation_id: int, profile: dict) -> int:
+    row = (
+        await Participant.select(Participant.id)
+        .where((Participant.organisation == organisation_id) & (Participant.phone == profile["phone"]))
+        .first()
+    )
+    values = {**profile, "last_contact_at": utcnow()}
+    if row:
+        await Participant.update({getattr(Participant, k): v for k, v in values.items()}).where(
+            Participant.id == row["id"]
+        )
+        return row["id"]
+    participant = Participant(organisation=organisation_id, **values)
+    await participant.save()
+    return participant.id
+
+
+async def _record_consents(participant_id: int, data: RegistrationInput, recorded_by: int | None) -> None:
+    wanted = {
+        ConsentKind.photos: data.consent_photos,
+        ConsentKind.partner_sharing: data.consent_partner_sharing,
+        ConsentKind.other_messages: data.consent_other_messages,
+        ConsentKind.parental: data.parental_consent and bool(data.parent_name.strip()),
+    }
+    active = {
+        r["kind"]
+        for r in await Consent.select(Consent.kind).where(
+            (Consent.participant == participant_id) & Consent.withdrawn_at.is_null()
+        )
+    }
+    for kind, given in wanted.items():
+        if given and kind not in active:
+            given_by = data.parent_name.strip() if kind == ConsentKind.parental else ""
+            await Consent(participant=participant_id, kind=kind, given_by=given_by, recorded_by=recorded_by).save()
+
+
+def personal_link(manage_token: str) -> str:
+    return f"{get_settings().base_url}/r/{manage_token}"
+
+
+async def _tell(participant: dict, key: str, subject: str, text: str, organisation_id: int) -> None:
+    """One message to the youth through the outbox (e-mail now; SMS joins the same path)."""
+    if participant.get("email"):
+        await outbox.enqueue_email(
+            to=participant["email"], subject=subject, text=text, key=key, organisation_id=organisation_id
+        )
+
+
+async def register(
+    event_id: int,
+    data: RegistrationInput,
+    *,
+    source: Source = Source.public,
+    referral_code: str | None = None,
+    by: CurrentUser | None = None,
+    now: datetime | None = None,
+) -> Registered:
+    now = now or utcnow()
+    event = await Event.objects().where(Event.id == event_id).output(load_json=True).first()
+    if event is None or not registration_open(event, now, source):
+        raise RegistrationClosed()
+    profile = _check_profile(data, event, now.date(), source)
+    answers = await _check_answers(event_id, data.answers)
+    session = None
+    if data.session_id is not None:
+        session = (
+            await Session.select(Session.id, Session.capacity)
+            .where((Session.id == data.session_id) & (Session.event == event_id))
+            .first()
+        )
+    referral = None
+    if referral_code:
+        referral = (
+            await ReferralLink.select(ReferralLink.organisation, ReferralLink.user)
+            .where((ReferralLink.code == referral_code) & ReferralLink.revoked_at.is_null())
+            .first()
+        )
+    referred_by = referral["user"] if referral else (by.id if by and source != Source.public else None)
+    referring_org = referral["organisation"] if referral else None
+    if by and source == Source.adviser and referring_org is None:
+        referring_org = next((o for o in by.organisation_ids if o != event.organisation), None)
+
+    async with write_transaction():
+        event = await _lock(event_id)
+        participant_id = await _participant(event.organisation, profile)
+        existing = (
+            await Registration.select(Registration.id, Registration.status)
+            .where((Registration.event == event_id) & (Registration.participant == participant_id))
+            .first()
+        )
+        if existing and existing["status"] in ACTIVE:
+            raise DuplicateRegistration(existing["id"])
+        if source == Source.walk_in:
+            status = RegistrationStatus.confirmed  # they are here already
+        elif event.options.get("approval"):
+            status = RegistrationStatus.pending
+        elif await _has_place(event, session):
+            status = RegistrationStatus.confirmed
+        elif event.waiting_list:
+            status = RegistrationStatus.waiting
+        else:
+            raise EventFull()
+        token = secrets.token_urlsafe(16)
+        values = {
+            "status": status,
+            "source": source,
+            "referred_by": referred_by,
+            "referring_organisation": referring_org,
+            "manage_token": token,
+            "answers": answers,
+            "session": data.session_id if session else None,
+            "created_at": now,
+            "cancelled_at": None,
+            "promoted_at": None,
+        }
+        if existing:  # came back after cancelling: same row, fresh link
+            await Registration.update({getattr(Registration, k): v for k, v in values.items()}).where(
+                Registration.id == existing["id"]
+            )
+            registration_id = existing["id"]
+        else:
+            registration = Registration(event=event_id, participant=participant_id, **values)
+            await registration.save()
+            registration_id = registration.id
+        await _record_consents(participant_id, data, by.id if by else None)
+        with language("fr"):
+            subject = _("Your registration: %(title)s", title=event.title)
+            text = _(
+                confirmation_text(status), title=event.title, link=personal_link(token), name=profile["first_name"]
+            )
+        await _tell(profile, f"registration:{registration_id}:{token}", subject, text, event.organisation)
+    outbox.wake()
+    return Registered(registration_id, token, status)
+
+
+def confirmation_text(status: RegistrationStatus) -> str:
+    return {
+        RegistrationStatus.confirmed: lazy(
+            "Hello %(name)s, you are registered for %(title)s. Your page, to see the details or cancel: %(link)s"
+        ),
+        RegistrationStatus.waiting: lazy(
+            "Hello %(name)s, %(title)s is full: you are on the waiting list. "
+            "We will tell you as soon as a place frees up. Your page: %(link)s"
+        ),
+        RegistrationStatus.pending: lazy(
+            "Hello %(name)s, we received your registration for %(title)s. "
+            "The organiser will confirm it soon. Your page: %(link)s"
+        ),
+    }[status]
+
+
+async def _promote_next(event: Event) -> int | None:
+    """Give a freed place to the first person waiting, and tell them."""
+    if event.capacity is not None and await _confirmed(event.id) >= event.capacity:
+        return None
+    waiting = (
+        await Registration.select(
+            Registration.id,
+            Registration.manage_token,
+            Registration.participant.first_name.as_alias("first_name"),
+            Registration.participant.email.as_alias("email"),
+        )
+        .where((Registration.event == event.id) & (Registration.status == RegistrationStatus.waiting))
+        .order_by(Registration.created_at)
+        .order_by(Registration.id)
+        .first()
+    )
+    if waiting is None:
+        return None
+    await Registration.update(
+        {Registration.status: RegistrationStatus.confirmed, Registration.promoted_at: utcnow()}
+    ).where(Registration.id == waiting["id"])
+    with language("fr"):
+        subject = _("A place is free for you: %(title)s", title=event.title)
+        text = _(
+            "Hello %(name)s, a place has freed up: you are now registered for %(title)s. "
+            "If you can no longer come, cancel on your page so someone else can: %(link)s",
+            name=waiting["first_name"],
+            title=event.title,
+            link=personal_link(waiting["manage_token"]),
+        )
+    await _tell(waiting, f"promoted:{waiting['id']}:{waiting['manage_token']}", subject, text, event.organisation)
+    return waiting["id"]
+
+
+async def cancel(registration_id: int, *, by: CurrentUser | None = None) -> None:
+    """Cancel and give the place, at once, to the first person on the waiting list."""
+    registration = (
+        await Registration.select(Registration.event, Registration.status)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if registration is None or registration["status"] not in ACTIVE:
+        return
+    async with write_transaction():
+        event = await _lock(registration["event"])
+        current = await Registration.select(Registration.status).where(Registration.id == registration_id).first()
+        if current["status"] not in ACTIVE:
+            return
+        await Registration.update(
+            {
+                Registration.status: RegistrationStatus.cancelled,
+                Registration.cancelled_at: utcnow(),
+                Registration.decided_by: by.id if by else None,
+            }
+        ).where(Registration.id == registration_id)
+        if current["status"] == RegistrationStatus.confirmed:
+            await _promote_next(event)
+    outbox.wake()
+
+
+TRANSITIONS = {
+    (RegistrationStatus.pending, RegistrationStatus.confirmed),
+    (RegistrationStatus.pending, RegistrationStatus.refused),
+    (RegistrationStatus.pending, RegistrationStatus.waiting),
+    (RegistrationStatus.waiting, RegistrationStatus.confirmed),
+    (RegistrationStatus.confirmed, RegistrationStatus.waiting),
+    (RegistrationStatus.waiting, RegistrationStatus.refused),
+}
+
+
+async def decide(registration_id: int, target: RegistrationStatus, *, by: CurrentUser) -> None:
+    """The organiser approves, refuses, or moves someone between the places and the waiting list."""
+    registration = (
+        await Registration.select(Registration.event, Registration.status)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    async with write_transaction():
+        event = await _lock(registration["event"])
+        current = RegistrationStatus(
+            (await Registration.select(Registration.status).where(Registration.id == registration_id).first())["status"]
+        )
+        if (current, target) not in TRANSITIONS:
+            raise InvalidTransition(
+                current=label("registration_status", current), target=label("registration_status", target)
+            )
+        if target == RegistrationStatus.confirmed and not await _has_place(event, None):
+            raise NoPlaceLeft()
+        await Registration.update(
+            {
+                Registration.status: target,
+                Registration.decided_by: by.id,
+                Registration.promoted_at: utcnow() if target == RegistrationStatus.confirmed else None,
+            }
+        ).where(Registration.id == registration_id)
+        person = (
+            await Registration.select(
+                Registration.manage_token,
+                Registration.participant.first_name.as_alias("first_name"),
+                Registration.participant.email.as_alias("email"),
+            )
+            .where(Registration.id == registration_id)
+            .first()
+        )
+        if target == RegistrationStatus.confirmed:
+            with language("fr"):
+                text = _(
+                    "Hello %(name)s, your place is confirmed for %(title)s. Your page: %(link)s",
+                    name=person["first_name"],
+                    title=event.title,
+                    link=personal_link(person["manage_token"]),
+                )
+            await _tell(
+                person,
+                f"confirmed:{registration_id}:{utcnow().timestamp()}",
+                _("Your place is confirmed: %(title)s", title=event.title),
+                text,
+                event.organisation,
+            )
+    outbox.wake()
+
+
+async def by_manage_token(token: str) -> dict | None:
+    row = (
+        await Registration.select(
+            Registration.all_columns(),
+            *Registration.participant.all_columns(),
+        )
+        .where(Registration.manage_token == token)
+        .output(load_json=True)
+        .first()
+    )
+    return row
+
+
+async def change_answers(token: str, data: dict[str, str | list[str]]) -> None:
+    registration = await by_manage_token(token)
+    if registration is None:
+        return
+    answers = await _check_answers(registration["event"], data)
+    async with write_transaction():
+        await Registration.update({Registration.answers: answers}).where(Registration.id == registration["id"])
+
+
+async def withdraw_consent(participant_id: int, kind: ConsentKind) -> None:
+    async with write_transaction():
+        await Consent.update({Consent.withdrawn_at: utcnow()}).where(
+            (Consent.participant == participant_id) & (Consent.kind == kind) & Consent.withdrawn_at.is_null()
+        )
+
+
+async def active_consents(participant_id: int) -> list[dict]:
+    return await Consent.select().where((Consent.participant == participant_id) & Consent.withdrawn_at.is_null())
+
+
+def as_input(form: dict) -> RegistrationInput:
+    return msgspec.convert(form, RegistrationInput, strict=False)
+
+
+async def resend_link(event_id: int, raw_phone: str) -> bool:
+    """Send the personal link again to whoever registered with this phone; True when sent by e-mail."""
+    try:
+        phone = normalise_phone(raw_phone)
+    except Refusal:
+        return False
+    row = (
+        await Registration.select(
+            Registration.id,
+            Registration.manage_token,
+            Registration.event.title.as_alias("title"),
+            Registration.event.organisation.as_alias("organisation"),
+            Registration.participant.first_name.as_alias("first_name"),
+            Registration.participant.email.as_alias("email"),
+        )
+        .where(
+            (Registration.event == event_id)
+            & (Registration.participant.phone == phone)
+            & Registration.status.is_in(list(ACTIVE))
+        )
+        .first()
+    )
+    if row is None or not row["email"]:
+        return False
+    with language("fr"):
+        subject = _("Your registration: %(title)s", title=row["title"])
+        text = _(
+            confirmation_text(RegistrationStatus.confirmed),
+            title=row["title"],
+            link=personal_link(row["manage_token"]),
+            name=row["first_name"],
+        )
+    async with write_transaction():
+        # At most one resend per registration and hour, however often the button is pressed.
+        await _tell(row, f"resend:{row['id']}:{int(utcnow().timestamp() // 3600)}", subject, text, row["organisation"])
+    outbox.wake()
+    return True
+
+
+async def add_question(event_id: int, data: Any) -> None:
+    async with write_transaction():
+        position = await Question.count().where(Question.event == event_id)
+        await Question(
+            event=event_id,
+            label=data.label.strip(),
+            kind=data.kind,
+            choices=data.choices,
+            required=data.required,
+            position=position,
+        ).save()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from piccolo.columns import Date, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from app.accounts.tables import Organisation, User
-from events.tables import Event
+from events.tables import Event, Session
 
 
 class RegistrationStatus(StrEnum):
@@ -39,6 +39,12 @@ class Participant(Table):
     postcode = Varchar(length=10, default="")
     commune = Varchar(length=100, default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    sectors = JSON(default="[]")  # job sectors of interest (events.sites.SECTORS)
+    driving_licence = Boolean(default=False)
+    vehicle = Boolean(default=False)
+    reduced_mobility = Boolean(default=False)
+    available_days = JSON(default="[]")  # weekday numbers, 0 = Monday
+    last_contact_at = Timestamptz(default=TimestamptzNow())  # for the 2-year retention
 
 
 class Registration(Table):
@@ -51,3 +57,76 @@ class Registration(Table):
     manage_token = Varchar(length=32, unique=True, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
+    session = ForeignKey(references=Session, null=True, default=None, index=True)  # when one was chosen
+    answers = JSON(default="{}")  # custom question id -> answer
+    promoted_at = Timestamptz(null=True, default=None)  # moved from the waiting list to a place
+    decided_by = ForeignKey(references=User, null=True, default=None)  # approval, refusal or manual move
+
+
+class QuestionKind(StrEnum):
+    text = "text"
+    choice = "choice"
+    multiple = "multiple"
+    yes_no = "yes_no"
+
+
+class Question(Table):
+    """A question the organiser adds to an event's registration form."""
+
+    event = ForeignKey(references=Event, index=True)
+    label = Varchar(length=300)
+    kind = Varchar(length=10, choices=QuestionKind, default=QuestionKind.text)
+    choices = JSON(default="[]")
+    required = Boolean(default=False)
+    position = Integer(default=0)
+
+
+class ConsentKind(StrEnum):
+    photos = "photos"
+    partner_sharing = "partner_sharing"
+    other_messages = "other_messages"
+    parental = "parental"  # a parent's consent for a youth under 15
+
+
+class Consent(Table):
+    """A dated, separate consent that can be withdrawn; service messages need none."""
+
+    participant = ForeignKey(references=Participant, index=True)
+    kind = Varchar(length=20, choices=ConsentKind)
+    given_at = Timestamptz(default=TimestamptzNow())
+    withdrawn_at = Timestamptz(null=True, default=None)
+    given_by = Varchar(length=200, default="")  # the youth, or the parent's name
+    recorded_by = ForeignKey(references=User, null=True, default=None)
+
+
+class ReferralLink(Table):
+    """A registration link of an adviser or a prescriber organisation: who sent the youth."""
+
+    organisation = ForeignKey(references=Organisation, index=True)
+    user = ForeignKey(references=User, null=True, default=None, index=True)
+    code = Varchar(length=32, unique=True, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class AttendanceStatus(StrEnum):
+    present = "present"
+    late = "late"
+    excused = "excused"
+    absent = "absent"
+
+
+class CheckIn(Table):
+    """A person recorded at a session: by a scan, by hand, or registered on the spot."""
+
+    registration = ForeignKey(references=Registration, index=True)
+    session = ForeignKey(references=Session, index=True)
+    status = Varchar(length=10, choices=AttendanceStatus, default=AttendanceStatus.present)
+    scanned_at = Timestamptz(default=TimestamptzNow())  # when it happened on site (offline scans come later)
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    recorded_by = ForeignKey(references=User, null=True, default=None)
+    device = Varchar(length=100, default="")
+    nonce = Varchar(length=64, unique=True, index=True)  # one scan is recorded once, however often it is sent
+    source = Varchar(length=10, default="manual")  # scan, manual, walk_in
+    flagged = Boolean(default=False)  # a later duplicate scan, for the organiser to look at
+    notes = Text(default="")

@@ -49,9 +49,11 @@ async def database(settings):
 
 
 @pytest.fixture(autouse=True)
-async def clean_tables(database):
+async def clean_tables(database, settings):
     yield
     await support.empty_tables()
+    for store in ("sessions", "throttle"):  # login and form-post counters must not leak between tests
+        shutil.rmtree(settings.var_dir / store, ignore_errors=True)
 
 
 @pytest.fixture

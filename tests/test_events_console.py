@@ -276,11 +276,16 @@ async def test_a_sites_opening_hours_are_kept_and_a_window_ending_before_it_open
     base = {"name": "EHPAD Les Glycines", "kind": "company", "capacity_per_slot": "1", "visit_minutes": "45"}
     bad = await post_form(client, "/sites/new", {**base, "open_0_start": "14:00", "open_0_end": "09:00"})
     assert bad.status_code == 400 and 'id="error-opening_hours"' in bad.text
-    good = await post_form(client, "/sites/new", {**base, "open_0_start": "09:00", "open_0_end": "12:00",
-                                                  "open_3_start": "14:00", "open_3_end": "17:00"})
+    good = await post_form(
+        client,
+        "/sites/new",
+        {**base, "open_0_start": "09:00", "open_0_end": "12:00", "open_3_start": "14:00", "open_3_end": "17:00"},
+    )
     assert good.status_code == 302
     site = (await client.get("/api/sites")).json()[0]
-    assert site["opening_hours"] == [{"weekday": 0, "start": "09:00", "end": "12:00"},
-                                     {"weekday": 3, "start": "14:00", "end": "17:00"}]
+    assert site["opening_hours"] == [
+        {"weekday": 0, "start": "09:00", "end": "12:00"},
+        {"weekday": 3, "start": "14:00", "end": "17:00"},
+    ]
     form = await client.get(f"/sites/{site['id']}/edit")
     assert 'value="14:00"' in form.text and "Lundi" in form.text

@@ -16,6 +16,8 @@ from events import series, services, sites
 from events.inputs import SeriesInput, SessionInput, SiteInput
 from events.tables import Event, EventPartner, Format, PartnerRole
 from piccolo_conf import APP_REGISTRY
+from registration import services as registration_services
+from registration.inputs import RegistrationInput
 from tests.support import csrf_token, login, make_organisation, make_user
 
 SECRET_TITLE = "Rallye très confidentiel"
@@ -69,6 +71,17 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /sessions/{session_id:int}/edit": session,
         "POST /sessions/{session_id:int}/delete": {},
         "POST /sites/{site_id:int}/edit": {"name": "Site"},
+        "POST /events/{event_id:int}/register": {
+            "first_name": "Léa",
+            "last_name": "B",
+            "phone": "0612345678",
+            "postcode": "26000",
+        },
+        "POST /events/{event_id:int}/import": {},
+        "POST /events/{event_id:int}/walk-in": {"first_name": "Léa", "last_name": "B", "phone": "0612345678"},
+        "POST /events/{event_id:int}/questions": {"label": "Permis ?", "kind": "yes_no"},
+        "POST /registrations/{registration_id:int}/decide": {"status": "waiting"},
+        "POST /registrations/{registration_id:int}/cancel": {},
         "POST /series/{series_id:int}/change": {"title": "Changé"},
         "POST /api/events/{event_id:int}/sessions": session,
         "POST /api/events/{event_id:int}/cancel-occurrence": {},
@@ -115,9 +128,14 @@ async def _their_world():
         ),
     )
     await tokens.create_token(principal, theirs.id, "Leur script", ApiTokenScope.write)
+    await Event.update({Event.status: "published"}).where(Event.id == event.id)
+    registered = await registration_services.register(
+        event.id, RegistrationInput(first_name="Inès", last_name="Secrète", phone="0611223344", postcode="26000")
+    )
     token_id = (await ApiToken.select(ApiToken.id).first())["id"]
     return {
         "token_id": token_id,
+        "registration_id": registered.registration_id,
         "organisation_id": theirs.id,
         "event_id": event.id,
         "session_id": session_id,
@@ -160,7 +178,7 @@ async def test_every_resource_route_answers_404_to_another_organisation(app, cli
                 )
                 assert response.status_code == 404, f"{method} {path} answered {response.status_code}"
                 assert SECRET_TITLE not in response.text and "Mission Locale Voisine" not in response.text
-                assert "Atelier secret" not in response.text
+                assert "Atelier secret" not in response.text and "Secrète" not in response.text
                 checked.append(f"{method} {path}")
     assert len(checked) >= 40, checked
     assert before == {t._meta.tablename: await t.count() for t in ALL_TABLES}, "something was written"

@@ -32,6 +32,8 @@ PUBLIC_PATHS = [
     "^/schema",
     "^/lang/",
     "^/favicon.ico$",
+    "^/e/",  # an event's public registration page
+    "^/r/",  # a youth's personal page
 ]
 
 

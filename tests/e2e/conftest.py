@@ -49,7 +49,8 @@ def live_server(database):
             "--log-level",
             "warning",
         ],
-        env={**os.environ, "BASE_URL": f"http://127.0.0.1:{port}"},
+        # No in-process outbox worker: it would race the tests that deliver messages themselves.
+        env={**os.environ, "BASE_URL": f"http://127.0.0.1:{port}", "TREMPLIN_WORKER": "external"},
     )
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):

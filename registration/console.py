@@ -1,0 +1,261 @@
+"""Console pages: an event's registrations and waiting list, advisers' youths, registering
+on someone's behalf, importing a list, walk-ins and the event's own questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app.accounts.services import CurrentUser
+from app.accounts.tables import Role
+from app.errors import InvalidInput, Refusal
+from app.forms import convert, from_form
+from app.i18n import gettext as _
+from app.i18n import lazy
+from app.settings import get_settings
+from app.web import flash, form_data, page
+from events.services import editable_event, get_event
+from events.sites import SECTORS
+from registration import imports, lists, services, walkins
+from registration.errors import DuplicateRegistration
+from registration.inputs import QuestionInput, RegistrationInput, WalkInInput
+from registration.people import display_phone
+from registration.public import registration_form_data
+from registration.tables import ConsentKind, Question, QuestionKind, RegistrationStatus, Source
+
+User = Request[CurrentUser, Any, Any]
+MAX_CSV_BYTES = 1024 * 1024
+
+
+def _share_link(event: dict, code: str | None) -> str:
+    base = f"{get_settings().base_url}/e/{event['public_token']}"
+    return f"{base}?ref={code}" if code else base
+
+
+async def _registrations_page(request: User, event_id: int, status_code: int = 200, **extra: Any) -> Template:
+    user = request.user
+    event, rows, manages = await lists.for_event(user, event_id)
+    groups = {status: [r for r in rows if r["status"] == status] for status in RegistrationStatus}
+    my_orgs = [o for o in user.organisation_ids if o != event["organisation"]] or user.organisation_ids
+    code = await lists.referral_code(user, my_orgs[0]) if my_orgs else None
+    questions = (
+        await Question.select().where(Question.event == event_id).order_by(Question.position).output(load_json=True)
+    )
+    return page(
+        "registration/event.html",
+        status_code=status_code,
+        event=event,
+        groups=groups,
+        manages=manages,
+        can_decide=user.at_least(event["organisation"], Role.organiser),
+        share_link=_share_link(event, code),
+        public_link=_share_link(event, None),
+        questions=questions,
+        display_phone=display_phone,
+        **extra,
+    )
+
+
+class RegistrationConsole(Controller):
+    path = "/events/{event_id:int}"
+    include_in_schema = False
+
+    @get("/registrations")
+    async def index(self, request: User, event_id: FromPath[int]) -> Template:
+        return await _registrations_page(request, event_id)
+
+    @get("/register")
+    async def register_form(self, request: User, event_id: FromPath[int]) -> Template:
+        event = await get_event(request.user, event_id)
+        return page(
+            "registration/register.html",
+            event=event,
+            values={},
+            errors={},
+            sectors=SECTORS,
+            consent_kinds=[k for k in ConsentKind if k != "parental"],
+        )
+
+    @post("/register")
+    async def register(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        event = await get_event(request.user, event_id)
+        data = await registration_form_data(request)
+        try:
+            result = await services.register(
+                event_id, convert(RegistrationInput, data), source=Source.adviser, by=request.user
+            )
+        except DuplicateRegistration as error:
+            return page(
+                "registration/register.html",
+                status_code=409,
+                event=event,
+                values=data,
+                sectors=SECTORS,
+                errors={"phone": error.text()},
+                consent_kinds=[k for k in ConsentKind if k != "parental"],
+            )
+        except Refusal as error:
+            return page(
+                "registration/register.html",
+                status_code=error.status_code,
+                event=event,
+                values=data,
+                errors={error.field or "__all__": error.text()},
+                first_error=error.field,
+                sectors=SECTORS,
+                consent_kinds=[k for k in ConsentKind if k != "parental"],
+            )
+        message = {
+            RegistrationStatus.confirmed: _("%(name)s is registered."),
+            RegistrationStatus.waiting: _("%(name)s is on the waiting list."),
+            RegistrationStatus.pending: _("%(name)s is registered, to be confirmed by the organiser."),
+        }
+        flash(request, message[result.status] % {"name": data.get("first_name", "")})
+        return Redirect(f"/events/{event_id}/registrations")
+
+    @get("/import")
+    async def import_form(self, request: User, event_id: FromPath[int]) -> Template:
+        event = await get_event(request.user, event_id)
+        return page("registration/import.html", event=event, report=None, errors={})
+
+    @post("/import")
+    async def import_list(self, request: User, event_id: FromPath[int]) -> Template:
+        event = await get_event(request.user, event_id)
+        form = await request.form()
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            return page(
+                "registration/import.html",
+                status_code=400,
+                event=event,
+                report=None,
+                errors={"file": _("Choose a CSV file.")},
+            )
+        content = await upload.read(MAX_CSV_BYTES + 1)
+        if len(content) > MAX_CSV_BYTES:
+            return page(
+                "registration/import.html",
+                status_code=413,
+                event=event,
+                report=None,
+                errors={"file": _("The file is larger than 1 MB.")},
+            )
+        report = await imports.import_csv(request.user, event_id, content)
+        return page("registration/import.html", event=event, report=report, errors={})
+
+    @get("/walk-in")
+    async def walk_in_form(self, request: User, event_id: FromPath[int]) -> Template:
+        event = await get_event(request.user, event_id)
+        return page(
+            "registration/walk_in.html",
+            event=event,
+            values={},
+            errors={},
+            session=await walkins.current_session(event_id),
+        )
+
+    @post("/walk-in")
+    async def walk_in(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        event = await get_event(request.user, event_id)
+        values = await form_data(request)
+        try:
+            _registration, session = await walkins.register_walk_in(
+                request.user, event_id, from_form(WalkInInput, values)
+            )
+        except Refusal as error:
+            return page(
+                "registration/walk_in.html",
+                status_code=error.status_code,
+                event=event,
+                values=values,
+                errors={error.field or "__all__": error.text()},
+                first_error=error.field,
+                session=await walkins.current_session(event_id),
+            )
+        if session:
+            flash(request, _("%(name)s is registered and marked present.", name=values.get("first_name", "")))
+        else:
+            flash(request, _("%(name)s is registered.", name=values.get("first_name", "")))
+        return Redirect(f"/events/{event_id}/walk-in")
+
+    @get("/questions")
+    async def questions(self, request: User, event_id: FromPath[int]) -> Template:
+        event = await editable_event(request.user, event_id)
+        return await _questions_page(event.id, values={"kind": "text"}, errors={})
+
+    @post("/questions")
+    async def add_question(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        event = await editable_event(request.user, event_id)
+        values = await form_data(request)
+        choices = [c.strip() for c in values.get("choices", "").splitlines() if c.strip()]
+        try:
+            data = from_form(
+                QuestionInput,
+                {k: v for k, v in values.items() if k != "choices"},
+                checkboxes=("required",),
+                lists={"choices": choices},
+            )
+            if data.kind not in QuestionKind.__members__:
+                raise InvalidInput(lazy("Choose one of the proposed options."), field="kind")
+            if data.kind in ("choice", "multiple") and len(data.choices) < 2:
+                raise InvalidInput(lazy("Give at least two choices, one per line."), field="choices")
+        except Refusal as error:
+            return await _questions_page(
+                event.id, status_code=error.status_code, values=values, errors={error.field or "__all__": error.text()}
+            )
+        await services.add_question(event.id, data)
+        flash(request, _("Question added."))
+        return Redirect(f"/events/{event_id}/questions")
+
+
+async def _questions_page(event_id: int, status_code: int = 200, **extra: Any) -> Template:
+    questions = (
+        await Question.select().where(Question.event == event_id).order_by(Question.position).output(load_json=True)
+    )
+    return page(
+        "registration/questions.html",
+        status_code=status_code,
+        event_id=event_id,
+        questions=questions,
+        kinds=[(k.value, k.value) for k in QuestionKind],
+        **extra,
+    )
+
+
+class RegistrationActions(Controller):
+    path = "/registrations"
+    include_in_schema = False
+
+    @post("/{registration_id:int}/decide")
+    async def decide(self, request: User, registration_id: FromPath[int]) -> Redirect:
+        row = await lists.managed_registration(request.user, registration_id)
+        values = await form_data(request)
+        try:
+            await services.decide(registration_id, RegistrationStatus(values.get("status", "")), by=request.user)
+        except ValueError:
+            flash(request, _("Choose one of the proposed options."), "error")
+        except Refusal as error:
+            flash(request, error.text(), "error")
+        return Redirect(f"/events/{row['event']}/registrations")
+
+    @post("/{registration_id:int}/cancel")
+    async def cancel(self, request: User, registration_id: FromPath[int]) -> Redirect:
+        row = await lists.managed_registration(request.user, registration_id, Role.adviser)
+        await services.cancel(registration_id, by=request.user)
+        flash(request, _("Registration cancelled; the place went to the waiting list if anyone was waiting."))
+        return Redirect(f"/events/{row['event']}/registrations")
+
+
+class AdviserConsole(Controller):
+    include_in_schema = False
+
+    @get("/youths")
+    async def youths(self, request: User) -> Template:
+        return page("registration/youths.html", rows=await lists.my_youths(request.user), display_phone=display_phone)
+
+
+ROUTES = [RegistrationConsole, RegistrationActions, AdviserConsole]

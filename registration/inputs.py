@@ -1,0 +1,47 @@
+"""What a youth, an adviser or a staff member sends to register someone."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class RegistrationInput(msgspec.Struct, kw_only=True):
+    first_name: Name
+    last_name: Name
+    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    birth_date: date | None = None
+    postcode: str = ""
+    commune: str = ""
+    email: str = ""
+    sectors: list[str] = []
+    driving_licence: bool = False
+    vehicle: bool = False
+    reduced_mobility: bool = False
+    available_days: list[int] = []
+    answers: dict[str, str | list[str]] = {}
+    session_id: int | None = None
+    consent_photos: bool = False
+    consent_partner_sharing: bool = False
+    consent_other_messages: bool = False
+    parent_name: str = ""
+    parental_consent: bool = False
+
+
+class WalkInInput(msgspec.Struct, kw_only=True):
+    first_name: Name
+    last_name: Name
+    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    postcode: str = ""
+    session_id: int | None = None
+
+
+class QuestionInput(msgspec.Struct, kw_only=True):
+    label: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
+    kind: str = "text"
+    choices: list[str] = []
+    required: bool = False

@@ -1,0 +1,118 @@
+"""Who sees which registrations: the organiser sees everyone; a partner's adviser sees the
+youths they (or their organisation) referred, for every event."""
+
+from __future__ import annotations
+
+import secrets
+
+from app.accounts.services import CurrentUser
+from app.accounts.tables import Role
+from app.db import write_transaction
+from app.errors import Forbidden, NotFound
+from events.services import get_event
+from registration.tables import CheckIn, ReferralLink, Registration
+
+COLUMNS = (
+    Registration.id,
+    Registration.status,
+    Registration.source,
+    Registration.created_at,
+    Registration.answers,
+    Registration.referred_by,
+    Registration.referring_organisation,
+    Registration.event,
+    Registration.participant.first_name.as_alias("first_name"),
+    Registration.participant.last_name.as_alias("last_name"),
+    Registration.participant.phone.as_alias("phone"),
+    Registration.participant.email.as_alias("email"),
+    Registration.participant.birth_date.as_alias("birth_date"),
+    Registration.participant.postcode.as_alias("postcode"),
+    Registration.participant.commune.as_alias("commune"),
+    Registration.referred_by.full_name.as_alias("adviser_name"),
+    Registration.referring_organisation.name.as_alias("referring_name"),
+)
+
+
+def _referred_by_me(user: CurrentUser):
+    return (Registration.referred_by == user.id) | Registration.referring_organisation.is_in(
+        user.organisation_ids or [-1]
+    )
+
+
+async def for_event(user: CurrentUser, event_id: int) -> tuple[dict, list[dict], bool]:
+    """The event, the registrations this user may see, and whether they manage them all."""
+    event = await get_event(user, event_id)
+    manages = user.at_least(event["organisation"], Role.staff)
+    query = Registration.select(*COLUMNS).where(Registration.event == event_id).output(load_json=True)
+    if not manages:
+        query = query.where(_referred_by_me(user))
+    rows = await query.order_by(Registration.created_at).order_by(Registration.id)
+    present = {
+        r["registration"]
+        for r in await CheckIn.select(CheckIn.registration).where(CheckIn.registration.event == event_id)
+    }
+    for row in rows:
+        row["present"] = row["id"] in present
+    return event, rows, manages
+
+
+async def managed_registration(user: CurrentUser, registration_id: int, minimum: Role = Role.organiser) -> dict:
+    row = (
+        await Registration.select(
+            Registration.id, Registration.event, Registration.referred_by, Registration.referring_organisation
+        )
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound()
+    event = await get_event(user, row["event"])  # 404 when the event is not theirs to see
+    if user.at_least(event["organisation"], minimum):
+        return row
+    if minimum == Role.adviser and (row["referred_by"] == user.id or row["referring_organisation"] in user.roles):
+        return row  # an adviser may cancel for a youth they referred
+    raise Forbidden()
+
+
+async def my_youths(user: CurrentUser) -> list[dict]:
+    """Every registration this adviser or their organisation referred, most recent first."""
+    rows = (
+        await Registration.select(
+            *COLUMNS,
+            Registration.event.title.as_alias("event_title"),
+            Registration.event.starts_on.as_alias("starts_on"),
+        )
+        .where(_referred_by_me(user))
+        .order_by(Registration.event.starts_on, ascending=False)
+        .limit(500)
+    )
+    present = {
+        r["registration"]
+        for r in await CheckIn.select(CheckIn.registration).where(
+            CheckIn.registration.is_in([r["id"] for r in rows] or [-1])
+        )
+    }
+    for row in rows:
+        row["present"] = row["id"] in present
+    return rows
+
+
+async def referral_code(user: CurrentUser, organisation_id: int) -> str:
+    """The adviser's own referral code for their organisation (created on first use)."""
+    if organisation_id not in user.roles:
+        raise NotFound()
+    row = (
+        await ReferralLink.select(ReferralLink.code)
+        .where(
+            (ReferralLink.organisation == organisation_id)
+            & (ReferralLink.user == user.id)
+            & ReferralLink.revoked_at.is_null()
+        )
+        .first()
+    )
+    if row:
+        return row["code"]
+    code = secrets.token_urlsafe(9)
+    async with write_transaction():
+        await ReferralLink(organisation=organisation_id, user=user.id, code=code).save()
+    return code

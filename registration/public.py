@@ -1,0 +1,272 @@
+"""The pages a youth opens on their phone: an event's registration page and their own page.
+
+No account: the event page is reached by its unguessable link, the personal page by the
+link sent after registering.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from app.accounts.tables import Organisation
+from app.errors import NotFound, Refusal
+from app.forms import convert
+from app.ratelimit import limit
+from app.web import page
+from events.services import programme
+from events.sites import SECTORS
+from events.tables import Event, EventStatus
+from registration import calendar, services
+from registration.errors import DuplicateRegistration
+from registration.inputs import RegistrationInput
+from registration.people import display_phone
+from registration.tables import ConsentKind, Question, Source
+
+CHECKBOXES = (
+    "driving_licence",
+    "vehicle",
+    "reduced_mobility",
+    "consent_photos",
+    "consent_partner_sharing",
+    "consent_other_messages",
+    "parental_consent",
+)
+HONEYPOT = "website"
+
+
+async def _public_event(token: str) -> dict:
+    event = (
+        await Event.select(
+            Event.all_columns(),
+            Event.organisation.name.as_alias("organisation_name"),
+            Event.organisation.phone.as_alias("organisation_phone"),
+        )
+        .where(
+            (Event.public_token == token)
+            & Event.status.is_in([EventStatus.published, EventStatus.closed, EventStatus.done, EventStatus.cancelled])
+        )
+        .output(load_json=True)
+        .first()
+    )
+    if event is None:
+        raise NotFound()
+    return event
+
+
+async def registration_form_data(request: Request) -> dict[str, Any]:
+    """The submitted form as RegistrationInput fields (several values for the multiple choices)."""
+    form = await request.form()
+    data: dict[str, Any] = {}
+    for key in (
+        "first_name",
+        "last_name",
+        "phone",
+        "birth_date",
+        "postcode",
+        "commune",
+        "email",
+        "parent_name",
+        "session_id",
+    ):
+        value = str(form.get(key, "")).strip()
+        if value:
+            data[key] = value
+    for key in CHECKBOXES:
+        data[key] = form.get(key) in ("on", "true", "1")
+    data["sectors"] = [str(v) for v in form.getall("sectors", [])]
+    data["available_days"] = [int(v) for v in form.getall("available_days", []) if str(v).isdigit()]
+    answers: dict[str, Any] = {}
+    for key in form:
+        if key.startswith("q_"):
+            values = [str(v) for v in form.getall(key, [])]
+            answers[key[2:]] = values if len(values) > 1 or key.endswith("[]") else values[0]
+    data["answers"] = {k.removesuffix("[]"): v for k, v in answers.items()}
+    return data
+
+
+def _form_values(data: dict[str, Any]) -> dict[str, Any]:
+    values = {k: v for k, v in data.items() if k != "answers"}
+    values |= {f"q_{k}": v for k, v in data.get("answers", {}).items()}
+    return values
+
+
+async def _event_page(
+    event: dict, *, values: dict, errors: dict, ref: str | None, status_code: int = 200, **extra: Any
+) -> Template:
+    now_open = services.registration_open(event, services.utcnow(), Source.public)
+    figures = (await services.counts_by_event([event["id"]])).get(event["id"], {})
+    full = event["capacity"] is not None and figures.get("confirmed", 0) >= event["capacity"]
+    questions = (
+        await Question.select().where(Question.event == event["id"]).order_by(Question.position).output(load_json=True)
+    )
+    return page(
+        "public/event.html",
+        status_code=status_code,
+        event=event,
+        days=await programme(event),
+        values=values,
+        errors=errors,
+        first_error=next(iter(errors), None),
+        ref=ref or "",
+        open=now_open,
+        full=full,
+        questions=questions,
+        sectors=SECTORS,
+        consent_kinds=[k for k in ConsentKind if k != "parental"],
+        organiser_phone=display_phone(event["contact_phone"] or event["organisation_phone"] or ""),
+        **extra,
+    )
+
+
+class PublicRegistration(Controller):
+    include_in_schema = False
+    opt = {"public": True}
+
+    @get("/e/{token:str}")
+    async def event_page(self, token: FromPath[str], ref: FromQuery[str | None] = None) -> Template:
+        event = await _public_event(token)
+        return await _event_page(event, values={}, errors={}, ref=ref)
+
+    @post("/e/{token:str}")
+    async def register(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        settings = request.app.state.settings
+        await limit(request, "register", settings.public_posts_per_10_min)
+        event = await _public_event(token)
+        form = await request.form()
+        ref = str(form.get("ref", "")) or None
+        if form.get(HONEYPOT):  # filled by robots only; say thanks and keep nothing
+            return page("public/thanks.html", event=event)
+        data = await registration_form_data(request)
+        try:
+            registered = await services.register(
+                event["id"], convert(RegistrationInput, data), source=Source.public, referral_code=ref
+            )
+        except DuplicateRegistration:
+            return page("public/duplicate.html", status_code=409, event=event, phone=data.get("phone", ""))
+        except Refusal as error:
+            return await _event_page(
+                event,
+                values=_form_values(data),
+                ref=ref,
+                status_code=error.status_code,
+                errors={error.field or "__all__": error.text()},
+            )
+        return Redirect(f"/r/{registered.manage_token}?new=1")
+
+    @post("/e/{token:str}/resend")
+    async def resend(self, request: Request, token: FromPath[str]) -> Template:
+        await limit(request, "resend", 10)
+        event = await _public_event(token)
+        form = await request.form()
+        sent = await services.resend_link(event["id"], str(form.get("phone", "")))
+        return page(
+            "public/resent.html",
+            event=event,
+            sent=sent,
+            organiser_phone=display_phone(event["contact_phone"] or event["organisation_phone"] or ""),
+        )
+
+    @get("/e/{token:str}/privacy")
+    async def privacy(self, token: FromPath[str]) -> Template:
+        event = await _public_event(token)
+        organisation = await Organisation.select().where(Organisation.id == event["organisation"]).first()
+        return page("public/privacy.html", event=event, organisation=organisation)
+
+
+async def _mine(token: str) -> dict:
+    registration = await services.by_manage_token(token)
+    if registration is None:
+        raise NotFound()
+    return registration
+
+
+class PersonalPage(Controller):
+    path = "/r"
+    include_in_schema = False
+    opt = {"public": True}
+
+    async def _page(self, registration: dict, status_code: int = 200, **extra: Any) -> Template:
+        event = (
+            await Event.select(
+                Event.all_columns(),
+                Event.organisation.name.as_alias("organisation_name"),
+                Event.organisation.phone.as_alias("organisation_phone"),
+            )
+            .where(Event.id == registration["event"])
+            .output(load_json=True)
+            .first()
+        )
+        questions = (
+            await Question.select()
+            .where(Question.event == event["id"])
+            .order_by(Question.position)
+            .output(load_json=True)
+        )
+        consents = {c["kind"] for c in await services.active_consents(registration["participant"])}
+        values = {f"q_{k}": v for k, v in (registration["answers"] or {}).items()}
+        return page(
+            "public/personal.html",
+            status_code=status_code,
+            registration=registration,
+            event=event,
+            days=await programme(event),
+            questions=questions,
+            consents=consents,
+            values=values,
+            errors=extra.pop("errors", {}),
+            tz=ZoneInfo(event["timezone"]),
+            organiser_phone=display_phone(event["contact_phone"] or event["organisation_phone"] or ""),
+            phone=display_phone(registration["participant.phone"]),
+            **extra,
+        )
+
+    @get("/{token:str}")
+    async def show(self, token: FromPath[str], new: FromQuery[int] = 0) -> Template:
+        return await self._page(await _mine(token), new=bool(new))
+
+    @get("/{token:str}/calendar.ics")
+    async def calendar_file(self, token: FromPath[str]) -> Response[bytes]:
+        registration = await _mine(token)
+        body = await calendar.for_registration(registration)
+        return Response(
+            body,
+            media_type="text/calendar; charset=utf-8",
+            headers={"content-disposition": 'attachment; filename="evenement.ics"'},
+        )
+
+    @get("/{token:str}/cancel")
+    async def confirm_cancel(self, token: FromPath[str]) -> Template:
+        registration = await _mine(token)
+        event = await Event.select(Event.title).where(Event.id == registration["event"]).first()
+        return page("public/cancel.html", registration=registration, event=event)
+
+    @post("/{token:str}/cancel")
+    async def cancel(self, token: FromPath[str]) -> Redirect:
+        registration = await _mine(token)
+        await services.cancel(registration["id"])
+        return Redirect(f"/r/{token}")
+
+    @post("/{token:str}/answers")
+    async def answers(self, request: Request, token: FromPath[str]) -> Template | Redirect:
+        registration = await _mine(token)
+        data = await registration_form_data(request)
+        try:
+            await services.change_answers(token, data["answers"])
+        except Refusal as error:
+            return await self._page(registration, error.status_code, errors={error.field or "__all__": error.text()})
+        return Redirect(f"/r/{token}?saved=1")
+
+    @post("/{token:str}/consents/{kind:str}/withdraw")
+    async def withdraw(self, token: FromPath[str], kind: FromPath[str]) -> Redirect:
+        registration = await _mine(token)
+        if kind in ConsentKind.__members__:
+            await services.withdraw_consent(registration["participant"], ConsentKind(kind))
+        return Redirect(f"/r/{token}#consents")
+
+
+ROUTES = [PublicRegistration, PersonalPage]

@@ -1,0 +1,191 @@
+"""A youth registers from a link on their phone; places are never given twice; the waiting
+list moves on its own; the youth manages their registration from their personal page."""
+
+import asyncio
+import html
+from datetime import date, timedelta
+
+import httpx
+
+from app.messaging.outbox import deliver_due
+from app.messaging.tables import OutboxMessage
+from registration import services
+from registration.inputs import RegistrationInput
+from registration.tables import Consent, Participant, Registration, RegistrationStatus
+from tests.registration_support import published_event, youth
+from tests.support import post_form
+
+
+def text(response) -> str:
+    return html.unescape(response.text)
+
+
+async def _register(client, event, **fields):
+    await client.get(f"/e/{event.public_token}")
+    return await post_form(client, f"/e/{event.public_token}", youth(**fields))
+
+
+async def test_youth_registers_and_lands_on_their_personal_page(client):
+    event = await published_event()
+    page = await client.get(f"/e/{event.public_token}")
+    assert page.status_code == 200 and "Information collective" in page.text
+    response = await post_form(client, f"/e/{event.public_token}", youth(email="ines@exemple.fr"))
+    assert response.status_code == 302
+    personal = text(await client.get(response.headers["location"]))
+    assert "Vous êtes inscrit·e." in personal and "Ajouter à mon agenda" in personal
+    registration = await Registration.objects().first()
+    participant = await Participant.objects().first()
+    assert registration.status == RegistrationStatus.confirmed and participant.phone == "+33612340001"
+    assert await OutboxMessage.count() == 1  # the confirmation, written with the registration
+
+
+async def test_the_phone_is_checked_and_the_form_keeps_what_was_typed(client):
+    event = await published_event()
+    response = await _register(client, event, phone="12345", first_name="Yanis")
+    assert response.status_code == 400
+    assert 'id="error-phone"' in response.text and "numéro de portable" in text(response)
+    assert 'value="Yanis"' in response.text
+    assert await Registration.count() == 0
+
+
+async def test_a_birth_date_in_the_future_is_refused(client):
+    event = await published_event()
+    future = (date.today() + timedelta(days=3)).isoformat()
+    response = await _register(client, event, birth_date=future)
+    assert response.status_code == 400 and 'id="error-birth_date"' in response.text
+
+
+async def test_under_fifteen_needs_a_parent_and_the_consent_is_recorded(client):
+    event = await published_event()
+    thirteen = date.today().replace(year=date.today().year - 13).isoformat()
+    refused = await _register(client, event, birth_date=thirteen)
+    assert refused.status_code == 400 and 'id="error-parent_name"' in refused.text
+    ok = await _register(client, event, birth_date=thirteen, parent_name="Samia Benali", parental_consent="on")
+    assert ok.status_code == 302
+    consent = await Consent.objects().first()
+    assert consent.kind == "parental" and consent.given_by == "Samia Benali"
+
+
+async def test_same_phone_twice_gives_no_second_registration_and_offers_the_link(client):
+    event = await published_event()
+    await _register(client, event, email="ines@exemple.fr")
+    again = await _register(client, event)
+    assert again.status_code == 409
+    assert "Vous êtes déjà inscrit·e" in text(again)
+    assert await Registration.count() == 1
+    resent = await post_form(client, f"/e/{event.public_token}/resend", {"phone": youth()["phone"]})
+    assert "Nous vous avons renvoyé votre lien" in text(resent)
+    assert await OutboxMessage.count() == 2
+
+
+async def test_when_full_youths_go_to_the_waiting_list(client):
+    event = await published_event(capacity=1)
+    await _register(client, event, n=1)
+    second = await _register(client, event, n=2)
+    personal = text(await client.get(second.headers["location"]))
+    assert "liste d'attente" in personal
+    statuses = [r["status"] for r in await Registration.select(Registration.status).order_by(Registration.id)]
+    assert statuses == ["confirmed", "waiting"]
+
+
+async def test_a_full_event_without_waiting_list_says_so(client):
+    event = await published_event(capacity=1, waiting_list=False)
+    await _register(client, event, n=1)
+    refused = await _register(client, event, n=2)
+    assert refused.status_code == 409 and "complet" in text(refused)
+    assert await Registration.count() == 1
+
+
+async def test_waitlisted_youth_is_promoted_when_someone_cancels(client, settings, smtp_server):
+    event = await published_event(capacity=1)
+    first = await _register(client, event, n=1)
+    await _register(client, event, n=2, email="lina@exemple.fr")
+    token = first.headers["location"].split("/")[2].split("?")[0]
+
+    confirm = await client.get(f"/r/{token}/cancel")
+    assert "Annuler mon inscription ?" in text(confirm)
+    await post_form(client, f"/r/{token}/cancel", {})
+
+    statuses = [r["status"] for r in await Registration.select(Registration.status).order_by(Registration.id)]
+    assert statuses == ["cancelled", "confirmed"]
+    import dataclasses
+
+    await deliver_due(dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp_server.port))
+    subjects = [m["Subject"] for m in smtp_server.messages]
+    assert any("Une place se libère" in s for s in subjects), subjects
+
+
+async def test_closed_or_unknown_links_get_a_clear_page(client):
+    event = await published_event(registration_closes_at=__import__("app.clock").clock.utcnow() - timedelta(hours=1))
+    closed = await client.get(f"/e/{event.public_token}")
+    assert "Les inscriptions pour cet événement sont closes." in text(closed)
+    refused = await _register(client, event)
+    assert refused.status_code == 409 and await Registration.count() == 0
+    tampered = await client.get("/e/nimporte-quoi", headers={"accept": "text/html"})
+    assert tampered.status_code == 404 and "Page introuvable" in tampered.text
+
+
+async def test_the_honeypot_keeps_robots_out(client):
+    event = await published_event()
+    response = await _register(client, event, website="http://spam.example")
+    assert response.status_code == 200 and await Registration.count() == 0
+
+
+async def test_public_posts_are_rate_limited_per_ip(app, client, settings):
+    import dataclasses
+
+    from app.asgi import create_app
+
+    strict = create_app(
+        dataclasses.replace(settings, public_posts_per_10_min=3), manage_database=False, run_outbox_worker=False
+    )
+    event = await published_event(capacity=None)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=strict), base_url="http://testserver") as c:
+        answers = [(await _register(c, event, n=n)).status_code for n in range(1, 6)]
+    assert answers[:3] == [302, 302, 302] and answers[3:] == [429, 429]
+    assert await Registration.count() == 3
+
+
+async def test_consents_are_separate_dated_and_can_be_withdrawn(client):
+    event = await published_event()
+    response = await _register(client, event, consent_photos="on", consent_other_messages="on")
+    token = response.headers["location"].split("/")[2].split("?")[0]
+    kinds = sorted(c["kind"] for c in await Consent.select(Consent.kind))
+    assert kinds == ["other_messages", "photos"]
+    await post_form(client, f"/r/{token}/consents/photos/withdraw", {})
+    active = await Consent.select(Consent.kind).where(Consent.withdrawn_at.is_null())
+    assert [c["kind"] for c in active] == ["other_messages"]
+    assert await Consent.count() == 2  # the withdrawal is dated, the history kept
+
+
+async def test_the_calendar_file_parses_in_two_libraries(client):
+    import icalendar
+    import ics
+
+    event = await published_event()
+    response = await _register(client, event)
+    token = response.headers["location"].split("/")[2].split("?")[0]
+    body = (await client.get(f"/r/{token}/calendar.ics")).text
+    parsed = icalendar.Calendar.from_ical(body)
+    assert "VTIMEZONE" in body and "TZID=Europe/Paris" in body
+    assert [str(c["summary"]) for c in parsed.walk("VEVENT")] == ["Information collective — Information collective"]
+    assert len(ics.Calendar(body).events) == 1
+
+
+async def test_no_overbooking_under_concurrent_registrations(settings):
+    """100 places, many youths at once: exactly 100 get a place, the others wait, nothing is lost."""
+    from app.db import is_sqlite
+
+    event = await published_event(capacity=100)
+    total = 200 if is_sqlite() else 500
+
+    async def one(n: int):
+        data = RegistrationInput(first_name=f"J{n}", last_name="X", phone=f"+3361{n:07d}", postcode="26000")
+        return await services.register(event.id, data)
+
+    results = await asyncio.gather(*(one(n) for n in range(total)))
+    statuses = [r.status for r in results]
+    assert statuses.count(RegistrationStatus.confirmed) == 100
+    assert statuses.count(RegistrationStatus.waiting) == total - 100
+    assert await Registration.count().where(Registration.status == "confirmed") == 100
+    assert await Registration.count() == total

@@ -20,6 +20,7 @@ BUILTIN: dict[Format, dict[str, Any]] = {
         "days": 3,
         "capacity": 21,
         "waiting_list": True,
+        "approval": False,
         "age_min": 16,
         "age_max": 25,
         "meeting_point": "",
@@ -44,6 +45,7 @@ BUILTIN: dict[Format, dict[str, Any]] = {
         "waiting_list": True,
         "rrule": "FREQ=MONTHLY;INTERVAL=2;BYDAY=+2TU",
         "informal": True,
+        "approval": False,
         "programme": [(0, lazy("Information session"), SessionKind.info, "09:30", "11:30")],
     },
     Format.permanence: {
@@ -51,6 +53,7 @@ BUILTIN: dict[Format, dict[str, Any]] = {
         "capacity": None,
         "waiting_list": False,
         "booking_required": False,
+        "approval": False,
         "rrule": "FREQ=WEEKLY;BYDAY=FR",
         "programme": [(0, lazy("Drop-in hours"), SessionKind.drop_in, "09:00", "12:00")],
     },
@@ -59,6 +62,7 @@ BUILTIN: dict[Format, dict[str, Any]] = {
         "capacity": 30,
         "waiting_list": True,
         "slot_minutes": 10,
+        "approval": False,
         "interviews_per_youth": 3,
         "programme": [(0, lazy("Interviews"), SessionKind.interviews, "14:00", "17:00")],
     },
@@ -67,6 +71,7 @@ BUILTIN: dict[Format, dict[str, Any]] = {
         "capacity": None,
         "waiting_list": False,
         "walk_ins": True,
+        "approval": False,
         "programme": [(0, lazy("Open-air meetup"), SessionKind.meetup, "15:00", "18:00")],
     },
 }
@@ -105,6 +110,7 @@ EDITABLE = {
     "walk_ins",
     "informal",
     "programme",
+    "approval",
 }
 
 

@@ -21,6 +21,7 @@ OPTION_FIELDS: dict[str, tuple[str, type, int]] = {
     "booking_required": (lazy("Booking required"), bool, 0),
     "walk_ins": (lazy("Walk-ins expected (registration on the spot)"), bool, 0),
     "informal": (lazy("Informal (no slides, no institutional presentation)"), bool, 0),
+    "approval": (lazy("The organiser confirms each registration"), bool, 0),
 }
 PAIRS = [("min_visits_per_team", "max_visits_per_team"), ("min_visits_per_day", "max_visits_per_day")]
 

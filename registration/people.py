@@ -30,7 +30,7 @@ def normalise_phone(raw: str, region: str = "FR") -> str:
 
 def display_phone(e164: str) -> str:
     try:
-        return phonenumbers.format_number(phonenumbers.parse(e164), phonenumbers.PhoneNumberFormat.NATIONAL)
+        return phonenumbers.format_number(phonenumbers.parse(e164, "FR"), phonenumbers.PhoneNumberFormat.NATIONAL)
     except phonenumbers.NumberParseException:
         return e164
 

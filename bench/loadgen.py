@@ -14,6 +14,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -81,10 +82,13 @@ class Result:
         return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(p) - 1] * 1000
 
 
-async def _worker(host: str, port: int, request: bytes, deadline: float, result: Result) -> None:
+async def _worker(
+    host: str, port: int, make: Callable[[], bytes], deadline: float, result: Result, ok: tuple[bytes, ...]
+) -> None:
     reader, writer = await asyncio.open_connection(host, port)
     try:
         while time.perf_counter() < deadline:
+            request = make()
             started = time.perf_counter()
             writer.write(request)
             await writer.drain()
@@ -97,21 +101,40 @@ async def _worker(host: str, port: int, request: bytes, deadline: float, result:
             await reader.readexactly(length)
             result.latencies.append(time.perf_counter() - started)
             result.requests += 1
-            if not status_line.startswith(b"HTTP/1.1 2"):
+            if not status_line.startswith(ok):
                 result.errors += 1
     finally:
         writer.close()
 
 
 async def hammer(url: str, path: str, *, seconds: float, concurrency: int = 16, cookie: str = "") -> Result:
+    """GET the same path again and again from `concurrency` keep-alive connections."""
     host, port = url.removeprefix("http://").split(":")
     headers = f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: text/html\r\n"
     if cookie:
         headers += f"Cookie: {cookie}\r\n"
     request = (headers + "\r\n").encode()
+    return await run(url, lambda: request, seconds=seconds, concurrency=concurrency)
+
+
+def form_post(url: str, path: str, body: bytes, cookie: str = "") -> bytes:
+    host = url.removeprefix("http://")
+    head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(body)}\r\nAccept: text/html\r\n")
+    if cookie:
+        head += f"Cookie: {cookie}\r\n"
+    return (head + "\r\n").encode() + body
+
+
+async def run(
+    url: str, make: Callable[[], bytes], *, seconds: float, concurrency: int = 16,
+    ok: tuple[bytes, ...] = (b"HTTP/1.1 2",),
+) -> Result:
+    """Send requests built by `make` from `concurrency` keep-alive connections for `seconds`."""
+    host, port = url.removeprefix("http://").split(":")
     result = Result()
     started = time.perf_counter()
     deadline = started + seconds
-    await asyncio.gather(*(_worker(host, int(port), request, deadline, result) for _ in range(concurrency)))
+    await asyncio.gather(*(_worker(host, int(port), make, deadline, result, ok) for _ in range(concurrency)))
     result.seconds = time.perf_counter() - started
     return result

@@ -17,6 +17,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
+from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
@@ -95,9 +96,11 @@ def make_stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="tremplin")
         return {"sessions": root.with_namespace("sessions"), "throttle": root.with_namespace("throttle")}
+    # Sessions survive a restart on disk; counters (login and form-post limits) are short-lived and
+    # checked on every public post, so they stay in memory (per process: use Redis to share them).
     return {
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
-        "throttle": FileStore(settings.var_dir / "throttle", create_directories=True),
+        "throttle": MemoryStore(),
     }
 
 

@@ -78,3 +78,29 @@ async def ping() -> bool:
     except Exception:  # noqa: BLE001 - any failure means the database is unusable
         return False
     return True
+
+
+async def sql(query: str, *args: Any) -> list[dict[str, Any]]:
+    """Plain SQL on the open write transaction's connection, `{}` marking each parameter.
+
+    For the hot paths only (a registration, a check-in), where Piccolo's query building and
+    its extra statements per query cost more than the database work itself.
+    """
+    engine = get_engine()
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("sql() runs inside write_transaction()")
+    connection = transaction.connection
+    if isinstance(engine, SQLiteEngine):
+        async with connection.execute(query.replace("{}", "?"), args) as cursor:
+            return list(await cursor.fetchall())
+    parts = query.split("{}")
+    numbered = "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
+    return [dict(row) for row in await connection.fetch(numbered, *args)]
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """A unique index refused a row (both drivers name it differently)."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    return type(error).__name__ == "UniqueViolationError"

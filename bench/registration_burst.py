@@ -95,8 +95,8 @@ async def main() -> dict:
     hello, hello_url = start_server(HELLO_APP, {}, workers=workers)
     app, app_url = start_server("app.asgi:app_factory", env, factory=True, workers=workers)
     try:
-        with httpx.Client(base_url=app_url) as client:
-            client.get(f"/e/{token}")
+        async with httpx.AsyncClient(base_url=app_url) as client:
+            await client.get(f"/e/{token}")
             csrf = client.cookies.get("tremplin_csrf")
         cookie = f"tremplin_csrf={csrf}"
         numbers = itertools.count(1)

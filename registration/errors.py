@@ -58,7 +58,7 @@ class DuplicateRegistration(Refusal):
     status_code = 409
     message = lazy("You are already registered for this event with this phone number.")
 
-    def __init__(self, registration_id: int) -> None:
+    def __init__(self, registration_id: int | None) -> None:
         super().__init__(field="phone")
         self.registration_id = registration_id
 

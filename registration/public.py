@@ -6,16 +6,20 @@ link sent after registering.
 
 from __future__ import annotations
 
+import time
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from litestar.utils.scope.state import ScopeState
 
 from app.accounts.tables import Organisation
 from app.errors import NotFound, Refusal
 from app.forms import convert
+from app.i18n import current_language
 from app.ratelimit import limit
 from app.web import page
 from events.services import programme
@@ -26,6 +30,14 @@ from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
 from registration.people import display_phone
 from registration.tables import ConsentKind, Question, Source
+
+# The public page is what every youth opens from an SMS: it is rendered once per few seconds and
+# event, and only the visitor's CSRF token is put in. Figures on it may lag by PAGE_TTL_S; the
+# registration itself always counts places under the event's lock.
+PAGE_TTL_S = 5.0
+MAX_CACHED_PAGES = 2000
+CSRF_SLOT = "<!--csrf-slot-->"
+_PAGES: dict[tuple[str, str, str], tuple[float, str]] = {}
 
 CHECKBOXES = (
     "driving_licence",
@@ -128,29 +140,42 @@ class PublicRegistration(Controller):
     opt = {"public": True}
 
     @get("/e/{token:str}")
-    async def event_page(self, token: FromPath[str], ref: FromQuery[str | None] = None) -> Template:
-        event = await _public_event(token)
-        return await _event_page(event, values={}, errors={}, ref=ref)
+    async def event_page(self, request: Request, token: FromPath[str], ref: FromQuery[str | None] = None) -> Response:
+        key = (token, ref or "", current_language.get())
+        cached = _PAGES.get(key)
+        if cached is None or cached[0] < time.monotonic():
+            event = await _public_event(token)
+            template = await _event_page(event, values={}, errors={}, ref=ref)
+            html = request.app.template_engine.get_template(template.template_name).render(
+                **template.context, request=request, csrf_input=CSRF_SLOT
+            )
+            if len(_PAGES) >= MAX_CACHED_PAGES:
+                _PAGES.clear()
+            cached = _PAGES[key] = (time.monotonic() + PAGE_TTL_S, html)
+        token_value = ScopeState.from_scope(request.scope).csrf_token
+        csrf_input = f'<input type="hidden" name="_csrf_token" value="{escape(token_value)}" />'
+        return Response(cached[1].replace(CSRF_SLOT, csrf_input), media_type="text/html")
 
     @post("/e/{token:str}")
     async def register(self, request: Request, token: FromPath[str]) -> Template | Redirect:
         settings = request.app.state.settings
         await limit(request, "register", settings.public_posts_per_10_min)
-        event = await _public_event(token)
         form = await request.form()
         ref = str(form.get("ref", "")) or None
         if form.get(HONEYPOT):  # filled by robots only; say thanks and keep nothing
-            return page("public/thanks.html", event=event)
+            return page("public/thanks.html", event=await _public_event(token))
         data = await registration_form_data(request)
         try:
             registered = await services.register(
-                event["id"], convert(RegistrationInput, data), source=Source.public, referral_code=ref
+                None, convert(RegistrationInput, data), public_token=token, source=Source.public, referral_code=ref
             )
         except DuplicateRegistration:
-            return page("public/duplicate.html", status_code=409, event=event, phone=data.get("phone", ""))
+            return page(
+                "public/duplicate.html", status_code=409, event=await _public_event(token), phone=data.get("phone", "")
+            )
         except Refusal as error:
             return await _event_page(
-                event,
+                await _public_event(token),
                 values=_form_values(data),
                 ref=ref,
                 status_code=error.status_code,

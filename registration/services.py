@@ -7,6 +7,7 @@ Messages to the youth are written to the outbox in the same transaction.
 
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -17,7 +18,7 @@ from piccolo.query.functions.aggregate import Count
 
 from app.accounts.services import CurrentUser
 from app.clock import utcnow
-from app.db import is_sqlite, write_transaction
+from app.db import is_sqlite, is_unique_violation, sql, write_transaction
 from app.errors import Refusal
 from app.i18n import gettext as _
 from app.i18n import language, lazy
@@ -25,7 +26,7 @@ from app.labels import label
 from app.messaging import outbox
 from app.settings import get_settings
 from events.sites import SECTORS
-from events.tables import Event, EventStatus, Session
+from events.tables import Event, EventStatus
 from registration.errors import (
     AnswerRequired,
     DuplicateRegistration,
@@ -42,7 +43,6 @@ from registration.tables import (
     CheckIn,
     Consent,
     ConsentKind,
-    Participant,
     Question,
     QuestionKind,
     ReferralLink,
@@ -53,6 +53,16 @@ from registration.tables import (
 
 ACTIVE = (RegistrationStatus.confirmed, RegistrationStatus.waiting, RegistrationStatus.pending)
 PARENTAL_CONSENT_BELOW = 15
+UNLIMITED = 2**31 - 1
+# Counts the places taken and inserts the registration, confirmed or waiting, in one statement
+# (run while the event row is locked, so the count cannot go stale).
+TAKE_A_PLACE = (
+    "INSERT INTO registration (status, source, referred_by, referring_organisation, manage_token, created_at, "
+    "answers, session, event, participant) VALUES ("
+    "(SELECT CASE WHEN (SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed') < {} "
+    "AND (SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed' AND session = {}) < {} "
+    "THEN {} ELSE {} END), {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id, status"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,8 +129,7 @@ async def _has_place(event: Event, session: dict | None) -> bool:
     )
 
 
-async def _check_answers(event_id: int, answers: dict) -> dict:
-    questions = await Question.select().where(Question.event == event_id).output(load_json=True)
+def _checked_answers(questions: list[dict], answers: dict) -> dict:
     clean: dict = {}
     for question in questions:
         key = str(question["id"])
@@ -137,8 +146,20 @@ async def _check_answers(event_id: int, answers: dict) -> dict:
     return clean
 
 
-def _check_profile(data: RegistrationInput, event: Event | dict, today: date, source: Source) -> dict:
-    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
+async def _check_answers(event_id: int, answers: dict) -> dict:
+    questions = await Question.select().where(Question.event == event_id).output(load_json=True)
+    return _checked_answers(questions, answers)
+
+
+def _check_audience(data: RegistrationInput, event: dict, source: Source) -> None:
+    low, high = event["age_min"], event["age_max"]
+    if data.birth_date and source == Source.public and (low or high):
+        age = age_on(data.birth_date, event["starts_on"])
+        if (low and age < low) or (high and age > high):
+            raise OutsideAgeRange(field="birth_date", low=low or 0, high=high or 99)
+
+
+def _clean_profile(data: RegistrationInput, today: date, source: Source) -> dict:
     phone = normalise_phone(data.phone)
     check_birth_date(data.birth_date, today)
     postcode, commune = (
@@ -146,11 +167,6 @@ def _check_profile(data: RegistrationInput, event: Event | dict, today: date, so
         if source == Source.public
         else (data.postcode.strip(), data.commune.strip())
     )
-    low, high = get("age_min"), get("age_max")
-    if data.birth_date and source == Source.public and (low or high):
-        age = age_on(data.birth_date, get("starts_on"))
-        if (low and age < low) or (high and age > high):
-            raise OutsideAgeRange(field="birth_date", low=low or 0, high=high or 99)
     if (
         data.birth_date
         and age_on(data.birth_date, today) < PARENTAL_CONSENT_BELOW
@@ -171,23 +187,6 @@ def _check_profile(data: RegistrationInput, event: Event | dict, today: date, so
         "reduced_mobility": data.reduced_mobility,
         "available_days": sorted({d for d in data.available_days if 0 <= d <= 6}),
     }
-
-
-async def _participant(organisation_id: int, profile: dict) -> int:
-    row = (
-        await Participant.select(Participant.id)
-        .where((Participant.organisation == organisation_id) & (Participant.phone == profile["phone"]))
-        .first()
-    )
-    values = {**profile, "last_contact_at": utcnow()}
-    if row:
-        await Participant.update({getattr(Participant, k): v for k, v in values.items()}).where(
-            Participant.id == row["id"]
-        )
-        return row["id"]
-    participant = Participant(organisation=organisation_id, **values)
-    await participant.save()
-    return participant.id
 
 
 async def _record_consents(participant_id: int, data: RegistrationInput, recorded_by: int | None) -> None:
@@ -222,27 +221,21 @@ async def _tell(participant: dict, key: str, subject: str, text: str, organisati
 
 
 async def register(
-    event_id: int,
+    event_id: int | None,
     data: RegistrationInput,
     *,
+    public_token: str | None = None,
     source: Source = Source.public,
     referral_code: str | None = None,
     by: CurrentUser | None = None,
     now: datetime | None = None,
 ) -> Registered:
+    """Register a youth, or put them on the waiting list, in one short locked transaction.
+
+    This is the busiest path of all, so the transaction speaks plain SQL: lock the event,
+    upsert the youth, count the places, insert the registration and its message.
+    """
     now = now or utcnow()
-    event = await Event.objects().where(Event.id == event_id).output(load_json=True).first()
-    if event is None or not registration_open(event, now, source):
-        raise RegistrationClosed()
-    profile = _check_profile(data, event, now.date(), source)
-    answers = await _check_answers(event_id, data.answers)
-    session = None
-    if data.session_id is not None:
-        session = (
-            await Session.select(Session.id, Session.capacity)
-            .where((Session.id == data.session_id) & (Session.event == event_id))
-            .first()
-        )
     referral = None
     if referral_code:
         referral = (
@@ -252,59 +245,186 @@ async def register(
         )
     referred_by = referral["user"] if referral else (by.id if by and source != Source.public else None)
     referring_org = referral["organisation"] if referral else None
-    if by and source == Source.adviser and referring_org is None:
-        referring_org = next((o for o in by.organisation_ids if o != event.organisation), None)
+    profile = _clean_profile(data, now.date(), source)
 
     async with write_transaction():
-        event = await _lock(event_id)
-        participant_id = await _participant(event.organisation, profile)
-        existing = (
-            await Registration.select(Registration.id, Registration.status)
-            .where((Registration.event == event_id) & (Registration.participant == participant_id))
-            .first()
+        # What does not need the event's lock comes first, to keep the lock short: the event and
+        # its questions in one statement (by id, or by the public link's token), then the youth.
+        found = await sql(
+            "SELECT e.id, e.organisation, q.id AS question, q.kind, q.choices, q.required FROM event e "
+            "LEFT JOIN question q ON q.event = e.id WHERE "
+            + ("e.public_token = {}" if public_token else "e.id = {}")
+            + " ORDER BY q.position",
+            public_token or event_id,
         )
-        if existing and existing["status"] in ACTIVE:
-            raise DuplicateRegistration(existing["id"])
+        if not found:
+            raise RegistrationClosed()
+        event_id, organisation_id = found[0]["id"], found[0]["organisation"]
+        questions = [
+            {
+                "id": r["question"],
+                "kind": r["kind"],
+                "required": r["required"],
+                "choices": json.loads(r["choices"]) if isinstance(r["choices"], str) else r["choices"],
+            }
+            for r in found
+            if r["question"] is not None
+        ]
+        answers = _checked_answers(questions, data.answers)
+        if by and source == Source.adviser and referring_org is None:
+            referring_org = next((o for o in by.organisation_ids if o != organisation_id), None)
+        participant_id = (
+            await sql(
+                "INSERT INTO participant (organisation, first_name, last_name, phone, email, birth_date, postcode, "
+                "commune, created_at, sectors, driving_licence, vehicle, reduced_mobility, available_days, "
+                "last_contact_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+                "ON CONFLICT (organisation, phone) DO UPDATE SET first_name = excluded.first_name, "
+                "last_name = excluded.last_name, email = excluded.email, birth_date = excluded.birth_date, "
+                "postcode = excluded.postcode, commune = excluded.commune, sectors = excluded.sectors, "
+                "driving_licence = excluded.driving_licence, vehicle = excluded.vehicle, "
+                "reduced_mobility = excluded.reduced_mobility, available_days = excluded.available_days, "
+                "last_contact_at = excluded.last_contact_at RETURNING id",
+                organisation_id,
+                profile["first_name"],
+                profile["last_name"],
+                profile["phone"],
+                profile["email"],
+                profile["birth_date"],
+                profile["postcode"],
+                profile["commune"],
+                now,
+                json.dumps(profile["sectors"]),
+                profile["driving_licence"],
+                profile["vehicle"],
+                profile["reduced_mobility"],
+                json.dumps(profile["available_days"]),
+                now,
+            )
+        )[0]["id"]
+        rows = await sql(
+            "SELECT id, status FROM registration WHERE event = {} AND participant = {}", event_id, participant_id
+        )
+        if rows and rows[0]["status"] in ACTIVE:
+            raise DuplicateRegistration(rows[0]["id"])
+        existing = rows[0]["id"] if rows else None
+        session = (
+            await sql("SELECT id, capacity FROM event_session WHERE id = {} AND event = {}", data.session_id, event_id)
+            if data.session_id
+            else []
+        )
+        session_id, session_capacity = (session[0]["id"], session[0]["capacity"]) if session else (None, None)
+
+        # From here on, nobody else registers for this event until we commit.
+        lock = "" if is_sqlite() else " FOR UPDATE"
+        rows = await sql(
+            "SELECT id, organisation, title, status, capacity, waiting_list, options, age_min, age_max, "
+            "starts_on, ends_on, registration_opens_at, registration_closes_at FROM event WHERE id = {}" + lock,
+            event_id,
+        )
+        if not rows or not registration_open(rows[0], now, source):
+            raise RegistrationClosed()
+        event = rows[0]
+        _check_audience(data, event, source)
+        options = event["options"] if isinstance(event["options"], dict) else json.loads(event["options"] or "{}")
         if source == Source.walk_in:
-            status = RegistrationStatus.confirmed  # they are here already
-        elif event.options.get("approval"):
-            status = RegistrationStatus.pending
-        elif await _has_place(event, session):
-            status = RegistrationStatus.confirmed
-        elif event.waiting_list:
-            status = RegistrationStatus.waiting
+            fixed: RegistrationStatus | None = RegistrationStatus.confirmed  # they are here already
+        elif options.get("approval"):
+            fixed = RegistrationStatus.pending
         else:
-            raise EventFull()
+            fixed = None
+        capacity = event["capacity"] if fixed is None and event["capacity"] is not None else UNLIMITED
+        here = session_capacity if fixed is None and session_capacity is not None else UNLIMITED
+        otherwise = RegistrationStatus.waiting if event["waiting_list"] else None
         token = secrets.token_urlsafe(16)
-        values = {
-            "status": status,
-            "source": source,
-            "referred_by": referred_by,
-            "referring_organisation": referring_org,
-            "manage_token": token,
-            "answers": answers,
-            "session": data.session_id if session else None,
-            "created_at": now,
-            "cancelled_at": None,
-            "promoted_at": None,
-        }
-        if existing:  # came back after cancelling: same row, fresh link
-            await Registration.update({getattr(Registration, k): v for k, v in values.items()}).where(
-                Registration.id == existing["id"]
+        values = (source.value, referred_by, referring_org, token, now, json.dumps(answers), session_id)
+        if existing or (otherwise is None and fixed is None):
+            # Rare paths (coming back after cancelling, or a full event with no waiting list): count first.
+            taken = (
+                await sql(
+                    "SELECT (SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed') AS event, "
+                    "(SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed' AND session = {}) "
+                    "AS here",
+                    event_id,
+                    event_id,
+                    session_id,
+                )
+            )[0]
+            status = fixed or (
+                RegistrationStatus.confirmed if taken["event"] < capacity and taken["here"] < here else otherwise
             )
-            registration_id = existing["id"]
+            if status is None:
+                raise EventFull()
+            if existing:  # same row, fresh link
+                registration_id = existing
+                await sql(
+                    "UPDATE registration SET status = {}, source = {}, referred_by = {}, referring_organisation = {}, "
+                    "manage_token = {}, created_at = {}, answers = {}, session = {}, cancelled_at = NULL, "
+                    "promoted_at = NULL WHERE id = {}",
+                    status.value,
+                    *values,
+                    registration_id,
+                )
+            else:
+                registration_id = (
+                    await sql(
+                        "INSERT INTO registration (status, source, referred_by, referring_organisation, "
+                        "manage_token, created_at, answers, session, event, participant) "
+                        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+                        status.value,
+                        *values,
+                        event_id,
+                        participant_id,
+                    )
+                )[0]["id"]
         else:
-            registration = Registration(event=event_id, participant=participant_id, **values)
-            await registration.save()
-            registration_id = registration.id
-        await _record_consents(participant_id, data, by.id if by else None)
-        with language("fr"):
-            subject = _("Your registration: %(title)s", title=event.title)
-            text = _(
-                confirmation_text(status), title=event.title, link=personal_link(token), name=profile["first_name"]
+            # The common path: the place is counted and taken in the same statement.
+            try:
+                inserted = (
+                    await sql(
+                        TAKE_A_PLACE,
+                        event_id,
+                        capacity,
+                        event_id,
+                        session_id,
+                        here,
+                        (fixed or RegistrationStatus.confirmed).value,
+                        (fixed or otherwise).value,
+                        *values,
+                        event_id,
+                        participant_id,
+                    )
+                )[0]
+            except Exception as error:
+                if is_unique_violation(error):  # the same youth, registering twice at the same instant
+                    raise DuplicateRegistration(None) from error
+                raise
+            registration_id, status = inserted["id"], RegistrationStatus(inserted["status"])
+        if data.consent_photos or data.consent_partner_sharing or data.consent_other_messages or data.parental_consent:
+            await _record_consents(participant_id, data, by.id if by else None)
+        if profile["email"]:
+            with language("fr"):
+                subject = _("Your registration: %(title)s", title=event["title"])
+                text = _(
+                    confirmation_text(status),
+                    title=event["title"],
+                    link=personal_link(token),
+                    name=profile["first_name"],
+                )
+            await sql(
+                "INSERT INTO outbox_message (organisation, channel, recipient, subject, body_text, body_html, "
+                "idempotency_key, status, attempts, next_attempt_at, last_error, created_at) "
+                "VALUES ({}, 'email', {}, {}, {}, '', {}, 'queued', 0, {}, '', {}) "
+                "ON CONFLICT (idempotency_key) DO NOTHING",
+                event["organisation"],
+                profile["email"],
+                subject,
+                text,
+                f"registration:{registration_id}:{token}",
+                now,
+                now,
             )
-        await _tell(profile, f"registration:{registration_id}:{token}", subject, text, event.organisation)
-    outbox.wake()
+    if profile["email"]:
+        outbox.wake()
     return Registered(registration_id, token, status)
 
 

@@ -66,6 +66,8 @@ async def register_walk_in(user: CurrentUser, event_id: int, data: WalkInInput) 
         )
         registration_id = registered.registration_id
     except DuplicateRegistration as already:  # registered beforehand: just mark them present
+        if already.registration_id is None:
+            raise
         registration_id = already.registration_id
     if session and not await CheckIn.exists().where(
         (CheckIn.registration == registration_id) & (CheckIn.session == session["id"])

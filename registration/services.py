@@ -273,7 +273,7 @@ async def register(
         answers = _checked_answers(questions, data.answers)
         if by and source == Source.adviser and referring_org is None:
             referring_org = next((o for o in by.organisation_ids if o != organisation_id), None)
-        participant_id = (
+        youth = (
             await sql(
                 "INSERT INTO participant (organisation, first_name, last_name, phone, email, birth_date, postcode, "
                 "commune, created_at, sectors, driving_licence, vehicle, reduced_mobility, available_days, "
@@ -283,7 +283,9 @@ async def register(
                 "postcode = excluded.postcode, commune = excluded.commune, sectors = excluded.sectors, "
                 "driving_licence = excluded.driving_licence, vehicle = excluded.vehicle, "
                 "reduced_mobility = excluded.reduced_mobility, available_days = excluded.available_days, "
-                "last_contact_at = excluded.last_contact_at RETURNING id",
+                "last_contact_at = excluded.last_contact_at RETURNING id, "
+                "(SELECT r.id FROM registration r WHERE r.event = {} AND r.participant = participant.id) AS existing, "
+                "(SELECT r.status FROM registration r WHERE r.event = {} AND r.participant = participant.id) AS state",
                 organisation_id,
                 profile["first_name"],
                 profile["last_name"],
@@ -299,14 +301,14 @@ async def register(
                 profile["reduced_mobility"],
                 json.dumps(profile["available_days"]),
                 now,
+                event_id,
+                event_id,
             )
-        )[0]["id"]
-        rows = await sql(
-            "SELECT id, status FROM registration WHERE event = {} AND participant = {}", event_id, participant_id
-        )
-        if rows and rows[0]["status"] in ACTIVE:
-            raise DuplicateRegistration(rows[0]["id"])
-        existing = rows[0]["id"] if rows else None
+        )[0]
+        participant_id = youth["id"]
+        if youth["state"] in ACTIVE:
+            raise DuplicateRegistration(youth["existing"])
+        existing = youth["existing"]
         session = (
             await sql("SELECT id, capacity FROM event_session WHERE id = {} AND event = {}", data.session_id, event_id)
             if data.session_id

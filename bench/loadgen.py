@@ -119,15 +119,21 @@ async def hammer(url: str, path: str, *, seconds: float, concurrency: int = 16, 
 
 def form_post(url: str, path: str, body: bytes, cookie: str = "") -> bytes:
     host = url.removeprefix("http://")
-    head = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
-            f"Content-Length: {len(body)}\r\nAccept: text/html\r\n")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nAccept: text/html\r\n"
+    )
     if cookie:
         head += f"Cookie: {cookie}\r\n"
     return (head + "\r\n").encode() + body
 
 
 async def run(
-    url: str, make: Callable[[], bytes], *, seconds: float, concurrency: int = 16,
+    url: str,
+    make: Callable[[], bytes],
+    *,
+    seconds: float,
+    concurrency: int = 16,
     ok: tuple[bytes, ...] = (b"HTTP/1.1 2",),
 ) -> Result:
     """Send requests built by `make` from `concurrency` keep-alive connections for `seconds`."""

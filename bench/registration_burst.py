@@ -77,13 +77,18 @@ async def _env() -> dict[str, str]:
         connection = await asyncpg.connect(url)
         await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         await connection.close()
-    return {"TREMPLIN_VAR_DIR": var_dir, "DATABASE_URL": url, "PUBLIC_POSTS_PER_10_MIN": "100000000",
-            "TREMPLIN_WORKER": "external"}
+    return {
+        "TREMPLIN_VAR_DIR": var_dir,
+        "DATABASE_URL": url,
+        "PUBLIC_POSTS_PER_10_MIN": "100000000",
+        "TREMPLIN_WORKER": "external",
+    }
 
 
 def _python(code: str, env: dict[str, str]) -> str:
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, check=True,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, check=True, capture_output=True, text=True
+    )
     return result.stdout.strip().splitlines()[-1]
 
 
@@ -103,8 +108,15 @@ async def main() -> dict:
 
         def registration() -> bytes:
             n = next(numbers)
-            body = urlencode({"_csrf_token": csrf, "first_name": f"Jeune{n}", "last_name": "Bench",
-                              "phone": f"+3361{n:07d}", "postcode": "26000"}).encode()
+            body = urlencode(
+                {
+                    "_csrf_token": csrf,
+                    "first_name": f"Jeune{n}",
+                    "last_name": "Bench",
+                    "phone": f"+3361{n:07d}",
+                    "postcode": "26000",
+                }
+            ).encode()
             return form_post(app_url, f"/e/{token}", body, cookie)
 
         await hammer(app_url, "/healthz", seconds=1.0)  # warm-up

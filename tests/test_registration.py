@@ -2,16 +2,24 @@
 list moves on its own; the youth manages their registration from their personal page."""
 
 import asyncio
+import dataclasses
 import html
 from datetime import date, timedelta
 
 import httpx
+import icalendar
+import ics
 
+from app.accounts.tables import Role
+from app.asgi import create_app
+from app.clock import utcnow
+from app.db import is_sqlite
 from app.messaging.outbox import deliver_due
 from app.messaging.tables import OutboxMessage
 from registration import services
 from registration.inputs import RegistrationInput
 from registration.tables import Consent, Participant, Registration, RegistrationStatus
+from tests.events_support import organiser
 from tests.registration_support import published_event, youth
 from tests.support import post_form
 
@@ -108,15 +116,13 @@ async def test_waitlisted_youth_is_promoted_when_someone_cancels(client, setting
 
     statuses = [r["status"] for r in await Registration.select(Registration.status).order_by(Registration.id)]
     assert statuses == ["cancelled", "confirmed"]
-    import dataclasses
-
     await deliver_due(dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp_server.port))
     subjects = [m["Subject"] for m in smtp_server.messages]
     assert any("Une place se libère" in s for s in subjects), subjects
 
 
 async def test_closed_or_unknown_links_get_a_clear_page(client):
-    event = await published_event(registration_closes_at=__import__("app.clock").clock.utcnow() - timedelta(hours=1))
+    event = await published_event(registration_closes_at=utcnow() - timedelta(hours=1))
     closed = await client.get(f"/e/{event.public_token}")
     assert "Les inscriptions pour cet événement sont closes." in text(closed)
     refused = await _register(client, event)
@@ -132,10 +138,6 @@ async def test_the_honeypot_keeps_robots_out(client):
 
 
 async def test_public_posts_are_rate_limited_per_ip(app, client, settings):
-    import dataclasses
-
-    from app.asgi import create_app
-
     strict = create_app(
         dataclasses.replace(settings, public_posts_per_10_min=3), manage_database=False, run_outbox_worker=False
     )
@@ -159,8 +161,6 @@ async def test_consents_are_separate_dated_and_can_be_withdrawn(client):
 
 
 async def test_the_calendar_file_parses_in_two_libraries(client):
-    import icalendar
-    import ics
 
     event = await published_event()
     response = await _register(client, event)
@@ -174,8 +174,6 @@ async def test_the_calendar_file_parses_in_two_libraries(client):
 
 async def test_no_overbooking_under_concurrent_registrations(settings):
     """100 places, many youths at once: exactly 100 get a place, the others wait, nothing is lost."""
-    from app.db import is_sqlite
-
     event = await published_event(capacity=100)
     total = 200 if is_sqlite() else 500
 
@@ -189,3 +187,15 @@ async def test_no_overbooking_under_concurrent_registrations(settings):
     assert statuses.count(RegistrationStatus.waiting) == total - 100
     assert await Registration.count().where(Registration.status == "confirmed") == 100
     assert await Registration.count() == total
+
+
+async def test_the_organisations_privacy_notice_is_shown_to_youths(client):
+    organisation, _ = await organiser(client, role=Role.admin)
+    await post_form(
+        client,
+        f"/organisations/{organisation.id}/privacy",
+        {"privacy_notice": "Vos données restent à la Mission Locale de Valence."},
+    )
+    event = await published_event(organisation=organisation)
+    page = text(await client.get(f"/e/{event.public_token}/privacy"))
+    assert "Vos données restent à la Mission Locale de Valence." in page

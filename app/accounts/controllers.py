@@ -127,6 +127,15 @@ class OrganisationController(Controller):
             )
         return await _organisation_page(request.user, organisation_id, new_token=token)
 
+    @post("/{organisation_id:int}/privacy")
+    async def save_privacy_notice(
+        self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int]
+    ) -> Redirect:
+        values = await form_data(request)
+        await services.save_privacy_notice(request.user, organisation_id, values.get("privacy_notice", ""))
+        flash(request, _("Privacy notice saved: it is shown on your public registration pages."))
+        return Redirect(f"/organisations/{organisation_id}#privacy")
+
     @post("/{organisation_id:int}/tokens/{token_id:int}/revoke")
     async def revoke_token(
         self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int], token_id: FromPath[int]

@@ -247,3 +247,12 @@ async def members_of(user: CurrentUser, organisation_id: int) -> list[dict]:
         .where(Membership.organisation == organisation_id)
         .order_by(Membership.user.full_name)
     )
+
+
+async def save_privacy_notice(user: CurrentUser, organisation_id: int, notice: str) -> None:
+    """The plain-French notice youths read before registering (shown on every public page)."""
+    require_role(user, organisation_id, Role.admin)
+    async with write_transaction():
+        await Organisation.update({Organisation.privacy_notice: notice.strip()[:5000]}).where(
+            Organisation.id == organisation_id
+        )

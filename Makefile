@@ -34,7 +34,7 @@ test: install-test
 	$(BIN)/pytest
 
 bench: install-test
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.loadgen import HELLO_APP, hammer, start_server  # noqa: E402
+from bench._loadgen import HELLO_APP, hammer, start_server  # noqa: E402
 
 SECONDS = 8.0
 

@@ -25,7 +25,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.loadgen import HELLO_APP, form_post, hammer, run, start_server  # noqa: E402
+from bench._loadgen import HELLO_APP, form_post, hammer, run, start_server  # noqa: E402
 
 SECONDS = 10.0
 CAPACITY = 100

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-HELLO_APP = "bench.hello:app"
+HELLO_APP = "bench._hello:app"
 
 
 def free_port() -> int:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
@@ -60,10 +61,19 @@ async def write_transaction() -> AsyncIterator[Any]:
             yield tx
 
 
+class _NoResetConnection(asyncpg.Connection):
+    """asyncpg resets every connection it takes back (RESET ALL, UNLISTEN…): one more round trip
+    per transaction. Tremplin sets no session state (no SET, LISTEN or advisory lock), so the
+    reset has nothing to undo."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
 async def open_pool(engine: Engine | None = None) -> None:
     engine = engine or get_engine()
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(min_size=2, max_size=20, connection_class=_NoResetConnection)
 
 
 async def close_pool(engine: Engine | None = None) -> None:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from app.accounts.tables import Organisation
 from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 
 
@@ -38,6 +39,13 @@ async def test_organiser_logs_in_and_opens_the_rally(live_server, browser, artif
         assert await page.get_by_text("Jour 3 — bilan").is_visible()
         assert await _no_horizontal_scroll(page)
         await page.screenshot(path=str(artifacts / f"event-{width}.png"), full_page=True)
+
+        # Wide tables scroll inside their box, never the whole page.
+        event_id = page.url.rsplit("/", 1)[1]
+        collectif = await Organisation.objects().where(Organisation.name == "Collectif Insertion Drôme").first()
+        for path in (f"/events/{event_id}/registrations", f"/organisations/{collectif.id}", "/youths", "/directory/"):
+            await page.goto(f"{live_server}{path}")
+            assert await _no_horizontal_scroll(page), path
 
         await page.get_by_role("button", name="Se déconnecter").click()
         await page.get_by_role("heading", name="Se connecter").wait_for()

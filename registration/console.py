@@ -42,6 +42,7 @@ async def _registrations_page(request: User, event_id: int, status_code: int = 2
     groups = {status: [r for r in rows if r["status"] == status] for status in RegistrationStatus}
     my_orgs = [o for o in user.organisation_ids if o != event["organisation"]] or user.organisation_ids
     code = await lists.referral_code(user, my_orgs[0]) if my_orgs else None
+    team_code = await lists.referral_code(user, my_orgs[0], personal=False) if my_orgs else None
     questions = (
         await Question.select().where(Question.event == event_id).order_by(Question.position).output(load_json=True)
     )
@@ -53,6 +54,7 @@ async def _registrations_page(request: User, event_id: int, status_code: int = 2
         manages=manages,
         can_decide=user.at_least(event["organisation"], Role.organiser),
         share_link=_share_link(event, code),
+        team_link=_share_link(event, team_code),
         public_link=_share_link(event, None),
         questions=questions,
         display_phone=display_phone,

@@ -97,22 +97,20 @@ async def my_youths(user: CurrentUser) -> list[dict]:
     return rows
 
 
-async def referral_code(user: CurrentUser, organisation_id: int) -> str:
-    """The adviser's own referral code for their organisation (created on first use)."""
+async def referral_code(user: CurrentUser, organisation_id: int, *, personal: bool = True) -> str:
+    """The adviser's own referral code, or their organisation's (any colleague may share it);
+    created on first use."""
     if organisation_id not in user.roles:
         raise NotFound()
+    whose = (ReferralLink.user == user.id) if personal else ReferralLink.user.is_null()
     row = (
         await ReferralLink.select(ReferralLink.code)
-        .where(
-            (ReferralLink.organisation == organisation_id)
-            & (ReferralLink.user == user.id)
-            & ReferralLink.revoked_at.is_null()
-        )
+        .where((ReferralLink.organisation == organisation_id) & whose & ReferralLink.revoked_at.is_null())
         .first()
     )
     if row:
         return row["code"]
     code = secrets.token_urlsafe(9)
     async with write_transaction():
-        await ReferralLink(organisation=organisation_id, user=user.id, code=code).save()
+        await ReferralLink(organisation=organisation_id, user=user.id if personal else None, code=code).save()
     return code

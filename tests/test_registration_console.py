@@ -182,3 +182,18 @@ async def test_a_partner_adviser_cannot_decide_for_the_organiser(client, app):
         assert response.status_code == 403
     assert (await Registration.objects().first()).status == "confirmed"
     assert await Partnership.count() == 0 and await Event.count() == 1
+
+
+async def test_an_organisations_link_attributes_youths_to_the_organisation(client, app):
+    organisation, _ = await organiser(client)
+    event = await published_event(organisation=organisation)
+    ml = await _adviser_of_partner_ml(event)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as adviser:
+        await login(adviser, "karima@ml.test")
+        await adviser.get(f"/events/{event.id}/registrations")
+    team = await ReferralLink.objects().where(ReferralLink.user.is_null()).first()
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as phone:
+        await phone.get(f"/e/{event.public_token}?ref={team.code}")
+        await post_form(phone, f"/e/{event.public_token}", {**youth(3), "ref": team.code})
+    registration = await Registration.objects().first()
+    assert registration.referring_organisation == ml.id and registration.referred_by is None

@@ -12,6 +12,7 @@ from litestar import Request
 from app.i18n import current_language, raw_gettext, raw_ngettext
 from app.labels import label
 from app.settings import ROOT
+from events.rules import describe as describe_rule
 
 
 def _date(value: date | datetime | None, fmt: str = "full") -> str:
@@ -54,6 +55,7 @@ def make_environment() -> Environment:
     env.filters.update(date=_date, datetime=_datetime, time=_time)
     env.globals.update(
         label=label,
+        describe_rule=describe_rule,
         current_user=current_user,
         pop_flashes=pop_flashes,
         current_language=lambda: current_language.get(),

@@ -5,8 +5,10 @@ import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from app.i18n import language
 from events import series as series_service
 from events.inputs import OccurrenceMove, SeriesChange, SeriesInput, SiteInput
+from events.rules import describe
 from events.sites import create_site
 from events.tables import Event, EventStatus, Format, Series, Session
 from registration.tables import Participant, Registration
@@ -181,3 +183,11 @@ async def test_an_organiser_creates_a_series_in_the_console(client):
         },
     )
     assert bad.status_code == 400 and 'id="error-rrule"' in bad.text
+
+
+def test_the_usual_rules_read_as_plain_french():
+    with language("fr"):
+        assert describe("FREQ=WEEKLY;BYDAY=FR") == "chaque semaine, le vendredi"
+        assert describe("FREQ=MONTHLY;INTERVAL=2;BYDAY=+2TU") == "tous les 2 mois, le deuxième mardi"
+        assert describe("FREQ=MONTHLY;BYDAY=-1TH") == "chaque mois, le dernier jeudi"
+        assert describe("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=3") == "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=3"

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-import msgspec
 from piccolo.query.functions.aggregate import Count
 
 from app.accounts.services import CurrentUser
@@ -599,10 +598,6 @@ async def withdraw_consent(participant_id: int, kind: ConsentKind) -> None:
 
 async def active_consents(participant_id: int) -> list[dict]:
     return await Consent.select().where((Consent.participant == participant_id) & Consent.withdrawn_at.is_null())
-
-
-def as_input(form: dict) -> RegistrationInput:
-    return msgspec.convert(form, RegistrationInput, strict=False)
 
 
 async def resend_link(event_id: int, raw_phone: str) -> bool:

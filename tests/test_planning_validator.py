@@ -23,8 +23,8 @@ from events.planning import (
     validate,
 )
 
-# The shared folder sits beside the repository clone; a missing file must fail the tests, never skip them.
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "scheduling"
+# The two example instances of MODEL.md, kept in the repository (the benchmark uses them too).
+SHARED = Path(__file__).resolve().parents[1] / "events" / "planning" / "examples"
 
 
 def read_json(name: str) -> dict[str, Any]:

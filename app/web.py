@@ -25,7 +25,12 @@ def page(name: str, status_code: int = 200, **context: Any) -> Template:
     return Template(template_name=name, context=context, status_code=status_code)
 
 
+def errors_of(error: DomainError) -> dict[str, str]:
+    """A refusal as the `errors` a form template shows: on its field, or above the form."""
+    return {error.field or "__all__": error.text()}
+
+
 def form_page(name: str, error: DomainError, values: dict[str, str], **context: Any) -> Template:
     """Re-show a form with what was typed and the error next to its field."""
-    errors = {error.field or "__all__": error.text()}
+    errors = errors_of(error)
     return page(name, status_code=error.status_code, errors=errors, values=values, first_error=error.field, **context)

@@ -19,7 +19,7 @@ from app.forms import from_form
 from app.i18n import current_language, lazy
 from app.i18n import gettext as _
 from app.labels import label
-from app.web import flash, form_data, form_page, page
+from app.web import errors_of, flash, form_data, form_page, page
 from events import formats, series, services, sites
 from events.inputs import (
     DuplicateInput,
@@ -257,7 +257,7 @@ async def _event_page(request: User, event_id: int, **forms: Any) -> Template:
     errors: dict[str, dict] = {}
     for name in ("session", "partner", "duplicate", "move"):
         error = forms.get(f"{name}_error")
-        errors[name] = {error.field or "__all__": error.text()} if error else {}
+        errors[name] = errors_of(error) if error else {}
         if error:
             status_code = error.status_code
     next_year = event["starts_on"] + timedelta(weeks=52)
@@ -562,7 +562,7 @@ class FormatConsole(Controller):
                 error.status_code,
                 format=format,
                 values=values,
-                errors={error.field or "__all__": error.text()},
+                errors=errors_of(error),
             )
         flash(request, _("Defaults saved: new events of this format start from them."))
         return Redirect(f"/organisations/{organisation_id}/formats/#format-{format.value}")

@@ -140,13 +140,12 @@ async def create_series(user: CurrentUser, data: SeriesInput) -> int:
     return series.id
 
 
+def _mine(user: CurrentUser, series_id: int):
+    return (Series.id == series_id) & Series.organisation.is_in(user.organisation_ids or [-1])
+
+
 async def get_series(user: CurrentUser, series_id: int) -> dict:
-    series = (
-        await Series.select()
-        .where((Series.id == series_id) & Series.organisation.is_in(user.organisation_ids or [-1]))
-        .output(load_json=True)
-        .first()
-    )
+    series = await Series.select().where(_mine(user, series_id)).output(load_json=True).first()
     if series is None:
         raise NotFound()
     series["occurrences"] = (
@@ -158,12 +157,7 @@ async def get_series(user: CurrentUser, series_id: int) -> dict:
 
 
 async def _editable_series(user: CurrentUser, series_id: int) -> Series:
-    series = (
-        await Series.objects()
-        .where((Series.id == series_id) & Series.organisation.is_in(user.organisation_ids or [-1]))
-        .output(load_json=True)
-        .first()
-    )
+    series = await Series.objects().where(_mine(user, series_id)).output(load_json=True).first()
     if series is None:
         raise NotFound()
     require_role(user, series.organisation, Role.organiser)

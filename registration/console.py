@@ -17,7 +17,7 @@ from app.forms import convert, from_form
 from app.i18n import gettext as _
 from app.i18n import lazy
 from app.settings import get_settings
-from app.web import flash, form_data, page
+from app.web import errors_of, flash, form_data, page
 from events.services import editable_event, get_event
 from events.sites import SECTORS
 from registration import imports, lists, services, walkins
@@ -25,7 +25,7 @@ from registration.errors import DuplicateRegistration
 from registration.inputs import QuestionInput, RegistrationInput, WalkInInput
 from registration.people import display_phone
 from registration.public import registration_form_data
-from registration.tables import ConsentKind, Question, QuestionKind, RegistrationStatus, Source
+from registration.tables import ConsentKind, QuestionKind, RegistrationStatus, Source
 
 User = Request[CurrentUser, Any, Any]
 MAX_CSV_BYTES = 1024 * 1024
@@ -43,9 +43,7 @@ async def _registrations_page(request: User, event_id: int, status_code: int = 2
     my_orgs = [o for o in user.organisation_ids if o != event["organisation"]] or user.organisation_ids
     code = await lists.referral_code(user, my_orgs[0]) if my_orgs else None
     team_code = await lists.referral_code(user, my_orgs[0], personal=False) if my_orgs else None
-    questions = (
-        await Question.select().where(Question.event == event_id).order_by(Question.position).output(load_json=True)
-    )
+    questions = await services.questions_of(event_id)
     return page(
         "registration/event.html",
         status_code=status_code,
@@ -106,7 +104,7 @@ class RegistrationConsole(Controller):
                 status_code=error.status_code,
                 event=event,
                 values=data,
-                errors={error.field or "__all__": error.text()},
+                errors=errors_of(error),
                 first_error=error.field,
                 sectors=SECTORS,
                 consent_kinds=[k for k in ConsentKind if k != "parental"],
@@ -174,7 +172,7 @@ class RegistrationConsole(Controller):
                 status_code=error.status_code,
                 event=event,
                 values=values,
-                errors={error.field or "__all__": error.text()},
+                errors=errors_of(error),
                 first_error=error.field,
                 session=await walkins.current_session(event_id),
             )
@@ -207,7 +205,7 @@ class RegistrationConsole(Controller):
                 raise InvalidInput(lazy("Give at least two choices, one per line."), field="choices")
         except Refusal as error:
             return await _questions_page(
-                event.id, status_code=error.status_code, values=values, errors={error.field or "__all__": error.text()}
+                event.id, status_code=error.status_code, values=values, errors=errors_of(error)
             )
         await services.add_question(event.id, data)
         flash(request, _("Question added."))
@@ -215,9 +213,7 @@ class RegistrationConsole(Controller):
 
 
 async def _questions_page(event_id: int, status_code: int = 200, **extra: Any) -> Template:
-    questions = (
-        await Question.select().where(Question.event == event_id).order_by(Question.position).output(load_json=True)
-    )
+    questions = await services.questions_of(event_id)
     return page(
         "registration/questions.html",
         status_code=status_code,

@@ -21,7 +21,7 @@ from app.errors import NotFound, Refusal
 from app.forms import convert
 from app.i18n import current_language
 from app.ratelimit import limit
-from app.web import page
+from app.web import errors_of, page
 from events.services import programme
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
@@ -29,7 +29,7 @@ from registration import calendar, services
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
 from registration.people import display_phone
-from registration.tables import ConsentKind, Question, Source
+from registration.tables import ConsentKind, Source
 
 # The public page is what every youth opens from an SMS: it is rendered once per few seconds and
 # event, and only the visitor's CSRF token is put in. Figures on it may lag by PAGE_TTL_S; the
@@ -51,19 +51,28 @@ CHECKBOXES = (
 HONEYPOT = "website"
 
 
-async def _public_event(token: str) -> dict:
-    event = (
+async def _event_for_youth(condition: Any) -> dict | None:
+    """An event as a youth sees it: its fields and who to call."""
+    return (
         await Event.select(
             Event.all_columns(),
             Event.organisation.name.as_alias("organisation_name"),
             Event.organisation.phone.as_alias("organisation_phone"),
         )
-        .where(
-            (Event.public_token == token)
-            & Event.status.is_in([EventStatus.published, EventStatus.closed, EventStatus.done, EventStatus.cancelled])
-        )
+        .where(condition)
         .output(load_json=True)
         .first()
+    )
+
+
+def _organiser_phone(event: dict) -> str:
+    return display_phone(event["contact_phone"] or event["organisation_phone"] or "")
+
+
+async def _public_event(token: str) -> dict:
+    event = await _event_for_youth(
+        (Event.public_token == token)
+        & Event.status.is_in([EventStatus.published, EventStatus.closed, EventStatus.done, EventStatus.cancelled])
     )
     if event is None:
         raise NotFound()
@@ -113,9 +122,7 @@ async def _event_page(
     now_open = services.registration_open(event, services.utcnow(), Source.public)
     figures = (await services.counts_by_event([event["id"]])).get(event["id"], {})
     full = event["capacity"] is not None and figures.get("confirmed", 0) >= event["capacity"]
-    questions = (
-        await Question.select().where(Question.event == event["id"]).order_by(Question.position).output(load_json=True)
-    )
+    questions = await services.questions_of(event["id"])
     return page(
         "public/event.html",
         status_code=status_code,
@@ -130,7 +137,7 @@ async def _event_page(
         questions=questions,
         sectors=SECTORS,
         consent_kinds=[k for k in ConsentKind if k != "parental"],
-        organiser_phone=display_phone(event["contact_phone"] or event["organisation_phone"] or ""),
+        organiser_phone=_organiser_phone(event),
         **extra,
     )
 
@@ -179,7 +186,7 @@ class PublicRegistration(Controller):
                 values=_form_values(data),
                 ref=ref,
                 status_code=error.status_code,
-                errors={error.field or "__all__": error.text()},
+                errors=errors_of(error),
             )
         return Redirect(f"/r/{registered.manage_token}?new=1")
 
@@ -193,7 +200,7 @@ class PublicRegistration(Controller):
             "public/resent.html",
             event=event,
             sent=sent,
-            organiser_phone=display_phone(event["contact_phone"] or event["organisation_phone"] or ""),
+            organiser_phone=_organiser_phone(event),
         )
 
     @get("/e/{token:str}/privacy")
@@ -216,22 +223,8 @@ class PersonalPage(Controller):
     opt = {"public": True}
 
     async def _page(self, registration: dict, status_code: int = 200, **extra: Any) -> Template:
-        event = (
-            await Event.select(
-                Event.all_columns(),
-                Event.organisation.name.as_alias("organisation_name"),
-                Event.organisation.phone.as_alias("organisation_phone"),
-            )
-            .where(Event.id == registration["event"])
-            .output(load_json=True)
-            .first()
-        )
-        questions = (
-            await Question.select()
-            .where(Question.event == event["id"])
-            .order_by(Question.position)
-            .output(load_json=True)
-        )
+        event = await _event_for_youth(Event.id == registration["event"])
+        questions = await services.questions_of(event["id"])
         consents = {c["kind"] for c in await services.active_consents(registration["participant"])}
         values = {f"q_{k}": v for k, v in (registration["answers"] or {}).items()}
         return page(
@@ -245,7 +238,7 @@ class PersonalPage(Controller):
             values=values,
             errors=extra.pop("errors", {}),
             tz=ZoneInfo(event["timezone"]),
-            organiser_phone=display_phone(event["contact_phone"] or event["organisation_phone"] or ""),
+            organiser_phone=_organiser_phone(event),
             phone=display_phone(registration["participant.phone"]),
             **extra,
         )
@@ -283,7 +276,7 @@ class PersonalPage(Controller):
         try:
             await services.change_answers(token, data["answers"])
         except Refusal as error:
-            return await self._page(registration, error.status_code, errors={error.field or "__all__": error.text()})
+            return await self._page(registration, error.status_code, errors=errors_of(error))
         return Redirect(f"/r/{token}?saved=1")
 
     @post("/{token:str}/consents/{kind:str}/withdraw")

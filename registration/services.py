@@ -145,9 +145,13 @@ def _checked_answers(questions: list[dict], answers: dict) -> dict:
     return clean
 
 
+async def questions_of(event_id: int) -> list[dict]:
+    """The organiser's own questions of an event, in the order of the form."""
+    return await Question.select().where(Question.event == event_id).order_by(Question.position).output(load_json=True)
+
+
 async def _check_answers(event_id: int, answers: dict) -> dict:
-    questions = await Question.select().where(Question.event == event_id).output(load_json=True)
-    return _checked_answers(questions, answers)
+    return _checked_answers(await questions_of(event_id), answers)
 
 
 def _check_audience(data: RegistrationInput, event: dict, source: Source) -> None:

@@ -15,7 +15,7 @@ from app.errors import Refusal
 from app.forms import from_form
 from app.i18n import gettext as _
 from app.labels import label
-from app.web import flash, form_data, form_page, page
+from app.web import errors_of, flash, form_data, form_page, page
 
 
 def _safe_next(target: str | None) -> str:
@@ -123,7 +123,7 @@ class OrganisationController(Controller):
                 organisation_id,
                 error.status_code,
                 token_values=values,
-                token_errors={error.field or "__all__": error.text()},
+                token_errors=errors_of(error),
             )
         return await _organisation_page(request.user, organisation_id, new_token=token)
 
@@ -266,7 +266,7 @@ class DirectoryConsole(Controller):
                 request.user,
                 error.status_code,
                 partner_values=values,
-                partner_errors={error.field or "__all__": error.text()},
+                partner_errors=errors_of(error),
                 contact_values={},
                 contact_errors={},
                 active_owner=organisation_id,
@@ -286,7 +286,7 @@ class DirectoryConsole(Controller):
                 request.user,
                 error.status_code,
                 contact_values=values,
-                contact_errors={error.field or "__all__": error.text()},
+                contact_errors=errors_of(error),
                 partner_values={},
                 partner_errors={},
                 active_owner=organisation_id,

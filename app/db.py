@@ -104,9 +104,34 @@ async def sql(query: str, *args: Any) -> list[dict[str, Any]]:
     if isinstance(engine, SQLiteEngine):
         async with connection.execute(query.replace("{}", "?"), args) as cursor:
             return list(await cursor.fetchall())
+    return [dict(row) for row in await connection.fetch(_numbered(query), *args)]
+
+
+async def sql_once(query: str, *args: Any) -> list[dict[str, Any]]:
+    """One plain-SQL statement in its own implicit transaction, on PostgreSQL only.
+
+    A statement that does all its writes at once commits as it ends: no BEGIN and COMMIT round
+    trips, and no lock held while the app is busy elsewhere between two statements.
+    """
+    engine = get_engine()
+    if isinstance(engine, SQLiteEngine):
+        raise RuntimeError("sql_once() is for PostgreSQL; SQLite writes go through write_transaction()")
+    if engine.current_transaction.get() is not None:
+        return await sql(query, *args)
+    if engine.pool is None:
+        connection = await engine.get_new_connection()
+        try:
+            return [dict(row) for row in await connection.fetch(_numbered(query), *args)]
+        finally:
+            await connection.close()
+    async with engine.pool.acquire() as connection:
+        return [dict(row) for row in await connection.fetch(_numbered(query), *args)]
+
+
+def _numbered(query: str) -> str:
+    """`{}` placeholders as PostgreSQL's $1, $2…"""
     parts = query.split("{}")
-    numbered = "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
-    return [dict(row) for row in await connection.fetch(numbered, *args)]
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
 
 
 def is_unique_violation(error: BaseException) -> bool:

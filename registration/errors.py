@@ -73,3 +73,8 @@ class NoPlaceLeft(Refusal):
     code = "no_place_left"
     status_code = 409
     message = lazy("Every place is taken: raise the number of places or cancel a registration first.")
+
+
+class SessionRequired(InvalidInput):
+    code = "session_required"
+    message = lazy("Choose a time slot.")

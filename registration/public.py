@@ -123,11 +123,13 @@ async def _event_page(
     figures = (await services.counts_by_event([event["id"]])).get(event["id"], {})
     full = event["capacity"] is not None and figures.get("confirmed", 0) >= event["capacity"]
     questions = await services.questions_of(event["id"])
+    days = await programme(event)
     return page(
         "public/event.html",
         status_code=status_code,
         event=event,
-        days=await programme(event),
+        days=days,
+        slots=await services.sessions_to_choose(days, event["id"]),
         values=values,
         errors=errors,
         first_error=next(iter(errors), None),

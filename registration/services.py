@@ -26,6 +26,7 @@ from app.messaging import outbox
 from app.settings import get_settings
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
+from registration import places
 from registration.errors import (
     AnswerRequired,
     DuplicateRegistration,
@@ -35,6 +36,7 @@ from registration.errors import (
     OutsideAgeRange,
     ParentalConsentRequired,
     RegistrationClosed,
+    SessionRequired,
 )
 from registration.inputs import RegistrationInput
 from registration.people import age_on, check_birth_date, check_email, check_place, normalise_phone
@@ -53,6 +55,8 @@ from registration.tables import (
 ACTIVE = (RegistrationStatus.confirmed, RegistrationStatus.waiting, RegistrationStatus.pending)
 PARENTAL_CONSENT_BELOW = 15
 UNLIMITED = 2**31 - 1
+# Sessions with their own number of places are chosen one by one on the public form.
+SESSIONS_TO_CHOOSE = "SELECT count(*) AS n FROM event_session WHERE event = {} AND capacity IS NOT NULL"
 # Counts the places taken and inserts the registration, confirmed or waiting, in one statement
 # (run while the event row is locked, so the count cannot go stale).
 TAKE_A_PLACE = (
@@ -193,21 +197,14 @@ def _clean_profile(data: RegistrationInput, today: date, source: Source) -> dict
 
 
 async def _record_consents(participant_id: int, data: RegistrationInput, recorded_by: int | None) -> None:
-    wanted = {
-        ConsentKind.photos: data.consent_photos,
-        ConsentKind.partner_sharing: data.consent_partner_sharing,
-        ConsentKind.other_messages: data.consent_other_messages,
-        ConsentKind.parental: data.parental_consent and bool(data.parent_name.strip()),
-    }
     active = {
         r["kind"]
         for r in await Consent.select(Consent.kind).where(
             (Consent.participant == participant_id) & Consent.withdrawn_at.is_null()
         )
     }
-    for kind, given in wanted.items():
-        if given and kind not in active:
-            given_by = data.parent_name.strip() if kind == ConsentKind.parental else ""
+    for kind, given_by in _consents_given(data):
+        if kind not in active:
             await Consent(participant=participant_id, kind=kind, given_by=given_by, recorded_by=recorded_by).save()
 
 
@@ -249,6 +246,12 @@ async def register(
     referred_by = referral["user"] if referral else (by.id if by and source != Source.public else None)
     referring_org = referral["organisation"] if referral else None
     profile = _clean_profile(data, now.date(), source)
+    if not is_sqlite() and source != Source.walk_in and not data.session_id:
+        registered = await _register_at_once(
+            event_id, public_token, data, profile, source, referred_by, referring_org, by, now
+        )
+        if registered is not None:
+            return registered
 
     async with write_transaction():
         # What does not need the event's lock comes first, to keep the lock short: the event and
@@ -318,6 +321,10 @@ async def register(
             else []
         )
         session_id, session_capacity = (session[0]["id"], session[0]["capacity"]) if session else (None, None)
+        if session_id is None and source == Source.public:
+            to_choose = await sql(SESSIONS_TO_CHOOSE, event_id)
+            if to_choose[0]["n"]:
+                raise SessionRequired(field="session_id")
 
         # From here on, nobody else registers for this event until we commit.
         lock = "" if is_sqlite() else " FOR UPDATE"
@@ -404,7 +411,7 @@ async def register(
                     raise DuplicateRegistration(None) from error
                 raise
             registration_id, status = inserted["id"], RegistrationStatus(inserted["status"])
-        if data.consent_photos or data.consent_partner_sharing or data.consent_other_messages or data.parental_consent:
+        if _consents_given(data):
             await _record_consents(participant_id, data, by.id if by else None)
         if profile["email"]:
             with language("fr"):
@@ -431,6 +438,101 @@ async def register(
     if profile["email"]:
         outbox.wake()
     return Registered(registration_id, token, status)
+
+
+async def _register_at_once(
+    event_id: int | None,
+    public_token: str | None,
+    data: RegistrationInput,
+    profile: dict,
+    source: Source,
+    referred_by: int | None,
+    referring_org: int | None,
+    by: CurrentUser | None,
+    now: datetime,
+) -> Registered | None:
+    """The common case on PostgreSQL in one statement (see `registration.places`); None for the rare
+    cases, which the general path handles."""
+    found = await places.event_with_questions(public_token, event_id)
+    if not found or not registration_open(found[0], now, source):
+        raise RegistrationClosed()
+    event = found[0]
+    if source == Source.public and event["sessions_to_choose"]:
+        raise SessionRequired(field="session_id")
+    options = event["options"] if isinstance(event["options"], dict) else json.loads(event["options"] or "{}")
+    if options.get("approval") or (event["capacity"] is not None and not event["waiting_list"]):
+        return None
+    _check_audience(data, event, source)
+    questions = [
+        {
+            "id": r["question"],
+            "kind": r["kind"],
+            "required": r["required"],
+            "choices": json.loads(r["choices"]) if isinstance(r["choices"], str) else r["choices"],
+        }
+        for r in found
+        if r["question"] is not None
+    ]
+    answers = _checked_answers(questions, data.answers)
+    if by and source == Source.adviser and referring_org is None:
+        referring_org = next((o for o in by.organisation_ids if o != event["organisation"]), None)
+    token = secrets.token_urlsafe(16)
+    with language("fr"):
+        texts = {
+            status: _(
+                confirmation_text(status), title=event["title"], link=personal_link(token), name=profile["first_name"]
+            )
+            for status in (RegistrationStatus.confirmed, RegistrationStatus.waiting)
+        }
+        subject = _("Your registration: %(title)s", title=event["title"])
+    try:
+        row = await places.register_in_one_statement(
+            event_id=event["id"],
+            organisation_id=event["organisation"],
+            capacity=UNLIMITED if event["capacity"] is None else event["capacity"],
+            profile=profile,
+            now=now,
+            registration=(source.value, referred_by, referring_org, token, now, json.dumps(answers), None),
+            consents=_consents_given(data),
+            recorded_by=by.id if by else None,
+            email=(subject, texts[RegistrationStatus.confirmed], texts[RegistrationStatus.waiting], token),
+        )
+    except Exception as error:
+        if is_unique_violation(error):  # the same youth, registering twice at the same instant
+            raise DuplicateRegistration(None) from error
+        raise
+    if not row:  # already on this event's lists: their profile was left as it was
+        raise DuplicateRegistration(None)
+    if row["id"] is None:  # coming back after cancelling: the general path reuses their registration
+        return None
+    if profile["email"]:
+        outbox.wake()
+    return Registered(row["id"], token, RegistrationStatus(row["status"]))
+
+
+def _consents_given(data: RegistrationInput) -> list[tuple[str, str]]:
+    """(kind, given by) for each consent ticked on the form; a parent's needs their name."""
+    wanted = [
+        (ConsentKind.photos, data.consent_photos, ""),
+        (ConsentKind.partner_sharing, data.consent_partner_sharing, ""),
+        (ConsentKind.other_messages, data.consent_other_messages, ""),
+        (ConsentKind.parental, data.parental_consent and bool(data.parent_name.strip()), data.parent_name.strip()),
+    ]
+    return [(kind.value, given_by) for kind, given, given_by in wanted if given]
+
+
+async def sessions_to_choose(days: list[tuple[date, list[dict]]], event_id: int) -> list[dict]:
+    """The sessions a youth picks from (those with their own places), each with its places left."""
+    sessions = [session for _, day in days for session in day if session["capacity"] is not None]
+    if not sessions:
+        return []
+    taken = {
+        r["session"]: r["n"]
+        for r in await Registration.select(Registration.session, Count(Registration.id, alias="n"))
+        .where((Registration.event == event_id) & (Registration.status == RegistrationStatus.confirmed))
+        .group_by(Registration.session)
+    }
+    return [session | {"left": max(session["capacity"] - taken.get(session["id"], 0), 0)} for session in sessions]
 
 
 def confirmation_text(status: RegistrationStatus) -> str:

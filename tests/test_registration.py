@@ -16,6 +16,7 @@ from app.clock import utcnow
 from app.db import is_sqlite
 from app.messaging.outbox import deliver_due
 from app.messaging.tables import OutboxMessage
+from events.tables import Session
 from registration import services
 from registration.inputs import RegistrationInput
 from registration.tables import Consent, Participant, Registration, RegistrationStatus
@@ -199,3 +200,79 @@ async def test_the_organisations_privacy_notice_is_shown_to_youths(client):
     event = await published_event(organisation=organisation)
     page = text(await client.get(f"/e/{event.public_token}/privacy"))
     assert "Vos données restent à la Mission Locale de Valence." in page
+
+
+async def test_a_second_attempt_with_someones_phone_changes_nothing_of_theirs(client):
+    event = await published_event()
+    await _register(client, event, email="ines@exemple.fr")
+    again = await _register(client, event, first_name="Intrus", email="intrus@exemple.fr")
+    assert again.status_code == 409
+    participant = await Participant.objects().first()
+    assert (participant.first_name, participant.email) == ("Inès1", "ines@exemple.fr")
+
+
+async def test_a_youth_who_cancelled_can_register_again(client):
+    event = await published_event(capacity=1)
+    first = await _register(client, event)
+    await post_form(client, first.headers["location"].split("?")[0] + "/cancel", {})
+    again = await _register(client, event)
+    assert again.status_code == 302
+    assert "Vous êtes inscrit·e." in text(await client.get(again.headers["location"]))
+    assert [r["status"] for r in await Registration.select(Registration.status)] == ["confirmed"]
+
+
+async def test_the_event_row_counts_its_confirmed_places_through_every_change(client):
+    """The database keeps the count the registration path relies on, whatever changes a status."""
+    organisation, lead = await organiser(client)
+    event = await published_event(capacity=2, organisation=organisation)
+
+    async def counted() -> tuple[int, int]:
+        row = (await Registration.raw("SELECT confirmed_count FROM event WHERE id = {}", event.id))[0]
+        return row["confirmed_count"], await Registration.count().where(
+            (Registration.event == event.id) & (Registration.status == "confirmed")
+        )
+
+    tokens = []
+    for n in (1, 2, 3):
+        response = await _register(client, event, n=n)
+        tokens.append(response.headers["location"].split("/")[2].split("?")[0])
+    assert await counted() == (2, 2)
+    await post_form(client, f"/r/{tokens[0]}/cancel", {})  # the third youth is promoted
+    assert await counted() == (2, 2)
+    waiting = await Registration.objects().where(Registration.manage_token == tokens[1]).first()
+    await services.decide(waiting.id, RegistrationStatus.waiting, by=lead)  # moved back to the list
+    assert await counted() == (1, 1)
+    await Registration.delete().where(Registration.event == event.id)
+    assert await counted() == (0, 0)
+
+
+async def test_youth_picks_a_time_slot_when_each_has_its_own_places(client):
+    event = await published_event(capacity=None)
+    first = await Session.objects().where(Session.event == event.id).first()
+    first.capacity = 1
+    await first.save()
+    second = Session(
+        event=event.id,
+        title="Après-midi",
+        kind="info",
+        starts_at=first.starts_at + timedelta(hours=5),
+        ends_at=first.ends_at + timedelta(hours=5),
+        capacity=1,
+    )
+    await second.save()
+
+    page = text(await client.get(f"/e/{event.public_token}"))
+    assert "Votre créneau" in page and "1 place restante" in page
+    missing = await _register(client, event, n=1)
+    assert missing.status_code == 400 and "Choisissez un créneau." in text(missing)
+    assert await Registration.count() == 0
+
+    await _register(client, event, n=1, session_id=str(first.id))
+    await _register(client, event, n=2, session_id=str(first.id))
+    await _register(client, event, n=3, session_id=str(second.id))
+    rows = await Registration.select(Registration.session, Registration.status).order_by(Registration.id)
+    assert [(r["session"], r["status"]) for r in rows] == [
+        (first.id, "confirmed"),
+        (first.id, "waiting"),
+        (second.id, "confirmed"),
+    ]

@@ -1,0 +1,143 @@
+"""A public registration on PostgreSQL in one statement: the youth, the place, the consents, the message.
+
+The statement runs without an explicit transaction, so it commits as it ends and the event row
+is locked only during its execution, and only while places remain: when the event is full, the
+youth joins the waiting list without waiting for anyone. Whether a place remains is read from
+the event's `confirmed_count` (kept by triggers, see the migration that adds it): PostgreSQL
+re-reads a row's latest version once its lock is granted, so two youths never get the last place.
+
+Rare cases (a youth coming back after cancelling, approval mode, sessions with their own
+capacity, walk-ins) keep the general path in `services.register`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from app.db import sql_once
+
+EVENT_AND_QUESTIONS = (
+    "SELECT e.id, e.organisation, e.title, e.status, e.capacity, e.waiting_list, e.options, e.age_min, e.age_max, "
+    "e.starts_on, e.ends_on, e.registration_opens_at, e.registration_closes_at, "
+    "(SELECT count(*) FROM event_session s WHERE s.event = e.id AND s.capacity IS NOT NULL) AS sessions_to_choose, "
+    "q.id AS question, q.kind, q.choices, q.required "
+    "FROM event e LEFT JOIN question q ON q.event = e.id WHERE {} ORDER BY q.position"
+)
+
+# The profile is only rewritten when the youth is not already on this event's lists, so a second
+# attempt with someone's phone number changes nothing of theirs.
+REGISTER = """
+WITH youth AS (
+    INSERT INTO participant (organisation, first_name, last_name, phone, email, birth_date, postcode, commune,
+        created_at, sectors, driving_licence, vehicle, reduced_mobility, available_days, last_contact_at)
+    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
+    ON CONFLICT (organisation, phone) DO UPDATE SET first_name = excluded.first_name,
+        last_name = excluded.last_name, email = excluded.email, birth_date = excluded.birth_date,
+        postcode = excluded.postcode, commune = excluded.commune, sectors = excluded.sectors,
+        driving_licence = excluded.driving_licence, vehicle = excluded.vehicle,
+        reduced_mobility = excluded.reduced_mobility, available_days = excluded.available_days,
+        last_contact_at = excluded.last_contact_at
+    WHERE NOT EXISTS (SELECT 1 FROM registration r WHERE r.event = {e} AND r.participant = participant.id
+                      AND r.status IN ('confirmed', 'waiting', 'pending'))
+    RETURNING id, (SELECT r.id FROM registration r WHERE r.event = {e} AND r.participant = participant.id) AS existing
+), place AS (
+    SELECT id FROM event WHERE id = {e} AND confirmed_count < {} FOR UPDATE
+), added AS (
+    INSERT INTO registration (status, source, referred_by, referring_organisation, manage_token, created_at,
+        answers, session, event, participant)
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM place) THEN 'confirmed' ELSE 'waiting' END,
+        {}::varchar, {}::integer, {}::integer, {}::varchar, {}::timestamptz, {}::json, {}::integer, {e}, youth.id
+    FROM youth WHERE youth.existing IS NULL
+    RETURNING id, status
+), consents AS (
+    INSERT INTO consent (participant, kind, given_at, given_by, recorded_by)
+    SELECT youth.id, wanted.kind, {now}::timestamptz, wanted.given_by, {}::integer
+    FROM youth JOIN added ON true, unnest({}::text[], {}::text[]) AS wanted (kind, given_by)
+    WHERE NOT EXISTS (SELECT 1 FROM consent c WHERE c.participant = youth.id AND c.kind = wanted.kind
+                      AND c.withdrawn_at IS NULL)
+), message AS (
+    INSERT INTO outbox_message (organisation, channel, recipient, subject, body_text, body_html, idempotency_key,
+        status, attempts, next_attempt_at, last_error, created_at)
+    SELECT {}::integer, 'email', {}::varchar, {}::varchar, CASE added.status WHEN 'confirmed' THEN {}::text
+        ELSE {}::text END, '', 'registration:' || added.id || ':' || {}::varchar, 'queued', 0, {now}::timestamptz, '',
+        {now}::timestamptz
+    FROM added WHERE {}::varchar <> ''
+    ON CONFLICT (idempotency_key) DO NOTHING
+)
+SELECT youth.id AS participant, youth.existing, added.id, added.status FROM youth LEFT JOIN added ON true
+"""
+
+
+def _numbered(query: str, named: dict[str, Any], args: list[Any]) -> tuple[str, list[Any]]:
+    """Turn `{name}` (repeated) and `{}` (in order) placeholders into one parameter list for sql_once."""
+    values: list[Any] = []
+    positional = iter(args)
+    out: list[str] = []
+    for index, part in enumerate(query.split("{")):
+        if index == 0:
+            out.append(part)
+            continue
+        name, _, rest = part.partition("}")
+        values.append(named[name] if name else next(positional))
+        out.append("{}" + rest)
+    return "".join(out), values
+
+
+async def event_with_questions(public_token: str | None, event_id: int | None) -> list[dict[str, Any]]:
+    condition = "e.public_token = {}" if public_token else "e.id = {}"
+    return await sql_once(EVENT_AND_QUESTIONS.replace("{}", condition), public_token or event_id)
+
+
+async def register_in_one_statement(
+    *,
+    event_id: int,
+    organisation_id: int,
+    capacity: int,
+    profile: dict[str, Any],
+    now: datetime,
+    registration: tuple[Any, ...],
+    consents: list[tuple[str, str]],
+    recorded_by: int | None,
+    email: tuple[str, str, str, str],
+) -> dict[str, Any]:
+    """Run the statement; `registration` is (source, referred_by, referring_org, token, created_at, answers,
+    session), `email` is (subject, text if confirmed, text if waiting, token) and is skipped without an address."""
+    import json
+
+    subject, confirmed_text, waiting_text, token = email
+    query, values = _numbered(
+        REGISTER,
+        {"e": event_id, "now": now},
+        [
+            organisation_id,
+            profile["first_name"],
+            profile["last_name"],
+            profile["phone"],
+            profile["email"],
+            profile["birth_date"],
+            profile["postcode"],
+            profile["commune"],
+            now,
+            json.dumps(profile["sectors"]),
+            profile["driving_licence"],
+            profile["vehicle"],
+            profile["reduced_mobility"],
+            json.dumps(profile["available_days"]),
+            now,
+            capacity,
+            *registration,
+            recorded_by,
+            [kind for kind, _ in consents],
+            [given_by for _, given_by in consents],
+            organisation_id,
+            profile["email"],
+            subject,
+            confirmed_text,
+            waiting_text,
+            token,
+            profile["email"],
+        ],
+    )
+    rows = await sql_once(query, *values)
+    return rows[0] if rows else {}

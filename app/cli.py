@@ -1,4 +1,4 @@
-"""The `tremplin` command: migrate, createuser, demo, serve, worker."""
+"""The `tremplin` command: migrate, createuser, demo, serve, worker, plan."""
 
 from __future__ import annotations
 
@@ -92,6 +92,73 @@ async def worker() -> None:
     await run_worker(get_settings())
 
 
+PLAN_EPILOG = """exit codes:
+  0  the plan was written (every hard rule H01-H15 of MODEL.md holds)
+  2  the instance cannot be read: missing file, bad JSON or a malformed value (its JSON path is printed)
+  3  the instance is infeasible: the hard rules that cannot be met are printed, nothing is written
+"""
+
+
+def plan(args: argparse.Namespace) -> int:
+    """Solve a rally planning instance (MODEL.md §5 JSON) and write the solution JSON."""
+    import json
+    from pathlib import Path
+
+    from events.planning import PlanningFormatError, load_instance
+    from events.planning.solver import InfeasibleInstance, solve
+
+    try:
+        data = json.loads(Path(args.instance).read_text(encoding="utf-8"))
+        instance = load_instance(data)
+    except FileNotFoundError:
+        return _fail(f"{args.instance}: no such file")
+    except OSError as exc:
+        return _fail(f"{args.instance}: cannot read ({exc.strerror or exc})")
+    except UnicodeDecodeError as exc:
+        return _fail(f"{args.instance}: not UTF-8 text ({exc.reason})")
+    except json.JSONDecodeError as exc:
+        return _fail(f"{args.instance}: invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    except PlanningFormatError as exc:
+        return _fail(f"{args.instance}: {exc.path or '<root>'}: {exc.message}")
+    try:
+        result = solve(instance, seconds=args.seconds, seed=args.seed)
+    except InfeasibleInstance as exc:
+        print(f"tremplin: {args.instance}: no valid plan; these rules cannot be met:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem.code}: {problem.message}", file=sys.stderr)
+        return 3
+    solution = result.solution
+    document = {
+        "instance": solution.instance,
+        "solver": solution.solver,
+        "seconds": solution.seconds,
+        "teams": [
+            {
+                "id": team.id,
+                "members": list(team.members),
+                "companion": team.companion,
+                "visits": [
+                    {"site_id": v.site_id, "day": v.day, "slot_start": v.slot_start, "slot_end": v.slot_end}
+                    for v in sorted(team.visits, key=lambda v: (v.day, v.slot_start))
+                ],
+            }
+            for team in solution.teams
+        ],
+        "stats": {**result.metrics, "seed": args.seed, "history": result.history},
+    }
+    out = Path(args.out)
+    try:
+        out.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        return _fail(f"{args.out}: cannot write ({exc.strerror or exc})")
+    m = result.metrics
+    print(
+        f"Plan written to {out}: {len(solution.teams)} teams, itinerary objective {m['itinerary_objective']:g},"
+        f" {m['uncovered_sites']} uncovered sites, interest match {m['interest_match_pct']:g}%"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tremplin", description="Tremplin event platform")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -117,11 +184,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="PostgreSQL only; SQLite always uses one")
     p.add_argument("--access-log", action="store_true")
     sub.add_parser("worker", help="deliver queued messages (scale-out mode)")
+    p = sub.add_parser(
+        "plan",
+        help="plan rally teams and itineraries (MODEL.md JSON in, solution JSON out)",
+        description="Form teams, match companions and plan visits for a rally instance; no database needed.",
+        epilog=PLAN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--instance", required=True, metavar="FILE.json", help="instance document (schema_version 1)")
+    p.add_argument("--out", required=True, metavar="SOLUTION.json", help="where to write the solution")
+    p.add_argument("--seconds", type=float, default=2.0, help="time budget of the search (default 2)")
+    p.add_argument("--seed", type=int, default=0, help="random seed; same seed and budget, same plan (default 0)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "plan":  # pure computation: no settings, no database
+        try:
+            return plan(args)
+        except KeyboardInterrupt:
+            return 130
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         get_settings()

@@ -2,6 +2,10 @@
 
 Each rule test starts from one hand-checked valid plan for `tiny.json`, breaks it in exactly one way,
 and expects exactly that rule to be reported, so a cascade of unrelated codes is caught as a bug.
+
+Messages are checked in English (the msgids; the French catalogue is filled separately) for the way organisers
+read them: "team 3", youths, sites and companions by name, days by date and clock times. A few checks run in
+French to show the dates follow the language whatever the catalogue holds.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from app.i18n import language
 from events.planning import (
     Instance,
     PlanningFormatError,
@@ -86,8 +91,16 @@ def plan() -> dict[str, Any]:
     return valid_tiny_plan()
 
 
-def check(instance_data: dict[str, Any], plan_data: dict[str, Any]) -> list[Violation]:
-    return validate(load_instance(instance_data), load_solution(plan_data))
+def check(instance_data: dict[str, Any], plan_data: dict[str, Any], lang: str = "en") -> list[Violation]:
+    """Validate with messages in `lang` (English by default, the language of the msgids)."""
+    with language(lang):
+        return validate(load_instance(instance_data), load_solution(plan_data))
+
+
+# Names and dates of tiny.json, as the messages should show them.
+LEA_PETIT, NOAH_FAURE, RAYAN_GUERIN = "Léa Petit", "Noah Faure", "Rayan Guerin"  # Y001, Y003, Y007
+METALLURGIE, CLINIQUE, HOTEL, JARDINERIE = "Métallurgie Lefèvre", "Clinique Garcia", "Hôtel Moreau", "Jardinerie Dubois"
+DAY0, DAY1 = "Tuesday 17 March", "Wednesday 18 March"
 
 
 def team(plan_data: dict[str, Any], team_id: str) -> dict[str, Any]:
@@ -151,20 +164,21 @@ def test_visit_order_in_the_json_does_not_matter(tiny_data, plan):
 def test_h01_youth_left_out_of_every_team_is_reported(tiny_data, plan):
     team(plan, "T1")["members"].remove("Y003")
     [v] = only(check(tiny_data, plan), "H01")
-    assert v.youth == "Y003" and "Y003" in v.message
+    assert v.youth == "Y003" and v.message == f"{NOAH_FAURE} is in no team."
 
 
 def test_h01_youth_in_two_teams_is_reported(tiny_data, plan):
     team(plan, "T2")["members"].append("Y003")
     [v] = only(check(tiny_data, plan), "H01")
-    assert v.youth == "Y003" and "T1" in v.message and "T2" in v.message
+    assert v.youth == "Y003"
+    assert v.message == f"{NOAH_FAURE} is listed 2 times (team 1 and team 2) but must be in exactly one team."
 
 
 def test_h01_unknown_youth_id_is_reported(tiny_data, plan):
     team(plan, "T1")["members"].append("Y999")
     [v] = only(check(tiny_data, plan), "H01")
     assert (v.team, v.youth) == ("T1", "Y999")
-    assert v.message == "Team T1 lists unknown youth Y999"
+    assert v.message == "Team 1 lists an unknown youth, Y999."
 
 
 def test_h02_team_too_small_and_team_too_large_are_reported(tiny_data, plan):
@@ -172,26 +186,26 @@ def test_h02_team_too_small_and_team_too_large_are_reported(tiny_data, plan):
     team(plan, "T2")["members"] += ["Y002", "Y003"]
     violations = only(check(tiny_data, plan), "H02")
     assert [v.team for v in violations] == ["T1", "T2"]
-    assert "Team T1 has 1 member" in violations[0].message
-    assert "Team T2 has 5 members" in violations[1].message
+    assert violations[0].message == "Team 1 has 1 member but a team must have 2 to 4."
+    assert violations[1].message == "Team 2 has 5 members but a team must have 2 to 4."
 
 
 def test_h03_team_without_companion_is_reported(tiny_data, plan):
     team(plan, "T3")["companion"] = None
     [v] = only(check(tiny_data, plan), "H03")
-    assert v.team == "T3" and v.message == "Team T3 has no companion"
+    assert v.team == "T3" and v.message == "Team 3 has no companion."
 
 
 def test_h03_unknown_companion_is_reported(tiny_data, plan):
     team(plan, "T3")["companion"] = "C99"
     [v] = only(check(tiny_data, plan), "H03")
-    assert v.team == "T3" and "C99" in v.message
+    assert v.team == "T3" and v.message == "Team 3 has an unknown companion, C99."
 
 
 def test_h03_companion_shared_by_two_teams_is_reported(tiny_data, plan):
     team(plan, "T2")["companion"] = "C01"
     [v] = only(check(tiny_data, plan), "H03")
-    assert v.team == "T2" and "C01" in v.message and "T1" in v.message
+    assert v.team == "T2" and v.message == "Team 2 has the same companion as team 1: Inès Fournier."
 
 
 def test_h04_must_with_partners_split_is_reported_once(tiny_data, plan):
@@ -199,8 +213,7 @@ def test_h04_must_with_partners_split_is_reported_once(tiny_data, plan):
     team(plan, "T1")["members"] = ["Y001", "Y002", "Y005"]
     team(plan, "T2")["members"] = ["Y004", "Y003", "Y006"]
     [v] = only(check(tiny_data, plan), "H04")
-    assert "Y004" in v.message and "Y005" in v.message
-    assert "T1" in v.message and "T2" in v.message
+    assert v.message == "Léa Blanc (team 2) must be with Rayan Moreau, who is in team 1."
 
 
 def test_h05_cannot_with_partners_together_is_reported_once(tiny_data, plan):
@@ -208,7 +221,8 @@ def test_h05_cannot_with_partners_together_is_reported_once(tiny_data, plan):
     team(plan, "T1")["members"] = ["Y001", "Y009", "Y003"]
     team(plan, "T3")["members"] = ["Y007", "Y008", "Y002"]
     [v] = only(check(tiny_data, plan), "H05")
-    assert v.team == "T1" and "Y001" in v.message and "Y009" in v.message
+    assert v.team == "T1"
+    assert v.message == f"Team 1 contains {LEA_PETIT} and Nathan Blanc, who must not be together."
 
 
 # --------------------------------------------------------------------------- H06–H09: visits and sites
@@ -218,25 +232,29 @@ def test_h06_visit_of_wrong_length_is_reported(tiny_data, plan):
     team(plan, "T3")["visits"][2]["slot_end"] = 13
     [v] = only(check(tiny_data, plan), "H06")
     assert (v.team, v.site, v.day, v.slot) == ("T3", "S04", 0, 10)
-    assert "3 slots instead of 2" in v.message
+    assert v.message == (
+        f"Team 3 has an invalid visit to {JARDINERIE} on {DAY0}: it lasts 90 min (13:30 to 15:00) instead of 60 min."
+    )
 
 
 def test_h06_unknown_site_is_reported(tiny_data, plan):
     team(plan, "T3")["visits"][2]["site_id"] = "S99"
     [v] = only(check(tiny_data, plan), "H06")
-    assert v.team == "T3" and v.site == "S99" and "unknown" in v.message
+    assert v.team == "T3" and v.site == "S99"
+    assert v.message == f"Team 3 has an invalid visit to S99 on {DAY0}: site S99 is unknown."
 
 
 def test_h06_unknown_day_is_reported(tiny_data, plan):
     team(plan, "T1")["visits"][2]["day"] = 2
     [v] = only(check(tiny_data, plan), "H06")
-    assert v.team == "T1" and v.site == "S03" and "day 2 is not an event day" in v.message
+    assert v.team == "T1" and v.site == "S03"
+    assert v.message == f"Team 1 has an invalid visit to {HOTEL} on day 2: day 2 is not an event day."
 
 
 def test_h06_visit_past_the_end_of_the_day_is_reported(tiny_data, plan):
     team(plan, "T1")["visits"][2].update(slot_start=18, slot_end=20)
     [v] = only(check(tiny_data, plan), "H06")
-    assert v.team == "T1" and "beyond the last slot" in v.message
+    assert v.team == "T1" and "it ends at 18:30, after the day ends at 18:00" in v.message
 
 
 def test_h07_visit_before_opening_is_reported_with_clock_times(tiny_data, plan):
@@ -244,15 +262,16 @@ def test_h07_visit_before_opening_is_reported_with_clock_times(tiny_data, plan):
     team(plan, "T3")["visits"][2].update(slot_start=8, slot_end=10)
     [v] = only(check(tiny_data, plan), "H07")
     assert (v.team, v.site, v.day, v.slot) == ("T3", "S04", 0, 8)
-    assert v.message.startswith("Team T3 visits S04 on day 0 at 12:30")
-    assert "S04 is closed then" in v.message
+    assert v.message == (
+        f"Team 3 visits {JARDINERIE} on {DAY0} at 12:30 (until 13:30) but the site is closed then (open: 13:30–17:00)."
+    )
 
 
 def test_h07_visit_across_the_lunch_closure_is_reported(tiny_data, plan):
     # T2 at S03 from 13:00 to 14:00 starts before it reopens at 13:30 ([1, 7) then [10, 17)).
     team(plan, "T2")["visits"][2].update(slot_start=9, slot_end=11)
     [v] = only(check(tiny_data, plan), "H07")
-    assert (v.team, v.site) == ("T2", "S03") and "at 13:00" in v.message and "09:00-12:00, 13:30-17:00" in v.message
+    assert (v.team, v.site) == ("T2", "S03") and "at 13:00" in v.message and "09:00–12:00, 13:30–17:00" in v.message
 
 
 def test_h08_two_teams_at_a_capacity_one_site_are_reported(tiny_data, plan):
@@ -260,13 +279,18 @@ def test_h08_two_teams_at_a_capacity_one_site_are_reported(tiny_data, plan):
     team(plan, "T1")["visits"][0]["day"] = 0
     [v] = only(check(tiny_data, plan), "H08")
     assert (v.site, v.day, v.slot) == ("S01", 0, 1)
-    assert "T1" in v.message and "T2" in v.message and "from 09:00 to 10:00" in v.message
+    assert v.message == (
+        f"{METALLURGIE} hosts 2 teams (team 1 and team 2) on {DAY0} from 09:00 to 10:00 but can only host 1 at a time."
+    )
 
 
 def test_h09_site_visited_by_more_teams_than_its_max_is_reported(tiny_data, plan):
     tiny_data["sites"][2]["max_teams"] = 2  # S03 is visited by T1, T2 and T3
     [v] = only(check(tiny_data, plan), "H09")
-    assert v.site == "S03" and "3 teams" in v.message and "at most 2" in v.message
+    assert v.site == "S03"
+    assert (
+        v.message == f"{HOTEL} is visited by 3 teams (team 1, team 2, and team 3) but accepts at most 2 over the event."
+    )
 
 
 # --------------------------------------------------------------------------- H10–H11: itineraries
@@ -277,7 +301,10 @@ def test_h10_no_time_to_travel_between_visits_is_reported(tiny_data, plan):
     team(plan, "T2")["visits"][1].update(slot_start=3, slot_end=5)
     [v] = only(check(tiny_data, plan), "H10")
     assert (v.team, v.site, v.day, v.slot) == ("T2", "S02", 0, 3)
-    assert "S01" in v.message and "12 min by car" in v.message and "10:00" in v.message
+    assert v.message == (
+        f"Team 2 leaves {METALLURGIE} on {DAY0} at 10:00 and needs 12 min by car to reach {CLINIQUE},"
+        " arriving at 10:12 after the visit starts at 10:00."
+    )
 
 
 def test_h10_overlapping_visits_are_reported(tiny_data, plan):
@@ -285,7 +312,7 @@ def test_h10_overlapping_visits_are_reported(tiny_data, plan):
     team(plan, "T1")["visits"][2].update(slot_start=11, slot_end=13)
     [v] = only(check(tiny_data, plan), "H10")
     assert (v.team, v.site, v.day) == ("T1", "S03", 1)
-    assert v.message == "Team T1 visits S03 on day 1 at 14:00 while still at S04 until 14:30"
+    assert v.message == f"Team 1 visits {HOTEL} on {DAY1} at 14:00 while still at {JARDINERIE} until 14:30."
 
 
 def test_h10_uses_transit_times_when_the_companion_has_no_car(tiny_data, plan):
@@ -303,7 +330,10 @@ def test_h11_departure_before_the_companion_is_available_is_reported(tiny_data, 
     team(plan, "T2")["visits"][0].update(slot_start=0, slot_end=2)
     [v] = only(check(tiny_data, plan), "H11")
     assert (v.team, v.site, v.day) == ("T2", "S01", 0)
-    assert "08:14" in v.message and "C02" in v.message
+    assert v.message == (
+        f"Team 2 must leave the meeting point on {DAY0} at 08:14 (16 min by car) to reach {METALLURGIE} by 08:30"
+        " but its companion, Enzo Bernard, is only available from 08:30."
+    )
 
 
 def test_h11_return_after_the_companion_leaves_is_reported(tiny_data, plan):
@@ -311,13 +341,19 @@ def test_h11_return_after_the_companion_leaves_is_reported(tiny_data, plan):
     # T1 ends at S03 at 16:00 and needs 14 min back.
     [v] = only(check(tiny_data, plan), "H11")
     assert (v.team, v.site, v.day) == ("T1", "S03", 1)
-    assert "16:14" in v.message and "until 16:00" in v.message
+    assert v.message == (
+        f"Team 1 leaves {HOTEL} on {DAY1} at 16:00 and is back at the meeting point at 16:14 (14 min by car)"
+        " but its companion, Inès Fournier, is only available until 16:00."
+    )
 
 
 def test_h11_visit_on_a_day_the_companion_is_unavailable_is_reported(tiny_data, plan):
     tiny_data["companions"][0]["availability"]["1"] = []
     [v] = only(check(tiny_data, plan), "H11")
-    assert (v.team, v.day) == ("T1", 1) and "C01 is unavailable" in v.message
+    assert (v.team, v.day) == ("T1", 1)
+    assert v.message == (
+        f"Team 1 visits {METALLURGIE} on {DAY1} at 09:00 but its companion, Inès Fournier, is not available that day."
+    )
 
 
 # --------------------------------------------------------------------------- H12–H15: members and counts
@@ -328,31 +364,79 @@ def test_h12_visit_on_a_day_a_member_is_unavailable_is_reported(tiny_data, plan)
     team(plan, "T3")["visits"][2].update(day=1, slot_start=14, slot_end=16)
     [v] = only(check(tiny_data, plan), "H12")
     assert (v.team, v.youth, v.site, v.day) == ("T3", "Y007", "S04", 1)
-    assert v.message == "Team T3 visits S04 on day 1 at 15:30 but member Y007 is unavailable that day"
+    assert v.message == f"Team 3 visits {JARDINERIE} on {DAY1} at 15:30 but {RAYAN_GUERIN} is not available that day."
 
 
 def test_h13_reduced_mobility_member_at_an_inaccessible_site_is_reported(tiny_data, plan):
     tiny_data["youths"][0]["reduced_mobility"] = True  # Y001, in T1, which visits S04 and S03 (not accessible)
     violations = only(check(tiny_data, plan), "H13")
     assert [(v.team, v.youth, v.site) for v in violations] == [("T1", "Y001", "S04"), ("T1", "Y001", "S03")]
+    assert violations[0].message == (
+        f"Team 1 visits {JARDINERIE} on {DAY1} at 13:30 but the site is not accessible"
+        f" to {LEA_PETIT}, who has reduced mobility."
+    )
 
 
 def test_h14_same_site_twice_is_reported(tiny_data, plan):
     team(plan, "T1")["visits"].append({"site_id": "S01", "day": 1, "slot_start": 4, "slot_end": 6})
     [v] = only(check(tiny_data, plan), "H14")
     assert (v.team, v.site, v.day, v.slot) == ("T1", "S01", 1, 4)
+    assert v.message == f"Team 1 visits {METALLURGIE} again on {DAY1} at 10:30 after visiting it on {DAY1} at 09:00."
 
 
 def test_h15_too_few_visits_is_reported(tiny_data, plan):
     team(plan, "T3")["visits"].pop()
     [v] = only(check(tiny_data, plan), "H15")
-    assert v.team == "T3" and v.message == "Team T3 has 2 visits but must have 3 to 4"
+    assert v.team == "T3" and v.message == "Team 3 has 2 visits but must have 3 to 4."
 
 
 def test_h15_too_many_visits_in_one_day_is_reported(tiny_data, plan):
     tiny_data["params"]["max_visits_per_day"] = 2
     violations = only(check(tiny_data, plan), "H15")
     assert [(v.team, v.day) for v in violations] == [("T1", 1), ("T2", 0), ("T3", 0)]
+    assert violations[0].message == f"Team 1 has 3 visits on {DAY1} but at most 2 are allowed per day."
+
+
+# --------------------------------------------------------------------------- how messages name things
+
+
+def test_team_labels_use_the_number_in_the_id(tiny_data, plan):
+    team(plan, "T1")["id"] = "T003"
+    team(plan, "T2")["id"] = "Bleue"
+    team(plan, "T003")["companion"] = None
+    team(plan, "Bleue")["companion"] = None
+    assert [v.message for v in check(tiny_data, plan)] == ["Team Bleue has no companion.", "Team 3 has no companion."]
+
+
+def test_ids_are_shown_when_the_instance_has_no_names_or_dates(tiny_data, plan):
+    for record in (*tiny_data["youths"], *tiny_data["sites"], *tiny_data["companions"]):
+        record.pop("name")
+    for day in tiny_data["days"]:
+        day.pop("date")
+    tiny_data["companions"][0]["availability"]["1"] = []
+    tiny_data["youths"][0]["reduced_mobility"] = True
+    violations = check(tiny_data, plan)
+    assert [v.message for v in violations] == [
+        "Team 1 visits S01 on day 1 at 09:00 but its companion, C01, is not available that day.",
+        "Team 1 visits S04 on day 1 at 13:30 but the site is not accessible to Y001, who has reduced mobility.",
+        "Team 1 visits S03 on day 1 at 15:00 but the site is not accessible to Y001, who has reduced mobility.",
+    ]
+
+
+def test_messages_in_french_give_the_date_in_french_with_names_and_times(tiny_data, plan):
+    # The wording comes from the French catalogue once translated; names, French dates and times are there anyway.
+    team(plan, "T3")["visits"][2].update(day=1, slot_start=14, slot_end=16)  # H12
+    team(plan, "T2")["visits"][1].update(slot_start=3, slot_end=5)  # H10
+    tiny_data["sites"][2]["max_teams"] = 2  # H09
+    h09, h10, h12 = check(tiny_data, plan, lang="fr")
+    assert (h09.code, h10.code, h12.code) == ("H09", "H10", "H12")
+    assert HOTEL in h09.message and " 2 et " in h09.message  # "équipe 1, équipe 2 et équipe 3": a French list
+    assert "mardi 17 mars" in h10.message and METALLURGIE in h10.message and CLINIQUE in h10.message
+    assert "10:00" in h10.message and "10:12" in h10.message
+    assert "mercredi 18 mars" in h12.message and RAYAN_GUERIN in h12.message and JARDINERIE in h12.message
+    assert "15:30" in h12.message
+    english = check(tiny_data, plan)
+    assert DAY1 in english[2].message and "mercredi" not in english[2].message
 
 
 # --------------------------------------------------------------------------- reporting

@@ -3,6 +3,7 @@
 Kept free of the database and HTTP so the solver, the CLI and the web app all judge a plan the same way.
 """
 
+from events.planning.metrics import metrics
 from events.planning.model import (
     Companion,
     Depot,
@@ -18,16 +19,21 @@ from events.planning.model import (
     load_instance,
     load_solution,
 )
+from events.planning.solver import InfeasibleInstance, Locks, Progress, SolveResult, solve
 from events.planning.validator import Violation, validate
 
 __all__ = [
     "Companion",
     "Depot",
+    "InfeasibleInstance",
+    "Locks",
     "Instance",
     "Params",
     "PlanningFormatError",
+    "Progress",
     "Site",
     "Solution",
+    "SolveResult",
     "Team",
     "Travel",
     "Violation",
@@ -35,5 +41,7 @@ __all__ = [
     "Youth",
     "load_instance",
     "load_solution",
+    "metrics",
+    "solve",
     "validate",
 ]

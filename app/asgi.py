@@ -34,6 +34,9 @@ from app.settings import Settings, get_settings
 from app.templating import make_environment
 from events.api import ROUTES as EVENT_API
 from events.controllers import ROUTES as EVENT_CONSOLE
+from events.planning.console import ROUTES as PLANNING_CONSOLE
+from events.planning.documents_console import ROUTES as PLANNING_DOCUMENTS
+from events.planning.jobdating_console import ROUTES as JOB_DATING_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
 
@@ -135,6 +138,9 @@ def create_app(
             DirectoryConsole,
             AccountsApi,
             *EVENT_CONSOLE,
+            *PLANNING_CONSOLE,
+            *PLANNING_DOCUMENTS,
+            *JOB_DATING_CONSOLE,
             *REGISTRATION_PUBLIC,
             *REGISTRATION_CONSOLE,
             *EVENT_API,

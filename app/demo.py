@@ -17,8 +17,19 @@ from app.accounts.tables import Contact, Organisation, OrganisationKind, Partner
 from app.db import write_transaction
 from events import series
 from events.inputs import SeriesInput
-from events.tables import Event, EventPartner, EventStatus, Format, PartnerRole, Session, SessionKind, Site, SiteKind
-from registration.tables import Participant, Registration, RegistrationStatus, Source
+from events.tables import (
+    Companion,
+    Event,
+    EventPartner,
+    EventStatus,
+    Format,
+    PartnerRole,
+    Session,
+    SessionKind,
+    Site,
+    SiteKind,
+)
+from registration.tables import PairRule, Participant, Registration, RegistrationStatus, Source
 
 DEMO_LOGIN = "demo@tremplin.local"
 DEMO_PASSWORD = "tremplin-demo-2026"
@@ -52,6 +63,15 @@ ORGANISATIONS = [
     ("Centre social Les Tilleuls", "centre_social", "", "2 allée des Tilleuls", "26000", "Valence", "04 75 00 80 80"),
 ]
 
+COMPANIONS = [
+    ("Karim Haddad", "06 21 43 65 87", True),
+    ("Sophie Marchand", "06 32 54 76 98", True),
+    ("Julien Robert", "06 43 65 87 09", False),
+    ("Nadia Cherif", "06 54 76 98 10", True),
+    ("Thomas Faure", "06 65 87 09 21", False),
+    ("Aurélie Blanc", "06 76 98 10 32", True),
+    ("Mehdi Laroche", "06 87 09 21 43", True),
+]
 COMPANIES = [
     # name, sector, address, postcode, city, lat, lon, accessible, capacity per slot
     ("Logistique Rhône Sud", "logistique", "ZI Briffaut Est", "26000", "Valence", 44.9087, 4.9273, True, 2),
@@ -187,6 +207,12 @@ async def is_empty() -> bool:
     return not await Organisation.exists()
 
 
+def _opening_hours(sector: str) -> list[dict]:
+    """Weekday hours with a lunch break; shops receive visitors in the morning only."""
+    windows = [("07:30", "12:00")] if sector == "commerce" else [("08:30", "12:00"), ("13:30", "17:30")]
+    return [{"weekday": day, "start": start, "end": end} for day in range(5) for start, end in windows]
+
+
 async def _event(organisation: int, title: str, fmt: Format, start: date, end: date, **fields) -> Event:
     fields.setdefault("status", EventStatus.published)
     event = Event(
@@ -281,6 +307,7 @@ async def _load(today: date, rng: random.Random) -> None:
             contact_name="Responsable recrutement",
             contact_phone=f"04 75 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
             access_notes="Parking visiteurs à l'entrée." if accessible else "Accès par la cour.",
+            opening_hours=_opening_hours(sector),
         )
         await site.save()
         company_sites.append((company, site))
@@ -359,12 +386,27 @@ async def _load(today: date, rng: random.Random) -> None:
     )
     for offset, label in [(0, "Jour 1"), (1, "Jour 2")]:
         day = rally_start + timedelta(days=offset)
+        # Teams leave from the Mission Locale and come back there: it is the planner's meeting point.
         await _session(
-            rally, f"{label} — visites d'entreprises (matin)", SessionKind.visits, _at(day, 8, 30), _at(day, 12)
+            rally,
+            f"{label} — visites d'entreprises (matin)",
+            SessionKind.visits,
+            _at(day, 8, 30),
+            _at(day, 12),
+            site=ml_site.id,
         )
         await _session(
-            rally, f"{label} — visites d'entreprises (après-midi)", SessionKind.visits, _at(day, 13, 30), _at(day, 17)
+            rally,
+            f"{label} — visites d'entreprises (après-midi)",
+            SessionKind.visits,
+            _at(day, 13, 30),
+            _at(day, 17),
+            site=ml_site.id,
         )
+    # Seven companions, one per team of three; two without a car, one only free on the first day.
+    for index, (name, phone, car) in enumerate(COMPANIONS):
+        availability = {(rally_start + timedelta(days=1)).isoformat(): None} if index == 6 else {}
+        await Companion(event=rally.id, full_name=name, phone=phone, has_car=car, availability=availability).save()
     day3 = rally_start + timedelta(days=2)
     await _session(rally, "Jour 3 — bilan", SessionKind.debrief, _at(day3, 9), _at(day3, 12), site=ml_site.id)
     await _session(
@@ -484,13 +526,15 @@ async def _load(today: date, rng: random.Random) -> None:
             commune=commune,
             birth_date=today - timedelta(days=age_days),
             email=f"{first_name.lower()}.{index}@exemple.fr" if index % 3 == 0 else "",
+            sectors=rng.sample(sorted({company[1] for company in COMPANIES}), rng.choice((1, 2, 2, 3))),
+            driving_licence=rng.random() < 0.3,
         )
         await youth.save()
         youths.append(youth)
 
-    async def register(event: Event, youth: Participant, status: RegistrationStatus, source: Source) -> None:
+    async def register(event: Event, youth: Participant, status: RegistrationStatus, source: Source) -> Registration:
         adviser, adviser_org = rng.choice(advisers)
-        await Registration(
+        registration = Registration(
             event=event.id,
             participant=youth.id,
             status=status,
@@ -498,11 +542,18 @@ async def _load(today: date, rng: random.Random) -> None:
             referred_by=adviser.id if source == Source.adviser else None,
             referring_organisation=adviser_org.id if source == Source.adviser else None,
             manage_token=secrets.token_urlsafe(16),
-        ).save()
+        )
+        await registration.save()
+        return registration
 
+    rally_registrations = []
     for index, youth in enumerate(youths[:23]):
         status = RegistrationStatus.confirmed if index < 21 else RegistrationStatus.waiting
-        await register(rally, youth, status, Source.adviser if index % 2 else Source.public)
+        rally_registrations.append(await register(rally, youth, status, Source.adviser if index % 2 else Source.public))
+    # The advisers know these two had words at the last info session: not in the same team.
+    await PairRule(
+        event=rally.id, first=rally_registrations[0].id, second=rally_registrations[1].id, together=False
+    ).save()
     for info, group in zip(info_events[:3], (youths[26:34], youths[30:37], youths[34:38]), strict=True):
         for youth in group:
             await register(info, youth, RegistrationStatus.confirmed, Source.adviser)

@@ -30,6 +30,7 @@ class Settings:
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
     redis_url: str = ""
+    osrm_url: str = ""  # an OSRM-compatible routing server for travel times; straight-line estimates without
     timezone: str = "Europe/Paris"
     language: str = "fr"
     var_dir: Path = ROOT / "var"
@@ -157,6 +158,7 @@ def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         secret_key=_secret_key(env, get("SECRET_KEY", ""), var_dir),
         base_url=base_url,
         redis_url=get("REDIS_URL", "").strip(),
+        osrm_url=get("OSRM_URL", "").strip().rstrip("/"),
         timezone=timezone,
         language=language,
         var_dir=var_dir,

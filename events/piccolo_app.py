@@ -2,14 +2,38 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from events.tables import Event, EventPartner, FormatDefaults, Series, Session, Site
+from events.tables import (
+    Companion,
+    Event,
+    EventPartner,
+    FormatDefaults,
+    PlanningRun,
+    Series,
+    Session,
+    Site,
+    Team,
+    TravelTime,
+    Visit,
+)
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="events",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Site, Series, FormatDefaults, Event, Session, EventPartner],
+    table_classes=[
+        Site,
+        Series,
+        FormatDefaults,
+        Event,
+        Session,
+        EventPartner,
+        Companion,
+        Team,
+        Visit,
+        TravelTime,
+        PlanningRun,
+    ],
     migration_dependencies=["app.accounts.piccolo_app"],
     commands=[],
 )

@@ -2,14 +2,34 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from registration.tables import CheckIn, Consent, Participant, Question, ReferralLink, Registration
+from registration.tables import (
+    CheckIn,
+    Consent,
+    Interview,
+    PairRule,
+    Participant,
+    Question,
+    ReferralLink,
+    Registration,
+    TeamMember,
+)
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="registration",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Participant, Registration, Question, Consent, ReferralLink, CheckIn],
+    table_classes=[
+        Participant,
+        Registration,
+        Question,
+        Consent,
+        ReferralLink,
+        CheckIn,
+        TeamMember,
+        PairRule,
+        Interview,
+    ],
     migration_dependencies=["app.accounts.piccolo_app", "events.piccolo_app"],
     commands=[],
 )

@@ -22,6 +22,7 @@ from app.forms import convert
 from app.i18n import current_language
 from app.ratelimit import limit
 from app.web import errors_of, page
+from events.planning.services import published_team
 from events.services import programme
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
@@ -242,6 +243,7 @@ class PersonalPage(Controller):
             tz=ZoneInfo(event["timezone"]),
             organiser_phone=_organiser_phone(event),
             phone=display_phone(registration["participant.phone"]),
+            team=await published_team(registration["id"]) if registration["status"] == "confirmed" else None,
             **extra,
         )
 

@@ -9,7 +9,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from app.accounts.tables import Organisation, User
-from events.tables import Event, Session
+from events.tables import Event, Session, Site, Team
 
 
 class RegistrationStatus(StrEnum):
@@ -130,3 +130,30 @@ class CheckIn(Table):
     source = Varchar(length=10, default="manual")  # scan, manual, walk_in
     flagged = Boolean(default=False)  # a later duplicate scan, for the organiser to look at
     notes = Text(default="")
+
+
+class TeamMember(Table):
+    """A youth's place in a rally team (one team per registration)."""
+
+    team = ForeignKey(references=Team, index=True)
+    registration = ForeignKey(references=Registration, unique=True)
+
+
+class PairRule(Table):
+    """The organiser's "must be with" / "must not be with" between two youths of an event."""
+
+    event = ForeignKey(references=Event, index=True)
+    first = ForeignKey(references=Registration)
+    second = ForeignKey(references=Registration)
+    together = Boolean()
+
+
+class Interview(Table):
+    """A job-dating interview slot between a youth and a recruiting company's site."""
+
+    registration = ForeignKey(references=Registration, index=True)
+    site = ForeignKey(references=Site, index=True)
+    starts_at = Timestamptz()
+    ends_at = Timestamptz()
+    locked = Boolean(default=False)
+    published_at = Timestamptz(null=True, default=None)

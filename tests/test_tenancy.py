@@ -4,7 +4,7 @@ The test walks the app's own route table, so a new route is covered the day it i
 """
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from litestar.routes import HTTPRoute
 
@@ -14,10 +14,11 @@ from app.accounts.services import load_current_user, session_fingerprint
 from app.accounts.tables import ApiToken, ApiTokenScope, OrganisationKind, Role
 from events import series, services, sites
 from events.inputs import SeriesInput, SessionInput, SiteInput
-from events.tables import Event, EventPartner, Format, PartnerRole
+from events.tables import Companion, Event, EventPartner, Format, PartnerRole, Team, Visit
 from piccolo_conf import APP_REGISTRY
 from registration import services as registration_services
 from registration.inputs import RegistrationInput
+from registration.tables import Interview, PairRule, TeamMember
 from tests.support import csrf_token, login, make_organisation, make_user
 
 SECRET_TITLE = "Rallye très confidentiel"
@@ -99,6 +100,27 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /api/organisations/{organisation_id:int}/contacts": {"organisation_id": partner_id, "full_name": "Léa"},
         "POST /api/organisations/{organisation_id:int}/partners": {"name": "Boulangerie"},
         "PUT /api/organisations/{organisation_id:int}/formats/{format:str}": {"capacity": 12},
+        "POST /events/{event_id:int}/planning/run": {"seconds": 5},
+        "POST /events/{event_id:int}/planning/cancel": {},
+        "POST /events/{event_id:int}/planning/publish": {},
+        "POST /events/{event_id:int}/planning/import": {"file": '{"teams": []}'},
+        "POST /events/{event_id:int}/planning/companions": {"full_name": "Karim", "phone": "0611223344"},
+        "POST /events/{event_id:int}/planning/companions/{companion_id:int}/remove": {},
+        "POST /events/{event_id:int}/planning/companions/{companion_id:int}/day": {"day": "2030-01-07"},
+        "POST /events/{event_id:int}/planning/pairs": {"first": 1, "second": 2, "together": "0"},
+        "POST /events/{event_id:int}/planning/pairs/{pair_id:int}/remove": {},
+        "POST /events/{event_id:int}/planning/teams/{team_id:int}/companion": {"companion_id": 1},
+        "POST /events/{event_id:int}/planning/teams/{team_id:int}/lock": {"locked": "1"},
+        "POST /events/{event_id:int}/planning/members/{registration_id:int}/move": {"team_id": 1},
+        "POST /events/{event_id:int}/planning/visits/{visit_id:int}/move": {"day": 0, "start": "09:00", "site_id": 1},
+        "POST /events/{event_id:int}/planning/visits/{visit_id:int}/lock": {"locked": "1"},
+        "POST /events/{event_id:int}/interviews/plan": {"seconds": 5},
+        "POST /events/{event_id:int}/interviews/cancel": {},
+        "POST /events/{event_id:int}/interviews/add": {"registration_id": 1, "site_id": 1, "start": "09:00"},
+        "POST /events/{event_id:int}/interviews/publish": {},
+        "POST /events/{event_id:int}/interviews/{interview_id:int}/move": {"site_id": 1, "start": "09:00"},
+        "POST /events/{event_id:int}/interviews/{interview_id:int}/lock": {"locked": "1"},
+        "POST /events/{event_id:int}/interviews/{interview_id:int}/delete": {},
     }
 
 
@@ -134,7 +156,26 @@ async def _their_world():
         event.id, RegistrationInput(first_name="Inès", last_name="Secrète", phone="0611223344", postcode="26000")
     )
     token_id = (await ApiToken.select(ApiToken.id).first())["id"]
+    companion = Companion(event=event.id, full_name="Accompagnatrice secrète")
+    await companion.save()
+    team = Team(event=event.id, number=1, companion=companion.id)
+    await team.save()
+    await TeamMember(team=team.id, registration=registered.registration_id).save()
+    start = datetime(2030, 1, 7, 9, tzinfo=UTC)
+    visit = Visit(team=team.id, site=site_id, starts_at=start, ends_at=start + timedelta(hours=1))
+    await visit.save()
+    pair = PairRule(event=event.id, first=registered.registration_id, second=registered.registration_id, together=False)
+    await pair.save()
+    interview = Interview(
+        registration=registered.registration_id, site=site_id, starts_at=start, ends_at=start + timedelta(minutes=20)
+    )
+    await interview.save()
     return {
+        "companion_id": companion.id,
+        "team_id": team.id,
+        "visit_id": visit.id,
+        "pair_id": pair.id,
+        "interview_id": interview.id,
         "token_id": token_id,
         "registration_id": registered.registration_id,
         "organisation_id": theirs.id,

@@ -105,6 +105,7 @@ def plan(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from events.planning import PlanningFormatError, load_instance
+    from events.planning.model import solution_to_json
     from events.planning.solver import InfeasibleInstance, solve
 
     try:
@@ -128,24 +129,7 @@ def plan(args: argparse.Namespace) -> int:
             print(f"  {problem.code}: {problem.message}", file=sys.stderr)
         return 3
     solution = result.solution
-    document = {
-        "instance": solution.instance,
-        "solver": solution.solver,
-        "seconds": solution.seconds,
-        "teams": [
-            {
-                "id": team.id,
-                "members": list(team.members),
-                "companion": team.companion,
-                "visits": [
-                    {"site_id": v.site_id, "day": v.day, "slot_start": v.slot_start, "slot_end": v.slot_end}
-                    for v in sorted(team.visits, key=lambda v: (v.day, v.slot_start))
-                ],
-            }
-            for team in solution.teams
-        ],
-        "stats": {**result.metrics, "seed": args.seed, "history": result.history},
-    }
+    document = solution_to_json(solution, stats={**result.metrics, "seed": args.seed, "history": result.history})
     out = Path(args.out)
     try:
         out.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

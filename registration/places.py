@@ -12,6 +12,7 @@ capacity, walk-ins) keep the general path in `services.register`.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -84,6 +85,41 @@ def _numbered(query: str, named: dict[str, Any], args: list[Any]) -> tuple[str, 
     return "".join(out), values
 
 
+def participant_values(organisation_id: int, profile: dict[str, Any], now: datetime) -> tuple[Any, ...]:
+    """The youth's row, in the column order both registration paths insert it."""
+    return (
+        organisation_id,
+        profile["first_name"],
+        profile["last_name"],
+        profile["phone"],
+        profile["email"],
+        profile["birth_date"],
+        profile["postcode"],
+        profile["commune"],
+        now,
+        json.dumps(profile["sectors"]),
+        profile["driving_licence"],
+        profile["vehicle"],
+        profile["reduced_mobility"],
+        json.dumps(profile["available_days"]),
+        now,
+    )
+
+
+def questions_in(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The event's questions from the rows of an event-and-questions query."""
+    return [
+        {
+            "id": r["question"],
+            "kind": r["kind"],
+            "required": r["required"],
+            "choices": json.loads(r["choices"]) if isinstance(r["choices"], str) else r["choices"],
+        }
+        for r in rows
+        if r["question"] is not None
+    ]
+
+
 async def event_with_questions(public_token: str | None, event_id: int | None) -> list[dict[str, Any]]:
     condition = "e.public_token = {}" if public_token else "e.id = {}"
     return await sql_once(EVENT_AND_QUESTIONS.replace("{}", condition), public_token or event_id)
@@ -103,28 +139,12 @@ async def register_in_one_statement(
 ) -> dict[str, Any]:
     """Run the statement; `registration` is (source, referred_by, referring_org, token, created_at, answers,
     session), `email` is (subject, text if confirmed, text if waiting, token) and is skipped without an address."""
-    import json
-
     subject, confirmed_text, waiting_text, token = email
     query, values = _numbered(
         REGISTER,
         {"e": event_id, "now": now},
         [
-            organisation_id,
-            profile["first_name"],
-            profile["last_name"],
-            profile["phone"],
-            profile["email"],
-            profile["birth_date"],
-            profile["postcode"],
-            profile["commune"],
-            now,
-            json.dumps(profile["sectors"]),
-            profile["driving_licence"],
-            profile["vehicle"],
-            profile["reduced_mobility"],
-            json.dumps(profile["available_days"]),
-            now,
+            *participant_values(organisation_id, profile, now),
             capacity,
             *registration,
             recorded_by,

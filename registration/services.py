@@ -266,17 +266,7 @@ async def register(
         if not found:
             raise RegistrationClosed()
         event_id, organisation_id = found[0]["id"], found[0]["organisation"]
-        questions = [
-            {
-                "id": r["question"],
-                "kind": r["kind"],
-                "required": r["required"],
-                "choices": json.loads(r["choices"]) if isinstance(r["choices"], str) else r["choices"],
-            }
-            for r in found
-            if r["question"] is not None
-        ]
-        answers = _checked_answers(questions, data.answers)
+        answers = _checked_answers(places.questions_in(found), data.answers)
         if by and source == Source.adviser and referring_org is None:
             referring_org = next((o for o in by.organisation_ids if o != organisation_id), None)
         youth = (
@@ -292,21 +282,7 @@ async def register(
                 "last_contact_at = excluded.last_contact_at RETURNING id, "
                 "(SELECT r.id FROM registration r WHERE r.event = {} AND r.participant = participant.id) AS existing, "
                 "(SELECT r.status FROM registration r WHERE r.event = {} AND r.participant = participant.id) AS state",
-                organisation_id,
-                profile["first_name"],
-                profile["last_name"],
-                profile["phone"],
-                profile["email"],
-                profile["birth_date"],
-                profile["postcode"],
-                profile["commune"],
-                now,
-                json.dumps(profile["sectors"]),
-                profile["driving_licence"],
-                profile["vehicle"],
-                profile["reduced_mobility"],
-                json.dumps(profile["available_days"]),
-                now,
+                *places.participant_values(organisation_id, profile, now),
                 event_id,
                 event_id,
             )
@@ -463,17 +439,7 @@ async def _register_at_once(
     if options.get("approval") or (event["capacity"] is not None and not event["waiting_list"]):
         return None
     _check_audience(data, event, source)
-    questions = [
-        {
-            "id": r["question"],
-            "kind": r["kind"],
-            "required": r["required"],
-            "choices": json.loads(r["choices"]) if isinstance(r["choices"], str) else r["choices"],
-        }
-        for r in found
-        if r["question"] is not None
-    ]
-    answers = _checked_answers(questions, data.answers)
+    answers = _checked_answers(places.questions_in(found), data.answers)
     if by and source == Source.adviser and referring_org is None:
         referring_org = next((o for o in by.organisation_ids if o != event["organisation"]), None)
     token = secrets.token_urlsafe(16)

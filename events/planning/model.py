@@ -27,6 +27,7 @@ __all__ = [
     "Youth",
     "load_instance",
     "load_solution",
+    "solution_to_json",
 ]
 
 
@@ -583,3 +584,38 @@ def load_solution(data: dict[str, Any]) -> Solution:
         seconds=_opt_num(seconds, "seconds"),
         stats=MappingProxyType(dict(_obj(root.get("stats") or {}, "stats"))),
     )
+
+
+def solution_to_json(
+    solution: Solution,
+    *,
+    stats: Mapping[str, Any] | None = None,
+    locked_teams: frozenset[str] | None = None,
+    locked_visits: frozenset[tuple[str, str, int]] | None = None,
+) -> dict[str, Any]:
+    """A solution document (MODEL.md §5); with lock sets, each team and visit also says whether it is locked."""
+
+    def visit(team: Team, v: Visit) -> dict[str, Any]:
+        out: dict[str, Any] = {"site_id": v.site_id, "day": v.day, "slot_start": v.slot_start, "slot_end": v.slot_end}
+        if locked_visits is not None:
+            out["locked"] = (team.id, v.site_id, v.day) in locked_visits
+        return out
+
+    def team(t: Team) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": t.id,
+            "members": list(t.members),
+            "companion": t.companion,
+            "visits": [visit(t, v) for v in sorted(t.visits, key=lambda v: (v.day, v.slot_start))],
+        }
+        if locked_teams is not None:
+            out["locked"] = t.id in locked_teams
+        return out
+
+    return {
+        "instance": solution.instance,
+        "solver": solution.solver,
+        "seconds": solution.seconds,
+        "teams": [team(t) for t in solution.teams],
+        "stats": dict(solution.stats if stats is None else stats),
+    }

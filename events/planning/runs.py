@@ -24,7 +24,7 @@ from app.i18n import gettext as _
 from app.i18n import language, lazy
 from app.settings import get_settings
 from events.planning import store
-from events.planning.model import PlanningFormatError, load_solution
+from events.planning.model import PlanningFormatError, load_solution, solution_to_json
 from events.planning.solver import InfeasibleInstance, Locks, Progress, solve
 from events.planning.validator import validate
 from events.services import get_event
@@ -175,7 +175,7 @@ async def execute_run(run_id: int) -> PlanningStatus:
         await finish(run_id, PlanningStatus.failed, "\n".join(f"{p.code} — {p.message}" for p in problems))
         return PlanningStatus.failed
     await store.save_plan(
-        event, store.solution_document(result.solution, locked_teams=locks.teams, locked_visits=locks.visits)
+        event, solution_to_json(result.solution, locked_teams=locks.teams, locked_visits=locks.visits)
     )
     summary = {key: result.metrics.get(key) for key in store.SUMMARY_METRICS}
     await finish(run_id, PlanningStatus.done, progress=dict(latest, phase="done", **summary))

@@ -19,7 +19,7 @@ from app.db import write_transaction
 from app.errors import InvalidInput
 from app.i18n import lazy
 from app.settings import get_settings
-from events.planning.model import Instance, Solution, load_instance
+from events.planning.model import Instance, load_instance
 from events.planning.travel import Point, build_travel, travel_json
 from events.tables import Companion, Event, EventPartner, PartnerRole, Session, SessionKind, Site, Team, TravelTime
 from events.tables import Visit as VisitRow
@@ -355,35 +355,6 @@ async def plan_document(event: dict) -> dict[str, Any]:
     }
 
 
-def solution_document(solution: Solution, *, locked_teams=frozenset(), locked_visits=frozenset()) -> dict:
-    """A Solution as its JSON document, with the lock marks the console keeps."""
-    return {
-        "instance": solution.instance,
-        "solver": solution.solver,
-        "seconds": solution.seconds,
-        "teams": [
-            {
-                "id": team.id,
-                "members": list(team.members),
-                "companion": team.companion,
-                "visits": [
-                    {
-                        "site_id": v.site_id,
-                        "day": v.day,
-                        "slot_start": v.slot_start,
-                        "slot_end": v.slot_end,
-                        "locked": (team.id, v.site_id, v.day) in locked_visits,
-                    }
-                    for v in sorted(team.visits, key=lambda v: (v.day, v.slot_start))
-                ],
-                "locked": team.id in locked_teams,
-            }
-            for team in solution.teams
-        ],
-        "stats": dict(solution.stats),
-    }
-
-
 def _number(team_id: str, fallback: int) -> int:
     digits = "".join(ch for ch in team_id if ch.isdigit())
     return int(digits) if digits else fallback
@@ -440,5 +411,4 @@ __all__ = [
     "instance_of",
     "plan_document",
     "save_plan",
-    "solution_document",
 ]

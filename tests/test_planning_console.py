@@ -204,3 +204,25 @@ async def test_instance_of_an_event_uses_opening_hours_and_companion_days(client
     assert document["params"]["n_slots"] == 17 and document["params"]["day_start"] == "08:30"
     assert document["sites"][0]["open"]["0"] == [[0, 7], [10, 17]]  # the lunch break of the sessions
     assert PlanningRun  # the run table is what the console polls
+
+
+async def test_organisers_own_travel_time_replaces_the_estimate(client):
+    organisation, _user = await organiser(client)
+    event, _ = await rally(organisation)
+    sites = await store.host_sites(event.id)
+    origin, destination = sites[0]["id"], sites[1]["id"]
+    saved = await post_form(
+        client,
+        f"/events/{event.id}/planning/travel",
+        {"origin": origin, "destination": destination, "car_minutes": "42", "transit_minutes": ""},
+    )
+    assert saved.status_code in (302, 303)
+    instance = (await client.get(f"/events/{event.id}/planning/instance.json")).json()
+    nodes = instance["travel"]["nodes"]
+    assert instance["travel"]["car"][nodes.index(f"S{origin}")][nodes.index(f"S{destination}")] == 42
+    refused = await post_form(
+        client,
+        f"/events/{event.id}/planning/travel",
+        {"origin": origin, "destination": destination, "car_minutes": "x"},
+    )
+    assert refused.status_code == 400 and "nombre de minutes" in text(refused)

@@ -14,7 +14,7 @@ from app.accounts.services import load_current_user, session_fingerprint
 from app.accounts.tables import ApiToken, ApiTokenScope, OrganisationKind, Role
 from events import series, services, sites
 from events.inputs import SeriesInput, SessionInput, SiteInput
-from events.tables import Companion, Event, EventPartner, Format, PartnerRole, Team, Visit
+from events.tables import Companion, Event, EventPartner, Format, PartnerRole, Team, TravelTime, Visit
 from piccolo_conf import APP_REGISTRY
 from registration import services as registration_services
 from registration.inputs import RegistrationInput
@@ -114,6 +114,8 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /events/{event_id:int}/planning/members/{registration_id:int}/move": {"team_id": 1},
         "POST /events/{event_id:int}/planning/visits/{visit_id:int}/move": {"day": 0, "start": "09:00", "site_id": 1},
         "POST /events/{event_id:int}/planning/visits/{visit_id:int}/lock": {"locked": "1"},
+        "POST /events/{event_id:int}/planning/travel": {"origin": 1, "destination": 2, "car_minutes": 9},
+        "POST /events/{event_id:int}/planning/travel/{travel_id:int}/remove": {},
         "POST /events/{event_id:int}/interviews/plan": {"seconds": 5},
         "POST /events/{event_id:int}/interviews/cancel": {},
         "POST /events/{event_id:int}/interviews/add": {"registration_id": 1, "site_id": 1, "start": "09:00"},
@@ -170,7 +172,10 @@ async def _their_world():
         registration=registered.registration_id, site=site_id, starts_at=start, ends_at=start + timedelta(minutes=20)
     )
     await interview.save()
+    travel = TravelTime(organisation=theirs.id, origin=site_id, destination=site_id, car_minutes=5)
+    await travel.save()
     return {
+        "travel_id": travel.id,
         "companion_id": companion.id,
         "team_id": team.id,
         "visit_id": visit.id,

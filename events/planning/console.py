@@ -163,6 +163,24 @@ class PlanningConsole(Controller):
     async def remove_pair(self, request: User, event_id: FromPath[int], pair_id: FromPath[int]) -> Any:
         return await self._back(request, event_id, services.remove_pair(request.user, event_id, pair_id), "#pairs")
 
+    @post("/travel")
+    async def set_travel(self, request: User, event_id: FromPath[int]) -> Any:
+        form = await form_data(request)
+        change = services.set_travel_time(
+            request.user,
+            event_id,
+            _int(form, "origin"),
+            _int(form, "destination"),
+            form.get("car_minutes", ""),
+            form.get("transit_minutes", ""),
+        )
+        return await self._back(request, event_id, change, "#travel")
+
+    @post("/travel/{travel_id:int}/remove")
+    async def remove_travel(self, request: User, event_id: FromPath[int], travel_id: FromPath[int]) -> Any:
+        change = services.remove_travel_time(request.user, event_id, travel_id)
+        return await self._back(request, event_id, change, "#travel")
+
     @get("/instance.json")
     async def instance(self, request: User, event_id: FromPath[int]) -> Response[bytes]:
         return _json(await services.export_instance(request.user, event_id), f"rallye-{event_id}-instance.json")

@@ -24,7 +24,7 @@ from events.planning.metrics import metrics
 from events.planning.model import Instance, PlanningFormatError, load_solution
 from events.planning.validator import Violation, validate
 from events.services import get_event
-from events.tables import Companion, PlanningRun, Site, Team
+from events.tables import Companion, PlanningRun, Site, Team, TravelTime
 from events.tables import Visit as VisitRow
 from registration.services import personal_link
 from registration.tables import PairRule, Registration, TeamMember
@@ -80,6 +80,8 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
         "grid": None,
         "sites": [],
         "published": False,
+        "travel": [],
+        "places_options": [],
     }
     view["companions"] = (
         await Companion.select().where(Companion.event == event_id).order_by(Companion.id).output(load_json=True)
@@ -94,6 +96,11 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
         view["missing"] = error.text() if isinstance(error, store.PlanningDataMissing) else str(error)
         return view
     view["instance"] = instance
+    view["travel"] = await travel_times(event)
+    depot = await store.depot_of(event)
+    view["places_options"] = [(depot["id"], depot["name"])] + [
+        (s["id"], s["name"]) for s in await store.host_sites(event_id)
+    ]
     document = await store.plan_document(event)
     if document["teams"]:
         solution = load_solution(document)
@@ -430,3 +437,56 @@ async def published_team(registration_id: int) -> dict | None:
         .order_by(VisitRow.starts_at)
     )
     return member
+
+
+# --------------------------------------------------------------------------- travel times
+
+
+async def travel_times(event: dict) -> list[dict]:
+    """The organiser's own travel times, used instead of the estimates from coordinates."""
+    return await TravelTime.select(
+        TravelTime.all_columns(),
+        TravelTime.origin.name.as_alias("origin_name"),
+        TravelTime.destination.name.as_alias("destination_name"),
+    ).where(TravelTime.organisation == event["organisation"])
+
+
+def _minutes(value: str, field: str) -> int | None:
+    if not value.strip():
+        return None
+    if not value.strip().isdigit() or int(value) > 600:
+        raise InvalidInput(lazy("Enter a number of minutes (0 to 600), or leave it empty."), field=field)
+    return int(value)
+
+
+async def set_travel_time(
+    user: CurrentUser, event_id: int, origin: int, destination: int, car: str, transit: str
+) -> None:
+    """Say how long it really takes between two places of this event, by car and/or public transport."""
+    event = await _editable(user, event_id)
+    places = {s["id"] for s in await store.host_sites(event_id)} | {(await store.depot_of(event))["id"]}
+    if origin not in places or destination not in places:
+        raise NotFound()
+    if origin == destination:
+        raise InvalidInput(lazy("Choose two different places."), field="destination")
+    car_minutes, transit_minutes = _minutes(car, "car_minutes"), _minutes(transit, "transit_minutes")
+    if car_minutes is None and transit_minutes is None:
+        raise InvalidInput(lazy("Enter at least one of the two times."), field="car_minutes")
+    async with write_transaction():
+        await TravelTime.delete().where(
+            (TravelTime.organisation == event["organisation"])
+            & (TravelTime.origin == origin)
+            & (TravelTime.destination == destination)
+        )
+        await TravelTime(
+            organisation=event["organisation"],
+            origin=origin,
+            destination=destination,
+            car_minutes=car_minutes,
+            transit_minutes=transit_minutes,
+        ).save()
+
+
+async def remove_travel_time(user: CurrentUser, event_id: int, travel_id: int) -> None:
+    event = await _editable(user, event_id)
+    await TravelTime.delete().where((TravelTime.id == travel_id) & (TravelTime.organisation == event["organisation"]))

@@ -3,6 +3,7 @@ import os
 from piccolo.conf.apps import AppConfig
 
 from events.tables import (
+    CalendarFeed,
     Companion,
     Event,
     EventPartner,

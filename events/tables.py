@@ -154,6 +154,7 @@ class Session(Table, tablename="event_session"):
     site = ForeignKey(references=Site, null=True, default=None)
     place = Varchar(length=300, default="")
     capacity = Integer(null=True, default=None)  # None: the event's capacity
+    sequence = Integer(default=0)  # raised on every change, so calendars replace their copy (RFC 5545)
 
 
 class EventPartner(Table):
@@ -195,6 +196,7 @@ class Visit(Table):
     starts_at = Timestamptz()
     ends_at = Timestamptz()
     locked = Boolean(default=False)  # kept exactly when the organiser re-plans
+    sequence = Integer(default=0)  # raised on every change, so calendars replace their copy
 
 
 class TravelTime(Table):
@@ -229,3 +231,26 @@ class PlanningRun(Table):
     requested_by = ForeignKey(references=User, null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     finished_at = Timestamptz(null=True, default=None)
+
+
+class FeedKind(StrEnum):
+    registration = "registration"  # a youth's events (their personal page's calendar, kept in sync)
+    companion = "companion"  # a companion's team itinerary
+    team = "team"
+    site = "site"  # teams arriving at a company site
+    organisation = "organisation"  # every session of an organisation's events
+    adviser = "adviser"  # the events of an adviser's youths
+
+
+class CalendarFeed(Table):
+    """A calendar subscription (webcal://) behind a secret link that can be revoked and renewed.
+
+    Only a hash of the token is kept, so a leaked database does not open anyone's calendar."""
+
+    kind = Varchar(length=14, choices=FeedKind)
+    subject = Integer()  # the id of the registration, companion, team, site, organisation or user
+    organisation = ForeignKey(references=Organisation, index=True)  # whose data it shows
+    token_hash = Varchar(length=64, unique=True, index=True)
+    created_by = ForeignKey(references=User, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    revoked_at = Timestamptz(null=True, default=None)

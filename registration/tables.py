@@ -44,6 +44,8 @@ class Participant(Table):
     vehicle = Boolean(default=False)
     reduced_mobility = Boolean(default=False)
     available_days = JSON(default="[]")  # weekday numbers, 0 = Monday
+    channel = Varchar(length=8, default="sms")  # how they prefer to be reached: sms, email or both
+    sms_opt_out_at = Timestamptz(null=True, default=None)  # they answered STOP: no more text messages
     last_contact_at = Timestamptz(default=TimestamptzNow())  # for the 2-year retention
 
 
@@ -157,3 +159,4 @@ class Interview(Table):
     ends_at = Timestamptz()
     locked = Boolean(default=False)
     published_at = Timestamptz(null=True, default=None)
+    sequence = Integer(default=0)  # raised on every change, so calendars replace their copy

@@ -2,14 +2,14 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from app.messaging.tables import OutboxMessage
+from app.messaging.tables import MessageTemplate, OutboxMessage
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="messaging",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[OutboxMessage],
+    table_classes=[OutboxMessage, MessageTemplate],
     migration_dependencies=["app.accounts.piccolo_app"],
     commands=[],
 )

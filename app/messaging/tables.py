@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -40,3 +40,20 @@ class OutboxMessage(Table):
     last_error = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)  # when the provider reported it
+    provider_message_id = Varchar(length=100, default="", index=True)  # to match the provider's receipts
+    urgent = Boolean(default=False)  # an organiser's urgent text goes out even in quiet hours
+    category = Varchar(length=10, default="service")  # service (about their registration) or other (needs consent)
+    attachment = Text(default="")  # an invitation (text/calendar) sent with an e-mail
+    attachment_method = Varchar(length=10, default="")  # REQUEST or CANCEL
+
+
+class MessageTemplate(Table):
+    """An organisation's own wording of a message (confirmation, reminders, thank-you…)."""
+
+    organisation = ForeignKey(references=Organisation, index=True)
+    key = Varchar(length=30)  # confirmation, reminder_2d, reminder_1d, thanks, follow_up, change…
+    channel = Varchar(length=10, choices=Channel)
+    subject = Varchar(length=300, default="")
+    body = Text()
+    updated_at = Timestamptz(default=TimestamptzNow())

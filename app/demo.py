@@ -542,6 +542,7 @@ async def _load(today: date, rng: random.Random) -> None:
             referred_by=adviser.id if source == Source.adviser else None,
             referring_organisation=adviser_org.id if source == Source.adviser else None,
             manage_token=secrets.token_urlsafe(16),
+            ticket_token=secrets.token_urlsafe(16),
         )
         await registration.save()
         return registration

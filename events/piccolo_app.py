@@ -34,6 +34,7 @@ APP_CONFIG = AppConfig(
         Visit,
         TravelTime,
         PlanningRun,
+        CalendarFeed,
     ],
     migration_dependencies=["app.accounts.piccolo_app"],
     commands=[],

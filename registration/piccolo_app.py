@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from registration.tables import (
     CheckIn,
     Consent,
+    Device,
     Interview,
     PairRule,
     Participant,
@@ -29,6 +30,7 @@ APP_CONFIG = AppConfig(
         TeamMember,
         PairRule,
         Interview,
+        Device,
     ],
     migration_dependencies=["app.accounts.piccolo_app", "events.piccolo_app"],
     commands=[],

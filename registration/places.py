@@ -46,9 +46,10 @@ WITH youth AS (
     SELECT id FROM event WHERE id = {e} AND confirmed_count < {} FOR UPDATE
 ), added AS (
     INSERT INTO registration (status, source, referred_by, referring_organisation, manage_token, created_at,
-        answers, session, event, participant)
+        answers, session, ticket_token, ticket_issued_at, event, participant)
     SELECT CASE WHEN EXISTS (SELECT 1 FROM place) THEN 'confirmed' ELSE 'waiting' END,
-        {}::varchar, {}::integer, {}::integer, {}::varchar, {}::timestamptz, {}::json, {}::integer, {e}, youth.id
+        {}::varchar, {}::integer, {}::integer, {}::varchar, {}::timestamptz, {}::json, {}::integer, {}::varchar,
+        {}::timestamptz, {e}, youth.id
     FROM youth WHERE youth.existing IS NULL
     RETURNING id, status
 ), consents AS (
@@ -138,7 +139,8 @@ async def register_in_one_statement(
     email: tuple[str, str, str, str],
 ) -> dict[str, Any]:
     """Run the statement; `registration` is (source, referred_by, referring_org, token, created_at, answers,
-    session), `email` is (subject, text if confirmed, text if waiting, token) and is skipped without an address."""
+    session, ticket token, ticket issued at); `email` is (subject, text if confirmed, text if waiting, token),
+    skipped without an address."""
     subject, confirmed_text, waiting_text, token = email
     query, values = _numbered(
         REGISTER,

@@ -61,10 +61,10 @@ SESSIONS_TO_CHOOSE = "SELECT count(*) AS n FROM event_session WHERE event = {} A
 # (run while the event row is locked, so the count cannot go stale).
 TAKE_A_PLACE = (
     "INSERT INTO registration (status, source, referred_by, referring_organisation, manage_token, created_at, "
-    "answers, session, event, participant) VALUES ("
+    "answers, session, ticket_token, ticket_issued_at, event, participant) VALUES ("
     "(SELECT CASE WHEN (SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed') < {} "
     "AND (SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed' AND session = {}) < {} "
-    "THEN {} ELSE {} END), {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id, status"
+    "THEN {} ELSE {} END), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id, status"
 )
 
 
@@ -324,7 +324,17 @@ async def register(
         here = session_capacity if fixed is None and session_capacity is not None else UNLIMITED
         otherwise = RegistrationStatus.waiting if event["waiting_list"] else None
         token = secrets.token_urlsafe(16)
-        values = (source.value, referred_by, referring_org, token, now, json.dumps(answers), session_id)
+        values = (
+            source.value,
+            referred_by,
+            referring_org,
+            token,
+            now,
+            json.dumps(answers),
+            session_id,
+            secrets.token_urlsafe(16),  # the ticket's QR code
+            now,
+        )
         if existing or (otherwise is None and fixed is None):
             # Rare paths (coming back after cancelling, or a full event with no waiting list): count first.
             taken = (
@@ -346,8 +356,8 @@ async def register(
                 registration_id = existing
                 await sql(
                     "UPDATE registration SET status = {}, source = {}, referred_by = {}, referring_organisation = {}, "
-                    "manage_token = {}, created_at = {}, answers = {}, session = {}, cancelled_at = NULL, "
-                    "promoted_at = NULL WHERE id = {}",
+                    "manage_token = {}, created_at = {}, answers = {}, session = {}, ticket_token = {}, "
+                    "ticket_issued_at = {}, cancelled_at = NULL, promoted_at = NULL WHERE id = {}",
                     status.value,
                     *values,
                     registration_id,
@@ -356,8 +366,8 @@ async def register(
                 registration_id = (
                     await sql(
                         "INSERT INTO registration (status, source, referred_by, referring_organisation, "
-                        "manage_token, created_at, answers, session, event, participant) "
-                        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+                        "manage_token, created_at, answers, session, ticket_token, ticket_issued_at, event, "
+                        "participant) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
                         status.value,
                         *values,
                         event_id,
@@ -458,7 +468,17 @@ async def _register_at_once(
             capacity=UNLIMITED if event["capacity"] is None else event["capacity"],
             profile=profile,
             now=now,
-            registration=(source.value, referred_by, referring_org, token, now, json.dumps(answers), None),
+            registration=(
+                source.value,
+                referred_by,
+                referring_org,
+                token,
+                now,
+                json.dumps(answers),
+                None,
+                secrets.token_urlsafe(16),
+                now,
+            ),
             consents=_consents_given(data),
             recorded_by=by.id if by else None,
             email=(subject, texts[RegistrationStatus.confirmed], texts[RegistrationStatus.waiting], token),

@@ -9,7 +9,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from app.accounts.tables import Organisation, User
-from events.tables import Event, Session, Site, Team
+from events.tables import Event, Session, Site, Team, Visit
 
 
 class RegistrationStatus(StrEnum):
@@ -57,6 +57,10 @@ class Registration(Table):
     referred_by = ForeignKey(references=User, null=True, default=None, index=True)
     referring_organisation = ForeignKey(references=Organisation, null=True, default=None)
     manage_token = Varchar(length=32, unique=True, index=True)
+    # What the QR code holds: re-issuing a ticket changes it, so a lost or shared code stops working
+    # while the personal page link stays the same. Unique through an index of its own (SQLite).
+    ticket_token = Varchar(length=32, null=True, default=None, index=True)
+    ticket_issued_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
     session = ForeignKey(references=Session, null=True, default=None, index=True)  # when one was chosen
@@ -132,6 +136,22 @@ class CheckIn(Table):
     source = Varchar(length=10, default="manual")  # scan, manual, walk_in
     flagged = Boolean(default=False)  # a later duplicate scan, for the organiser to look at
     notes = Text(default="")
+    visit = ForeignKey(references=Visit, null=True, default=None, index=True)  # a rally team at a company
+    exited_at = Timestamptz(null=True, default=None)  # optional exit scan
+    signature = Text(default="")  # an on-screen signature (SVG path), part of the digital attendance proof
+
+
+class Device(Table):
+    """A phone paired to check people in at one event, without an account; expires and can be revoked."""
+
+    event = ForeignKey(references=Event, index=True)
+    name = Varchar(length=100)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    created_by = ForeignKey(references=User, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    revoked_at = Timestamptz(null=True, default=None)
+    last_seen_at = Timestamptz(null=True, default=None)
 
 
 class TeamMember(Table):

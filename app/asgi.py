@@ -30,15 +30,20 @@ from app.db import close_pool, open_pool
 from app.errors import EXCEPTION_HANDLERS
 from app.i18n import LANGUAGES, current_language
 from app.messaging.outbox import run_worker
+from app.messaging.webhooks import ROUTES as SMS_WEBHOOKS
 from app.settings import Settings, get_settings
 from app.templating import make_environment
 from events.api import ROUTES as EVENT_API
 from events.controllers import ROUTES as EVENT_CONSOLE
+from events.feeds_console import ROUTES as CALENDAR_FEEDS
 from events.planning.console import ROUTES as PLANNING_CONSOLE
 from events.planning.documents_console import ROUTES as PLANNING_DOCUMENTS
 from events.planning.jobdating_console import ROUTES as JOB_DATING_CONSOLE
+from registration.checkin_api import ROUTES as CHECKIN_API
+from registration.checkin_console import ROUTES as CHECKIN_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
+from registration.scan import ROUTES as SCAN_APP
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -141,6 +146,11 @@ def create_app(
             *PLANNING_CONSOLE,
             *PLANNING_DOCUMENTS,
             *JOB_DATING_CONSOLE,
+            *CALENDAR_FEEDS,
+            *SMS_WEBHOOKS,
+            *CHECKIN_API,
+            *CHECKIN_CONSOLE,
+            *SCAN_APP,
             *REGISTRATION_PUBLIC,
             *REGISTRATION_CONSOLE,
             *EVENT_API,

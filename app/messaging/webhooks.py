@@ -1,0 +1,3 @@
+"""Placeholder: SMS webhooks (filled in by the messaging work)."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""Placeholder: calendar feeds (filled in by the calendars work)."""
+
+ROUTES: list = []

@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the check-in work."""
+
+ROUTES: list = []

@@ -87,9 +87,10 @@ def serve(args: argparse.Namespace) -> None:
 
 
 async def worker() -> None:
-    from app.messaging.outbox import run_worker
+    """Deliver the outbox and send the reminders as they fall due (several workers may run at once)."""
+    from app.asgi import background_work
 
-    await run_worker(get_settings())
+    await background_work(get_settings())
 
 
 PLAN_EPILOG = """exit codes:

@@ -111,6 +111,17 @@ LABELS: dict[str, dict[str, str]] = {
         "5": lazy("Saturday"),
         "6": lazy("Sunday"),
     },
+    "delivery_status": {
+        "queued": lazy("queued"),
+        "sending": lazy("sending"),
+        "sent": lazy("sent"),
+        "delivered": lazy("delivered"),
+        "failed": lazy("failed"),
+    },
+    "channel": {
+        "email": lazy("E-mail"),
+        "sms": lazy("Text message"),
+    },
     "partner_role": {
         "co_organiser": lazy("Co-organiser"),
         "prescriber": lazy("Prescriber"),

@@ -7,8 +7,10 @@ Every setting has a development default so that `make run` works on a fresh mach
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import time
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -43,6 +45,14 @@ class Settings:
     smtp_from: str = "Tremplin <no-reply@tremplin.local>"
     public_posts_per_10_min: int = 60  # per IP: an ML's office wifi may register a whole group
     worker: str = "inprocess"  # or "external": `tremplin worker` processes deliver messages
+    outbox_lease_seconds: int = 120  # a claimed message not finished by then is taken again by another worker
+    sms_provider: str = "console"  # console (log only), brevo, or webhook (a signed POST to SMS_WEBHOOK_URL)
+    sms_api_key: str = ""
+    sms_api_url: str = "https://api.brevo.com"
+    sms_webhook_url: str = ""
+    sms_webhook_secret: str = ""  # HMAC-SHA256 key: signs what we send and checks the receipts we get
+    sms_sender: str = "Tremplin"  # alphanumeric sender id: at most 11 characters (French operators' rule)
+    quiet_hours: str = "21:00-08:00"  # local time (TIMEZONE) when non-urgent SMS wait; empty: no quiet hours
     languages: tuple[str, ...] = field(default=("fr", "en"))
 
     @property
@@ -62,6 +72,11 @@ class Settings:
         return ZoneInfo(self.timezone)
 
     @property
+    def quiet_window(self) -> tuple[time, time] | None:
+        """(start, end) of the quiet hours in local time, or None when there are none."""
+        return _quiet_hours(self.quiet_hours)
+
+    @property
     def sqlite_path(self) -> Path:
         return Path(urlsplit(self.database_url).path.removeprefix("/") or "")
 
@@ -77,10 +92,70 @@ def _int(name: str, value: str) -> int:
         raise SettingsError(f"{name} must be a whole number.") from exc
 
 
+def _positive(name: str, value: str) -> int:
+    number = _int(name, value)
+    if number < 1:
+        raise SettingsError(f"{name} must be at least 1.")
+    return number
+
+
 def _choice(name: str, value: str, allowed: set[str]) -> str:
     if value not in allowed:
         raise SettingsError(f"{name}={value!r}: use one of {', '.join(sorted(allowed))}.")
     return value
+
+
+def _quiet_hours(value: str) -> tuple[time, time] | None:
+    value = value.strip()
+    if not value or value.lower() in {"off", "none"}:
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", value)
+    try:
+        if match is None:
+            raise ValueError(value)
+        h1, m1, h2, m2 = (int(x) for x in match.groups())
+        start, end = time(h1, m1), time(h2, m2)
+    except ValueError as exc:
+        raise SettingsError(f"QUIET_HOURS={value!r}: use HH:MM-HH:MM (for example 21:00-08:00), or off.") from exc
+    if start == end:
+        raise SettingsError(f"QUIET_HOURS={value!r}: the start and the end are the same time.")
+    return start, end
+
+
+def _sms_sender(value: str) -> str:
+    # Operators accept an alphanumeric sender id of at most 11 characters (or a number of at most 15 digits).
+    value = value.strip()
+    if value.isdigit() and len(value) <= 15:
+        return value
+    if not value or len(value) > 11 or not re.fullmatch(r"[A-Za-z0-9]+", value):
+        raise SettingsError(
+            f"SMS_SENDER={value!r}: use 1 to 11 letters or digits, without spaces or accents (for example Tremplin)."
+        )
+    return value
+
+
+def _sms_settings(get) -> dict:
+    provider = _choice("SMS_PROVIDER", get("SMS_PROVIDER", "console").strip().lower(), {"console", "brevo", "webhook"})
+    values = {
+        "sms_provider": provider,
+        "sms_api_key": get("SMS_API_KEY", "").strip(),
+        "sms_api_url": get("SMS_API_URL", "https://api.brevo.com").strip().rstrip("/"),
+        "sms_webhook_url": get("SMS_WEBHOOK_URL", "").strip(),
+        "sms_webhook_secret": get("SMS_WEBHOOK_SECRET", "").strip(),
+        "sms_sender": _sms_sender(get("SMS_SENDER", "Tremplin")),
+        "quiet_hours": get("QUIET_HOURS", "21:00-08:00").strip(),
+    }
+    _quiet_hours(values["quiet_hours"])
+    if provider == "brevo" and not values["sms_api_key"]:
+        raise SettingsError("SMS_PROVIDER=brevo needs SMS_API_KEY (your Brevo API key).")
+    if urlsplit(values["sms_api_url"]).scheme not in {"http", "https"}:
+        raise SettingsError(f"SMS_API_URL {values['sms_api_url']!r} must start with http:// or https://.")
+    if provider == "webhook":
+        if urlsplit(values["sms_webhook_url"]).scheme not in {"http", "https"}:
+            raise SettingsError("SMS_PROVIDER=webhook needs SMS_WEBHOOK_URL (http:// or https://).")
+        if len(values["sms_webhook_secret"]) < 16:
+            raise SettingsError("SMS_PROVIDER=webhook needs SMS_WEBHOOK_SECRET (at least 16 random characters).")
+    return values
 
 
 def _check_database_url(url: str) -> str:
@@ -171,6 +246,8 @@ def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         smtp_from=get("SMTP_FROM", "Tremplin <no-reply@tremplin.local>"),
         public_posts_per_10_min=_int("PUBLIC_POSTS_PER_10_MIN", get("PUBLIC_POSTS_PER_10_MIN", "60")),
         worker=_choice("TREMPLIN_WORKER", get("TREMPLIN_WORKER", "inprocess"), {"inprocess", "external"}),
+        outbox_lease_seconds=_positive("OUTBOX_LEASE_SECONDS", get("OUTBOX_LEASE_SECONDS", "120")),
+        **_sms_settings(get),
     )
 
 

@@ -278,7 +278,16 @@ async def _event_page(request: User, event_id: int, **forms: Any) -> Template:
         partner_values=forms.get("partner_values") or {},
         duplicate_values=forms.get("duplicate_values") or {"starts_on": next_year.isoformat(), "title": event["title"]},
         move_values=forms.get("move_values") or {},
+        reminders=_reminders(event),
     )
+
+
+def _reminders(event: dict) -> list[tuple[str, str, bool]]:
+    """The automatic messages of the event's rhythm, and whether each is on."""
+    from registration import reminders  # registration builds on events; imported when a page needs it
+
+    chosen = reminders.enabled(event["options"])
+    return [(rule.key, _(rule.label), rule.key in chosen) for rule in reminders.SCHEDULE]
 
 
 class SessionConsole(Controller):

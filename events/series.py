@@ -301,6 +301,7 @@ async def _realign(series: Series) -> None:
                 Session.ends_at: occurrence.ends_at,
                 Session.place: series.place,
                 Session.capacity: series.capacity,
+                Session.sequence: Session.sequence + 1,  # calendars replace their copy
             }
         ).where(Session.event == event.id)
     await _materialise(series, horizon)

@@ -20,6 +20,7 @@ from app.forms import convert
 from app.i18n import gettext as _
 from app.i18n import lazy
 from app.labels import label
+from app.messaging import outbox
 from events import formats
 from events.errors import (
     AgeRangeReversed,
@@ -305,6 +306,12 @@ async def set_status(user: CurrentUser, event_id: int, status: EventStatus) -> N
         raise NothingToPublish()
     async with write_transaction():
         await Event.update({Event.status: status, Event.updated_at: utcnow()}).where(Event.id == event_id)
+        if status == EventStatus.cancelled:
+            from registration import changes  # registration builds on events: imported when needed
+
+            await changes.event_cancelled(event_id)
+    if status == EventStatus.cancelled:
+        outbox.wake()
 
 
 async def usable_site(user: CurrentUser, site_id: int) -> Site:
@@ -368,17 +375,34 @@ async def _session_of(user: CurrentUser, session_id: int) -> tuple[Event, Sessio
 
 
 async def update_session(user: CurrentUser, session_id: int, data: SessionInput) -> None:
-    event, _session = await _session_of(user, session_id)
+    event, before = await _session_of(user, session_id)
     values = await _check_session(user, event, data, session_id)
     async with write_transaction():
-        await Session.update(values).where(Session.id == session_id)
+        await Session.update({**values, Session.sequence: Session.sequence + 1}).where(Session.id == session_id)
         await Event.update({Event.detached: event.series is not None}).where(Event.id == event.id)
+        after = await Session.objects().where(Session.id == session_id).first()
+        moved = (before.starts_at, before.ends_at, before.site, before.place) != (
+            after.starts_at,
+            after.ends_at,
+            after.site,
+            after.place,
+        )
+        if moved and event.status != EventStatus.draft:  # a new time or place: those registered are told
+            from registration import changes
+
+            await changes.session_changed(session_id)
+    outbox.wake()
 
 
 async def delete_session(user: CurrentUser, session_id: int) -> None:
-    await _session_of(user, session_id)
+    event, _session = await _session_of(user, session_id)
     async with write_transaction():
+        if event.status != EventStatus.draft:
+            from registration import changes
+
+            await changes.session_cancelled(session_id)
         await Session.delete().where(Session.id == session_id)
+    outbox.wake()
 
 
 async def set_partner(user: CurrentUser, event_id: int, data: PartnerInput) -> None:

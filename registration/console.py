@@ -20,7 +20,7 @@ from app.settings import get_settings
 from app.web import errors_of, flash, form_data, page
 from events.services import editable_event, get_event
 from events.sites import SECTORS
-from registration import imports, lists, services, walkins
+from registration import imports, lists, reminders, services, walkins
 from registration.errors import DuplicateRegistration
 from registration.inputs import QuestionInput, RegistrationInput, WalkInInput
 from registration.people import display_phone
@@ -67,6 +67,13 @@ class RegistrationConsole(Controller):
     @get("/registrations")
     async def index(self, request: User, event_id: FromPath[int]) -> Template:
         return await _registrations_page(request, event_id)
+
+    @post("/reminders")
+    async def reminders(self, request: User, event_id: FromPath[int]) -> Redirect:
+        form = await request.form()
+        await reminders.set_schedule(request.user, event_id, [str(v) for v in form.getall("reminders", [])])
+        flash(request, _("The automatic messages of this event are saved."))
+        return Redirect(f"/events/{event_id}#rhythm")
 
     @get("/register")
     async def register_form(self, request: User, event_id: FromPath[int]) -> Template:

@@ -13,6 +13,7 @@ capacity, walk-ins) keep the general path in `services.register`.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,8 +23,13 @@ EVENT_AND_QUESTIONS = (
     "SELECT e.id, e.organisation, e.title, e.status, e.capacity, e.waiting_list, e.options, e.age_min, e.age_max, "
     "e.starts_on, e.ends_on, e.registration_opens_at, e.registration_closes_at, "
     "(SELECT count(*) FROM event_session s WHERE s.event = e.id AND s.capacity IS NOT NULL) AS sessions_to_choose, "
+    "e.timezone, e.meeting_point, e.contact_phone, o.name AS organiser, o.phone AS organisation_phone, "
+    "f.starts_at AS first_start, f.place AS first_place, st.name AS first_site, st.city AS first_city, "
     "q.id AS question, q.kind, q.choices, q.required "
-    "FROM event e LEFT JOIN question q ON q.event = e.id WHERE {} ORDER BY q.position"
+    "FROM event e JOIN organisation o ON o.id = e.organisation "
+    "LEFT JOIN LATERAL (SELECT starts_at, place, site FROM event_session s WHERE s.event = e.id "
+    "ORDER BY starts_at LIMIT 1) f ON true LEFT JOIN site st ON st.id = f.site "
+    "LEFT JOIN question q ON q.event = e.id WHERE {} ORDER BY q.position"
 )
 
 # The profile is only rewritten when the youth is not already on this event's lists, so a second
@@ -41,7 +47,8 @@ WITH youth AS (
         last_contact_at = excluded.last_contact_at
     WHERE NOT EXISTS (SELECT 1 FROM registration r WHERE r.event = {e} AND r.participant = participant.id
                       AND r.status IN ('confirmed', 'waiting', 'pending'))
-    RETURNING id, (SELECT r.id FROM registration r WHERE r.event = {e} AND r.participant = participant.id) AS existing
+    RETURNING id, sms_opt_out_at, channel,
+        (SELECT r.id FROM registration r WHERE r.event = {e} AND r.participant = participant.id) AS existing
 ), place AS (
     SELECT id FROM event WHERE id = {e} AND confirmed_count < {} FOR UPDATE
 ), added AS (
@@ -58,13 +65,23 @@ WITH youth AS (
     FROM youth JOIN added ON true, unnest({}::text[], {}::text[]) AS wanted (kind, given_by)
     WHERE NOT EXISTS (SELECT 1 FROM consent c WHERE c.participant = youth.id AND c.kind = wanted.kind
                       AND c.withdrawn_at IS NULL)
-), message AS (
+), email AS (
     INSERT INTO outbox_message (organisation, channel, recipient, subject, body_text, body_html, idempotency_key,
         status, attempts, next_attempt_at, last_error, created_at)
-    SELECT {}::integer, 'email', {}::varchar, {}::varchar, CASE added.status WHEN 'confirmed' THEN {}::text
-        ELSE {}::text END, '', 'registration:' || added.id || ':' || {}::varchar, 'queued', 0, {now}::timestamptz, '',
-        {now}::timestamptz
-    FROM added WHERE {}::varchar <> ''
+    SELECT {o}::integer, 'email', {mail}::varchar, CASE added.status WHEN 'confirmed' THEN {}::varchar
+        ELSE {}::varchar END, CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END, '',
+        (CASE added.status WHEN 'confirmed' THEN 'confirmation' ELSE 'waiting' END) || ':' || added.id || '::email',
+        'queued', 0, {now}::timestamptz, '', {now}::timestamptz
+    FROM added WHERE {mail}::varchar <> ''
+    ON CONFLICT (idempotency_key) DO NOTHING
+), sms AS (
+    INSERT INTO outbox_message (organisation, channel, recipient, subject, body_text, body_html, idempotency_key,
+        status, attempts, next_attempt_at, last_error, created_at)
+    SELECT {o}::integer, 'sms', {}::varchar, '', CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END,
+        '', (CASE added.status WHEN 'confirmed' THEN 'confirmation' ELSE 'waiting' END) || ':' || added.id || '::sms',
+        'queued', 0, {}::timestamptz, '', {now}::timestamptz
+    FROM added JOIN youth ON true
+    WHERE youth.sms_opt_out_at IS NULL AND NOT (youth.channel = 'email' AND {mail}::varchar <> '')
     ON CONFLICT (idempotency_key) DO NOTHING
 )
 SELECT youth.id AS participant, youth.existing, added.id, added.status FROM youth LEFT JOIN added ON true
@@ -126,6 +143,16 @@ async def event_with_questions(public_token: str | None, event_id: int | None) -
     return await sql_once(EVENT_AND_QUESTIONS.replace("{}", condition), public_token or event_id)
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """What the youth is told, rendered beforehand for both outcomes (a place, or the waiting list)."""
+
+    subject: dict[str, str]  # by status: confirmed, waiting
+    email: dict[str, str]
+    sms: dict[str, str]
+    sms_due: datetime  # now, or the end of the quiet hours
+
+
 async def register_in_one_statement(
     *,
     event_id: int,
@@ -136,15 +163,14 @@ async def register_in_one_statement(
     registration: tuple[Any, ...],
     consents: list[tuple[str, str]],
     recorded_by: int | None,
-    email: tuple[str, str, str, str],
+    told: Confirmation,
 ) -> dict[str, Any]:
     """Run the statement; `registration` is (source, referred_by, referring_org, token, created_at, answers,
-    session, ticket token, ticket issued at); `email` is (subject, text if confirmed, text if waiting, token),
-    skipped without an address."""
-    subject, confirmed_text, waiting_text, token = email
+    session, ticket token, ticket issued at). The e-mail goes when the youth gave an address, the text
+    message unless they said STOP or prefer e-mail (the rule of `registration.messages.channels_for`)."""
     query, values = _numbered(
         REGISTER,
-        {"e": event_id, "now": now},
+        {"e": event_id, "now": now, "o": organisation_id, "mail": profile["email"]},
         [
             *participant_values(organisation_id, profile, now),
             capacity,
@@ -152,14 +178,28 @@ async def register_in_one_statement(
             recorded_by,
             [kind for kind, _ in consents],
             [given_by for _, given_by in consents],
-            organisation_id,
-            profile["email"],
-            subject,
-            confirmed_text,
-            waiting_text,
-            token,
-            profile["email"],
+            told.subject["confirmed"],
+            told.subject["waiting"],
+            told.email["confirmed"],
+            told.email["waiting"],
+            profile["phone"],
+            told.sms["confirmed"],
+            told.sms["waiting"],
+            told.sms_due,
         ],
     )
     rows = await sql_once(query, *values)
     return rows[0] if rows else {}
+
+
+async def attach_invitation(registration_id: int, key: str, invitation: bytes) -> None:
+    """Put the calendar invitation on the confirmation e-mail the statement queued.
+
+    It needs the new registration, so it follows the statement; should it ever fail, the e-mail still
+    carries the personal page's link, where the same calendar file is."""
+    await sql_once(
+        "UPDATE outbox_message SET attachment = {}, attachment_method = 'REQUEST' "
+        "WHERE idempotency_key = {} AND status = 'queued'",
+        invitation.decode(),
+        f"{key}:{registration_id}::email",
+    )

@@ -19,14 +19,14 @@ from app.accounts.services import CurrentUser
 from app.clock import utcnow
 from app.db import is_sqlite, is_unique_violation, sql, write_transaction
 from app.errors import Refusal
-from app.i18n import gettext as _
-from app.i18n import language, lazy
 from app.labels import label
-from app.messaging import outbox
+from app.messaging import outbox, templates
+from app.messaging.tables import Channel
 from app.settings import get_settings
+from events import calendars
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
-from registration import places
+from registration import messages, places
 from registration.errors import (
     AnswerRequired,
     DuplicateRegistration,
@@ -55,6 +55,11 @@ from registration.tables import (
 ACTIVE = (RegistrationStatus.confirmed, RegistrationStatus.waiting, RegistrationStatus.pending)
 PARENTAL_CONSENT_BELOW = 15
 UNLIMITED = 2**31 - 1
+STATUS_MESSAGE = {
+    RegistrationStatus.confirmed: "confirmation",
+    RegistrationStatus.waiting: "waiting",
+    RegistrationStatus.pending: "pending",
+}
 # Sessions with their own number of places are chosen one by one on the public form.
 SESSIONS_TO_CHOOSE = "SELECT count(*) AS n FROM event_session WHERE event = {} AND capacity IS NOT NULL"
 # Counts the places taken and inserts the registration, confirmed or waiting, in one statement
@@ -210,14 +215,6 @@ async def _record_consents(participant_id: int, data: RegistrationInput, recorde
 
 def personal_link(manage_token: str) -> str:
     return f"{get_settings().base_url}/r/{manage_token}"
-
-
-async def _tell(participant: dict, key: str, subject: str, text: str, organisation_id: int) -> None:
-    """One message to the youth through the outbox (e-mail now; SMS joins the same path)."""
-    if participant.get("email"):
-        await outbox.enqueue_email(
-            to=participant["email"], subject=subject, text=text, key=key, organisation_id=organisation_id
-        )
 
 
 async def register(
@@ -399,30 +396,8 @@ async def register(
             registration_id, status = inserted["id"], RegistrationStatus(inserted["status"])
         if _consents_given(data):
             await _record_consents(participant_id, data, by.id if by else None)
-        if profile["email"]:
-            with language("fr"):
-                subject = _("Your registration: %(title)s", title=event["title"])
-                text = _(
-                    confirmation_text(status),
-                    title=event["title"],
-                    link=personal_link(token),
-                    name=profile["first_name"],
-                )
-            await sql(
-                "INSERT INTO outbox_message (organisation, channel, recipient, subject, body_text, body_html, "
-                "idempotency_key, status, attempts, next_attempt_at, last_error, created_at) "
-                "VALUES ({}, 'email', {}, {}, {}, '', {}, 'queued', 0, {}, '', {}) "
-                "ON CONFLICT (idempotency_key) DO NOTHING",
-                event["organisation"],
-                profile["email"],
-                subject,
-                text,
-                f"registration:{registration_id}:{token}",
-                now,
-                now,
-            )
-    if profile["email"]:
-        outbox.wake()
+        await messages.tell(registration_id, STATUS_MESSAGE[status])
+    outbox.wake()
     return Registered(registration_id, token, status)
 
 
@@ -453,14 +428,7 @@ async def _register_at_once(
     if by and source == Source.adviser and referring_org is None:
         referring_org = next((o for o in by.organisation_ids if o != event["organisation"]), None)
     token = secrets.token_urlsafe(16)
-    with language("fr"):
-        texts = {
-            status: _(
-                confirmation_text(status), title=event["title"], link=personal_link(token), name=profile["first_name"]
-            )
-            for status in (RegistrationStatus.confirmed, RegistrationStatus.waiting)
-        }
-        subject = _("Your registration: %(title)s", title=event["title"])
+    told = await _confirmation(event, profile, token, now)
     try:
         row = await places.register_in_one_statement(
             event_id=event["id"],
@@ -481,7 +449,7 @@ async def _register_at_once(
             ),
             consents=_consents_given(data),
             recorded_by=by.id if by else None,
-            email=(subject, texts[RegistrationStatus.confirmed], texts[RegistrationStatus.waiting], token),
+            told=told,
         )
     except Exception as error:
         if is_unique_violation(error):  # the same youth, registering twice at the same instant
@@ -492,8 +460,51 @@ async def _register_at_once(
     if row["id"] is None:  # coming back after cancelling: the general path reuses their registration
         return None
     if profile["email"]:
-        outbox.wake()
+        await places.attach_invitation(
+            row["id"],
+            STATUS_MESSAGE[RegistrationStatus(row["status"])],
+            await calendars.for_registration(
+                {
+                    "id": row["id"],
+                    "event": event["id"],
+                    "participant": row["participant"],
+                    "status": row["status"],
+                    "session": None,
+                    "manage_token": token,
+                }
+            ),
+        )
+    outbox.wake()
     return Registered(row["id"], token, RegistrationStatus(row["status"]))
+
+
+async def _confirmation(event: dict, profile: dict, token: str, now: datetime) -> places.Confirmation:
+    """The confirmation in the organisation's words, for a place and for the waiting list."""
+    context = {
+        "first_name": profile["first_name"],
+        "title": event["title"],
+        "timezone": event["timezone"],
+        "meeting_point": event["meeting_point"],
+        "contact_phone": event["contact_phone"],
+        "organisation_phone": event["organisation_phone"],
+        "organiser": event["organiser"],
+        "manage_token": token,
+        "first_session": {
+            "starts_at": event["first_start"],
+            "place": event["first_place"],
+            "site": event["first_site"],
+            "city": event["first_city"],
+        }
+        if event["first_start"]
+        else None,
+    }
+    values = messages.values_of(context)
+    subject, email, sms = {}, {}, {}
+    for status, key in (("confirmed", "confirmation"), ("waiting", "waiting")):
+        title, body = await templates.template(event["organisation"], key, Channel.email)
+        subject[status], email[status] = templates.render(title, values), templates.render(body, values)
+        sms[status] = templates.render((await templates.template(event["organisation"], key, Channel.sms))[1], values)
+    return places.Confirmation(subject, email, sms, outbox.quiet_until(now, get_settings()) or now)
 
 
 def _consents_given(data: RegistrationInput) -> list[tuple[str, str]]:
@@ -521,22 +532,6 @@ async def sessions_to_choose(days: list[tuple[date, list[dict]]], event_id: int)
     return [session | {"left": max(session["capacity"] - taken.get(session["id"], 0), 0)} for session in sessions]
 
 
-def confirmation_text(status: RegistrationStatus) -> str:
-    return {
-        RegistrationStatus.confirmed: lazy(
-            "Hello %(name)s, you are registered for %(title)s. Your page, to see the details or cancel: %(link)s"
-        ),
-        RegistrationStatus.waiting: lazy(
-            "Hello %(name)s, %(title)s is full: you are on the waiting list. "
-            "We will tell you as soon as a place frees up. Your page: %(link)s"
-        ),
-        RegistrationStatus.pending: lazy(
-            "Hello %(name)s, we received your registration for %(title)s. "
-            "The organiser will confirm it soon. Your page: %(link)s"
-        ),
-    }[status]
-
-
 async def _promote_next(event: Event) -> int | None:
     """Give a freed place to the first person waiting, and tell them."""
     if event.capacity is not None and await _confirmed(event.id) >= event.capacity:
@@ -558,16 +553,7 @@ async def _promote_next(event: Event) -> int | None:
     await Registration.update(
         {Registration.status: RegistrationStatus.confirmed, Registration.promoted_at: utcnow()}
     ).where(Registration.id == waiting["id"])
-    with language("fr"):
-        subject = _("A place is free for you: %(title)s", title=event.title)
-        text = _(
-            "Hello %(name)s, a place has freed up: you are now registered for %(title)s. "
-            "If you can no longer come, cancel on your page so someone else can: %(link)s",
-            name=waiting["first_name"],
-            title=event.title,
-            link=personal_link(waiting["manage_token"]),
-        )
-    await _tell(waiting, f"promoted:{waiting['id']}:{waiting['manage_token']}", subject, text, event.organisation)
+    await messages.tell(waiting["id"], "promoted", occasion=waiting["manage_token"])
     return waiting["id"]
 
 
@@ -632,30 +618,8 @@ async def decide(registration_id: int, target: RegistrationStatus, *, by: Curren
                 Registration.promoted_at: utcnow() if target == RegistrationStatus.confirmed else None,
             }
         ).where(Registration.id == registration_id)
-        person = (
-            await Registration.select(
-                Registration.manage_token,
-                Registration.participant.first_name.as_alias("first_name"),
-                Registration.participant.email.as_alias("email"),
-            )
-            .where(Registration.id == registration_id)
-            .first()
-        )
         if target == RegistrationStatus.confirmed:
-            with language("fr"):
-                text = _(
-                    "Hello %(name)s, your place is confirmed for %(title)s. Your page: %(link)s",
-                    name=person["first_name"],
-                    title=event.title,
-                    link=personal_link(person["manage_token"]),
-                )
-            await _tell(
-                person,
-                f"confirmed:{registration_id}:{utcnow().timestamp()}",
-                _("Your place is confirmed: %(title)s", title=event.title),
-                text,
-                event.organisation,
-            )
+            await messages.tell(registration_id, "confirmation", occasion=f"decided-{utcnow().timestamp()}")
     outbox.wake()
 
 
@@ -693,20 +657,14 @@ async def active_consents(participant_id: int) -> list[dict]:
 
 
 async def resend_link(event_id: int, raw_phone: str) -> bool:
-    """Send the personal link again to whoever registered with this phone; True when sent by e-mail."""
+    """Send the personal link again to whoever registered with this phone (to that phone, and to their
+    e-mail if they gave one); True when something was sent."""
     try:
         phone = normalise_phone(raw_phone)
     except Refusal:
         return False
     row = (
-        await Registration.select(
-            Registration.id,
-            Registration.manage_token,
-            Registration.event.title.as_alias("title"),
-            Registration.event.organisation.as_alias("organisation"),
-            Registration.participant.first_name.as_alias("first_name"),
-            Registration.participant.email.as_alias("email"),
-        )
+        await Registration.select(Registration.id, Registration.status)
         .where(
             (Registration.event == event_id)
             & (Registration.participant.phone == phone)
@@ -714,21 +672,16 @@ async def resend_link(event_id: int, raw_phone: str) -> bool:
         )
         .first()
     )
-    if row is None or not row["email"]:
+    if row is None:
         return False
-    with language("fr"):
-        subject = _("Your registration: %(title)s", title=row["title"])
-        text = _(
-            confirmation_text(RegistrationStatus.confirmed),
-            title=row["title"],
-            link=personal_link(row["manage_token"]),
-            name=row["first_name"],
-        )
     async with write_transaction():
         # At most one resend per registration and hour, however often the button is pressed.
-        await _tell(row, f"resend:{row['id']}:{int(utcnow().timestamp() // 3600)}", subject, text, row["organisation"])
+        hour = int(utcnow().timestamp() // 3600)
+        sent = await messages.tell(
+            row["id"], STATUS_MESSAGE[RegistrationStatus(row["status"])], occasion=f"resend-{hour}"
+        )
     outbox.wake()
-    return True
+    return bool(sent)
 
 
 async def add_question(event_id: int, data: Any) -> None:

@@ -112,8 +112,10 @@ async def test_publishing_tells_each_youth_their_team(client):
     published = await post_form(client, f"/events/{event.id}/planning/publish", {})
     assert published.status_code in (302, 303)
     assert all(t["published_at"] for t in await Team.select(Team.published_at).where(Team.event == event.id))
-    subjects = [m["subject"] for m in await OutboxMessage.select(OutboxMessage.subject)]
-    assert len(subjects) == 5 and all("Votre équipe" in s for s in subjects)  # the five youths with an e-mail
+    emails = await OutboxMessage.select().where(OutboxMessage.channel == "email")
+    assert len(emails) == 5 and all("Votre équipe" in m["subject"] for m in emails)  # the five with an e-mail
+    texts = await OutboxMessage.select().where(OutboxMessage.channel == "sms")
+    assert len(texts) == 9 and all("équipe" in m["body_text"] and "Accompagnateur" in m["body_text"] for m in texts)
     personal = text(await client.get(f"/r/manage-{event.id}-0"))
     assert "Votre équipe : équipe" in personal and "Accompagnateur" in personal
 

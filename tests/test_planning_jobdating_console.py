@@ -159,7 +159,9 @@ async def test_publishing_sends_each_youth_their_interviews(client):
     response = await post_form(client, f"/events/{event.id}/interviews/publish", {})
     assert response.status_code in (302, 303)
 
-    messages = await OutboxMessage.select().order_by(OutboxMessage.recipient)
+    texts = await OutboxMessage.select().where(OutboxMessage.channel == "sms")
+    assert len(texts) == len({r.id for r in registrations})  # every youth with an interview, by text message
+    messages = await OutboxMessage.select().where(OutboxMessage.channel == "email").order_by(OutboxMessage.recipient)
     assert [m["recipient"] for m in messages] == ["inès@exemple.fr", "léa@exemple.fr"]  # the others have none
     ines = registrations[0]
     mine = await Interview.objects().where(Interview.registration == ines.id)

@@ -18,16 +18,13 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
-
 from app.accounts.services import CurrentUser, require_role
 from app.accounts.tables import Role
 from app.clock import utcnow
 from app.db import write_transaction
 from app.errors import InvalidInput, NotFound, Refusal
-from app.i18n import gettext as _
 from app.i18n import language, lazy
-from app.messaging.outbox import enqueue_email
+from app.messaging.tables import Channel
 from events.planning import runs
 from events.planning.jobdating import (
     JobDatingInfeasible,
@@ -42,7 +39,7 @@ from events.planning.jobdating import (
 from events.planning.store import PlanningDataMissing, _clock, _intersect, host_sites, members_of
 from events.services import get_event
 from events.tables import PlanningRun, PlanningStatus, Session, SessionKind
-from registration.services import personal_link
+from registration.messages import tell
 from registration.tables import Interview, Registration, RegistrationStatus
 
 DEFAULT_SLOT_MINUTES = 20
@@ -390,6 +387,7 @@ async def move_interview(
                 Interview.starts_at: day.moment(slot),
                 Interview.ends_at: day.moment(slot + 1),
                 Interview.published_at: None,  # the youth was told another time or place
+                Interview.sequence: Interview.sequence + 1,  # calendars replace their copy
             }
         ).where(Interview.id == interview_id)
     return await violations(event)
@@ -444,7 +442,8 @@ def _line(day: Day, interview: dict, site: dict | None) -> str:
 
 
 async def publish(user: CurrentUser, event_id: int) -> tuple[int, int]:
-    """Mark the plan published and e-mail each youth their interviews: (youths e-mailed, youths without e-mail)."""
+    """Mark the plan published and send each youth their interviews (text message, and e-mail when they gave
+    one): (youths e-mailed, youths without e-mail)."""
     event = await _organiser_event(user, event_id)
     broken = await violations(event)
     if broken:
@@ -454,15 +453,6 @@ async def publish(user: CurrentUser, event_id: int) -> tuple[int, int]:
         raise NothingToPublish()
     day = await day_of(event)
     now = utcnow()
-    people = {
-        r["id"]: r
-        for r in await Registration.select(
-            Registration.id,
-            Registration.manage_token,
-            Registration.participant.first_name.as_alias("first_name"),
-            Registration.participant.email.as_alias("email"),
-        ).where(Registration.id.is_in(list({r["registration"] for r in rows})))
-    }
     sites = {s["id"]: s for s in await host_sites(event_id)}
     by_youth: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
@@ -471,27 +461,7 @@ async def publish(user: CurrentUser, event_id: int) -> tuple[int, int]:
     async with write_transaction():
         await Interview.update({Interview.published_at: now}).where(Interview.id.is_in([r["id"] for r in rows]))
         for registration_id, interviews in by_youth.items():
-            person = people[registration_id]
-            if not person["email"]:
-                continue
-            with language("fr"):  # the youths read French
-                lines = "\n".join(_line(day, i, sites.get(i["site"])) for i in interviews)
-                subject = _("Your interviews at %(title)s", title=event["title"])
-                text = _(
-                    "Hello %(name)s, here are your interviews at %(title)s on %(date)s:\n%(lines)s\n\n"
-                    "Come a few minutes early. Your page: %(link)s",
-                    name=person["first_name"],
-                    title=event["title"],
-                    date=format_date(day.date, format="full", locale="fr"),
-                    lines=lines,
-                    link=personal_link(person["manage_token"]),
-                )
-            await enqueue_email(
-                to=person["email"],
-                subject=subject,
-                text=text,
-                key=f"interviews:{registration_id}:{now.isoformat()}",
-                organisation_id=event["organisation"],
-            )
-            told += 1
+            lines = "\n".join(_line(day, i, sites.get(i["site"])) for i in interviews)
+            sent = await tell(registration_id, "interviews", occasion=now.isoformat(), extra={"details": lines})
+            told += Channel.email in sent
     return told, len(by_youth) - told

@@ -19,6 +19,7 @@ from app.errors import InvalidInput, NotFound, Refusal
 from app.i18n import gettext as _
 from app.i18n import language, lazy
 from app.messaging import outbox
+from app.messaging.tables import Channel
 from events.planning import store
 from events.planning.metrics import metrics
 from events.planning.model import Instance, PlanningFormatError, load_solution
@@ -26,7 +27,7 @@ from events.planning.validator import Violation, validate
 from events.services import get_event
 from events.tables import Companion, PlanningRun, Site, Team, TravelTime
 from events.tables import Visit as VisitRow
-from registration.services import personal_link
+from registration.messages import tell
 from registration.tables import PairRule, Registration, TeamMember
 
 
@@ -265,13 +266,20 @@ async def move_visit(user: CurrentUser, event_id: int, visit_id: int, day: int, 
     except (ValueError, IndexError):
         raise InvalidInput(lazy("Choose a day of the rally and a time (HH:MM)."), field="start") from None
     length = -(-site["visit_minutes"] // store.SLOT_MINUTES) * store.SLOT_MINUTES
-    await VisitRow.update(
-        {
-            VisitRow.site: site_id,
-            VisitRow.starts_at: starts_at,
-            VisitRow.ends_at: starts_at + timedelta(minutes=length),
-        }
-    ).where(VisitRow.id == visit["id"])
+    from registration import changes  # registration builds on events: imported when needed
+
+    async with write_transaction():
+        await VisitRow.update(
+            {
+                VisitRow.site: site_id,
+                VisitRow.starts_at: starts_at,
+                VisitRow.ends_at: starts_at + timedelta(minutes=length),
+                VisitRow.sequence: VisitRow.sequence + 1,  # calendars replace their copy
+            }
+        ).where(VisitRow.id == visit["id"])
+        told = await changes.visit_changed(visit_id)  # a published team hears of it; a draft tells nobody
+    if told:
+        outbox.wake()
 
 
 async def set_team_lock(user: CurrentUser, event_id: int, team_id: int, locked: bool) -> None:
@@ -287,7 +295,8 @@ async def set_visit_lock(user: CurrentUser, event_id: int, visit_id: int, locked
 
 
 async def publish(user: CurrentUser, event_id: int) -> int:
-    """Publish a plan that breaks no rule: each youth with an e-mail is told their team; how many were."""
+    """Publish a plan that breaks no rule: each youth is told their team (SMS, and e-mail when they gave one);
+    how many were e-mailed."""
     event = await _editable(user, event_id)
     instance = await store.instance_of(event)
     document = await store.plan_document(event)
@@ -303,34 +312,16 @@ async def publish(user: CurrentUser, event_id: int) -> int:
         await Team.update({Team.published_at: now}).where(Team.event == event_id)
         for team in teams:
             companion = team["companion_row"]
-            rows = await Registration.select(
-                Registration.id,
-                Registration.manage_token,
-                Registration.participant.email.as_alias("email"),
-                Registration.participant.first_name.as_alias("first_name"),
-            ).where(Registration.id.is_in([m["registration"] for m in team["members"]] or [-1]))
-            for row in rows:
-                if not row["email"]:
-                    continue
-                with language("fr"):
-                    subject = _("Your team for %(title)s", title=event["title"])
-                    text = _(
-                        "Hello %(name)s, you are in team %(number)s with %(companion)s (%(phone)s). "
-                        "Your road sheet and the visits are on your page: %(link)s",
-                        name=row["first_name"],
-                        number=team["number"],
-                        companion=companion["full_name"] if companion else "—",
-                        phone=companion["phone"] if companion else "—",
-                        link=personal_link(row["manage_token"]),
-                    )
-                await outbox.enqueue_email(
-                    to=row["email"],
-                    subject=subject,
-                    text=text,
-                    key=f"team:{row['id']}:{now.isoformat()}",
-                    organisation_id=event["organisation"],
+            with language("fr"):
+                details = _(
+                    "you are in team %(number)s with %(companion)s (%(phone)s).",
+                    number=team["number"],
+                    companion=companion["full_name"] if companion else "—",
+                    phone=companion["phone"] if companion else "—",
                 )
-                told += 1
+            for member in team["members"]:
+                sent = await tell(member["registration"], "team", occasion=now.isoformat(), extra={"details": details})
+                told += Channel.email in sent
     outbox.wake()
     return told
 

@@ -1,0 +1,162 @@
+"""What a youth is told, by which channel, in the organisation's words: the one way to message a youth.
+
+Channels: texts work best in the field, so every service message goes by SMS unless the youth
+said STOP or prefers e-mail ("email"); an e-mail goes too whenever they gave an address (it can
+carry the calendar invitation). Everything is written to the
+outbox in the caller's transaction (`write_transaction()`), with an idempotency key per
+registration, message and occasion, so a message is never queued twice for the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from app.clock import utcnow
+from app.errors import InvalidInput
+from app.i18n import lazy
+from app.messaging import outbox, templates
+from app.messaging.tables import Channel
+from app.settings import get_settings
+from events import calendars
+from events.tables import Session
+from registration.people import display_phone
+from registration.tables import Participant, Registration
+
+INVITING = frozenset({"confirmation", "waiting", "pending", "promoted"})
+
+
+async def context_of(registration_id: int) -> dict[str, Any] | None:
+    """The registration, the youth and the event as the message variables need them."""
+    row = (
+        await Registration.select(
+            Registration.id,
+            Registration.manage_token,
+            Registration.session,
+            Registration.event,
+            Registration.participant,
+            Registration.status,
+            Registration.participant.first_name.as_alias("first_name"),
+            Registration.participant.phone.as_alias("mobile"),
+            Registration.participant.email.as_alias("email"),
+            Registration.participant.channel.as_alias("channel"),
+            Registration.participant.sms_opt_out_at.as_alias("opted_out"),
+            Registration.event.title.as_alias("title"),
+            Registration.event.timezone.as_alias("timezone"),
+            Registration.event.meeting_point.as_alias("meeting_point"),
+            Registration.event.contact_phone.as_alias("contact_phone"),
+            Registration.event.organisation.as_alias("organisation"),
+            Registration.event.organisation.name.as_alias("organiser"),
+            Registration.event.organisation.phone.as_alias("organisation_phone"),
+        )
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if row is None:
+        return None
+    sessions = Session.select(
+        Session.starts_at, Session.place, Session.site.name.as_alias("site"), Session.site.city.as_alias("city")
+    ).where(Session.event == row["event"])
+    if row["session"]:
+        sessions = sessions.where(Session.id == row["session"])
+    row["first_session"] = await sessions.order_by(Session.starts_at).first()
+    return row
+
+
+def values_of(context: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    tz = ZoneInfo(context["timezone"])
+    first = context["first_session"]
+    start = first["starts_at"].astimezone(tz) if first else None
+    place = (", ".join(p for p in (first["site"], first["city"]) if p) or first["place"]) if first else ""
+    return {
+        "first_name": context["first_name"],
+        "event": context["title"],
+        "date": format_date(start, "EEEE d MMMM", locale="fr") if start else "",
+        "time": start.strftime("%H:%M") if start else "",
+        "place": place or context["meeting_point"],
+        "link": f"{get_settings().base_url}/r/{context['manage_token']}",
+        "phone": display_phone(context["contact_phone"] or context["organisation_phone"] or ""),
+        "organiser": context["organiser"],
+        **(extra or {}),
+    }
+
+
+def channels_for(context: dict[str, Any], key: str) -> list[Channel]:
+    """Texts first: an SMS unless the youth said STOP or prefers e-mail; an e-mail whenever they gave one."""
+    sms_ok = bool(context["mobile"]) and context["opted_out"] is None
+    email_ok = bool(context["email"])
+    channels = []
+    if sms_ok and not (context["channel"] == "email" and email_ok):
+        channels.append(Channel.sms)
+    if email_ok:
+        channels.append(Channel.email)
+    return channels
+
+
+async def tell(
+    registration_id: int,
+    key: str,
+    *,
+    occasion: str = "",
+    extra: dict[str, Any] | None = None,
+    urgent: bool = False,
+    invitation: bytes | None = None,
+    method: str = "REQUEST",
+) -> list[Channel]:
+    """Queue message `key` for a registration (in the caller's transaction); the channels used.
+
+    `occasion` tells apart two messages of the same kind (two changes, two reminders' dates)."""
+    context = await context_of(registration_id)
+    if context is None:
+        return []
+    values = values_of(context, extra)
+    if invitation is None and key in INVITING and context["email"]:  # their calendar gets the event
+        invitation = await calendars.for_registration(context)
+    used = []
+    for channel in channels_for(context, key):
+        subject, body = await templates.template(context["organisation"], key, channel)
+        idempotency = f"{key}:{registration_id}:{occasion}:{channel.value}"
+        if channel == Channel.sms:
+            await outbox.enqueue_sms(
+                to=context["mobile"],
+                text=templates.render(body, values),
+                key=idempotency,
+                organisation_id=context["organisation"],
+                urgent=urgent,
+            )
+        else:
+            await outbox.enqueue_email(
+                to=context["email"],
+                subject=templates.render(subject, values),
+                text=templates.render(body, values),
+                key=idempotency,
+                organisation_id=context["organisation"],
+                attachment=invitation.decode() if invitation else "",
+                attachment_method=method if invitation else "",
+            )
+        used.append(channel)
+    return used
+
+
+async def opt_out(phone: str) -> int:
+    """A youth answered STOP: no more text messages to this number, whatever the organisation."""
+    rows = (
+        await Participant.update({Participant.sms_opt_out_at: utcnow()})
+        .where((Participant.phone == phone) & Participant.sms_opt_out_at.is_null())
+        .returning(Participant.id)
+    )
+    return len(rows)
+
+
+async def set_channel(participant_id: int, choice: str) -> None:
+    """The youth's own choice from their page: texts (the default), e-mail only, or no texts at all (STOP)."""
+    values: dict[Any, Any]
+    if choice == "stop":
+        values = {Participant.sms_opt_out_at: utcnow()}
+    elif choice in ("sms", "email"):
+        values = {Participant.channel: choice, Participant.sms_opt_out_at: None}
+    else:
+        raise InvalidInput(lazy("Choose one of the proposed options."), field="channel")
+    await Participant.update(values).where(Participant.id == participant_id)

@@ -1,0 +1,122 @@
+"""The regular rhythm that keeps youths coming: reminders before, a thank-you and a follow-up after.
+
+Per event (options["reminders"], all on by default): J-2 at 10:00, J-1 at 18:00 (days before the
+first session), J+1 at 10:00 (after the last one) with the organiser's number, and J+30 at 10:00
+"where are you now?". A reminder is due from its time for WINDOW; after that it is skipped rather
+than sent late (a J-1 reminder after the event helps nobody). The outbox's idempotency keys make
+a reminder go once however often and by however many workers this runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from app.accounts.services import CurrentUser, require_role
+from app.accounts.tables import Role
+from app.clock import utcnow
+from app.db import write_transaction
+from app.i18n import lazy
+from events.services import get_event
+from events.tables import Event, EventStatus, Session
+from registration import messages
+from registration.tables import Registration, RegistrationStatus
+
+log = logging.getLogger("tremplin.reminders")
+WINDOW = timedelta(hours=12)
+
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    label: str
+    anchor: str  # "start": the first session's day; "end": the last session's day
+    days: int
+    at: time
+
+
+SCHEDULE = (
+    Rule("reminder_2d", lazy("Two days before, 10:00"), "start", -2, time(10)),
+    Rule("reminder_1d", lazy("The day before, 18:00"), "start", -1, time(18)),
+    Rule("thanks", lazy("The day after, 10:00: thank-you with the organiser's number"), "end", 1, time(10)),
+    Rule("follow_up", lazy("A month after, 10:00: “where are you now?”"), "end", 30, time(10)),
+)
+
+
+def enabled(options: dict | None) -> set[str]:
+    chosen = (options or {}).get("reminders")
+    return {rule.key for rule in SCHEDULE} if chosen is None else set(chosen)
+
+
+def due_at(rule: Rule, first: date, last: date, tz: ZoneInfo) -> datetime:
+    day = (first if rule.anchor == "start" else last) + timedelta(days=rule.days)
+    return datetime.combine(day, rule.at, tz)
+
+
+async def due(now: datetime) -> list[tuple[int, Rule, date]]:
+    """(registration, rule, the event's first day) for every reminder due now."""
+    events = (
+        await Event.select(Event.id, Event.timezone, Event.options)
+        .where(
+            (Event.status.is_in([EventStatus.published, EventStatus.closed, EventStatus.done]))
+            & (Event.starts_on <= (now + timedelta(days=3)).date())
+            & (Event.ends_on >= (now - timedelta(days=31)).date())
+        )
+        .output(load_json=True)
+    )
+    found = []
+    for event in events:
+        tz = ZoneInfo(event["timezone"])
+        starts = [s["starts_at"] for s in await Session.select(Session.starts_at).where(Session.event == event["id"])]
+        if not starts:
+            continue
+        first, last = min(starts).astimezone(tz).date(), max(starts).astimezone(tz).date()
+        rules = [
+            r
+            for r in SCHEDULE
+            if r.key in enabled(event["options"])
+            and due_at(r, first, last, tz) <= now
+            and now < due_at(r, first, last, tz) + WINDOW
+        ]
+        if not rules:
+            continue
+        registrations = await Registration.select(Registration.id).where(
+            (Registration.event == event["id"]) & (Registration.status == RegistrationStatus.confirmed)
+        )
+        found += [(r["id"], rule, first) for r in registrations for rule in rules]
+    return found
+
+
+async def send_due(now: datetime | None = None) -> int:
+    """Queue every reminder due now; how many registrations were told."""
+    told = 0
+    for registration_id, rule, first in await due(now or utcnow()):
+        async with write_transaction():
+            if await messages.tell(registration_id, rule.key, occasion=first.isoformat()):
+                told += 1
+    return told
+
+
+async def run(every_s: float = 60.0) -> None:
+    """Look for due reminders every minute, for as long as the worker runs."""
+    from app.messaging import outbox
+
+    while True:
+        try:
+            if await send_due():
+                outbox.wake()
+        except Exception:  # a database hiccup must not stop the reminders for good
+            log.exception("Reminder pass failed")
+        await asyncio.sleep(every_s)
+
+
+async def set_schedule(user: CurrentUser, event_id: int, keys: list[str]) -> None:
+    """Which reminders and follow-ups this event sends (organisers only)."""
+    event = await get_event(user, event_id)
+    require_role(user, event["organisation"], Role.organiser)
+    options = dict(event["options"] or {})
+    options["reminders"] = [rule.key for rule in SCHEDULE if rule.key in keys]
+    await Event.update({Event.options: options}).where(Event.id == event_id)

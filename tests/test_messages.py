@@ -1,0 +1,155 @@
+"""Youths hear from the organiser at the right moments, by text first, in the organisation's words."""
+
+import html
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from app.messaging import templates
+from app.messaging.tables import MessageTemplate, OutboxMessage
+from events.tables import Event, Session
+from registration import messages, reminders
+from registration.tables import Participant, Registration
+from tests.events_support import organiser
+from tests.registration_support import published_event, youth
+from tests.support import post_form
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def text(response) -> str:
+    return html.unescape(response.text)
+
+
+async def _register(client, event, **fields):
+    await client.get(f"/e/{event.public_token}")
+    return await post_form(client, f"/e/{event.public_token}", youth(**fields))
+
+
+async def test_a_youth_without_email_gets_a_text_message_confirmation(client):
+    event = await published_event()
+    await _register(client, event)
+    sent = await OutboxMessage.select(OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.body_text)
+    assert [(m["channel"], m["recipient"]) for m in sent] == [("sms", "+33612340001")]
+    assert "Inès1" in sent[0]["body_text"] and "Information collective" in sent[0]["body_text"]
+
+
+async def test_with_an_email_the_confirmation_also_goes_by_email(client):
+    event = await published_event()
+    await _register(client, event, email="ines@exemple.fr")
+    assert sorted(m["channel"] for m in await OutboxMessage.select(OutboxMessage.channel)) == ["email", "sms"]
+    email = await OutboxMessage.select().where(OutboxMessage.channel == "email").first()
+    assert email["attachment_method"] == "REQUEST" and "METHOD:REQUEST" in email["attachment"]
+
+
+async def test_the_organisation_rewords_the_confirmation_and_youths_get_its_words(client):
+    organisation, user = await organiser(client)
+    page = text(await client.get(f"/organisations/{organisation.id}/messages/"))
+    assert "Confirmation d'une inscription" in page and "SMS" in page
+    saved = await post_form(
+        client,
+        f"/organisations/{organisation.id}/messages/confirmation/sms",
+        {"body": "Coucou {first_name}, à {time} pour {event} ! {link}"},
+    )
+    assert saved.status_code in (302, 303)
+    event = await published_event(organisation=organisation)
+    await _register(client, event)
+    sms = await OutboxMessage.select(OutboxMessage.body_text).where(OutboxMessage.channel == "sms").first()
+    start = (await Session.select(Session.starts_at).where(Session.event == event.id).first())["starts_at"]
+    clock = start.astimezone(PARIS).strftime("%H:%M")
+    assert sms["body_text"].startswith(f"Coucou Inès1, à {clock} pour Information collective !")
+
+
+async def test_an_unknown_variable_is_refused_on_its_field_and_nothing_is_lost(client):
+    organisation, _user = await organiser(client)
+    refused = await post_form(
+        client, f"/organisations/{organisation.id}/messages/confirmation/sms", {"body": "Bonjour {prenom} !"}
+    )
+    assert refused.status_code == 400 and "Variable inconnue {prenom}" in text(refused)
+    assert await MessageTemplate.count() == 0
+
+
+async def test_the_preview_counts_text_messages_and_warns_about_accents(client):
+    organisation, _user = await organiser(client)
+    preview = await post_form(
+        client, f"/organisations/{organisation.id}/messages/preview", {"channel": "sms", "body": "Tu es prêt ?"}
+    )
+    assert "UCS-2" in text(preview) and "1 SMS" in text(preview)
+    assert templates.render("{first_name} {unknown}", {"first_name": "Inès"}) == "Inès "
+
+
+async def test_reminders_go_two_days_before_the_day_before_and_after_once_each(client):
+    event = await published_event()
+    await _register(client, event)
+    first = await Session.select(Session.starts_at).where(Session.event == event.id).first()
+    day = first["starts_at"].astimezone(PARIS).date()
+    await OutboxMessage.delete(force=True)
+
+    two_days_before = datetime.combine(day - timedelta(days=2), time(10, 1), PARIS)
+    assert await reminders.send_due(two_days_before) == 1
+    await reminders.send_due(two_days_before + timedelta(hours=1))  # the same reminder is not queued twice
+    assert await OutboxMessage.count() == 1
+    await reminders.send_due(datetime.combine(day - timedelta(days=1), time(18, 5), PARIS))
+    await reminders.send_due(datetime.combine(day + timedelta(days=1), time(10, 1), PARIS))
+    bodies = [m["body_text"] for m in await OutboxMessage.select(OutboxMessage.body_text).order_by(OutboxMessage.id)]
+    assert len(bodies) == 3 and "demain" in bodies[1].lower() and "06 12 34 56 78" in bodies[2]
+    too_late = two_days_before + timedelta(days=1, hours=13)
+    assert all(rule.key != "reminder_2d" for _, rule, _ in await reminders.due(too_late))
+
+
+async def test_a_youth_who_answered_stop_gets_no_more_text_messages(client):
+    event = await published_event()
+    await _register(client, event, email="ines@exemple.fr")
+    assert await messages.opt_out("+33612340001") == 1
+    await OutboxMessage.delete(force=True)
+    registration = await Registration.objects().first()
+    from app.db import write_transaction
+
+    async with write_transaction():
+        used = await messages.tell(registration.id, "reminder_1d", occasion="x")
+    assert [c.value for c in used] == ["email"]
+    assert (await Participant.objects().first()).sms_opt_out_at is not None
+
+
+async def test_a_youth_chooses_email_only_or_stop_from_their_page(client):
+    event = await published_event()
+    registered = await _register(client, event, email="ines@exemple.fr")
+    page = registered.headers["location"].split("?")[0]
+    assert "Comment nous vous joignons" in text(await client.get(page))
+    registration = await Registration.objects().first()
+    from app.db import write_transaction
+
+    await post_form(client, f"{page}/channel", {"channel": "email"})
+    async with write_transaction():
+        assert [c.value for c in await messages.tell(registration.id, "reminder_1d", occasion="a")] == ["email"]
+    await post_form(client, f"{page}/channel", {"channel": "stop"})
+    assert (await Participant.objects().first()).sms_opt_out_at is not None
+    await post_form(client, f"{page}/channel", {"channel": "sms"})
+    async with write_transaction():
+        used = await messages.tell(registration.id, "reminder_1d", occasion="b")
+    assert [c.value for c in used] == ["sms", "email"]
+
+
+async def test_the_organiser_turns_off_the_month_after_follow_up_for_an_event(client):
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    page = text(await client.get(f"/events/{event.id}"))
+    assert "Messages automatiques" in page and "Un mois après" in page
+    await post_form(client, f"/events/{event.id}/reminders", {"reminders": ["reminder_2d", "reminder_1d", "thanks"]})
+    saved = await Event.select(Event.options).where(Event.id == event.id).output(load_json=True).first()
+    assert reminders.enabled(saved["options"]) == {"reminder_2d", "reminder_1d", "thanks"}
+
+
+async def test_a_stop_reply_from_the_provider_stops_text_messages_to_that_youth(client, settings):
+    event = await published_event()
+    await _register(client, event)
+    from app.messaging.sms import receipt_token
+
+    token = receipt_token(settings, "brevo")
+    refused = await client.post("/webhooks/sms/brevo/inbound?token=wrong", json={"from": "+33612340001"})
+    assert refused.status_code == 401
+    answered = await client.post(
+        f"/webhooks/sms/brevo/inbound?token={token}",
+        json={"from": "33612340001", "text": "STOP", "event": "replies"},
+    )
+    assert answered.status_code == 200, answered.text
+    assert (await Participant.objects().first()).sms_opt_out_at is not None

@@ -29,6 +29,8 @@ from app.console import ConsoleHome, healthz
 from app.db import close_pool, open_pool
 from app.errors import EXCEPTION_HANDLERS
 from app.i18n import LANGUAGES, current_language
+from app.messaging import webhooks
+from app.messaging.console import ROUTES as MESSAGES_CONSOLE
 from app.messaging.outbox import run_worker
 from app.messaging.webhooks import ROUTES as SMS_WEBHOOKS
 from app.settings import Settings, get_settings
@@ -39,6 +41,8 @@ from events.feeds_console import ROUTES as CALENDAR_FEEDS
 from events.planning.console import ROUTES as PLANNING_CONSOLE
 from events.planning.documents_console import ROUTES as PLANNING_DOCUMENTS
 from events.planning.jobdating_console import ROUTES as JOB_DATING_CONSOLE
+from registration import messages
+from registration.attendance import channels_plugin
 from registration.checkin_api import ROUTES as CHECKIN_API
 from registration.checkin_console import ROUTES as CHECKIN_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
@@ -112,18 +116,26 @@ def make_stores(settings: Settings) -> dict[str, Store]:
     }
 
 
+async def background_work(settings: Settings) -> None:
+    from registration import reminders
+
+    await asyncio.gather(run_worker(settings), reminders.run())
+
+
 def create_app(
     settings: Settings | None = None, *, manage_database: bool = True, run_outbox_worker: bool | None = None
 ) -> Litestar:
     """Build the app. Tests pass `manage_database=False` and own the pool in their loop."""
     settings = settings or get_settings()
+    webhooks.set_stop_handler(messages.opt_out)  # a youth's STOP reply reaches the registration domain
     worker_in_process = settings.worker == "inprocess" if run_outbox_worker is None else run_outbox_worker
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if manage_database:
             await open_pool()
-        worker = asyncio.create_task(run_worker(settings)) if worker_in_process else None
+        # The outbox worker and the reminders' clock; `tremplin worker` runs them instead in scale-out mode.
+        worker = asyncio.create_task(background_work(settings)) if worker_in_process else None
         try:
             yield
         finally:
@@ -148,6 +160,7 @@ def create_app(
             *JOB_DATING_CONSOLE,
             *CALENDAR_FEEDS,
             *SMS_WEBHOOKS,
+            *MESSAGES_CONSOLE,
             *CHECKIN_API,
             *CHECKIN_CONSOLE,
             *SCAN_APP,
@@ -170,6 +183,7 @@ def create_app(
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
         ),
         exception_handlers=EXCEPTION_HANDLERS,
+        plugins=[channels_plugin(settings)],  # live check-in boards
         request_max_body_size=MAX_BODY_BYTES,
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},

@@ -12,6 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
@@ -26,7 +27,7 @@ from events.planning.services import published_team
 from events.services import programme
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
-from registration import calendar, services
+from registration import calendar, messages, services
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
 from registration.people import display_phone
@@ -254,10 +255,10 @@ class PersonalPage(Controller):
     @get("/{token:str}/calendar.ics")
     async def calendar_file(self, token: FromPath[str]) -> Response[bytes]:
         registration = await _mine(token)
-        body = await calendar.for_registration(registration)
+        body = await calendar.for_registration(registration, method="PUBLISH")  # a file or a subscription
         return Response(
             body,
-            media_type="text/calendar; charset=utf-8",
+            media_type="text/calendar",
             headers={"content-disposition": 'attachment; filename="evenement.ics"'},
         )
 
@@ -283,12 +284,63 @@ class PersonalPage(Controller):
             return await self._page(registration, error.status_code, errors=errors_of(error))
         return Redirect(f"/r/{token}?saved=1")
 
+    @post("/{token:str}/channel")
+    async def channel(self, request: Request, token: FromPath[str]) -> Redirect:
+        registration = await _mine(token)
+        form = await request.form()
+        await messages.set_channel(registration["participant"], str(form.get("channel", "")))
+        return Redirect(f"/r/{token}#contact")
+
     @post("/{token:str}/consents/{kind:str}/withdraw")
     async def withdraw(self, token: FromPath[str], kind: FromPath[str]) -> Redirect:
         registration = await _mine(token)
         if kind in ConsentKind.__members__:
             await services.withdraw_consent(registration["participant"], ConsentKind(kind))
         return Redirect(f"/r/{token}#consents")
+
+    # ------------------------------------------------------------------ the ticket (registration.tickets)
+
+    async def _ticket(self, token: str) -> tuple[dict, str]:
+        from registration.tickets import ticket_of
+
+        registration = await _mine(token)
+        ticket = await ticket_of(registration)
+        if ticket is None:  # only a confirmed place has a ticket
+            raise NotFound()
+        return registration, ticket
+
+    @get("/{token:str}/ticket.svg", cache_control=CacheControlHeader(private=True, no_cache=True))
+    async def ticket_svg(self, token: FromPath[str]) -> Response[bytes]:
+        from registration.tickets import qr_svg
+
+        _registration, ticket = await self._ticket(token)
+        return Response(qr_svg(ticket), media_type="image/svg+xml")
+
+    @get("/{token:str}/ticket.pdf", cache_control=CacheControlHeader(private=True, no_store=True))
+    async def ticket_pdf(self, token: FromPath[str]) -> Response[bytes]:
+        from registration.checkin import short_name
+        from registration.tickets import ticket_pdf
+
+        registration, ticket = await self._ticket(token)
+        event = await _event_for_youth(Event.id == registration["event"])
+        team = await published_team(registration["id"])
+        name = f"{registration['participant.first_name']} {registration['participant.last_name']}"
+        body = await ticket_pdf(
+            {"event": event, "days": await programme(event), "name": name, "team": team and team["number"]}, ticket
+        )
+        filename = f"billet-{short_name(registration['participant.first_name'], '').lower() or 'evenement'}.pdf"
+        return Response(
+            body, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{filename}"'}
+        )
+
+    @post("/{token:str}/ticket/reissue")
+    async def reissue_ticket(self, token: FromPath[str]) -> Redirect:
+        """The youth's code was lost or shared: a new one, and the old one stops working."""
+        from registration.tickets import reissue
+
+        registration, _ticket = await self._ticket(token)
+        await reissue(registration["id"])
+        return Redirect(f"/r/{token}?reissued=1#ticket")
 
 
 ROUTES = [PublicRegistration, PersonalPage]

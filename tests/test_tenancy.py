@@ -14,11 +14,11 @@ from app.accounts.services import load_current_user, session_fingerprint
 from app.accounts.tables import ApiToken, ApiTokenScope, OrganisationKind, Role
 from events import series, services, sites
 from events.inputs import SeriesInput, SessionInput, SiteInput
-from events.tables import Companion, Event, EventPartner, Format, PartnerRole, Team, TravelTime, Visit
+from events.tables import CalendarFeed, Companion, Event, EventPartner, Format, PartnerRole, Team, TravelTime, Visit
 from piccolo_conf import APP_REGISTRY
 from registration import services as registration_services
 from registration.inputs import RegistrationInput
-from registration.tables import Interview, PairRule, TeamMember
+from registration.tables import CheckIn, Device, Interview, PairRule, TeamMember
 from tests.support import csrf_token, login, make_organisation, make_user
 
 SECRET_TITLE = "Rallye très confidentiel"
@@ -116,6 +116,18 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /events/{event_id:int}/planning/visits/{visit_id:int}/lock": {"locked": "1"},
         "POST /events/{event_id:int}/planning/travel": {"origin": 1, "destination": 2, "car_minutes": 9},
         "POST /events/{event_id:int}/planning/travel/{travel_id:int}/remove": {},
+        "POST /events/{event_id:int}/reminders": {"reminders": "thanks"},
+        "POST /events/{event_id:int}/checkin/lists/{list_id:str}/status": {"registration": 1, "status": "present"},
+        "POST /events/{event_id:int}/checkin/review/{check_in_id:int}": {},
+        "POST /events/{event_id:int}/checkin/registrations/{registration_id:int}/reissue": {},
+        "POST /events/{event_id:int}/checkin/devices": {"name": "Téléphone", "days": 3},
+        "POST /events/{event_id:int}/checkin/devices/{device_id:int}/revoke": {},
+        "POST /events/{event_id:int}/checkin/badges": {},
+        "POST /calendar-feeds/{feed_id:int}/revoke": {},
+        "POST /calendar-feeds/{feed_id:int}/renew": {},
+        "POST /organisations/{organisation_id:int}/messages/preview": {"channel": "sms", "body": "Bonjour"},
+        "POST /organisations/{organisation_id:int}/messages/{key:str}/{channel:str}": {"body": "Bonjour"},
+        "POST /organisations/{organisation_id:int}/messages/{key:str}/{channel:str}/reset": {},
         "POST /events/{event_id:int}/interviews/plan": {"seconds": 5},
         "POST /events/{event_id:int}/interviews/cancel": {},
         "POST /events/{event_id:int}/interviews/add": {"registration_id": 1, "site_id": 1, "start": "09:00"},
@@ -174,7 +186,22 @@ async def _their_world():
     await interview.save()
     travel = TravelTime(organisation=theirs.id, origin=site_id, destination=site_id, car_minutes=5)
     await travel.save()
+    check_in = CheckIn(registration=registered.registration_id, session=session_id, nonce="leur-scan")
+    await check_in.save()
+    device = Device(event=event.id, name="Leur téléphone", token_hash="0" * 64, expires_at=start)
+    await device.save()
+    feed = CalendarFeed(
+        kind="organisation", subject=theirs.id, organisation=theirs.id, token_hash="x" * 64, created_by=boss.id
+    )
+    await feed.save()
     return {
+        "list_id": f"session-{session_id}",
+        "check_in_id": check_in.id,
+        "device_id": device.id,
+        "job_id": "leur-lot-de-badges",
+        "feed_id": feed.id,
+        "key": "confirmation",
+        "channel": "sms",
         "travel_id": travel.id,
         "companion_id": companion.id,
         "team_id": team.id,

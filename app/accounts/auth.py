@@ -22,6 +22,7 @@ from app.accounts.tokens import principal_for
 from app.settings import Settings
 
 SESSION_COOKIE = "tremplin_session"
+DEVICE_PATH = "/api/checkin/"
 SESSION_MAX_AGE = 10 * 3600  # a working day
 ROTATE_FLAG = "tremplin.rotate_session"
 PUBLIC_PATHS = [
@@ -34,6 +35,8 @@ PUBLIC_PATHS = [
     "^/favicon.ico$",
     "^/e/",  # an event's public registration page
     "^/r/",  # a youth's personal page
+    "^/feeds/",  # a calendar subscription, opened by a calendar app with its secret link
+    "^/webhooks/",  # delivery receipts and replies from the SMS provider, signed
 ]
 
 
@@ -55,13 +58,18 @@ def rotate_session(connection: ASGIConnection) -> None:
     connection.scope.setdefault("state", {})[ROTATE_FLAG] = True  # type: ignore[typeddict-item]
 
 
-def bearer_token(scope: Scope) -> str | None:
+def bearer_token(scope: Scope, scheme: str = "bearer") -> str | None:
     for name, value in scope.get("headers", []):
         if name == b"authorization":
             kind, _, token = value.decode("latin-1").partition(" ")
-            if kind.lower() == "bearer" and token:
+            if kind.lower() == scheme and token:
                 return token.strip()
     return None
+
+
+def device_token(scope: Scope) -> str | None:
+    """A phone paired to check people in at one event (registration.tickets): `Authorization: Device <token>`."""
+    return bearer_token(scope, "device")
 
 
 async def retrieve_user(session: dict[str, Any]) -> CurrentUser | None:
@@ -73,6 +81,13 @@ async def retrieve_user(session: dict[str, Any]) -> CurrentUser | None:
 
 class TremplinAuthMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        device = device_token(connection.scope)
+        if device is not None:
+            if not connection.scope["path"].startswith(DEVICE_PATH):
+                raise NotAuthorizedException("device tokens are accepted on the check-in API only")
+            from registration.tickets import device_principal  # a domain's principal: imported on use
+
+            return AuthenticationResult(user=await device_principal(device), auth="device")
         token = bearer_token(connection.scope)
         if token is not None:
             if not connection.scope["path"].startswith("/api/"):
@@ -89,13 +104,14 @@ class TremplinAuthMiddleware(AbstractAuthenticationMiddleware):
 
 
 def csrf_unless_bearer(config: CSRFConfig):
-    """Litestar's CSRF check for browser requests; token-authenticated API calls skip it."""
+    """Litestar's CSRF check for browser requests; token-authenticated API calls skip it (a page of another
+    site cannot send an Authorization header without a CORS preflight, which Tremplin never grants)."""
 
     def factory(app: ASGIApp) -> ASGIApp:
         checked = CSRFMiddleware(app=app, config=config)
 
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] == "http" and bearer_token(scope) is not None:
+            if scope["type"] == "http" and (bearer_token(scope) is not None or device_token(scope) is not None):
                 await app(scope, receive, send)
             else:
                 await checked(scope, receive, send)
@@ -114,7 +130,7 @@ def auth_middleware(settings: Settings) -> list:
         samesite="lax",
         store="sessions",
         # The youths' pages need no session: no cookie to write, no store to touch.
-        exclude=["^/e/", "^/r/", "^/static/", "^/healthz$"],
+        exclude=["^/e/", "^/r/", "^/static/", "^/healthz$", "^/feeds/", "^/webhooks/"],
     )
     csrf = CSRFConfig(
         secret=settings.secret_key,
@@ -123,6 +139,7 @@ def auth_middleware(settings: Settings) -> list:
         cookie_httponly=True,
         cookie_samesite="lax",
         header_name="x-csrftoken",
+        exclude=["^/webhooks/"],  # machines posting with a signature, not browsers
     )
     return [
         sessions.middleware,

@@ -171,7 +171,7 @@ async def test_a_malformed_address_fails_only_its_own_message(settings, mail_ser
         "good-phone": "sent",
         "good-mail": "sent",
     }
-    assert "06 12" in rows["bad-phone"].last_error and "mobile" in rows["landline"].last_error
+    assert "06 12" in rows["bad-phone"].last_error and "portable" in rows["landline"].last_error  # in French
     assert "pas-une-adresse" in rows["bad-mail"].last_error
     assert [a.reference for a in sms_server.arrivals] == ["good-phone"] and len(mail_server.messages) == 1
 
@@ -210,7 +210,7 @@ async def test_a_message_that_keeps_killing_its_worker_ends_up_failed(settings, 
         ).where(OutboxMessage.idempotency_key == "poison")
     await outbox.deliver_due(configured(settings, mail_server, sms_server))
     row = await _row("poison")
-    assert row.status == "failed" and "interrupted" in row.last_error and mail_server.messages == []
+    assert row.status == "failed" and "interrompu" in row.last_error and mail_server.messages == []
 
 
 async def test_a_short_lease_gives_back_what_it_cannot_send_in_time(settings, mail_server, sms_server):

@@ -97,9 +97,9 @@ def test_gsm7_tables_are_exact():
 def test_phone_numbers_are_normalised_or_refused():
     assert normalise_phone("06 12 34 56 78") == "+33612345678"
     assert normalise_phone("+33612345678") == "+33612345678"
-    with pytest.raises(PermanentFailure, match="not valid"):
+    with pytest.raises(PermanentFailure, match="n'est pas valide"):
         normalise_phone("06 12")
-    with pytest.raises(PermanentFailure, match="not a mobile"):
+    with pytest.raises(PermanentFailure, match="pas un numéro de portable"):
         normalise_phone("01 42 68 53 00")
 
 
@@ -163,7 +163,7 @@ async def test_brevo_provider_reports_failures_by_kind(settings, sms_server):
         down = provider_from(
             dataclasses.replace(brevo_settings(settings, sms_server), sms_api_url="http://127.0.0.1:1"), client
         )
-        with pytest.raises(TemporaryFailure, match="could not be reached"):
+        with pytest.raises(TemporaryFailure, match="n'a pas pu être joint"):
             await down.send(to="+33611111111", text="x", sender="Tremplin", reference="k:4")
     assert sms_server.arrivals == []
 

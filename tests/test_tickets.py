@@ -31,7 +31,8 @@ def decode_pdf(pdf: bytes) -> list[list[str]]:
                 "-dNOPAUSE",
                 "-dBATCH",
                 "-sDEVICE=pnggray",
-                "-r150",
+                "-r300",  # a QR code module spans several pixels: zbar reads every code
+                "-dGraphicsAlphaBits=1",
                 f"-sOutputFile={folder}/page-%03d.png",
                 source,
             ],

@@ -13,6 +13,7 @@ capacity, walk-ins) keep the general path in `services.register`.
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -120,6 +121,29 @@ def participant_values(organisation_id: int, profile: dict[str, Any], now: datet
         profile["vehicle"],
         profile["reduced_mobility"],
         json.dumps(profile["available_days"]),
+        now,
+    )
+
+
+def registration_values(
+    source: Any,
+    referred_by: int | None,
+    referring_org: int | None,
+    token: str,
+    now: datetime,
+    answers: dict,
+    session_id: int | None,
+) -> tuple[Any, ...]:
+    """The registration's row after its status, in the column order both paths insert it, with a fresh ticket."""
+    return (
+        source.value,
+        referred_by,
+        referring_org,
+        token,
+        now,
+        json.dumps(answers),
+        session_id,
+        secrets.token_urlsafe(16),  # what the ticket's QR code holds
         now,
     )
 

@@ -321,17 +321,7 @@ async def register(
         here = session_capacity if fixed is None and session_capacity is not None else UNLIMITED
         otherwise = RegistrationStatus.waiting if event["waiting_list"] else None
         token = secrets.token_urlsafe(16)
-        values = (
-            source.value,
-            referred_by,
-            referring_org,
-            token,
-            now,
-            json.dumps(answers),
-            session_id,
-            secrets.token_urlsafe(16),  # the ticket's QR code
-            now,
-        )
+        values = places.registration_values(source, referred_by, referring_org, token, now, answers, session_id)
         if existing or (otherwise is None and fixed is None):
             # Rare paths (coming back after cancelling, or a full event with no waiting list): count first.
             taken = (
@@ -436,17 +426,7 @@ async def _register_at_once(
             capacity=UNLIMITED if event["capacity"] is None else event["capacity"],
             profile=profile,
             now=now,
-            registration=(
-                source.value,
-                referred_by,
-                referring_org,
-                token,
-                now,
-                json.dumps(answers),
-                None,
-                secrets.token_urlsafe(16),
-                now,
-            ),
+            registration=places.registration_values(source, referred_by, referring_org, token, now, answers, None),
             consents=_consents_given(data),
             recorded_by=by.id if by else None,
             told=told,

@@ -31,7 +31,7 @@ ASSETS = [
     "/static/scan/scan.js",
     "/static/scan/decoder.js",
     "/static/scan/pair.js",
-    "/static/vendor/zxing-qr.min.js",
+    "/static/vendor/jsqr.min.js",
 ]
 TEMPLATES = ["checkin/scan.html", "checkin/pair.html"]
 

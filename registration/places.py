@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -162,9 +163,24 @@ def questions_in(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+# The event as the registration path reads it, kept a moment per process: at the busiest minute every
+# registration would otherwise read the same rows again. An organiser's change (closing, a new capacity)
+# reaches this path within EVENT_TTL_S; places are still counted in the statement, under the row lock.
+EVENT_TTL_S = 2.0
+_events: dict[str | int, tuple[float, list[dict[str, Any]]]] = {}
+
+
 async def event_with_questions(public_token: str | None, event_id: int | None) -> list[dict[str, Any]]:
+    key = public_token or event_id
+    cached = _events.get(key)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
     condition = "e.public_token = {}" if public_token else "e.id = {}"
-    return await sql_once(EVENT_AND_QUESTIONS.replace("{}", condition), public_token or event_id)
+    rows = await sql_once(EVENT_AND_QUESTIONS.replace("{}", condition), key)
+    if len(_events) > 1000:
+        _events.clear()
+    _events[key] = (time.monotonic() + EVENT_TTL_S, rows)
+    return rows
 
 
 @dataclass(frozen=True)

@@ -460,15 +460,30 @@ async def _register_at_once(
 
 async def _confirmation(event: dict, profile: dict, token: str, now: datetime) -> places.Confirmation:
     """The confirmation in the organisation's words, for a place and for the waiting list."""
-    context = {
-        "first_name": profile["first_name"],
+    # What does not depend on the youth is worked out once per cached event row (see places.EVENT_TTL_S).
+    base = event.get("_message_values")
+    if base is None:
+        base = event["_message_values"] = messages.values_of(_event_context(event))
+    values = {**base, "first_name": profile["first_name"], "link": personal_link(token)}
+    subject, email, sms = {}, {}, {}
+    for status, key in (("confirmed", "confirmation"), ("waiting", "waiting")):
+        title, body = await templates.template(event["organisation"], key, Channel.email)
+        subject[status], email[status] = templates.render(title, values), templates.render(body, values)
+        sms[status] = templates.render((await templates.template(event["organisation"], key, Channel.sms))[1], values)
+    return places.Confirmation(subject, email, sms, outbox.quiet_until(now, get_settings()) or now)
+
+
+def _event_context(event: dict) -> dict:
+    """The event row of the registration path in the shape `messages.values_of` reads."""
+    return {
+        "first_name": "",
         "title": event["title"],
         "timezone": event["timezone"],
         "meeting_point": event["meeting_point"],
         "contact_phone": event["contact_phone"],
         "organisation_phone": event["organisation_phone"],
         "organiser": event["organiser"],
-        "manage_token": token,
+        "manage_token": "",
         "first_session": {
             "starts_at": event["first_start"],
             "place": event["first_place"],
@@ -478,13 +493,6 @@ async def _confirmation(event: dict, profile: dict, token: str, now: datetime) -
         if event["first_start"]
         else None,
     }
-    values = messages.values_of(context)
-    subject, email, sms = {}, {}, {}
-    for status, key in (("confirmed", "confirmation"), ("waiting", "waiting")):
-        title, body = await templates.template(event["organisation"], key, Channel.email)
-        subject[status], email[status] = templates.render(title, values), templates.render(body, values)
-        sms[status] = templates.render((await templates.template(event["organisation"], key, Channel.sms))[1], values)
-    return places.Confirmation(subject, email, sms, outbox.quiet_until(now, get_settings()) or now)
 
 
 def _consents_given(data: RegistrationInput) -> list[tuple[str, str]]:

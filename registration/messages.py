@@ -9,6 +9,8 @@ registration, message and occasion, so a message is never queued twice for the s
 
 from __future__ import annotations
 
+import re
+from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,6 +27,7 @@ from events.tables import Session
 from registration.people import display_phone
 from registration.tables import Participant, Registration
 
+_LINK = re.compile(r"(https?://[^\s<]+)")
 INVITING = frozenset({"confirmation", "waiting", "pending", "promoted"})
 
 
@@ -127,10 +130,12 @@ async def tell(
                 urgent=urgent,
             )
         else:
+            text = templates.render(body, values)
             await outbox.enqueue_email(
                 to=context["email"],
                 subject=templates.render(subject, values),
-                text=templates.render(body, values),
+                text=text,
+                html=as_html(text),
                 key=idempotency,
                 organisation_id=context["organisation"],
                 attachment=invitation.decode() if invitation else "",
@@ -138,6 +143,15 @@ async def tell(
             )
         used.append(channel)
     return used
+
+
+def as_html(text: str) -> str:
+    """The same words as an HTML body: paragraphs, line breaks and clickable links (escaped first)."""
+    paragraphs = []
+    for block in text.split("\n\n"):
+        lines = [_LINK.sub(r'<a href="\1">\1</a>', escape(line)) for line in block.split("\n")]
+        paragraphs.append("<p>" + "<br>".join(lines) + "</p>")
+    return '<div style="font-family:sans-serif;font-size:16px;line-height:1.5">' + "".join(paragraphs) + "</div>"
 
 
 async def opt_out(phone: str) -> int:

@@ -71,7 +71,8 @@ WITH youth AS (
     INSERT INTO outbox_message (organisation, channel, recipient, subject, body_text, body_html, idempotency_key,
         status, attempts, next_attempt_at, last_error, created_at)
     SELECT {o}::integer, 'email', {mail}::varchar, CASE added.status WHEN 'confirmed' THEN {}::varchar
-        ELSE {}::varchar END, CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END, '',
+        ELSE {}::varchar END, CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END,
+        CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END,
         (CASE added.status WHEN 'confirmed' THEN 'confirmation' ELSE 'waiting' END) || ':' || added.id || '::email',
         'queued', 0, {now}::timestamptz, '', {now}::timestamptz
     FROM added WHERE {mail}::varchar <> ''
@@ -189,6 +190,7 @@ class Confirmation:
 
     subject: dict[str, str]  # by status: confirmed, waiting
     email: dict[str, str]
+    html: dict[str, str]
     sms: dict[str, str]
     sms_due: datetime  # now, or the end of the quiet hours
 
@@ -222,6 +224,8 @@ async def register_in_one_statement(
             told.subject["waiting"],
             told.email["confirmed"],
             told.email["waiting"],
+            told.html["confirmed"],
+            told.html["waiting"],
             profile["phone"],
             told.sms["confirmed"],
             told.sms["waiting"],

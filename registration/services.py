@@ -470,7 +470,8 @@ async def _confirmation(event: dict, profile: dict, token: str, now: datetime) -
         title, body = await templates.template(event["organisation"], key, Channel.email)
         subject[status], email[status] = templates.render(title, values), templates.render(body, values)
         sms[status] = templates.render((await templates.template(event["organisation"], key, Channel.sms))[1], values)
-    return places.Confirmation(subject, email, sms, outbox.quiet_until(now, get_settings()) or now)
+    html = {status: messages.as_html(text) for status, text in email.items()}
+    return places.Confirmation(subject, email, html, sms, outbox.quiet_until(now, get_settings()) or now)
 
 
 def _event_context(event: dict) -> dict:

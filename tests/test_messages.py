@@ -39,6 +39,7 @@ async def test_with_an_email_the_confirmation_also_goes_by_email(client):
     assert sorted(m["channel"] for m in await OutboxMessage.select(OutboxMessage.channel)) == ["email", "sms"]
     email = await OutboxMessage.select().where(OutboxMessage.channel == "email").first()
     assert email["attachment_method"] == "REQUEST" and "METHOD:REQUEST" in email["attachment"]
+    assert "<p>" in email["body_html"] and 'href="http' in email["body_html"]  # HTML and text bodies
 
 
 async def test_the_organisation_rewords_the_confirmation_and_youths_get_its_words(client):

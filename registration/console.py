@@ -20,7 +20,7 @@ from app.settings import get_settings
 from app.web import errors_of, flash, form_data, page
 from events.services import editable_event, get_event
 from events.sites import SECTORS
-from registration import imports, lists, reminders, services, walkins
+from registration import imports, lists, messages, reminders, services, walkins
 from registration.errors import DuplicateRegistration
 from registration.inputs import QuestionInput, RegistrationInput, WalkInInput
 from registration.people import display_phone
@@ -56,6 +56,8 @@ async def _registrations_page(request: User, event_id: int, status_code: int = 2
         public_link=_share_link(event, None),
         questions=questions,
         display_phone=display_phone,
+        message_errors=extra.pop("message_errors", {}),
+        message_values=extra.pop("message_values", {}),
         **extra,
     )
 
@@ -67,6 +69,20 @@ class RegistrationConsole(Controller):
     @get("/registrations")
     async def index(self, request: User, event_id: FromPath[int]) -> Template:
         return await _registrations_page(request, event_id)
+
+    @post("/message")
+    async def message(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            sent = await messages.broadcast(
+                request.user, event_id, form.get("text", ""), urgent=form.get("urgent") == "on"
+            )
+        except Refusal as error:
+            return await _registrations_page(
+                request, event_id, error.status_code, message_errors=errors_of(error), message_values=form
+            )
+        flash(request, _("Text message queued for %(n)s youths.", n=sent))
+        return Redirect(f"/events/{event_id}/registrations")
 
     @post("/reminders")
     async def reminders(self, request: User, event_id: FromPath[int]) -> Redirect:

@@ -174,3 +174,44 @@ async def set_channel(participant_id: int, choice: str) -> None:
     else:
         raise InvalidInput(lazy("Choose one of the proposed options."), field="channel")
     await Participant.update(values).where(Participant.id == participant_id)
+
+
+class NothingToSay(InvalidInput):
+    code = "empty_message"
+    message = lazy("Write the message to send.")
+
+
+async def broadcast(user: Any, event_id: int, text: str, *, urgent: bool = False) -> int:
+    """The organiser's own text message to every youth with a place (organisers only): how many will get it.
+
+    Quiet hours hold it until morning unless it is urgent (a cancellation at dawn, a changed meeting point)."""
+    from app.accounts.services import require_role
+    from app.accounts.tables import Role
+    from app.db import write_transaction
+    from events.services import get_event
+    from registration.tables import RegistrationStatus
+
+    event = await get_event(user, event_id)
+    require_role(user, event["organisation"], Role.organiser)
+    if not text.strip():
+        raise NothingToSay(field="text")
+    rows = await Registration.select(
+        Registration.id,
+        Registration.participant.phone.as_alias("mobile"),
+        Registration.participant.sms_opt_out_at.as_alias("opted_out"),
+    ).where((Registration.event == event_id) & (Registration.status == RegistrationStatus.confirmed))
+    sent = 0
+    stamp = utcnow().strftime("%Y%m%d%H%M")
+    async with write_transaction():
+        for row in rows:
+            if row["mobile"] and row["opted_out"] is None:
+                await outbox.enqueue_sms(
+                    to=row["mobile"],
+                    text=text.strip(),
+                    key=f"broadcast:{event_id}:{stamp}:{row['id']}",
+                    organisation_id=event["organisation"],
+                    urgent=urgent,
+                )
+                sent += 1
+    outbox.wake()
+    return sent

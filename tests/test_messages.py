@@ -154,3 +154,24 @@ async def test_a_stop_reply_from_the_provider_stops_text_messages_to_that_youth(
     )
     assert answered.status_code == 200, answered.text
     assert (await Participant.objects().first()).sms_opt_out_at is not None
+
+
+async def test_an_urgent_text_goes_out_at_night_and_an_ordinary_one_waits_for_morning(client):
+    organisation, user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    await _register(client, event)
+    await OutboxMessage.delete(force=True)
+    refused = await post_form(client, f"/events/{event.id}/message", {"text": "  "})
+    assert refused.status_code == 400 and "Écrivez le message à envoyer." in text(refused)
+
+    sent = await post_form(client, f"/events/{event.id}/message", {"text": "Rendez-vous décalé à 10h", "urgent": "on"})
+    assert sent.status_code in (302, 303)
+    urgent = await OutboxMessage.objects().first()
+    assert urgent.urgent and urgent.body_text == "Rendez-vous décalé à 10h"
+
+    from app.messaging import outbox
+    from app.settings import get_settings
+
+    night = datetime.combine(datetime.now(PARIS).date(), time(22, 30), PARIS)
+    morning = outbox.quiet_until(night, get_settings())
+    assert morning.astimezone(PARIS).time() == time(8, 0) and morning > night

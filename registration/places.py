@@ -168,19 +168,19 @@ def questions_in(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # registration would otherwise read the same rows again. An organiser's change (closing, a new capacity)
 # reaches this path within EVENT_TTL_S; places are still counted in the statement, under the row lock.
 EVENT_TTL_S = 2.0
-_events: dict[str | int, tuple[float, list[dict[str, Any]]]] = {}
+_events: dict[str, tuple[float, list[dict[str, Any]]]] = {}
 
 
 async def event_with_questions(public_token: str | None, event_id: int | None) -> list[dict[str, Any]]:
-    key = public_token or event_id
-    cached = _events.get(key)
+    if not public_token:  # advisers and organisers registering from the console read the event afresh
+        return await sql_once(EVENT_AND_QUESTIONS.replace("{}", "e.id = {}"), event_id)
+    cached = _events.get(public_token)  # the unguessable link: one event for ever, never reused
     if cached is not None and cached[0] > time.monotonic():
         return cached[1]
-    condition = "e.public_token = {}" if public_token else "e.id = {}"
-    rows = await sql_once(EVENT_AND_QUESTIONS.replace("{}", condition), key)
+    rows = await sql_once(EVENT_AND_QUESTIONS.replace("{}", "e.public_token = {}"), public_token)
     if len(_events) > 1000:
         _events.clear()
-    _events[key] = (time.monotonic() + EVENT_TTL_S, rows)
+    _events[public_token] = (time.monotonic() + EVENT_TTL_S, rows)
     return rows
 
 

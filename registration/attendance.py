@@ -51,6 +51,7 @@ from registration.checkin import (
 )
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
+from registration.people import normalise_phone
 from registration.tables import AttendanceStatus, Source
 
 SIGNATURE_PATH = re.compile(r"^[MmLlHhVvCcSsQqTtZz0-9 ,.\-]{1,20000}$")
@@ -391,6 +392,18 @@ async def undo(principal: Principal, nonce: str) -> bool:
     return True
 
 
+async def _registered_with(event_id: int, phone: str) -> int | None:
+    """The registration a phone already has at an event: the same walk-in sent twice at once by a phone
+    whose network hesitates lands here, once the first one has committed."""
+    rows = await read(
+        "SELECT r.id FROM registration r JOIN participant p ON p.id = r.participant "
+        "WHERE r.event = {} AND p.phone = {}",
+        event_id,
+        normalise_phone(phone),
+    )
+    return rows[0]["id"] if rows else None
+
+
 async def walk_in(
     principal: Principal, list_id: str, first_name: str, last_name: str, phone: str, nonce: str, device: str = ""
 ) -> Answer:
@@ -410,9 +423,9 @@ async def walk_in(
                 await services.register(lst.event_id, data, source=Source.walk_in, by=by)
             ).registration_id
         except DuplicateRegistration as already:  # registered beforehand: just check them in
-            if already.registration_id is None:
+            registration_id = already.registration_id or await _registered_with(lst.event_id, phone)
+            if registration_id is None:
                 raise
-            registration_id = already.registration_id
     now = utcnow()
     return await set_status(principal, list_id, registration_id, status_at(lst, now), nonce, now, device)
 

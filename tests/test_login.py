@@ -52,6 +52,15 @@ async def test_login_is_throttled_after_repeated_failures(client):
     assert (await client.get("/")).status_code == 302
 
 
+async def test_a_visitor_gets_a_session_only_by_logging_in(client):
+    ml = await make_organisation("ML")
+    await make_user("karima@ml.test", ml)
+    page = await client.get("/login")
+    assert page.status_code == 200 and "tremplin_session" not in page.headers.get("set-cookie", "")
+    await login(client, "karima@ml.test")
+    assert client.cookies.get("tremplin_session")
+
+
 async def test_login_renews_the_session_id_and_logout_ends_the_session(app, client):
     ml = await make_organisation("ML")
     await make_user("karima@ml.test", ml)

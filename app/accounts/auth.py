@@ -7,6 +7,7 @@ tokens work on /api/ only and need no CSRF token (no cookie is involved).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from litestar.config.csrf import CSRFConfig
@@ -41,6 +42,13 @@ PUBLIC_PATHS = [
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
+    async def store_in_message(self, scope_session: Any, message: Any, connection: ASGIConnection) -> None:
+        # Litestar would store an empty session, and set its cookie, for every visitor who has none: a file
+        # per glance at the login page. A session begins when there is something in it.
+        if scope_session == {} and self.config.key not in connection.cookies:
+            return
+        await super().store_in_message(scope_session, message, connection)
+
     def get_session_id(self, connection: ASGIConnection) -> str:
         state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]
         if state.get(ROTATE_FLAG):
@@ -103,20 +111,21 @@ class TremplinAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=user, auth="session")
 
 
-def csrf_unless_bearer(config: CSRFConfig):
-    """Litestar's CSRF check for browser requests; token-authenticated API calls skip it (a page of another
-    site cannot send an Authorization header without a CORS preflight, which Tremplin never grants)."""
+def unless_token(middleware: Callable[[ASGIApp], ASGIApp]) -> Callable[[ASGIApp], ASGIApp]:
+    """A browser's middleware (session, CSRF) that token-authenticated calls skip: they carry no cookie, and a
+    page of another site cannot send an Authorization header without a CORS preflight, which Tremplin never
+    grants. Paired phones scanning tickets thus pay for neither."""
 
     def factory(app: ASGIApp) -> ASGIApp:
-        checked = CSRFMiddleware(app=app, config=config)
+        wrapped = middleware(app)
 
-        async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
             if scope["type"] == "http" and (bearer_token(scope) is not None or device_token(scope) is not None):
                 await app(scope, receive, send)
             else:
-                await checked(scope, receive, send)
+                await wrapped(scope, receive, send)
 
-        return middleware
+        return dispatch
 
     return factory
 
@@ -142,7 +151,7 @@ def auth_middleware(settings: Settings) -> list:
         exclude=["^/webhooks/"],  # machines posting with a signature, not browsers
     )
     return [
-        sessions.middleware,
+        unless_token(sessions.middleware),
         DefineMiddleware(TremplinAuthMiddleware, exclude=PUBLIC_PATHS, exclude_from_auth_key="public"),
-        csrf_unless_bearer(csrf),
+        unless_token(lambda app: CSRFMiddleware(app=app, config=csrf)),
     ]

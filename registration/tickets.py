@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import io
 import json
 import logging
 import secrets
@@ -30,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jinja2 import Environment
+from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathFillImage
 
 from app.accounts.services import CurrentUser, require_role
@@ -101,8 +103,19 @@ def qr_svg(data: str) -> bytes:
 
 
 def qr_data_uri(data: str) -> str:
-    """For <img src>: the console's and the public pages' CSP allows data: images, and WeasyPrint loads nothing else."""
+    """For <img src> on screen: the console's and the public pages' CSP allows data: images."""
     return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(data)).decode()
+
+
+def qr_print_uri(data: str) -> str:
+    """For PDFs: one pixel per module, which print templates scale up with `image-rendering: pixelated`
+    (sharp edges, no smoothing). WeasyPrint draws such a PNG at once, where it lays out an SVG path piece by
+    piece: 300 badges take a third of the time."""
+    code = qr_code(data)
+    code.box_size = 1
+    buffer = io.BytesIO()
+    code.make_image(image_factory=PilImage).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
 # --------------------------------------------------------------------------- tickets
@@ -294,7 +307,7 @@ def render_html(template: str, **context: Any) -> str:
 async def ticket_pdf(context: dict[str, Any], token: str) -> bytes:
     from events.planning.documents import render_pdf
 
-    html = render_html("checkin/ticket.html", qr=qr_data_uri(token), **context)
+    html = render_html("checkin/ticket.html", qr=qr_print_uri(token), **context)
     return await render_pdf(html, get_settings().base_url)
 
 
@@ -316,7 +329,7 @@ def badges_html(event_title: str, rows: list[dict[str, Any]], progress: Callable
     """A4 sheets of BADGES_PER_SHEET badges; `progress` hears how many are ready (QR codes are most of the work)."""
     badges = []
     for n, row in enumerate(rows, start=1):
-        badges.append({**row, "qr": qr_data_uri(row["ticket_token"])})
+        badges.append({**row, "qr": qr_print_uri(row["ticket_token"])})
         if progress:
             progress(n)
     sheets = [badges[i : i + BADGES_PER_SHEET] for i in range(0, len(badges), BADGES_PER_SHEET)]

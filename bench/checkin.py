@@ -59,7 +59,14 @@ async def people(event, count, prefix, sessions=None):
         await db.copy_records_to_table("participant", records=parts,
                                        columns=["organisation", "first_name", "last_name", "phone"])
         found = await db.fetch("SELECT id FROM participant WHERE phone LIKE $1 ORDER BY id", f"+33{prefix}%")
-        await db.copy_records_to_table("registration", records=rows([r["id"] for r in found]), columns=columns)
+        # A bulk load: the per-row counter trigger would rewrite the event row 60,000 times in one
+        # transaction, so it is off for the copy and the count is set once after it.
+        async with db.transaction():
+            await db.execute("ALTER TABLE registration DISABLE TRIGGER registration_confirmed_count")
+            await db.copy_records_to_table("registration", records=rows([r["id"] for r in found]), columns=columns)
+            await db.execute("ALTER TABLE registration ENABLE TRIGGER registration_confirmed_count")
+            await db.execute("UPDATE event SET confirmed_count = (SELECT count(*) FROM registration r "
+                             "WHERE r.event = event.id AND r.status = 'confirmed')")
 
 async def main():
     await migrate()

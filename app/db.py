@@ -12,6 +12,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 import asyncpg
@@ -128,10 +129,38 @@ async def sql_once(query: str, *args: Any) -> list[dict[str, Any]]:
         return [dict(row) for row in await connection.fetch(_numbered(query), *args)]
 
 
+def bind(query: str, named: dict[str, Any], args: list[Any]) -> tuple[str, list[Any]]:
+    """`{name}` (repeatable) and `{}` (in order) placeholders as the `{}` ones `sql` and `sql_once` take, with
+    the values in order. The parsing is done once per query text: hot paths call this on every request."""
+    text, names = _slots(query)
+    positional = iter(args)
+    return text, [named[name] if name else next(positional) for name in names]
+
+
+@lru_cache(maxsize=256)
+def _slots(query: str) -> tuple[str, tuple[str, ...]]:
+    names: list[str] = []
+    out: list[str] = []
+    for index, part in enumerate(query.split("{")):
+        if index == 0:
+            out.append(part)
+            continue
+        name, _, rest = part.partition("}")
+        names.append(name)
+        out.append("{}" + rest)
+    return "".join(out), tuple(names)
+
+
+@lru_cache(maxsize=256)
 def _numbered(query: str) -> str:
     """`{}` placeholders as PostgreSQL's $1, $2…"""
     parts = query.split("{}")
     return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
+
+
+def is_exclusion_violation(error: BaseException) -> bool:
+    """A PostgreSQL exclusion constraint refused a row (SQLite has none)."""
+    return type(error).__name__ == "ExclusionViolationError"
 
 
 def is_unique_violation(error: BaseException) -> bool:

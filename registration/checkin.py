@@ -13,9 +13,10 @@ en retard, absence excusée, absence non excusée), who checked the person in an
   could not know and showed green; an online duplicate is not recorded: the phone shows amber at once;
 - a scan replaces an absence mark (the person came after all).
 
-On PostgreSQL a scan is one statement (`redeem.sql`-style CTE below) that commits as it ends; on SQLite the
-same rules run as a few statements inside the write lock. Two phones scanning one ticket in the same
-millisecond on PostgreSQL may both get "ok": reads treat the earliest row as the record either way.
+On PostgreSQL a scan is one statement (the REDEEM CTE below) that commits as it ends; two phones scanning one
+ticket at the same moment do not see each other's scan, so a deferred constraint (one unflagged check-in per
+person and list) refuses the second at commit, and that scan is run again to answer "already". On SQLite the
+same rules run as a few statements inside the write lock, one scan after the other.
 """
 
 from __future__ import annotations
@@ -30,11 +31,10 @@ from typing import Any
 from app.accounts.services import CurrentUser
 from app.accounts.tables import Role
 from app.clock import utcnow
-from app.db import is_sqlite, sql, sql_once, write_transaction
+from app.db import bind, is_exclusion_violation, is_sqlite, sql, sql_once, write_transaction
 from app.errors import Forbidden, NotFound
 from app.i18n import gettext as _
 from events.tables import EventPartner, PartnerRole
-from registration.places import _numbered
 from registration.tables import AttendanceStatus, Registration
 from registration.tickets import DevicePrincipal
 
@@ -90,9 +90,11 @@ async def read(query: str, *args: Any) -> list[dict[str, Any]]:
 
 
 async def load_list(list_id: str) -> CheckList:
-    """A list by its id, cached for a few seconds: every scan needs it."""
+    """A list by its id, cached for a few seconds on PostgreSQL: every scan needs it. Only there: its sequences
+    never hand out an id twice, while SQLite gives a deleted last row's id to the next one, and a cached list
+    could then answer for another event's session (SQLite is one process on a local file: reading is cheap)."""
     now = time.monotonic()
-    cached = _lists.get(list_id)
+    cached = None if is_sqlite() else _lists.get(list_id)
     if cached is None or cached[0] < now:
         match = LIST_ID.match(list_id)
         found = None
@@ -247,11 +249,8 @@ FROM (SELECT 1) AS one LEFT JOIN reg ON true LEFT JOIN first ON true
 
 
 @cache
-def _redeem_sql(column: str) -> tuple[str, tuple[str, ...]]:
-    """REDEEM with numbered parameters, and the name behind each number (built once, not per scan)."""
-    names = tuple(re.findall(r"\{(\w+)\}", REDEEM.replace("{column}", column)))
-    query, _values = _numbered(REDEEM.replace("{column}", column), {n: n for n in names}, [])
-    return query, names
+def _redeem_sql(column: str) -> str:
+    return REDEEM.replace("{column}", column)
 
 
 def refusal(lst: CheckList, reg: dict[str, Any] | None) -> Answer | None:
@@ -287,7 +286,6 @@ async def redeem(
     recorded_by, device = who(principal, device)
     status = status_at(lst, scanned_at)
     if not is_sqlite():
-        query, names = _redeem_sql(lst.kind)
         named = {
             "token": token,
             "event": lst.event_id,
@@ -301,8 +299,15 @@ async def redeem(
             "by": recorded_by,
             "device": device,
         }
-        values = [named[name] for name in names]
-        row = (await sql_once(query, *values))[0]
+        query, values = bind(_redeem_sql(lst.kind), named, [])
+        try:
+            row = (await sql_once(query, *values))[0]
+        except Exception as error:
+            if not is_exclusion_violation(error):
+                raise
+            # Another phone checked this person in while this scan was deciding (the one-record constraint):
+            # asked again, the scan now sees that record.
+            row = (await sql_once(query, *values))[0]
         return _answer(lst, row, row["replayed"], row["added"], scanned_at, status, device, principal), lst
     async with write_transaction():
         # One read for the ticket, a replayed nonce and the person's record: each statement is a trip to

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.db import sql_once
+from app.db import bind, sql_once
 
 EVENT_AND_QUESTIONS = (
     "SELECT e.id, e.organisation, e.title, e.status, e.capacity, e.waiting_list, e.options, e.age_min, e.age_max, "
@@ -89,21 +89,6 @@ WITH youth AS (
 )
 SELECT youth.id AS participant, youth.existing, added.id, added.status FROM youth LEFT JOIN added ON true
 """
-
-
-def _numbered(query: str, named: dict[str, Any], args: list[Any]) -> tuple[str, list[Any]]:
-    """Turn `{name}` (repeated) and `{}` (in order) placeholders into one parameter list for sql_once."""
-    values: list[Any] = []
-    positional = iter(args)
-    out: list[str] = []
-    for index, part in enumerate(query.split("{")):
-        if index == 0:
-            out.append(part)
-            continue
-        name, _, rest = part.partition("}")
-        values.append(named[name] if name else next(positional))
-        out.append("{}" + rest)
-    return "".join(out), values
 
 
 def participant_values(organisation_id: int, profile: dict[str, Any], now: datetime) -> tuple[Any, ...]:
@@ -210,7 +195,7 @@ async def register_in_one_statement(
     """Run the statement; `registration` is (source, referred_by, referring_org, token, created_at, answers,
     session, ticket token, ticket issued at). The e-mail goes when the youth gave an address, the text
     message unless they said STOP or prefer e-mail (the rule of `registration.messages.channels_for`)."""
-    query, values = _numbered(
+    query, values = bind(
         REGISTER,
         {"e": event_id, "now": now, "o": organisation_id, "mail": profile["email"]},
         [

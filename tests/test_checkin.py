@@ -30,6 +30,7 @@ async def test_a_paired_phone_scans_a_ticket_then_the_same_ticket_again(client):
 
     first = await post(client, "/api/checkin/redeem", scan(inès["token"], r.session_list), headers)
     assert first.status_code == 200, first.text
+    assert "set-cookie" not in first.headers  # a phone's scans open no browser session
     assert first.json() | {"first_at": None} == {
         "result": "ok",
         "reason": "checked_in",
@@ -120,6 +121,27 @@ async def test_two_offline_scans_of_one_ticket_the_earliest_wins_and_the_other_i
     assert await CheckIn.count() == 3
     status = (await client.get(f"/api/checkin/lists/{r.session_list}/status", headers=karim)).json()
     assert status["present"] == 1 and status["flagged"] == 2
+
+
+async def test_two_phones_scanning_one_ticket_at_the_same_moment_check_the_youth_in_once():
+    r = await rally(12)
+    karim = await tickets.device_principal(await device(r))
+    lea = await tickets.device_principal(await device(r, "Téléphone de Léa"))
+    now = datetime.now(UTC)
+
+    async def both(youth: dict) -> list[str]:
+        answers = await asyncio.gather(
+            checkin.redeem(karim, r.session_list, youth["token"], f"k-{youth['id']}", now),
+            checkin.redeem(lea, r.session_list, youth["token"], f"l-{youth['id']}", now),
+        )
+        return sorted(answer.result for answer, _ in answers)
+
+    results = await asyncio.gather(*(both(youth) for youth in r.youths))
+    # One green screen and one amber per youth; a single record each, nothing for review.
+    assert results == [["already", "ok"]] * 12
+    records = await CheckIn.select(CheckIn.registration).where(CheckIn.flagged.eq(False))
+    assert sorted(c["registration"] for c in records) == sorted(y["id"] for y in r.youths)
+    assert await CheckIn.count() == 12
 
 
 async def test_undo_removes_the_scan_and_a_flagged_duplicate_takes_its_place(client):

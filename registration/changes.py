@@ -18,7 +18,7 @@ from app.i18n import gettext as _
 from app.i18n import language
 from events import calendars
 from events.tables import Session, Visit
-from registration.messages import tell
+from registration.messages import contexts_of, tell
 from registration.tables import Registration, RegistrationStatus, TeamMember
 
 CONCERNED = [RegistrationStatus.confirmed, RegistrationStatus.waiting, RegistrationStatus.pending]
@@ -72,11 +72,20 @@ async def session_changed(session_id: int) -> int:
     )
     what = _when(row["starts_at"], row["ends_at"], row["timezone"], row["site"] or row["place"] or "")
     told = 0
-    for registration in await _registered(row["event"], session_id):
+    registrations = await _registered(row["event"], session_id)
+    contexts = await contexts_of([r["id"] for r in registrations])
+    for registration in registrations:
         invitation = await calendars.for_registration(registration)
         occasion = f"session-{session_id}-{row['sequence']}"
         told += bool(
-            await tell(registration["id"], "change", occasion=occasion, extra={"change": what}, invitation=invitation)
+            await tell(
+                registration["id"],
+                "change",
+                occasion=occasion,
+                extra={"change": what},
+                invitation=invitation,
+                context=contexts[registration["id"]],
+            )
         )
     return told
 
@@ -87,7 +96,9 @@ async def session_cancelled(session_id: int) -> int:
     with language("fr"):
         what = _("“%(title)s” is cancelled", title=row["title"])
     told = 0
-    for registration in await _registered(row["event"], session_id):
+    registrations = await _registered(row["event"], session_id)
+    contexts = await contexts_of([r["id"] for r in registrations])
+    for registration in registrations:
         invitation = await calendars.cancellation("session", [session_id], registration=registration)
         told += bool(
             await tell(
@@ -97,6 +108,7 @@ async def session_cancelled(session_id: int) -> int:
                 extra={"change": what},
                 invitation=invitation,
                 method="CANCEL",
+                context=contexts[registration["id"]],
             )
         )
     return told
@@ -105,11 +117,18 @@ async def session_cancelled(session_id: int) -> int:
 async def event_cancelled(event_id: int) -> int:
     """The whole event is cancelled: everyone registered is told, with a cancellation for their calendar."""
     told = 0
-    for registration in await _registered(event_id):
+    registrations = await _registered(event_id)
+    contexts = await contexts_of([r["id"] for r in registrations])
+    for registration in registrations:
         invitation = await calendars.cancellation("event", [event_id], registration=registration)
         told += bool(
             await tell(
-                registration["id"], "cancelled", occasion=f"event-{event_id}", invitation=invitation, method="CANCEL"
+                registration["id"],
+                "cancelled",
+                occasion=f"event-{event_id}",
+                invitation=invitation,
+                method="CANCEL",
+                context=contexts[registration["id"]],
             )
         )
     return told
@@ -135,10 +154,19 @@ async def visit_changed(visit_id: int) -> int:
     what = _when(row["starts_at"], row["ends_at"], row["timezone"], row["site"])
     members = TeamMember.select(TeamMember.registration).where(TeamMember.team == row["team"])
     told = 0
-    for registration in await Registration.select(*REGISTRATION_COLUMNS).where(Registration.id.is_in(members)):
+    registrations = await Registration.select(*REGISTRATION_COLUMNS).where(Registration.id.is_in(members))
+    contexts = await contexts_of([r["id"] for r in registrations])
+    for registration in registrations:
         invitation = await calendars.for_registration(registration)
         occasion = f"visit-{visit_id}-{row['sequence']}"
         told += bool(
-            await tell(registration["id"], "change", occasion=occasion, extra={"change": what}, invitation=invitation)
+            await tell(
+                registration["id"],
+                "change",
+                occasion=occasion,
+                extra={"change": what},
+                invitation=invitation,
+                context=contexts[registration["id"]],
+            )
         )
     return told

@@ -16,56 +16,79 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
+from app.accounts.services import require_role
+from app.accounts.tables import Role
 from app.clock import utcnow
+from app.db import write_transaction
 from app.errors import InvalidInput
 from app.i18n import lazy
 from app.messaging import outbox, templates
 from app.messaging.tables import Channel
 from app.settings import get_settings
 from events import calendars
+from events.services import get_event
 from events.tables import Session
 from registration.people import display_phone
-from registration.tables import Participant, Registration
+from registration.tables import Participant, Registration, RegistrationStatus
 
 _LINK = re.compile(r"(https?://[^\s<]+)")
 INVITING = frozenset({"confirmation", "waiting", "pending", "promoted"})
+CONTEXTS_AT_ONCE = 500
+
+
+async def contexts_of(registration_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The registrations, their youths and events as the message variables need them, by id: two queries
+    however many youths a change or a published plan tells."""
+    if len(registration_ids) > CONTEXTS_AT_ONCE:  # keep under the engines' limits on bound parameters
+        head, tail = registration_ids[:CONTEXTS_AT_ONCE], registration_ids[CONTEXTS_AT_ONCE:]
+        return await contexts_of(head) | await contexts_of(tail)
+    if not registration_ids:
+        return {}
+    rows = await Registration.select(
+        Registration.id,
+        Registration.manage_token,
+        Registration.session,
+        Registration.event,
+        Registration.participant,
+        Registration.status,
+        Registration.participant.first_name.as_alias("first_name"),
+        Registration.participant.phone.as_alias("mobile"),
+        Registration.participant.email.as_alias("email"),
+        Registration.participant.channel.as_alias("channel"),
+        Registration.participant.sms_opt_out_at.as_alias("opted_out"),
+        Registration.event.title.as_alias("title"),
+        Registration.event.timezone.as_alias("timezone"),
+        Registration.event.meeting_point.as_alias("meeting_point"),
+        Registration.event.contact_phone.as_alias("contact_phone"),
+        Registration.event.organisation.as_alias("organisation"),
+        Registration.event.organisation.name.as_alias("organiser"),
+        Registration.event.organisation.phone.as_alias("organisation_phone"),
+    ).where(Registration.id.is_in(list(registration_ids)))
+    if not rows:
+        return {}
+    sessions = (
+        await Session.select(
+            Session.id,
+            Session.event,
+            Session.starts_at,
+            Session.place,
+            Session.site.name.as_alias("site"),
+            Session.site.city.as_alias("city"),
+        )
+        .where(Session.event.is_in(list({row["event"] for row in rows})))
+        .order_by(Session.starts_at)
+    )
+    by_id = {session["id"]: session for session in sessions}
+    first_of_event: dict[int, dict[str, Any]] = {}
+    for session in sessions:
+        first_of_event.setdefault(session["event"], session)
+    for row in rows:  # the youth's own time slot, else the event's first session
+        row["first_session"] = by_id.get(row["session"]) if row["session"] else first_of_event.get(row["event"])
+    return {row["id"]: row for row in rows}
 
 
 async def context_of(registration_id: int) -> dict[str, Any] | None:
-    """The registration, the youth and the event as the message variables need them."""
-    row = (
-        await Registration.select(
-            Registration.id,
-            Registration.manage_token,
-            Registration.session,
-            Registration.event,
-            Registration.participant,
-            Registration.status,
-            Registration.participant.first_name.as_alias("first_name"),
-            Registration.participant.phone.as_alias("mobile"),
-            Registration.participant.email.as_alias("email"),
-            Registration.participant.channel.as_alias("channel"),
-            Registration.participant.sms_opt_out_at.as_alias("opted_out"),
-            Registration.event.title.as_alias("title"),
-            Registration.event.timezone.as_alias("timezone"),
-            Registration.event.meeting_point.as_alias("meeting_point"),
-            Registration.event.contact_phone.as_alias("contact_phone"),
-            Registration.event.organisation.as_alias("organisation"),
-            Registration.event.organisation.name.as_alias("organiser"),
-            Registration.event.organisation.phone.as_alias("organisation_phone"),
-        )
-        .where(Registration.id == registration_id)
-        .first()
-    )
-    if row is None:
-        return None
-    sessions = Session.select(
-        Session.starts_at, Session.place, Session.site.name.as_alias("site"), Session.site.city.as_alias("city")
-    ).where(Session.event == row["event"])
-    if row["session"]:
-        sessions = sessions.where(Session.id == row["session"])
-    row["first_session"] = await sessions.order_by(Session.starts_at).first()
-    return row
+    return (await contexts_of([registration_id])).get(registration_id)
 
 
 def values_of(context: dict[str, Any], extra: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -107,11 +130,13 @@ async def tell(
     urgent: bool = False,
     invitation: bytes | None = None,
     method: str = "REQUEST",
+    context: dict[str, Any] | None = None,
 ) -> list[Channel]:
     """Queue message `key` for a registration (in the caller's transaction); the channels used.
 
-    `occasion` tells apart two messages of the same kind (two changes, two reminders' dates)."""
-    context = await context_of(registration_id)
+    `occasion` tells apart two messages of the same kind (two changes, two reminders' dates). Who tells many
+    youths at once passes each one's `context`, read for all of them by `contexts_of`."""
+    context = context or await context_of(registration_id)
     if context is None:
         return []
     values = values_of(context, extra)
@@ -185,11 +210,6 @@ async def broadcast(user: Any, event_id: int, text: str, *, urgent: bool = False
     """The organiser's own text message to every youth with a place (organisers only): how many will get it.
 
     Quiet hours hold it until morning unless it is urgent (a cancellation at dawn, a changed meeting point)."""
-    from app.accounts.services import require_role
-    from app.accounts.tables import Role
-    from app.db import write_transaction
-    from events.services import get_event
-    from registration.tables import RegistrationStatus
 
     event = await get_event(user, event_id)
     require_role(user, event["organisation"], Role.organiser)

@@ -93,9 +93,12 @@ async def due(now: datetime) -> list[tuple[int, Rule, date]]:
 async def send_due(now: datetime | None = None) -> int:
     """Queue every reminder due now; how many registrations were told."""
     told = 0
-    for registration_id, rule, first in await due(now or utcnow()):
+    reminders = await due(now or utcnow())
+    contexts = await messages.contexts_of([registration_id for registration_id, _, _ in reminders])
+    for registration_id, rule, first in reminders:
         async with write_transaction():
-            if await messages.tell(registration_id, rule.key, occasion=first.isoformat()):
+            context = contexts.get(registration_id)
+            if await messages.tell(registration_id, rule.key, occasion=first.isoformat(), context=context):
                 told += 1
     return told
 

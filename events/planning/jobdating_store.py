@@ -39,7 +39,7 @@ from events.planning.jobdating import (
 from events.planning.store import PlanningDataMissing, _clock, _intersect, host_sites, members_of
 from events.services import get_event
 from events.tables import PlanningRun, PlanningStatus, Session, SessionKind
-from registration.messages import tell
+from registration.messages import contexts_of, tell
 from registration.tables import Interview, Registration, RegistrationStatus
 
 DEFAULT_SLOT_MINUTES = 20
@@ -460,8 +460,15 @@ async def publish(user: CurrentUser, event_id: int) -> tuple[int, int]:
     told = 0
     async with write_transaction():
         await Interview.update({Interview.published_at: now}).where(Interview.id.is_in([r["id"] for r in rows]))
+        contexts = await contexts_of(list(by_youth))
         for registration_id, interviews in by_youth.items():
             lines = "\n".join(_line(day, i, sites.get(i["site"])) for i in interviews)
-            sent = await tell(registration_id, "interviews", occasion=now.isoformat(), extra={"details": lines})
+            sent = await tell(
+                registration_id,
+                "interviews",
+                occasion=now.isoformat(),
+                extra={"details": lines},
+                context=contexts.get(registration_id),
+            )
             told += Channel.email in sent
     return told, len(by_youth) - told

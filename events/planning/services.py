@@ -27,7 +27,7 @@ from events.planning.validator import Violation, validate
 from events.services import get_event
 from events.tables import Companion, PlanningRun, Site, Team, TravelTime
 from events.tables import Visit as VisitRow
-from registration.messages import tell
+from registration.messages import contexts_of, tell
 from registration.tables import PairRule, Registration, TeamMember
 
 
@@ -310,6 +310,7 @@ async def publish(user: CurrentUser, event_id: int) -> int:
     teams = await _teams(event, instance)
     async with write_transaction():
         await Team.update({Team.published_at: now}).where(Team.event == event_id)
+        contexts = await contexts_of([m["registration"] for team in teams for m in team["members"]])
         for team in teams:
             companion = team["companion_row"]
             with language("fr"):
@@ -320,7 +321,13 @@ async def publish(user: CurrentUser, event_id: int) -> int:
                     phone=companion["phone"] if companion else "—",
                 )
             for member in team["members"]:
-                sent = await tell(member["registration"], "team", occasion=now.isoformat(), extra={"details": details})
+                sent = await tell(
+                    member["registration"],
+                    "team",
+                    occasion=now.isoformat(),
+                    extra={"details": details},
+                    context=contexts.get(member["registration"]),
+                )
                 told += Channel.email in sent
     outbox.wake()
     return told

@@ -89,9 +89,14 @@ def solve(
     locks: Locks = Locks(),  # noqa: B008 - frozen, safe as a default
     on_progress: Callable[[Progress], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    moves: int | None = None,
 ) -> SolveResult:
-    """Plan teams, companions and itineraries for `instance` within about `seconds` of wall clock."""
+    """Plan teams, companions and itineraries for `instance` within about `seconds` of wall clock.
+
+    `moves` budgets work instead of time: the search makes that many improvement moves (still within
+    `seconds`), so a seed gives the same plan on a fast or a busy machine."""
     search = _Search(instance, seconds, seed, start, locks, on_progress, should_stop)
+    search.moves = moves
     return search.run()
 
 
@@ -224,6 +229,7 @@ class _Search:
         self.best_key: tuple[float, float, float] | None = None
         self.phase = "teams"
         self.stopped = False
+        self.moves: int | None = None
 
     # ------------------------------------------------------------------ helpers
 
@@ -231,14 +237,13 @@ class _Search:
         return time.perf_counter() - self.began
 
     def out_of_time(self) -> bool:
-        if self.stopped:
-            return True
         if time.perf_counter() >= self.deadline:
             return True
-        if self.should_stop is not None and self.should_stop():
+        if not self.stopped and self.should_stop is not None and self.should_stop():
             self.stopped = True
-            return True
-        return False
+        # A stop asks for the best valid plan so far: before the first one exists (a slow machine, an early
+        # click), the search goes on until it has one, or until its time is up.
+        return self.stopped and self.best_deficit == 0
 
     def report(self, force: bool = False) -> None:
         if self.on_progress is None:
@@ -560,11 +565,14 @@ class _Search:
         temperature = 20.0
         current = plan.score
         iteration = 0
-        while not self.out_of_time():
+        while not self.out_of_time() and (self.moves is None or iteration < self.moves):
             iteration += 1
             self.report()
-            left = max(1e-6, self.deadline - time.perf_counter())
-            frac = min(1.0, left / max(1e-6, self.seconds))
+            if self.moves is None:
+                left = max(1e-6, self.deadline - time.perf_counter())
+                frac = min(1.0, left / max(1e-6, self.seconds))
+            else:
+                frac = 1.0 - iteration / self.moves
             temperature = 1.0 + 30.0 * frac * frac
             move = rng.random()
             plan.begin()

@@ -106,7 +106,8 @@ from app.accounts.tables import Role
 from app.db import open_pool, close_pool
 from events.planning.documents import render_pdf
 from events.services import get_event
-from registration import attendance, tickets
+from registration import attendance, corrections, tickets
+from registration.tables import AttendanceStatus
 from registration.checkin import load_list
 from registration.checkin_console import sheet
 
@@ -116,7 +117,7 @@ async def main():
     event = await get_event(user, {small})
     lst = await load_list("{sheet_list}")
     for n, (member) in enumerate((await attendance.members(lst))[:30]):
-        await attendance.set_status(user, lst.id, member["id"], attendance.AttendanceStatus.present, f"bench-{{n}}")
+        await corrections.set_status(user, lst.id, member["id"], AttendanceStatus.present, f"bench-{{n}}")
     timings = {{}}
     for attempt in ("cold", "warm"):
         started = time.perf_counter()

@@ -15,7 +15,7 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from registration import attendance, checkin, tickets
+from registration import attendance, checkin, corrections, tickets
 from registration.checkin import Answer, Principal
 from registration.tables import AttendanceStatus
 
@@ -174,7 +174,7 @@ class CheckInApi(Controller):
 
     @post("/undo", summary="Remove the check-in a scan recorded (the phone's undo)", status_code=200)
     async def undo(self, request: Caller, data: JSONBody[UndoIn]) -> UndoOut:
-        return UndoOut(await attendance.undo(request.user, data.nonce))
+        return UndoOut(await corrections.undo(request.user, data.nonce))
 
     @get("/search", summary="Find someone expected on a list by name or phone (2 characters at least)")
     async def search(
@@ -184,14 +184,14 @@ class CheckInApi(Controller):
 
     @post("/manual", summary="Check someone in by hand, or change their status (null: no record)", status_code=200)
     async def manual(self, request: Caller, data: JSONBody[ManualIn]) -> RedeemOut:
-        answer = await attendance.set_status(
+        answer = await corrections.set_status(
             request.user, data.list, data.registration, data.status, data.nonce, data.scanned_at, data.device
         )
         return _out(answer)
 
     @post("/walk-in", summary="Register someone on the spot and check them in", status_code=200)
     async def walk_in(self, request: Caller, data: JSONBody[WalkInIn]) -> RedeemOut:
-        answer = await attendance.walk_in(
+        answer = await corrections.walk_in(
             request.user, data.list, data.first_name, data.last_name, data.phone, data.nonce, data.device
         )
         return _out(answer)
@@ -200,7 +200,7 @@ class CheckInApi(Controller):
         "/signature", summary="Keep a person's on-screen signature (an SVG path) with their check-in", status_code=204
     )
     async def signature(self, request: Caller, data: JSONBody[SignatureIn]) -> None:
-        await attendance.sign(request.user, data.list, data.registration, data.path)
+        await corrections.sign(request.user, data.list, data.registration, data.path)
 
     @post(
         "/pair",

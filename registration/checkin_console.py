@@ -25,7 +25,7 @@ from app.web import errors_of, flash, form_data, page
 from events.planning.documents import render_pdf
 from events.services import get_event
 from events.tables import EventPartner, PartnerRole
-from registration import attendance, tickets
+from registration import attendance, corrections, tickets
 from registration.checkin import CheckList, check_access, load_list
 from registration.tables import AttendanceStatus, Registration
 
@@ -197,7 +197,7 @@ class CheckInConsole(Controller):
         if status is not None and status not in AttendanceStatus.__members__:
             raise InvalidInput(field="status")
         registration = int(form.get("registration", "0") or 0)
-        answer = await attendance.set_status(
+        answer = await corrections.set_status(
             request.user,
             lst.id,
             registration,
@@ -211,7 +211,7 @@ class CheckInConsole(Controller):
     @post("/review/{check_in_id:int}")
     async def review(self, request: User, event_id: FromPath[int], check_in_id: FromPath[int]) -> Redirect:
         await _event(request.user, event_id)
-        if await attendance.dismiss(request.user, check_in_id) != event_id:
+        if await corrections.dismiss(request.user, check_in_id) != event_id:
             raise NotFound()
         flash(request, _("The duplicate scan was noted in the person's record."))
         return Redirect(f"/events/{event_id}/checkin#review")

@@ -1,4 +1,4 @@
-"""Job-dating interview planner; the format, validator and metrics live in `events.planning.jobdating_model`.
+"""Job-dating interview planner; the format is in `jobdating_model`, the validator and metrics in `jobdating_rules`.
 
 Everything a caller needs is re-exported here. `solve_job_dating` builds a plan in three steps, all
 deterministic for a given seed (as long as the time box does not cut them short):
@@ -40,13 +40,11 @@ from events.planning.jobdating_model import (
     JobYouth,
     PlanningFormatError,
     Violation,
-    idle_slots,
-    job_dating_metrics,
     load_job_dating,
     load_job_dating_plan,
     plan_to_json,
-    validate_job_dating,
 )
+from events.planning.jobdating_rules import idle_slots, job_dating_metrics, validate_job_dating
 
 __all__ = [
     "SOLVER_NAME",

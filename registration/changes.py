@@ -71,12 +71,16 @@ async def session_changed(session_id: int) -> int:
         .first()
     )
     what = _when(row["starts_at"], row["ends_at"], row["timezone"], row["site"] or row["place"] or "")
-    told = 0
     registrations = await _registered(row["event"], session_id)
+    return await _tell_moved(registrations, f"session-{session_id}-{row['sequence']}", what)
+
+
+async def _tell_moved(registrations: list[dict[str, Any]], occasion: str, what: str) -> int:
+    """Each youth gets the change in words and their updated calendar invitation; how many were told."""
     contexts = await contexts_of([r["id"] for r in registrations])
+    told = 0
     for registration in registrations:
         invitation = await calendars.for_registration(registration)
-        occasion = f"session-{session_id}-{row['sequence']}"
         told += bool(
             await tell(
                 registration["id"],
@@ -153,20 +157,5 @@ async def visit_changed(visit_id: int) -> int:
         return 0
     what = _when(row["starts_at"], row["ends_at"], row["timezone"], row["site"])
     members = TeamMember.select(TeamMember.registration).where(TeamMember.team == row["team"])
-    told = 0
     registrations = await Registration.select(*REGISTRATION_COLUMNS).where(Registration.id.is_in(members))
-    contexts = await contexts_of([r["id"] for r in registrations])
-    for registration in registrations:
-        invitation = await calendars.for_registration(registration)
-        occasion = f"visit-{visit_id}-{row['sequence']}"
-        told += bool(
-            await tell(
-                registration["id"],
-                "change",
-                occasion=occasion,
-                extra={"change": what},
-                invitation=invitation,
-                context=contexts[registration["id"]],
-            )
-        )
-    return told
+    return await _tell_moved(registrations, f"visit-{visit_id}-{row['sequence']}", what)

@@ -60,6 +60,14 @@ async def write_transaction() -> AsyncIterator[Any]:
     else:
         async with engine.transaction() as tx:
             yield tx
+            try:
+                await tx.commit()
+            except BaseException:
+                # A deferred constraint refused the COMMIT: PostgreSQL has rolled back. Piccolo would try to
+                # roll back again, fail, and keep the connection out of the pool with its transaction still
+                # current; told it is rolled back, it just gives the connection back.
+                tx._rolled_back = True
+                raise
 
 
 class _NoResetConnection(asyncpg.Connection):

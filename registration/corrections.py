@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from app.accounts.services import CurrentUser
 from app.clock import utcnow
-from app.db import sql, write_transaction
+from app.db import is_exclusion_violation, sql, write_transaction
 from app.errors import NotFound, Refusal
 from app.i18n import lazy
 from registration import services
@@ -19,6 +19,7 @@ from registration.checkin import (
     PRESENT,
     REGISTRATION,
     Answer,
+    CheckList,
     Principal,
     allow,
     aware,
@@ -69,6 +70,33 @@ async def set_status(
     now = utcnow()
     at = min(scanned_at or now, now)
     recorded_by, device = who(principal, device)
+    for attempt in (1, 2):
+        try:
+            await _record(lst, registration_id, status, nonce, at, now, recorded_by, device)
+            break
+        except Exception as error:
+            # A phone's scan recorded this person while this correction was deciding (PostgreSQL's
+            # one-record constraint, checked at commit): the second attempt finds that record and updates it.
+            if attempt == 2 or not is_exclusion_violation(error):
+                raise
+    publish(lst.event_id, lst.id)
+    by = principal.full_name if isinstance(principal, CurrentUser) and principal.id else device
+    team = str(reg["team_number"]) if reg["team_number"] is not None else None
+    name = short_name(reg["first_name"], reg["last_name"])
+    return Answer("ok", "status_set", name, team, at, by, False, registration_id, status.value if status else None)
+
+
+async def _record(
+    lst: CheckList,
+    registration_id: int,
+    status: AttendanceStatus | None,
+    nonce: str,
+    at: datetime,
+    now: datetime,
+    recorded_by: int | None,
+    device: str,
+) -> None:
+    """Write a status set by hand: update the person's record, or add one, or remove theirs (None)."""
     column = f'"{lst.kind}"'
     async with write_transaction():
         rows = await sql(
@@ -104,11 +132,6 @@ async def set_status(
                 nonce,
                 False,
             )
-    publish(lst.event_id, lst.id)
-    by = principal.full_name if isinstance(principal, CurrentUser) and principal.id else device
-    team = str(reg["team_number"]) if reg["team_number"] is not None else None
-    name = short_name(reg["first_name"], reg["last_name"])
-    return Answer("ok", "status_set", name, team, at, by, False, registration_id, status.value if status else None)
 
 
 async def undo(principal: Principal, nonce: str) -> bool:

@@ -17,8 +17,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from app.accounts.tables import Role
 from app.i18n import gettext as _
 from events.tables import EventPartner
-from registration import attendance, checkin, services, tickets
-from registration.tables import CheckIn, Device, Registration, RegistrationStatus
+from registration import attendance, checkin, corrections, services, tickets
+from registration.tables import AttendanceStatus, CheckIn, Device, Registration, RegistrationStatus
 from tests.checkin_support import device, device_headers, logged_in, post, rally, scan
 from tests.support import login, make_organisation, make_user, post_form
 
@@ -142,6 +142,22 @@ async def test_two_phones_scanning_one_ticket_at_the_same_moment_check_the_youth
     records = await CheckIn.select(CheckIn.registration).where(CheckIn.flagged.eq(False))
     assert sorted(c["registration"] for c in records) == sorted(y["id"] for y in r.youths)
     assert await CheckIn.count() == 12
+
+
+async def test_a_correction_by_hand_while_a_phone_scans_the_same_youth_leaves_one_record():
+    r = await rally(12)
+    phone = await tickets.device_principal(await device(r))
+    now = datetime.now(UTC)
+
+    async def both(youth: dict) -> None:
+        await asyncio.gather(
+            checkin.redeem(phone, r.session_list, youth["token"], f"scan-{youth['id']}", now),
+            corrections.set_status(r.staff, r.session_list, youth["id"], AttendanceStatus.late, f"hand-{youth['id']}"),
+        )
+
+    await asyncio.gather(*(both(youth) for youth in r.youths))
+    records = await CheckIn.select(CheckIn.registration).where(CheckIn.flagged.eq(False))
+    assert sorted(c["registration"] for c in records) == sorted(y["id"] for y in r.youths)
 
 
 async def test_undo_removes_the_scan_and_a_flagged_duplicate_takes_its_place(client):

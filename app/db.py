@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from piccolo.engine.base import Engine
@@ -21,6 +21,8 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
 from app.settings import Settings
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_S = 10.0
 _write_lock = asyncio.Lock()
@@ -166,9 +168,15 @@ def _numbered(query: str) -> str:
     return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
 
 
-def is_exclusion_violation(error: BaseException) -> bool:
-    """A PostgreSQL exclusion constraint refused a row (SQLite has none)."""
-    return type(error).__name__ == "ExclusionViolationError"
+async def again_if_raced(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run `attempt`, and once more if a PostgreSQL exclusion constraint refused it: a concurrent write won
+    the race (two phones, one youth), and the second run sees that write and decides accordingly."""
+    try:
+        return await attempt()
+    except Exception as error:
+        if type(error).__name__ != "ExclusionViolationError":
+            raise
+        return await attempt()
 
 
 def is_unique_violation(error: BaseException) -> bool:

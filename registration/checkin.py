@@ -31,7 +31,7 @@ from typing import Any
 from app.accounts.services import CurrentUser
 from app.accounts.tables import Role
 from app.clock import utcnow
-from app.db import bind, is_exclusion_violation, is_sqlite, sql, sql_once, write_transaction
+from app.db import again_if_raced, bind, is_sqlite, sql, sql_once, write_transaction
 from app.errors import Forbidden, NotFound
 from app.i18n import gettext as _
 from events.tables import EventPartner, PartnerRole
@@ -93,41 +93,49 @@ async def load_list(list_id: str) -> CheckList:
     """A list by its id, cached for a few seconds on PostgreSQL: every scan needs it. Only there: its sequences
     never hand out an id twice, while SQLite gives a deleted last row's id to the next one, and a cached list
     could then answer for another event's session (SQLite is one process on a local file: reading is cheap)."""
-    now = time.monotonic()
-    cached = None if is_sqlite() else _lists.get(list_id)
-    if cached is None or cached[0] < now:
-        match = LIST_ID.match(list_id)
-        found = None
-        if match:
-            kind, key = match.group(1), int(match.group(2))
-            rows = await read(_SESSION if kind == "session" else _VISIT, key)
-            if rows:
-                row = rows[0]
-                partners = await EventPartner.select(EventPartner.organisation, EventPartner.role).where(
-                    EventPartner.event == row["event"]
-                )
-                found = CheckList(
-                    id=list_id,
-                    kind=kind,
-                    key=key,
-                    event_id=row["event"],
-                    organisation_id=row["organisation"],
-                    co_organisers=tuple(p["organisation"] for p in partners if p["role"] == PartnerRole.co_organiser),
-                    partners=tuple(p["organisation"] for p in partners),
-                    event_title=row["event_title"],
-                    timezone=row["timezone"],
-                    name=row["name"],
-                    starts_at=aware(row["starts_at"]),
-                    ends_at=aware(row["ends_at"]),
-                    team_id=row["team"],
-                    team_number=row["team_number"],
-                )
-        if len(_lists) > 5000:
-            _lists.clear()
-        cached = _lists[list_id] = (now + LIST_CACHE_S, found)
-    if cached[1] is None:
+    if is_sqlite():
+        found = await _read_list(list_id)
+    else:
+        now = time.monotonic()
+        cached = _lists.get(list_id)
+        if cached is None or cached[0] < now:
+            if len(_lists) > 5000:
+                _lists.clear()
+            cached = _lists[list_id] = (now + LIST_CACHE_S, await _read_list(list_id))
+        found = cached[1]
+    if found is None:
         raise NotFound()
-    return cached[1]
+    return found
+
+
+async def _read_list(list_id: str) -> CheckList | None:
+    match = LIST_ID.match(list_id)
+    if not match:
+        return None
+    kind, key = match.group(1), int(match.group(2))
+    rows = await read(_SESSION if kind == "session" else _VISIT, key)
+    if not rows:
+        return None
+    row = rows[0]
+    partners = await EventPartner.select(EventPartner.organisation, EventPartner.role).where(
+        EventPartner.event == row["event"]
+    )
+    return CheckList(
+        id=list_id,
+        kind=kind,
+        key=key,
+        event_id=row["event"],
+        organisation_id=row["organisation"],
+        co_organisers=tuple(p["organisation"] for p in partners if p["role"] == PartnerRole.co_organiser),
+        partners=tuple(p["organisation"] for p in partners),
+        event_title=row["event_title"],
+        timezone=row["timezone"],
+        name=row["name"],
+        starts_at=aware(row["starts_at"]),
+        ends_at=aware(row["ends_at"]),
+        team_id=row["team"],
+        team_number=row["team_number"],
+    )
 
 
 def aware(value: datetime | str) -> datetime:
@@ -300,14 +308,7 @@ async def redeem(
             "device": device,
         }
         query, values = bind(_redeem_sql(lst.kind), named, [])
-        try:
-            row = (await sql_once(query, *values))[0]
-        except Exception as error:
-            if not is_exclusion_violation(error):
-                raise
-            # Another phone checked this person in while this scan was deciding (the one-record constraint):
-            # asked again, the scan now sees that record.
-            row = (await sql_once(query, *values))[0]
+        row = (await again_if_raced(lambda: sql_once(query, *values)))[0]
         return _answer(lst, row, row["replayed"], row["added"], scanned_at, status, device, principal), lst
     async with write_transaction():
         # One read for the ticket, a replayed nonce and the person's record: each statement is a trip to

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from app.accounts.services import CurrentUser
 from app.clock import utcnow
-from app.db import is_exclusion_violation, sql, write_transaction
+from app.db import again_if_raced, sql, write_transaction
 from app.errors import NotFound, Refusal
 from app.i18n import lazy
 from registration import services
@@ -70,15 +70,8 @@ async def set_status(
     now = utcnow()
     at = min(scanned_at or now, now)
     recorded_by, device = who(principal, device)
-    for attempt in (1, 2):
-        try:
-            await _record(lst, registration_id, status, nonce, at, now, recorded_by, device)
-            break
-        except Exception as error:
-            # A phone's scan recorded this person while this correction was deciding (PostgreSQL's
-            # one-record constraint, checked at commit): the second attempt finds that record and updates it.
-            if attempt == 2 or not is_exclusion_violation(error):
-                raise
+    # A phone's scan may record this person while the correction decides: run again, it updates that record.
+    await again_if_raced(lambda: _record(lst, registration_id, status, nonce, at, now, recorded_by, device))
     publish(lst.event_id, lst.id)
     by = principal.full_name if isinstance(principal, CurrentUser) and principal.id else device
     team = str(reg["team_number"]) if reg["team_number"] is not None else None

@@ -153,5 +153,5 @@ def auth_middleware(settings: Settings) -> list:
     return [
         unless_token(sessions.middleware),
         DefineMiddleware(TremplinAuthMiddleware, exclude=PUBLIC_PATHS, exclude_from_auth_key="public"),
-        unless_token(lambda app: CSRFMiddleware(app=app, config=csrf)),
+        unless_token(DefineMiddleware(CSRFMiddleware, config=csrf)),
     ]

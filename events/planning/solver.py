@@ -95,8 +95,7 @@ def solve(
 
     `moves` budgets work instead of time: the search makes that many improvement moves (still within
     `seconds`), so a seed gives the same plan on a fast or a busy machine."""
-    search = _Search(instance, seconds, seed, start, locks, on_progress, should_stop)
-    search.moves = moves
+    search = _Search(instance, seconds, seed, start, locks, on_progress, should_stop, moves)
     return search.run()
 
 
@@ -210,6 +209,7 @@ class _Search:
         locks: Locks,
         on_progress: Callable[[Progress], None] | None,
         should_stop: Callable[[], bool] | None,
+        moves: int | None = None,
     ) -> None:
         self.inst = instance
         self.began = time.perf_counter()
@@ -229,7 +229,7 @@ class _Search:
         self.best_key: tuple[float, float, float] | None = None
         self.phase = "teams"
         self.stopped = False
-        self.moves: int | None = None
+        self.moves = moves
 
     # ------------------------------------------------------------------ helpers
 

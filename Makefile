@@ -39,12 +39,13 @@ bench: install-test
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # Refresh the catalogues after changing UI text; then translate the new French entries.
 messages: install-test
 	$(BIN)/pybabel extract -F babel.cfg -k lazy -k ngettext:1,2 --no-location --omit-header \
-		-o app/translations/messages.pot .
-	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+		-o core/translations/messages.pot .
+	$(BIN)/pybabel update -i core/translations/messages.pot -d core/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache

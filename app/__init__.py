@@ -1,4 +1,4 @@
-"""Tremplin: the composition root (settings, app factory, accounts, messaging, CLI)."""
+"""The composition root: the app factory, the CLI, the demo, the home page; the one package importing all."""
 
 import os
 import sys

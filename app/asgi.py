@@ -23,31 +23,17 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from app.accounts.auth import auth_middleware
-from app.accounts.controllers import AccountsApi, DirectoryConsole, LoginController, OrganisationController
-from app.console import ConsoleHome, healthz
-from app.db import close_pool, open_pool
-from app.errors import EXCEPTION_HANDLERS
-from app.i18n import LANGUAGES, current_language
-from app.messaging import webhooks
-from app.messaging.console import ROUTES as MESSAGES_CONSOLE
-from app.messaging.outbox import run_worker
-from app.messaging.webhooks import ROUTES as SMS_WEBHOOKS
-from app.settings import Settings, get_settings
-from app.templating import make_environment
-from events.api import ROUTES as EVENT_API
-from events.controllers import ROUTES as EVENT_CONSOLE
-from events.feeds_console import ROUTES as CALENDAR_FEEDS
-from events.planning.console import ROUTES as PLANNING_CONSOLE
-from events.planning.documents_console import ROUTES as PLANNING_DOCUMENTS
-from events.planning.jobdating_console import ROUTES as JOB_DATING_CONSOLE
+from accounts.auth import auth_middleware
+from app import features
+from checkin.attendance import channels_plugin
+from core.db import close_pool, open_pool
+from core.errors import EXCEPTION_HANDLERS
+from core.i18n import LANGUAGES, current_language
+from core.settings import Settings, get_settings
+from core.templating import make_environment
+from messaging import webhooks
+from messaging.outbox import run_worker
 from registration import messages
-from registration.attendance import channels_plugin
-from registration.checkin_api import ROUTES as CHECKIN_API
-from registration.checkin_console import ROUTES as CHECKIN_CONSOLE
-from registration.console import ROUTES as REGISTRATION_CONSOLE
-from registration.public import ROUTES as REGISTRATION_PUBLIC
-from registration.scan import ROUTES as SCAN_APP
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -148,25 +134,7 @@ def create_app(
 
     return Litestar(
         route_handlers=[
-            ConsoleHome,
-            healthz,
-            LoginController,
-            OrganisationController,
-            DirectoryConsole,
-            AccountsApi,
-            *EVENT_CONSOLE,
-            *PLANNING_CONSOLE,
-            *PLANNING_DOCUMENTS,
-            *JOB_DATING_CONSOLE,
-            *CALENDAR_FEEDS,
-            *SMS_WEBHOOKS,
-            *MESSAGES_CONSOLE,
-            *CHECKIN_API,
-            *CHECKIN_CONSOLE,
-            *SCAN_APP,
-            *REGISTRATION_PUBLIC,
-            *REGISTRATION_CONSOLE,
-            *EVENT_API,
+            *features.ROUTES,
             create_static_files_router(
                 path="/static", directories=[STATIC_DIR], opt={"public": True}, include_in_schema=False
             ),

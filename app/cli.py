@@ -9,7 +9,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable
 
-from app.settings import SettingsError, get_settings
+from core.settings import SettingsError, get_settings
 
 
 def _fail(message: str) -> int:
@@ -26,7 +26,7 @@ async def migrate() -> None:
 
 
 async def _with_db(work: Callable[[], Awaitable[None]]) -> None:
-    from app.db import close_pool, open_pool
+    from core.db import close_pool, open_pool
 
     await open_pool()
     try:
@@ -36,8 +36,8 @@ async def _with_db(work: Callable[[], Awaitable[None]]) -> None:
 
 
 async def createuser(args: argparse.Namespace) -> None:
-    from app.accounts import services
-    from app.accounts.tables import Organisation, OrganisationKind, Role, SiaeKind, User
+    from accounts import services
+    from accounts.tables import Organisation, OrganisationKind, Role, SiaeKind, User
 
     password = args.password
     if password is None:
@@ -105,9 +105,9 @@ def plan(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
-    from events.planning import PlanningFormatError, load_instance
-    from events.planning.model import solution_to_json
-    from events.planning.solver import InfeasibleInstance, solve
+    from planning import PlanningFormatError, load_instance
+    from planning.model import solution_to_json
+    from planning.solver import InfeasibleInstance, solve
 
     try:
         data = json.loads(Path(args.instance).read_text(encoding="utf-8"))
@@ -193,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         get_settings()
+        import app.features  # noqa: F401 - connects every feature's signal receivers
+
         if args.command == "serve":
             serve(args)
             return 0
@@ -208,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the operator gets one clear line, not a traceback
-        from app.errors import DomainError
+        from core.errors import DomainError
 
         if isinstance(exc, DomainError):
             return _fail(exc.text())

@@ -7,12 +7,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
-from app.accounts.services import CurrentUser, organisations_of
-from app.db import ping
-from app.i18n import LANGUAGES
-from app.messaging.services import failed_count
-from app.web import page
+from accounts.services import CurrentUser, organisations_of
+from core.db import ping
+from core.i18n import LANGUAGES
+from core.web import page
 from events.services import list_events
+from messaging.services import failed_count
 
 
 class ConsoleHome(Controller):

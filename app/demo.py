@@ -11,25 +11,15 @@ import secrets
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.accounts import services as accounts
-from app.accounts.services import CurrentUser
-from app.accounts.tables import Contact, Organisation, OrganisationKind, Partnership, Role, SiaeKind
-from app.db import write_transaction
+from accounts import services as accounts
+from accounts.services import CurrentUser
+from accounts.tables import Contact, Organisation, OrganisationKind, Partnership, Role, SiaeKind
+from core.db import write_transaction
 from events import series
 from events.inputs import SeriesInput
-from events.tables import (
-    Companion,
-    Event,
-    EventPartner,
-    EventStatus,
-    Format,
-    PartnerRole,
-    Session,
-    SessionKind,
-    Site,
-    SiteKind,
-)
-from registration.tables import PairRule, Participant, Registration, RegistrationStatus, Source
+from events.tables import Event, EventPartner, EventStatus, Format, PartnerRole, Session, SessionKind, Site, SiteKind
+from planning.tables import Companion, PairRule
+from registration.tables import Participant, Registration, RegistrationStatus, Source
 
 DEMO_LOGIN = "demo@tremplin.local"
 DEMO_PASSWORD = "tremplin-demo-2026"

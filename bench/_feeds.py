@@ -4,7 +4,7 @@
 imported, so the caller's own imports cannot interfere): on the database DATABASE_URL names (its public schema
 dropped and re-created first) or a fresh SQLite file in a temporary directory. It creates one organisation with
 100 events of 10 sessions each, some at sites with coordinates, 3 registrations per event, then times
-`events.calendars.for_organisation` RUNS times. Returns the median and best seconds and the feed's size.
+`calendars.invitations.for_organisation` RUNS times. Returns the median and best seconds and the feed's size.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import asyncio, json, secrets, statistics, time, datetime as dt
 
 async def main():
     from app.cli import migrate
-    from app.db import close_pool, open_pool
-    from app.accounts.tables import Organisation
-    from events import calendars
+    from core.db import close_pool, open_pool
+    from accounts.tables import Organisation
+    from calendars import invitations as calendars
     from events.tables import Event, Session, Site
     from registration.tables import Participant, Registration
 

@@ -27,8 +27,8 @@ MESSAGES = 6000
 SETUP = """
 import asyncio
 from app.cli import migrate
-from app.db import open_pool, close_pool, write_transaction
-from app.messaging.tables import OutboxMessage
+from core.db import open_pool, close_pool, write_transaction
+from messaging.tables import OutboxMessage
 
 async def main():
     await migrate()

@@ -31,10 +31,10 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 SETUP = """
 import asyncio, datetime as dt, hashlib, json
 from app.cli import migrate
-from app.db import open_pool, close_pool, is_sqlite, get_engine
-from app.accounts.tables import Organisation
+from core.db import open_pool, close_pool, is_sqlite, get_engine
+from accounts.tables import Organisation
 from events.tables import Event, Session
-from registration.tables import Device
+from checkin.tables import Device
 
 async def people(event, count, prefix, sessions=None):
     # Confirmed youths with tickets t<prefix>0000..., inserted in bulk (not the path under test).
@@ -101,15 +101,15 @@ asyncio.run(main())
 """
 DOCUMENTS = """
 import asyncio, json, time
-from app.accounts.services import CurrentUser
-from app.accounts.tables import Role
-from app.db import open_pool, close_pool
-from events.planning.documents import render_pdf
+from accounts.services import CurrentUser
+from accounts.tables import Role
+from core.db import open_pool, close_pool
+from core.pdf import render_pdf
 from events.services import get_event
-from registration import attendance, corrections, tickets
-from registration.tables import AttendanceStatus
-from registration.checkin import load_list
-from registration.checkin_console import sheet
+from checkin import attendance, corrections, tickets
+from checkin.tables import AttendanceStatus
+from checkin.services import load_list
+from checkin.console import sheet
 
 async def main():
     await open_pool()

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-EXAMPLES = ROOT / "events" / "planning" / "examples"
+EXAMPLES = ROOT / "planning" / "examples"
 # name -> (source, seconds); a source is an example file name or a generated size of generate.SIZES.
 RUNS: dict[str, tuple[str, float]] = {
     "tiny": ("tiny.json", 2.0),
@@ -33,9 +33,9 @@ CHECKPOINTS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 40.0)
 
 def child(source: str, seconds: float) -> None:
     """Solve one instance and print one JSON line (runs inside the child process)."""
-    from events.planning import load_instance
-    from events.planning.generate import generate_named
-    from events.planning.solver import solve
+    from planning import load_instance
+    from planning.generate import generate_named
+    from planning.solver import solve
 
     if source.endswith(".json"):
         data = json.loads((EXAMPLES / source).read_text(encoding="utf-8"))

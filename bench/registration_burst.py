@@ -32,8 +32,8 @@ CAPACITY = 100
 SETUP = """
 import asyncio, secrets, datetime as dt
 from app.cli import migrate
-from app.db import open_pool, close_pool
-from app.accounts.tables import Organisation
+from core.db import open_pool, close_pool
+from accounts.tables import Organisation
 from events.tables import Event, Session
 
 async def main():
@@ -55,7 +55,7 @@ asyncio.run(main())
 """
 COUNT = """
 import asyncio
-from app.db import open_pool, close_pool
+from core.db import open_pool, close_pool
 from registration.tables import Registration
 
 async def main():

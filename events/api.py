@@ -14,10 +14,10 @@ from litestar import Controller, Request, delete, get, patch, post, put
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from app.accounts import directory
-from app.accounts.services import CurrentUser, require_role
-from app.accounts.tables import Role
-from app.forms import convert
+from accounts import directory
+from accounts.services import CurrentUser, require_role
+from accounts.tables import Role
+from core.forms import convert
 from events import formats, series, services, sites
 from events.inputs import (
     DuplicateInput,

@@ -9,10 +9,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from app.accounts.services import CurrentUser, require_role
-from app.accounts.tables import Role
-from app.db import write_transaction
-from app.i18n import lazy
+from accounts.services import CurrentUser, require_role
+from accounts.tables import Role
+from core.db import write_transaction
+from core.i18n import lazy
 from events.tables import Format, FormatDefaults, SessionKind
 
 BUILTIN: dict[Format, dict[str, Any]] = {

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.errors import InvalidInput
-from app.i18n import lazy
+from core.errors import InvalidInput
+from core.i18n import lazy
 
 # name: (label msgid, kind, minimum)
 OPTION_FIELDS: dict[str, tuple[str, type, int]] = {

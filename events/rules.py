@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from app.i18n import gettext as _
-from app.i18n import lazy, ngettext
-from app.labels import label
+from core.i18n import gettext as _
+from core.i18n import lazy, ngettext
+from core.labels import label
 
 DAYS = {"MO": "0", "TU": "1", "WE": "2", "TH": "3", "FR": "4", "SA": "5", "SU": "6"}
 ORDINALS = {1: lazy("first"), 2: lazy("second"), 3: lazy("third"), 4: lazy("fourth"), -1: lazy("last")}

@@ -11,19 +11,25 @@ import secrets
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.accounts.services import CurrentUser, require_role
-from app.accounts.tables import Role
-from app.clock import utcnow
-from app.db import write_transaction
-from app.errors import InvalidInput, NotFound
-from app.i18n import lazy
+from accounts.services import CurrentUser, require_role
+from accounts.tables import Role
+from core.clock import utcnow
+from core.db import write_transaction
+from core.errors import InvalidInput, NotFound
+from core.i18n import lazy
 from events import formats
 from events.errors import InvalidRule, RuleNeverOccurs
 from events.inputs import OccurrenceMove, SeriesChange, SeriesInput, SessionInput
 from events.recurrence import InvalidRecurrence, Occurrence, Recurrence, occurrences, split, validate
-from events.services import editable_event, local_to_utc, organiser_organisation, update_session, usable_site
+from events.services import (
+    editable_event,
+    figures_by_event,
+    local_to_utc,
+    organiser_organisation,
+    update_session,
+    usable_site,
+)
 from events.tables import Event, EventStatus, Series, Session
-from registration.services import counts_by_event
 
 ISO = "%Y-%m-%dT%H:%M:%S"
 
@@ -268,7 +274,7 @@ async def _realign(series: Series) -> None:
     latest = max((e.starts_on for e in events), default=utcnow().date())
     horizon = max(utcnow() + timedelta(days=366), datetime.combine(latest + timedelta(days=2), time(), UTC))
     wanted = {o.recurrence_id.strftime(ISO): o for o in occurrences(_recurrence(series), before=horizon)}
-    counts = await counts_by_event([e.id for e in events])
+    counts = await figures_by_event([e.id for e in events])
     for event in events:
         # Same occurrence, or the same day at a new time: the event (and its people) follow.
         key = (

@@ -10,18 +10,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
-from app.accounts.directory import in_directory
-from app.accounts.services import CurrentUser, require_role
-from app.accounts.tables import Role
-from app.clock import utcnow
-from app.db import write_transaction
-from app.errors import Forbidden, InvalidInput, NotFound
-from app.forms import convert
-from app.i18n import gettext as _
-from app.i18n import lazy
-from app.labels import label
-from app.messaging import outbox
+from accounts.directory import in_directory
+from accounts.services import CurrentUser, require_role
+from accounts.tables import Role
+from core import signals
+from core.clock import utcnow
+from core.db import write_transaction
+from core.errors import Forbidden, InvalidInput, NotFound
+from core.forms import convert
+from core.i18n import gettext as _
+from core.i18n import lazy
+from core.labels import label
 from events import formats
+from events import signals as events_signals
 from events.errors import (
     AgeRangeReversed,
     CapacityBelowRegistered,
@@ -36,6 +37,7 @@ from events.errors import (
 from events.inputs import DuplicateInput, EventInput, NewEventInput, PartnerInput, SessionInput
 from events.options import check_options
 from events.tables import Event, EventPartner, EventStatus, Session, Site
+from messaging import outbox
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +61,17 @@ def _visible_to(user: CurrentUser):
     return Event.organisation.is_in(mine) | Event.id.is_in(partnered)
 
 
-async def _figures(event_ids: list[int], capacities: dict[int, int | None]) -> dict[int, Figures]:
-    # Registration is another domain: ask its service rather than its tables.
-    from registration.services import counts_by_event
+async def figures_by_event(event_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Registrations by status and people present, per event: the features above answer (events.signals)."""
+    counts: dict[int, dict[str, int]] = {}
+    for answer in await signals.send(events_signals.figures_wanted, event_ids=event_ids):
+        for event_id, figures in answer.items():
+            counts.setdefault(event_id, {}).update(figures)
+    return counts
 
-    counts = await counts_by_event(event_ids)
+
+async def _figures(event_ids: list[int], capacities: dict[int, int | None]) -> dict[int, Figures]:
+    counts = await figures_by_event(event_ids)
     return {
         event_id: Figures(
             capacity=capacities.get(event_id),
@@ -307,9 +315,7 @@ async def set_status(user: CurrentUser, event_id: int, status: EventStatus) -> N
     async with write_transaction():
         await Event.update({Event.status: status, Event.updated_at: utcnow()}).where(Event.id == event_id)
         if status == EventStatus.cancelled:
-            from registration import changes  # registration builds on events: imported when needed
-
-            await changes.event_cancelled(event_id)
+            await signals.send(events_signals.event_cancelled, event_id=event_id)
     if status == EventStatus.cancelled:
         outbox.wake()
 
@@ -388,9 +394,7 @@ async def update_session(user: CurrentUser, session_id: int, data: SessionInput)
             after.place,
         )
         if moved and event.status != EventStatus.draft:  # a new time or place: those registered are told
-            from registration import changes
-
-            await changes.session_changed(session_id)
+            await signals.send(events_signals.session_moved, session_id=session_id)
     outbox.wake()
 
 
@@ -398,9 +402,7 @@ async def delete_session(user: CurrentUser, session_id: int) -> None:
     event, _session = await _session_of(user, session_id)
     async with write_transaction():
         if event.status != EventStatus.draft:
-            from registration import changes
-
-            await changes.session_cancelled(session_id)
+            await signals.send(events_signals.session_cancelled, session_id=session_id)
         await Session.delete().where(Session.id == session_id)
     outbox.wake()
 

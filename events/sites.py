@@ -6,12 +6,12 @@ import re
 
 import msgspec
 
-from app.accounts.directory import in_directory
-from app.accounts.services import CurrentUser, require_role
-from app.accounts.tables import Role
-from app.db import write_transaction
-from app.errors import InvalidInput, NotFound
-from app.i18n import lazy
+from accounts.directory import in_directory
+from accounts.services import CurrentUser, require_role
+from accounts.tables import Role
+from core.db import write_transaction
+from core.errors import InvalidInput, NotFound
+from core.i18n import lazy
 from events.errors import InvalidCoordinates
 from events.inputs import SiteInput
 from events.services import organiser_organisation

@@ -18,7 +18,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from app.accounts.tables import Organisation, User
+from accounts.tables import Organisation
 
 
 class Format(StrEnum):
@@ -161,96 +161,3 @@ class EventPartner(Table):
     event = ForeignKey(references=Event, index=True)
     organisation = ForeignKey(references=Organisation, index=True)
     role = Varchar(length=20, choices=PartnerRole)
-
-
-# --------------------------------------------------------------------------- rally planning
-
-
-class Companion(Table):
-    """Someone who goes out with one team on the visit days: staff, volunteer or partner."""
-
-    event = ForeignKey(references=Event, index=True)
-    full_name = Varchar(length=200)
-    phone = Varchar(length=20, default="")
-    has_car = Boolean(default=False)
-    user = ForeignKey(references=User, null=True, default=None)  # when they check their team in themselves
-    # ISO date -> ["HH:MM", "HH:MM"], or null on a day they cannot come; a day not listed: the whole day.
-    availability = JSON(default="{}")
-
-
-class Team(Table):
-    """A rally team: its members are registrations (registration.tables.TeamMember)."""
-
-    event = ForeignKey(references=Event, index=True)
-    number = Integer()
-    companion = ForeignKey(references=Companion, null=True, default=None)
-    locked = Boolean(default=False)  # members and companion are kept when the organiser re-plans
-    published_at = Timestamptz(null=True, default=None)
-
-
-class Visit(Table):
-    """A team's visit of a company site, at a set time."""
-
-    team = ForeignKey(references=Team, index=True)
-    site = ForeignKey(references=Site)
-    starts_at = Timestamptz()
-    ends_at = Timestamptz()
-    locked = Boolean(default=False)  # kept exactly when the organiser re-plans
-    sequence = Integer(default=0)  # raised on every change, so calendars replace their copy
-
-
-class TravelTime(Table):
-    """An organiser's own travel time between two places, instead of the computed estimate."""
-
-    organisation = ForeignKey(references=Organisation, index=True)
-    origin = ForeignKey(references=Site)
-    destination = ForeignKey(references=Site)
-    car_minutes = Integer(null=True, default=None)
-    transit_minutes = Integer(null=True, default=None)
-
-
-class PlanningStatus(StrEnum):
-    queued = "queued"
-    running = "running"
-    done = "done"
-    failed = "failed"
-    cancelled = "cancelled"
-
-
-class PlanningRun(Table):
-    """One background run of the planner for an event, with its progress and its outcome."""
-
-    event = ForeignKey(references=Event, index=True)
-    kind = Varchar(length=12, default="rally")  # rally | job_dating
-    status = Varchar(length=10, choices=PlanningStatus, default=PlanningStatus.queued)
-    seconds = Integer(default=10)
-    seed = Integer(default=0)
-    progress = JSON(default="{}")  # best objective so far, elapsed seconds, phase
-    message = Text(default="")  # why it failed, in the organiser's words
-    cancel_requested = Boolean(default=False)
-    requested_by = ForeignKey(references=User, null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    finished_at = Timestamptz(null=True, default=None)
-
-
-class FeedKind(StrEnum):
-    registration = "registration"  # a youth's events (their personal page's calendar, kept in sync)
-    companion = "companion"  # a companion's team itinerary
-    team = "team"
-    site = "site"  # teams arriving at a company site
-    organisation = "organisation"  # every session of an organisation's events
-    adviser = "adviser"  # the events of an adviser's youths
-
-
-class CalendarFeed(Table):
-    """A calendar subscription (webcal://) behind a secret link that can be revoked and renewed.
-
-    Only a hash of the token is kept, so a leaked database does not open anyone's calendar."""
-
-    kind = Varchar(length=14, choices=FeedKind)
-    subject = Integer()  # the id of the registration, companion, team, site, organisation or user
-    organisation = ForeignKey(references=Organisation, index=True)  # whose data it shows
-    token_hash = Varchar(length=64, unique=True, index=True)
-    created_by = ForeignKey(references=User, null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    revoked_at = Timestamptz(null=True, default=None)

@@ -1,1 +1,1 @@
-"""Who comes and what follows: participants, registrations, attendance, outcomes."""
+"""Who comes: youths, registrations, the waiting list, consents, the public form and the personal page, imports."""

@@ -1,5 +1,5 @@
 """Console pages: an event's registrations and waiting list, advisers' youths, registering
-on someone's behalf, importing a list, walk-ins and the event's own questions."""
+on someone's behalf, importing a list and the event's own questions (walk-ins: checkin.console)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,19 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from app.accounts.services import CurrentUser
-from app.accounts.tables import Role
-from app.errors import InvalidInput, Refusal
-from app.forms import convert, from_form
-from app.i18n import gettext as _
-from app.i18n import lazy
-from app.settings import get_settings
-from app.web import errors_of, flash, form_data, page
+from accounts.services import CurrentUser
+from accounts.tables import Role
+from core.errors import InvalidInput, Refusal
+from core.forms import convert, from_form
+from core.i18n import gettext as _
+from core.i18n import lazy
+from core.settings import get_settings
+from core.web import errors_of, flash, form_data, page
 from events.services import editable_event, get_event
 from events.sites import SECTORS
-from registration import imports, lists, messages, reminders, services, walkins
+from registration import imports, lists, messages, reminders, services
 from registration.errors import DuplicateRegistration
-from registration.inputs import QuestionInput, RegistrationInput, WalkInInput
+from registration.inputs import QuestionInput, RegistrationInput
 from registration.people import display_phone
 from registration.public import registration_form_data
 from registration.tables import ConsentKind, QuestionKind, RegistrationStatus, Source
@@ -169,41 +169,6 @@ class RegistrationConsole(Controller):
             )
         report = await imports.import_csv(request.user, event_id, content)
         return page("registration/import.html", event=event, report=report, errors={})
-
-    @get("/walk-in")
-    async def walk_in_form(self, request: User, event_id: FromPath[int]) -> Template:
-        event = await get_event(request.user, event_id)
-        return page(
-            "registration/walk_in.html",
-            event=event,
-            values={},
-            errors={},
-            session=await walkins.current_session(event_id),
-        )
-
-    @post("/walk-in")
-    async def walk_in(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
-        event = await get_event(request.user, event_id)
-        values = await form_data(request)
-        try:
-            _registration, session = await walkins.register_walk_in(
-                request.user, event_id, from_form(WalkInInput, values)
-            )
-        except Refusal as error:
-            return page(
-                "registration/walk_in.html",
-                status_code=error.status_code,
-                event=event,
-                values=values,
-                errors=errors_of(error),
-                first_error=error.field,
-                session=await walkins.current_session(event_id),
-            )
-        if session:
-            flash(request, _("%(name)s is registered and marked present.", name=values.get("first_name", "")))
-        else:
-            flash(request, _("%(name)s is registered.", name=values.get("first_name", "")))
-        return Redirect(f"/events/{event_id}/walk-in")
 
     @get("/questions")
     async def questions(self, request: User, event_id: FromPath[int]) -> Template:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.errors import InvalidInput, Refusal
-from app.i18n import lazy
+from core.errors import InvalidInput, Refusal
+from core.i18n import lazy
 
 
 class InvalidPhone(InvalidInput):

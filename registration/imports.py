@@ -8,10 +8,10 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from app.accounts.services import CurrentUser
-from app.errors import Refusal
-from app.i18n import gettext as _
-from app.i18n import lazy
+from accounts.services import CurrentUser
+from core.errors import Refusal
+from core.i18n import gettext as _
+from core.i18n import lazy
 from registration import services
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import secrets
 
-from app.accounts.services import CurrentUser
-from app.accounts.tables import Role
-from app.db import write_transaction
-from app.errors import Forbidden, NotFound
+from accounts.services import CurrentUser
+from accounts.tables import Role
+from core import signals
+from core.db import write_transaction
+from core.errors import Forbidden, NotFound
 from events.services import get_event
-from registration.tables import CheckIn, ReferralLink, Registration
+from registration import signals as registration_signals
+from registration.tables import ReferralLink, Registration
 
 COLUMNS = (
     Registration.id,
@@ -39,6 +41,11 @@ def _referred_by_me(user: CurrentUser):
     )
 
 
+async def _checked_in(registration_ids: list[int]) -> set[int]:
+    """Who of them has a check-in record: check-in knows (registration.signals.checked_in)."""
+    return set().union(*await signals.send(registration_signals.checked_in, registration_ids=registration_ids))
+
+
 async def for_event(user: CurrentUser, event_id: int) -> tuple[dict, list[dict], bool]:
     """The event, the registrations this user may see, and whether they manage them all."""
     event = await get_event(user, event_id)
@@ -47,10 +54,7 @@ async def for_event(user: CurrentUser, event_id: int) -> tuple[dict, list[dict],
     if not manages:
         query = query.where(_referred_by_me(user))
     rows = await query.order_by(Registration.created_at).order_by(Registration.id)
-    present = {
-        r["registration"]
-        for r in await CheckIn.select(CheckIn.registration).where(CheckIn.registration.event == event_id)
-    }
+    present = await _checked_in([row["id"] for row in rows])
     for row in rows:
         row["present"] = row["id"] in present
     return event, rows, manages
@@ -86,12 +90,7 @@ async def my_youths(user: CurrentUser) -> list[dict]:
         .order_by(Registration.event.starts_on, ascending=False)
         .limit(500)
     )
-    present = {
-        r["registration"]
-        for r in await CheckIn.select(CheckIn.registration).where(
-            CheckIn.registration.is_in([r["id"] for r in rows] or [-1])
-        )
-    }
+    present = await _checked_in([row["id"] for row in rows])
     for row in rows:
         row["present"] = row["id"] in present
     return rows

@@ -16,18 +16,19 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 
-from app.accounts.services import require_role
-from app.accounts.tables import Role
-from app.clock import utcnow
-from app.db import write_transaction
-from app.errors import InvalidInput
-from app.i18n import lazy
-from app.messaging import outbox, templates
-from app.messaging.tables import Channel
-from app.settings import get_settings
-from events import calendars
+from accounts.services import require_role
+from accounts.tables import Role
+from core import signals
+from core.clock import utcnow
+from core.db import write_transaction
+from core.errors import InvalidInput
+from core.i18n import lazy
+from core.settings import get_settings
 from events.services import get_event
 from events.tables import Session
+from messaging import outbox, templates
+from messaging.tables import Channel
+from registration import signals as registration_signals
 from registration.people import display_phone
 from registration.tables import Participant, Registration, RegistrationStatus
 
@@ -141,7 +142,7 @@ async def tell(
         return []
     values = values_of(context, extra)
     if invitation is None and key in INVITING and context["email"]:  # their calendar gets the event
-        invitation = await calendars.for_registration(context)
+        invitation = await invitation_for(context)
     used = []
     for channel in channels_for(context, key):
         subject, body = await templates.template(context["organisation"], key, channel)
@@ -168,6 +169,11 @@ async def tell(
             )
         used.append(channel)
     return used
+
+
+async def invitation_for(registration: dict[str, Any], method: str = "REQUEST") -> bytes | None:
+    """The youth's calendar invitation, written by the calendars feature (registration.signals.invitation_wanted)."""
+    return await signals.first(registration_signals.invitation_wanted, registration=registration, method=method)
 
 
 def as_html(text: str) -> str:

@@ -7,8 +7,8 @@ from datetime import date
 
 import phonenumbers
 
-from app.errors import InvalidInput
-from app.i18n import lazy
+from core.errors import InvalidInput
+from core.i18n import lazy
 from registration.errors import BirthDateInFuture, ImplausibleBirthDate, InvalidPhone, PlaceRequired
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -2,36 +2,14 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from registration.tables import (
-    CheckIn,
-    Consent,
-    Device,
-    Interview,
-    PairRule,
-    Participant,
-    Question,
-    ReferralLink,
-    Registration,
-    TeamMember,
-)
+from registration.tables import Consent, Participant, Question, ReferralLink, Registration
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="registration",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[
-        Participant,
-        Registration,
-        Question,
-        Consent,
-        ReferralLink,
-        CheckIn,
-        TeamMember,
-        PairRule,
-        Interview,
-        Device,
-    ],
-    migration_dependencies=["app.accounts.piccolo_app", "events.piccolo_app"],
+    table_classes=[Participant, Registration, Question, Consent, ReferralLink],
+    migration_dependencies=["accounts.piccolo_app", "events.piccolo_app"],
     commands=[],
 )

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.db import bind, sql_once
+from core.db import bind, sql_once
 
 EVENT_AND_QUESTIONS = (
     "SELECT e.id, e.organisation, e.title, e.status, e.capacity, e.waiting_list, e.options, e.age_min, e.age_max, "

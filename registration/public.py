@@ -12,22 +12,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import CacheControlHeader
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.utils.scope.state import ScopeState
 
-from app.accounts.tables import Organisation
-from app.errors import NotFound, Refusal
-from app.forms import convert
-from app.i18n import current_language
-from app.ratelimit import limit
-from app.web import errors_of, page
-from events.planning.services import published_team
+from accounts.tables import Organisation
+from core import signals
+from core.errors import NotFound, Refusal
+from core.forms import convert
+from core.i18n import current_language
+from core.ratelimit import limit
+from core.web import errors_of, page
 from events.services import programme
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
-from registration import calendar, messages, services
+from registration import messages, services
+from registration import signals as registration_signals
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
 from registration.people import display_phone
@@ -53,7 +53,7 @@ CHECKBOXES = (
 HONEYPOT = "website"
 
 
-async def _event_for_youth(condition: Any) -> dict | None:
+async def event_for_youth(condition: Any) -> dict | None:
     """An event as a youth sees it: its fields and who to call."""
     return (
         await Event.select(
@@ -72,7 +72,7 @@ def _organiser_phone(event: dict) -> str:
 
 
 async def _public_event(token: str) -> dict:
-    event = await _event_for_youth(
+    event = await event_for_youth(
         (Event.public_token == token)
         & Event.status.is_in([EventStatus.published, EventStatus.closed, EventStatus.done, EventStatus.cancelled])
     )
@@ -214,7 +214,7 @@ class PublicRegistration(Controller):
         return page("public/privacy.html", event=event, organisation=organisation)
 
 
-async def _mine(token: str) -> dict:
+async def mine(token: str) -> dict:
     registration = await services.by_manage_token(token)
     if registration is None:
         raise NotFound()
@@ -227,7 +227,7 @@ class PersonalPage(Controller):
     opt = {"public": True}
 
     async def _page(self, registration: dict, status_code: int = 200, **extra: Any) -> Template:
-        event = await _event_for_youth(Event.id == registration["event"])
+        event = await event_for_youth(Event.id == registration["event"])
         questions = await services.questions_of(event["id"])
         consents = {c["kind"] for c in await services.active_consents(registration["participant"])}
         values = {f"q_{k}": v for k, v in (registration["answers"] or {}).items()}
@@ -244,39 +244,29 @@ class PersonalPage(Controller):
             tz=ZoneInfo(event["timezone"]),
             organiser_phone=_organiser_phone(event),
             phone=display_phone(registration["participant.phone"]),
-            team=await published_team(registration["id"]) if registration["status"] == "confirmed" else None,
+            **await signals.merged(registration_signals.personal_page, registration=registration),
             **extra,
         )
 
     @get("/{token:str}")
     async def show(self, token: FromPath[str], new: FromQuery[int] = 0) -> Template:
-        return await self._page(await _mine(token), new=bool(new))
-
-    @get("/{token:str}/calendar.ics")
-    async def calendar_file(self, token: FromPath[str]) -> Response[bytes]:
-        registration = await _mine(token)
-        body = await calendar.for_registration(registration, method="PUBLISH")  # a file or a subscription
-        return Response(
-            body,
-            media_type="text/calendar",
-            headers={"content-disposition": 'attachment; filename="evenement.ics"'},
-        )
+        return await self._page(await mine(token), new=bool(new))
 
     @get("/{token:str}/cancel")
     async def confirm_cancel(self, token: FromPath[str]) -> Template:
-        registration = await _mine(token)
+        registration = await mine(token)
         event = await Event.select(Event.title).where(Event.id == registration["event"]).first()
         return page("public/cancel.html", registration=registration, event=event)
 
     @post("/{token:str}/cancel")
     async def cancel(self, token: FromPath[str]) -> Redirect:
-        registration = await _mine(token)
+        registration = await mine(token)
         await services.cancel(registration["id"])
         return Redirect(f"/r/{token}")
 
     @post("/{token:str}/answers")
     async def answers(self, request: Request, token: FromPath[str]) -> Template | Redirect:
-        registration = await _mine(token)
+        registration = await mine(token)
         data = await registration_form_data(request)
         try:
             await services.change_answers(token, data["answers"])
@@ -286,61 +276,17 @@ class PersonalPage(Controller):
 
     @post("/{token:str}/channel")
     async def channel(self, request: Request, token: FromPath[str]) -> Redirect:
-        registration = await _mine(token)
+        registration = await mine(token)
         form = await request.form()
         await messages.set_channel(registration["participant"], str(form.get("channel", "")))
         return Redirect(f"/r/{token}#contact")
 
     @post("/{token:str}/consents/{kind:str}/withdraw")
     async def withdraw(self, token: FromPath[str], kind: FromPath[str]) -> Redirect:
-        registration = await _mine(token)
+        registration = await mine(token)
         if kind in ConsentKind.__members__:
             await services.withdraw_consent(registration["participant"], ConsentKind(kind))
         return Redirect(f"/r/{token}#consents")
-
-    # ------------------------------------------------------------------ the ticket (registration.tickets)
-
-    async def _ticket(self, token: str) -> tuple[dict, str]:
-        from registration.tickets import ticket_of
-
-        registration = await _mine(token)
-        ticket = await ticket_of(registration)
-        if ticket is None:  # only a confirmed place has a ticket
-            raise NotFound()
-        return registration, ticket
-
-    @get("/{token:str}/ticket.svg", cache_control=CacheControlHeader(private=True, no_cache=True))
-    async def ticket_svg(self, token: FromPath[str]) -> Response[bytes]:
-        from registration.tickets import qr_svg
-
-        _registration, ticket = await self._ticket(token)
-        return Response(qr_svg(ticket), media_type="image/svg+xml")
-
-    @get("/{token:str}/ticket.pdf", cache_control=CacheControlHeader(private=True, no_store=True))
-    async def ticket_pdf(self, token: FromPath[str]) -> Response[bytes]:
-        from registration.checkin import short_name
-        from registration.tickets import ticket_pdf
-
-        registration, ticket = await self._ticket(token)
-        event = await _event_for_youth(Event.id == registration["event"])
-        team = await published_team(registration["id"])
-        name = f"{registration['participant.first_name']} {registration['participant.last_name']}"
-        body = await ticket_pdf(
-            {"event": event, "days": await programme(event), "name": name, "team": team and team["number"]}, ticket
-        )
-        filename = f"billet-{short_name(registration['participant.first_name'], '').lower() or 'evenement'}.pdf"
-        return Response(
-            body, media_type="application/pdf", headers={"content-disposition": f'inline; filename="{filename}"'}
-        )
-
-    @post("/{token:str}/ticket/reissue")
-    async def reissue_ticket(self, token: FromPath[str]) -> Redirect:
-        """The youth's code was lost or shared: a new one, and the old one stops working."""
-        from registration.tickets import reissue
-
-        registration, _ticket = await self._ticket(token)
-        await reissue(registration["id"])
-        return Redirect(f"/r/{token}?reissued=1#ticket")
 
 
 ROUTES = [PublicRegistration, PersonalPage]

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from app.accounts.services import CurrentUser, require_role
-from app.accounts.tables import Role
-from app.clock import utcnow
-from app.db import write_transaction
-from app.i18n import lazy
+from accounts.services import CurrentUser, require_role
+from accounts.tables import Role
+from core.clock import utcnow
+from core.db import write_transaction
+from events.rhythm import SCHEDULE, Rule, due_at, enabled
 from events.services import get_event
 from events.tables import Event, EventStatus, Session
 from registration import messages
@@ -27,33 +26,6 @@ from registration.tables import Registration, RegistrationStatus
 
 log = logging.getLogger("tremplin.reminders")
 WINDOW = timedelta(hours=12)
-
-
-@dataclass(frozen=True)
-class Rule:
-    key: str
-    label: str
-    anchor: str  # "start": the first session's day; "end": the last session's day
-    days: int
-    at: time
-
-
-SCHEDULE = (
-    Rule("reminder_2d", lazy("Two days before, 10:00"), "start", -2, time(10)),
-    Rule("reminder_1d", lazy("The day before, 18:00"), "start", -1, time(18)),
-    Rule("thanks", lazy("The day after, 10:00: thank-you with the organiser's number"), "end", 1, time(10)),
-    Rule("follow_up", lazy("A month after, 10:00: “where are you now?”"), "end", 30, time(10)),
-)
-
-
-def enabled(options: dict | None) -> set[str]:
-    chosen = (options or {}).get("reminders")
-    return {rule.key for rule in SCHEDULE} if chosen is None else set(chosen)
-
-
-def due_at(rule: Rule, first: date, last: date, tz: ZoneInfo) -> datetime:
-    day = (first if rule.anchor == "start" else last) + timedelta(days=rule.days)
-    return datetime.combine(day, rule.at, tz)
 
 
 async def due(now: datetime) -> list[tuple[int, Rule, date]]:
@@ -105,7 +77,7 @@ async def send_due(now: datetime | None = None) -> int:
 
 async def run(every_s: float = 60.0) -> None:
     """Look for due reminders every minute, for as long as the worker runs."""
-    from app.messaging import outbox
+    from messaging import outbox
 
     while True:
         try:

@@ -15,17 +15,16 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from app.accounts.services import CurrentUser
-from app.clock import utcnow
-from app.db import is_sqlite, is_unique_violation, sql, write_transaction
-from app.errors import Refusal
-from app.labels import label
-from app.messaging import outbox, templates
-from app.messaging.tables import Channel
-from app.settings import get_settings
-from events import calendars
+from accounts.services import CurrentUser
+from core.clock import utcnow
+from core.db import is_sqlite, is_unique_violation, sql, write_transaction
+from core.errors import Refusal
+from core.labels import label
+from core.settings import get_settings
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
+from messaging import outbox, templates
+from messaging.tables import Channel
 from registration import messages, places
 from registration.errors import (
     AnswerRequired,
@@ -41,7 +40,6 @@ from registration.errors import (
 from registration.inputs import RegistrationInput
 from registration.people import age_on, check_birth_date, check_email, check_place, normalise_phone
 from registration.tables import (
-    CheckIn,
     Consent,
     ConsentKind,
     Question,
@@ -81,7 +79,7 @@ class Registered:
 
 
 async def counts_by_event(event_ids: list[int]) -> dict[int, dict[str, int]]:
-    """How many registrations each event has, by status, and how many people came."""
+    """How many registrations each event has, by status (checkin adds who came: events.services.figures_by_event)."""
     if not event_ids:
         return {}
     rows = (
@@ -92,13 +90,6 @@ async def counts_by_event(event_ids: list[int]) -> dict[int, dict[str, int]]:
     counts: dict[int, dict[str, int]] = {}
     for row in rows:
         counts.setdefault(row["event"], {})[row["status"]] = row["n"]
-    present = (
-        await CheckIn.select(CheckIn.registration.event.as_alias("event"), CheckIn.registration)
-        .where(CheckIn.registration.event.is_in(event_ids) & (CheckIn.status.is_in(["present", "late"])))
-        .distinct()
-    )
-    for row in present:
-        counts.setdefault(row["event"], {})["present"] = counts.get(row["event"], {}).get("present", 0) + 1
     return counts
 
 
@@ -443,7 +434,7 @@ async def _register_at_once(
         await places.attach_invitation(
             row["id"],
             STATUS_MESSAGE[RegistrationStatus(row["status"])],
-            await calendars.for_registration(
+            await messages.invitation_for(
                 {
                     "id": row["id"],
                     "event": event["id"],

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from app.accounts.tables import Organisation, User
-from events.tables import Event, Session, Site, Team, Visit
+from accounts.tables import Organisation, User
+from events.tables import Event, Session
 
 
 class RegistrationStatus(StrEnum):
@@ -113,70 +113,3 @@ class ReferralLink(Table):
     code = Varchar(length=32, unique=True, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
-
-
-class AttendanceStatus(StrEnum):
-    present = "present"
-    late = "late"
-    excused = "excused"
-    absent = "absent"
-
-
-class CheckIn(Table):
-    """A person recorded at a session: by a scan, by hand, or registered on the spot."""
-
-    registration = ForeignKey(references=Registration, index=True)
-    session = ForeignKey(references=Session, index=True)
-    status = Varchar(length=10, choices=AttendanceStatus, default=AttendanceStatus.present)
-    scanned_at = Timestamptz(default=TimestamptzNow())  # when it happened on site (offline scans come later)
-    recorded_at = Timestamptz(default=TimestamptzNow())
-    recorded_by = ForeignKey(references=User, null=True, default=None)
-    device = Varchar(length=100, default="")
-    nonce = Varchar(length=64, unique=True, index=True)  # one scan is recorded once, however often it is sent
-    source = Varchar(length=10, default="manual")  # scan, manual, walk_in
-    flagged = Boolean(default=False)  # a later duplicate scan, for the organiser to look at
-    notes = Text(default="")
-    visit = ForeignKey(references=Visit, null=True, default=None, index=True)  # a rally team at a company
-    exited_at = Timestamptz(null=True, default=None)  # optional exit scan
-    signature = Text(default="")  # an on-screen signature (SVG path), part of the digital attendance proof
-
-
-class Device(Table):
-    """A phone paired to check people in at one event, without an account; expires and can be revoked."""
-
-    event = ForeignKey(references=Event, index=True)
-    name = Varchar(length=100)
-    token_hash = Varchar(length=64, unique=True, index=True)
-    created_by = ForeignKey(references=User, null=True, default=None)
-    created_at = Timestamptz(default=TimestamptzNow())
-    expires_at = Timestamptz()
-    revoked_at = Timestamptz(null=True, default=None)
-    last_seen_at = Timestamptz(null=True, default=None)
-
-
-class TeamMember(Table):
-    """A youth's place in a rally team (one team per registration)."""
-
-    team = ForeignKey(references=Team, index=True)
-    registration = ForeignKey(references=Registration, unique=True)
-
-
-class PairRule(Table):
-    """The organiser's "must be with" / "must not be with" between two youths of an event."""
-
-    event = ForeignKey(references=Event, index=True)
-    first = ForeignKey(references=Registration)
-    second = ForeignKey(references=Registration)
-    together = Boolean()
-
-
-class Interview(Table):
-    """A job-dating interview slot between a youth and a recruiting company's site."""
-
-    registration = ForeignKey(references=Registration, index=True)
-    site = ForeignKey(references=Site, index=True)
-    starts_at = Timestamptz()
-    ends_at = Timestamptz()
-    locked = Boolean(default=False)
-    published_at = Timestamptz(null=True, default=None)
-    sequence = Integer(default=0)  # raised on every change, so calendars replace their copy

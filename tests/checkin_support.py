@@ -6,13 +6,15 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from app.accounts.services import CurrentUser
-from app.accounts.tables import Organisation, OrganisationKind, Role
-from app.clock import utcnow
-from events.tables import Event, EventStatus, Format, Session, Site, Team, Visit
-from registration import services, tickets
+from accounts.services import CurrentUser
+from accounts.tables import Organisation, OrganisationKind, Role
+from checkin import tickets
+from core.clock import utcnow
+from events.tables import Event, EventStatus, Format, Session, Site
+from planning.tables import Team, TeamMember, Visit
+from registration import services
 from registration.inputs import RegistrationInput
-from registration.tables import Registration, Source, TeamMember
+from registration.tables import Registration, Source
 from tests.events_support import principal
 from tests.support import csrf_token, login, make_organisation, make_user
 

@@ -22,7 +22,7 @@ os.environ.pop("SMTP_HOST", None)
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 
-from app.settings import get_settings  # noqa: E402
+from core.settings import get_settings  # noqa: E402
 from tests import support  # noqa: E402
 
 
@@ -40,7 +40,7 @@ async def database(settings):
     """An empty database, migrated forward from nothing, with its pool in the test loop."""
     await support.reset_database(settings)
     from app.cli import migrate
-    from app.db import close_pool, open_pool
+    from core.db import close_pool, open_pool
 
     await migrate()
     await open_pool()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.accounts.services import CurrentUser, load_current_user, session_fingerprint
-from app.accounts.tables import Organisation, OrganisationKind, Role
+from accounts.services import CurrentUser, load_current_user, session_fingerprint
+from accounts.tables import Organisation, OrganisationKind, Role
 from tests.support import login, make_organisation, make_user
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.accounts.tables import Organisation, OrganisationKind
-from events.tables import Companion, Event, EventPartner, Format, PartnerRole, Session, SessionKind, Site, SiteKind
+from accounts.tables import Organisation, OrganisationKind
+from events.tables import Event, EventPartner, Format, PartnerRole, Session, SessionKind, Site, SiteKind
+from planning.tables import Companion
 from registration.tables import Participant, Registration, RegistrationStatus
 from tests.registration_support import NEXT_MONTH, published_event
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime, timedelta
 
-from app.accounts.tables import OrganisationKind
+from accounts.tables import OrganisationKind
 from events.tables import Event, EventStatus, Format, Session
 from tests.support import make_organisation
 

@@ -18,14 +18,9 @@ from typing import Any
 
 import httpx
 
-from events.tables import Event, EventStatus, Format, Session, Team
-from registration.tables import (
-    Participant,
-    Registration,
-    RegistrationStatus,
-    Source,
-    TeamMember,
-)
+from events.tables import Event, EventStatus, Format, Session
+from planning.tables import Team, TeamMember
+from registration.tables import Participant, Registration, RegistrationStatus, Source
 from tests.support import make_organisation, make_user
 
 SALT = b"tremplin-offline"
@@ -36,7 +31,7 @@ SALT = b"tremplin-offline"
 
 async def scan_event(youths: int = 4) -> dict[str, Any]:
     """An organisation with a staff member, a published event today with one session, and its youths."""
-    from app.accounts.tables import OrganisationKind, Role
+    from accounts.tables import OrganisationKind, Role
 
     organisation = await make_organisation("Intérim Solidaire", OrganisationKind.siae)
     user = await make_user("karim@example.org", organisation, Role.staff)
@@ -89,7 +84,7 @@ async def scan_event(youths: int = 4) -> dict[str, Any]:
 
 async def pair_token(data: dict[str, Any], name: str = "Téléphone accueil") -> str:
     """A pairing token for a phone (what the console's QR code holds after /scan/pair#)."""
-    from registration import tickets
+    from checkin import tickets
     from tests.events_support import principal
 
     return await tickets.create_device(await principal(data["user"]), data["event"].id, name)

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from app.messaging.sms import sign
+from messaging.sms import sign
 
 API_KEY = "xkeysib-test-0123456789"
 SECRET = "gateway-secret-0123456789abcdef"

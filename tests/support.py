@@ -11,15 +11,15 @@ from email.message import Message
 import httpx
 from aiosmtpd.controller import Controller
 
-from app.accounts import services as accounts
-from app.accounts.tables import Organisation, OrganisationKind, Role, User
-from app.settings import Settings
+from accounts import services as accounts
+from accounts.tables import Organisation, OrganisationKind, Role, User
+from core.settings import Settings
 
 PASSWORD = "un-mot-de-passe-solide"
 
 
 async def reset_database(settings: Settings) -> None:
-    from app.db import get_engine, is_sqlite
+    from core.db import get_engine, is_sqlite
 
     if is_sqlite():
         settings.sqlite_path.unlink(missing_ok=True)
@@ -33,7 +33,7 @@ async def reset_database(settings: Settings) -> None:
 async def empty_tables() -> None:
     from piccolo.apps.migrations.tables import Migration
 
-    from app.db import get_engine, is_sqlite
+    from core.db import get_engine, is_sqlite
     from piccolo_conf import APP_REGISTRY
 
     tables = [t for app in APP_REGISTRY.app_configs.values() for t in app.table_classes]

@@ -14,16 +14,20 @@ import ics
 import pytest
 from icalendar import Calendar
 
-from app.accounts.tables import OrganisationKind, Role, User
-from app.errors import Forbidden, NotFound
-from app.i18n import language
-from events import calendars, feeds, series, services
+from accounts.tables import OrganisationKind, Role, User
+from calendars import feeds
+from calendars import invitations as calendars
+from calendars.tables import CalendarFeed, FeedKind
+from core.errors import Forbidden, NotFound
+from core.i18n import language
+from events import series, services
 from events.inputs import OccurrenceMove, SeriesChange, SeriesInput, SessionInput
-from events.planning import services as planning
-from events.tables import CalendarFeed, Companion, Event, EventStatus, FeedKind, Format, Session, Site, Team, Visit
+from events.tables import Event, EventStatus, Format, Session, Site
+from planning import services as planning
+from planning.tables import Companion, Interview, Team, TeamMember, Visit
 from registration import services as registration_services
 from registration.inputs import RegistrationInput
-from registration.tables import Interview, Participant, Registration, RegistrationStatus, TeamMember
+from registration.tables import Participant, Registration, RegistrationStatus
 from tests.events_support import organiser, principal
 from tests.planning_support import rally
 from tests.registration_support import NEXT_MONTH, published_event

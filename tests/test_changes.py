@@ -2,8 +2,8 @@
 
 import icalendar
 
-from app.messaging.tables import OutboxMessage
 from events.tables import Session
+from messaging.tables import OutboxMessage
 from tests.events_support import organiser
 from tests.registration_support import published_event, youth
 from tests.support import post_form

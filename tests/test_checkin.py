@@ -14,11 +14,14 @@ import pytest
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.accounts.tables import Role
-from app.i18n import gettext as _
+from accounts.tables import Role
+from checkin import attendance, corrections, tickets
+from checkin import services as checkin
+from checkin.tables import AttendanceStatus, CheckIn, Device
+from core.i18n import gettext as _
 from events.tables import EventPartner
-from registration import attendance, checkin, corrections, services, tickets
-from registration.tables import AttendanceStatus, CheckIn, Device, Registration, RegistrationStatus
+from registration import services
+from registration.tables import Registration, RegistrationStatus
 from tests.checkin_support import device, device_headers, logged_in, post, rally, scan
 from tests.support import login, make_organisation, make_user, post_form
 

@@ -1,6 +1,6 @@
 """A newcomer's first look: the demo is realistic, loads once, and its login works."""
 
-from app.accounts.tables import Organisation
+from accounts.tables import Organisation
 from app.demo import DEMO_LOGIN, DEMO_PASSWORD, is_empty, load_demo
 from events.tables import Event, Format, Site
 from registration.tables import Participant, Registration

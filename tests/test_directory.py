@@ -2,7 +2,7 @@
 
 import html
 
-from app.accounts.tables import Contact, Organisation, Partnership
+from accounts.tables import Contact, Organisation, Partnership
 from tests.events_support import organiser
 from tests.support import post_form
 

@@ -5,9 +5,9 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
-from app.accounts import tokens
-from app.accounts.tables import ApiTokenScope, OrganisationKind, Partnership, Role
-from app.errors import Forbidden
+from accounts import tokens
+from accounts.tables import ApiTokenScope, OrganisationKind, Partnership, Role
+from core.errors import Forbidden
 from events.tables import Event, EventPartner, Format
 from tests.events_support import api, organiser
 from tests.support import login, make_organisation, make_user, post_form

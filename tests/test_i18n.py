@@ -6,7 +6,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
-from app.i18n import CATALOGUE_DIR
+from core.i18n import CATALOGUE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 

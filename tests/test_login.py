@@ -2,7 +2,7 @@
 
 import httpx
 
-from app.accounts.tables import Role
+from accounts.tables import Role
 from tests.support import login, make_organisation, make_user, post_form
 
 

@@ -4,9 +4,9 @@ import html
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from app.messaging import templates
-from app.messaging.tables import MessageTemplate, OutboxMessage
 from events.tables import Event, Session
+from messaging import templates
+from messaging.tables import MessageTemplate, OutboxMessage
 from registration import messages, reminders
 from registration.tables import Participant, Registration
 from tests.events_support import organiser
@@ -103,7 +103,7 @@ async def test_a_youth_who_answered_stop_gets_no_more_text_messages(client):
     assert await messages.opt_out("+33612340001") == 1
     await OutboxMessage.delete(force=True)
     registration = await Registration.objects().first()
-    from app.db import write_transaction
+    from core.db import write_transaction
 
     async with write_transaction():
         used = await messages.tell(registration.id, "reminder_1d", occasion="x")
@@ -117,7 +117,7 @@ async def test_a_youth_chooses_email_only_or_stop_from_their_page(client):
     page = registered.headers["location"].split("?")[0]
     assert "Comment nous vous joignons" in text(await client.get(page))
     registration = await Registration.objects().first()
-    from app.db import write_transaction
+    from core.db import write_transaction
 
     await post_form(client, f"{page}/channel", {"channel": "email"})
     async with write_transaction():
@@ -143,7 +143,7 @@ async def test_the_organiser_turns_off_the_month_after_follow_up_for_an_event(cl
 async def test_a_stop_reply_from_the_provider_stops_text_messages_to_that_youth(client, settings):
     event = await published_event()
     await _register(client, event)
-    from app.messaging.sms import receipt_token
+    from messaging.sms import receipt_token
 
     token = receipt_token(settings, "brevo")
     refused = await client.post("/webhooks/sms/brevo/inbound?token=wrong", json={"from": "+33612340001"})
@@ -169,8 +169,8 @@ async def test_an_urgent_text_goes_out_at_night_and_an_ordinary_one_waits_for_mo
     urgent = await OutboxMessage.objects().first()
     assert urgent.urgent and urgent.body_text == "Rendez-vous décalé à 10h"
 
-    from app.messaging import outbox
-    from app.settings import get_settings
+    from core.settings import get_settings
+    from messaging import outbox
 
     night = datetime.combine(datetime.now(PARIS).date(), time(22, 30), PARIS)
     morning = outbox.quiet_until(night, get_settings())

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from app.clock import utcnow
-from app.db import is_sqlite, write_transaction
-from app.messaging import outbox
-from app.messaging.email import message_id_for
-from app.messaging.services import delivery_counts, recent_messages
-from app.messaging.tables import DeliveryStatus, OutboxMessage
+from core.clock import utcnow
+from core.db import is_sqlite, write_transaction
+from messaging import outbox
+from messaging.email import message_id_for
+from messaging.services import delivery_counts, recent_messages
+from messaging.tables import DeliveryStatus, OutboxMessage
 from tests.sms_support import API_KEY, SmsServer
 from tests.support import SmtpServer, make_organisation
 
@@ -184,7 +184,7 @@ async def test_an_interrupted_brevo_send_is_found_not_sent_again(settings, mail_
     messages, _lease = await outbox._claim(10, timedelta(seconds=60))  # worker 1 claims…
     import httpx
 
-    from app.messaging.sms import provider_from
+    from messaging.sms import provider_from
 
     async with httpx.AsyncClient() as client:  # …sends, and dies before recording anything
         await provider_from(conf, client).send(to="+33612345678", text="Rappel", sender="Tremplin", reference="sms:3")

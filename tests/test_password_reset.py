@@ -4,10 +4,10 @@ import dataclasses
 import html
 from datetime import timedelta
 
-from app.accounts.tables import PasswordReset
-from app.clock import utcnow
-from app.messaging.outbox import deliver_due
-from app.messaging.tables import OutboxMessage
+from accounts.tables import PasswordReset
+from core.clock import utcnow
+from messaging.outbox import deliver_due
+from messaging.tables import OutboxMessage
 from tests.support import first_link, get_form, login, make_organisation, make_user, post_form, text_of
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from app.cli import build_parser, main
-from app.i18n import language
-from events.planning import load_instance, load_solution, validate
+from core.i18n import language
+from planning import load_instance, load_solution, validate
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "events" / "planning" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "planning" / "examples"
 
 
 def tiny() -> dict:

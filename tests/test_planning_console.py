@@ -4,11 +4,10 @@ import asyncio
 import html
 import json
 
-from app.accounts.tables import Role
-from app.messaging.tables import OutboxMessage
-from events.planning import runs, store
-from events.tables import PlanningRun, Team, Visit
-from registration.tables import TeamMember
+from accounts.tables import Role
+from messaging.tables import OutboxMessage
+from planning import runs, store
+from planning.tables import PlanningRun, Team, TeamMember, Visit
 from tests.events_support import organiser
 from tests.planning_support import rally
 from tests.support import make_user, post_form

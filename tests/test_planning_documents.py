@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from app.accounts.tables import OrganisationKind, Role
-from events.planning import documents
-from events.planning.store import travel_minutes_between
-from events.tables import Companion, Event, EventPartner, Format, Session, Site, Team, Visit
-from registration.tables import Participant, Registration, TeamMember
+from accounts.tables import OrganisationKind, Role
+from events.tables import Event, EventPartner, Format, Session, Site
+from planning import documents
+from planning.store import travel_minutes_between
+from planning.tables import Companion, Team, TeamMember, Visit
+from registration.tables import Participant, Registration
 from tests.events_support import organiser
 from tests.support import login, make_organisation, make_user
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.planning.jobdating import (
+from planning.jobdating import (
     Interview,
     JobDatingInfeasible,
     JobDatingInstance,

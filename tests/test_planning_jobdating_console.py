@@ -9,13 +9,14 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from app.accounts.tables import OrganisationKind, Role
-from app.i18n import gettext as _
-from app.i18n import language
-from app.messaging.tables import OutboxMessage
-from events.planning import runs
-from events.tables import Event, EventPartner, Format, PartnerRole, PlanningStatus, Session, SessionKind, Site
-from registration.tables import Interview, Participant, Registration, RegistrationStatus
+from accounts.tables import OrganisationKind, Role
+from core.i18n import gettext as _
+from core.i18n import language
+from events.tables import Event, EventPartner, Format, PartnerRole, Session, SessionKind, Site
+from messaging.tables import OutboxMessage
+from planning import runs
+from planning.tables import Interview, PlanningStatus
+from registration.tables import Participant, Registration, RegistrationStatus
 from tests.events_support import organiser
 from tests.registration_support import NEXT_MONTH, published_event
 from tests.support import login, make_organisation, make_user, post_form

@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.i18n import language
-from events.planning import Solution, Team, Visit, load_instance, validate
-from events.planning.generate import generate
-from events.planning.metrics import metrics
-from events.planning.solver import InfeasibleInstance, Locks, Progress, solve
+from core.i18n import language
+from planning import Solution, Team, Visit, load_instance, validate
+from planning.generate import generate
+from planning.metrics import metrics
+from planning.solver import InfeasibleInstance, Locks, Progress, solve
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "events" / "planning" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "planning" / "examples"
 
 
 def example(name: str) -> dict:

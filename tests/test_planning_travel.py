@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from events.planning import load_instance
-from events.planning.travel import Point, RoutingError, build_travel
+from planning import load_instance
+from planning.travel import Point, RoutingError, build_travel
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "events" / "planning" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[1] / "planning" / "examples"
 
 
 def points_of(name: str) -> tuple[Point, list[Point], dict]:
@@ -100,7 +100,7 @@ def test_an_unreachable_routing_server_is_reported_clearly():
 
 
 def test_generated_instances_carry_the_travel_their_coordinates_give():
-    from events.planning.generate import generate
+    from planning.generate import generate
 
     data = generate(12, 5, 4, seed=3)
     instance = load_instance(data)

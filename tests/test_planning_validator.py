@@ -17,19 +17,11 @@ from typing import Any
 
 import pytest
 
-from app.i18n import language
-from events.planning import (
-    Instance,
-    PlanningFormatError,
-    Solution,
-    Violation,
-    load_instance,
-    load_solution,
-    validate,
-)
+from core.i18n import language
+from planning import Instance, PlanningFormatError, Solution, Violation, load_instance, load_solution, validate
 
 # The two example instances of MODEL.md, kept in the repository (the benchmark uses them too).
-SHARED = Path(__file__).resolve().parents[1] / "events" / "planning" / "examples"
+SHARED = Path(__file__).resolve().parents[1] / "planning" / "examples"
 
 
 def read_json(name: str) -> dict[str, Any]:

@@ -10,13 +10,13 @@ import httpx
 import icalendar
 import ics
 
-from app.accounts.tables import Role
+from accounts.tables import Role
 from app.asgi import create_app
-from app.clock import utcnow
-from app.db import is_sqlite
-from app.messaging.outbox import deliver_due
-from app.messaging.tables import OutboxMessage
+from core.clock import utcnow
+from core.db import is_sqlite
 from events.tables import Session
+from messaging.outbox import deliver_due
+from messaging.tables import OutboxMessage
 from registration import services
 from registration.inputs import RegistrationInput
 from registration.tables import Consent, Participant, Registration, RegistrationStatus

@@ -5,10 +5,11 @@ from datetime import timedelta
 
 import httpx
 
-from app.accounts.tables import OrganisationKind, Partnership, Role
-from app.clock import utcnow
+from accounts.tables import OrganisationKind, Partnership, Role
+from checkin.tables import CheckIn
+from core.clock import utcnow
 from events.tables import Event, EventPartner, Session
-from registration.tables import CheckIn, Question, ReferralLink, Registration
+from registration.tables import Question, ReferralLink, Registration
 from tests.events_support import organiser
 from tests.registration_support import published_event, youth
 from tests.support import login, make_organisation, make_user, post_form

@@ -5,7 +5,7 @@ import html
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.i18n import language
+from core.i18n import language
 from events import series as series_service
 from events.inputs import OccurrenceMove, SeriesChange, SeriesInput, SiteInput
 from events.rules import describe

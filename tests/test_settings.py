@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from app.settings import SettingsError, load_settings
+from core.settings import SettingsError, load_settings
 
 STRONG = "Zr8_pQ2-vLx7NwK4sT9bYc3HmA6eJ1uGdF5oRiE0"
 

@@ -13,10 +13,11 @@ import httpx
 import pytest
 from litestar import Litestar
 
-from app.db import write_transaction
-from app.messaging import outbox, webhooks
-from app.messaging.email import PermanentFailure, TemporaryFailure
-from app.messaging.sms import (
+from core.db import write_transaction
+from core.settings import SettingsError, load_settings
+from messaging import outbox, webhooks
+from messaging.email import PermanentFailure, TemporaryFailure
+from messaging.sms import (
     BrevoProvider,
     ConsoleProvider,
     WebhookProvider,
@@ -26,8 +27,7 @@ from app.messaging.sms import (
     sign,
     sms_length,
 )
-from app.messaging.tables import DeliveryStatus, OutboxMessage
-from app.settings import SettingsError, load_settings
+from messaging.tables import DeliveryStatus, OutboxMessage
 from tests.sms_support import API_KEY, SECRET, SmsServer
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -86,7 +86,7 @@ def test_sms_length(text, encoding, characters, segments):
 
 
 def test_gsm7_tables_are_exact():
-    from app.messaging.sms import GSM7_BASIC, GSM7_EXTENSION
+    from messaging.sms import GSM7_BASIC, GSM7_EXTENSION
 
     assert len(GSM7_BASIC) == 127 and "\x1b" not in GSM7_BASIC  # 128 positions, one of them the escape
     assert set("\f^{}\\[~]|€") == GSM7_EXTENSION and not GSM7_BASIC & GSM7_EXTENSION
@@ -252,7 +252,7 @@ async def hooks(settings, sms_server):
     from litestar.stores.memory import MemoryStore
     from litestar.stores.registry import StoreRegistry
 
-    from app.accounts.auth import auth_middleware
+    from accounts.auth import auth_middleware
 
     configured = webhook_settings(settings, sms_server)
     app = Litestar(
@@ -361,7 +361,7 @@ async def test_brevo_reply_on_the_status_url_calls_the_handler(hooks):
 
 async def test_webhook_routes_work_in_a_bare_app(settings, sms_server, monkeypatch):
     """The routes need nothing from the app but its settings (or get_settings())."""
-    import app.messaging.webhooks as module
+    import messaging.webhooks as module
 
     monkeypatch.setattr(module, "get_settings", lambda: webhook_settings(settings, sms_server))
     bare = Litestar(route_handlers=webhooks.ROUTES)

@@ -8,17 +8,19 @@ from datetime import UTC, date, datetime, timedelta
 
 from litestar.routes import HTTPRoute
 
-from app.accounts import directory, tokens
-from app.accounts.auth import PUBLIC_PATHS
-from app.accounts.services import load_current_user, session_fingerprint
-from app.accounts.tables import ApiToken, ApiTokenScope, OrganisationKind, Role
+from accounts import directory, tokens
+from accounts.auth import PUBLIC_PATHS
+from accounts.services import load_current_user, session_fingerprint
+from accounts.tables import ApiToken, ApiTokenScope, OrganisationKind, Role
+from calendars.tables import CalendarFeed
+from checkin.tables import CheckIn, Device
 from events import series, services, sites
 from events.inputs import SeriesInput, SessionInput, SiteInput
-from events.tables import CalendarFeed, Companion, Event, EventPartner, Format, PartnerRole, Team, TravelTime, Visit
+from events.tables import Event, EventPartner, Format, PartnerRole
 from piccolo_conf import APP_REGISTRY
+from planning.tables import Companion, Interview, PairRule, Team, TeamMember, TravelTime, Visit
 from registration import services as registration_services
 from registration.inputs import RegistrationInput
-from registration.tables import CheckIn, Device, Interview, PairRule, TeamMember
 from tests.support import csrf_token, login, make_organisation, make_user
 
 SECRET_TITLE = "Rallye très confidentiel"

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import qrcode.constants
 
-from events.planning.documents import render_pdf
-from registration import tickets
+from checkin import tickets
+from core.pdf import render_pdf
 from registration.tables import Registration
 from tests.checkin_support import device, device_headers, logged_in, post, rally, scan
 from tests.support import csrf_token, post_form

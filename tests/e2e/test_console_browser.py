@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.accounts.tables import Organisation
+from accounts.tables import Organisation
 from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 
 

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from app.accounts.tables import OrganisationKind, Role
+from accounts.tables import OrganisationKind, Role
 from events.tables import Event, EventStatus, Session
 from tests.support import PASSWORD, make_organisation, make_user
 

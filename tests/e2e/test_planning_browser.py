@@ -3,8 +3,8 @@
 import pytest
 
 from app.demo import load_demo
-from events.tables import Event, Format, Team
-from registration.tables import PairRule, TeamMember
+from events.tables import Event, Format
+from planning.tables import PairRule, Team, TeamMember
 
 
 @pytest.mark.parametrize("width, height", [(360, 740), (1280, 800)])

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from registration.tables import CheckIn, Registration
+from checkin.tables import CheckIn
+from registration.tables import Registration
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.scan_support import ServerProcess, camera_args, pair_token, scan_event, write_y4m
 from tests.support import PASSWORD

@@ -1,0 +1,15 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from accounts.tables import ApiToken, Contact, Membership, Organisation, Partnership, PasswordReset, User
+
+CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
+
+APP_CONFIG = AppConfig(
+    app_name="accounts",
+    migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
+    table_classes=[Organisation, User, Membership, PasswordReset, ApiToken, Partnership, Contact],
+    migration_dependencies=[],
+    commands=[],
+)

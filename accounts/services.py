@@ -1,0 +1,260 @@
+"""Account rules: organisations, members, login with throttling, password reset."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from litestar.stores.base import Store
+
+from accounts import signals as accounts_signals
+from accounts.passwords import hash_password, needs_rehash, verify_password
+from accounts.tables import Membership, Organisation, OrganisationKind, PasswordReset, Role, SiaeKind, User
+from core import signals
+from core.clock import utcnow
+from core.db import write_transaction
+from core.errors import Forbidden, InvalidInput, NotFound, Refusal
+from core.i18n import gettext as _
+from core.i18n import language, lazy
+from core.settings import Settings
+
+RESET_VALIDITY = timedelta(hours=1)
+THROTTLE_WINDOW_S = 15 * 60
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_IP = 20
+ROLE_RANK = {Role.admin: 0, Role.organiser: 1, Role.staff: 2, Role.adviser: 3, Role.viewer: 4}
+
+
+class InvalidCredentials(Refusal):
+    code = "invalid_credentials"
+    status_code = 401
+    message = lazy("Incorrect e-mail address or password.")
+
+
+class TooManyAttempts(Refusal):
+    code = "too_many_attempts"
+    status_code = 429
+    message = lazy("Too many failed attempts. Please try again in %(minutes)s minutes or reset your password.")
+
+
+class ResetLinkInvalid(Refusal):
+    code = "reset_link_invalid"
+    status_code = 400
+    message = lazy("This reset link is not valid. Please ask for a new one.")
+
+
+class ResetLinkExpired(ResetLinkInvalid):
+    code = "reset_link_expired"
+    message = lazy("This reset link has expired or was already used. Please ask for a new one.")
+
+
+class EmailTaken(InvalidInput):
+    code = "email_taken"
+    message = lazy("An account already exists with this e-mail address.")
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentUser:
+    """The logged-in person and their role in each of their organisations."""
+
+    id: int
+    email: str
+    full_name: str
+    language: str
+    roles: dict[int, Role] = field(default_factory=dict)
+
+    @property
+    def organisation_ids(self) -> list[int]:
+        return sorted(self.roles)
+
+    def has_role(self, organisation_id: int, *allowed: Role) -> bool:
+        role = self.roles.get(organisation_id)
+        return role is not None and (not allowed or role in allowed)
+
+    def at_least(self, organisation_id: int, minimum: Role) -> bool:
+        role = self.roles.get(organisation_id)
+        return role is not None and ROLE_RANK[role] <= ROLE_RANK[minimum]
+
+
+def require_role(user: CurrentUser, organisation_id: int, minimum: Role) -> None:
+    """404 outside the user's organisations (nothing leaks), 403 when the role is too low."""
+    if organisation_id not in user.roles:
+        raise NotFound()
+    if not user.at_least(organisation_id, minimum):
+        raise Forbidden()
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def session_fingerprint(password_hash: str) -> str:
+    """Changes with the password, so a reset logs out every other session."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+async def create_organisation(
+    name: str, kind: OrganisationKind, *, siae_kind: SiaeKind = SiaeKind.none, **details: str
+) -> Organisation:
+    if not name.strip():
+        raise InvalidInput(lazy("The organisation needs a name."), field="name")
+    if kind != OrganisationKind.siae and siae_kind != SiaeKind.none:
+        raise InvalidInput(lazy("Only an SIAE has an SIAE kind."), field="siae_kind")
+    organisation = Organisation(name=name.strip(), kind=kind, siae_kind=siae_kind, **details)
+    async with write_transaction():
+        await organisation.save()
+    return organisation
+
+
+async def create_user(email: str, full_name: str, password: str, *, phone: str = "") -> User:
+    email = normalise_email(email)
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise InvalidInput(lazy("Enter a valid e-mail address."), field="email")
+    if not full_name.strip():
+        raise InvalidInput(lazy("Enter a name."), field="full_name")
+    password_hash = await hash_password(password)
+    async with write_transaction():
+        if await User.exists().where(User.email == email):
+            raise EmailTaken(field="email")
+        user = User(email=email, full_name=full_name.strip(), phone=phone, password_hash=password_hash)
+        await user.save()
+    return user
+
+
+async def add_member(user_id: int, organisation_id: int, role: Role) -> None:
+    async with write_transaction():
+        mine = (Membership.user == user_id) & (Membership.organisation == organisation_id)
+        if await Membership.exists().where(mine):
+            await Membership.update({Membership.role: role}).where(mine)
+        else:
+            await Membership(user=user_id, organisation=organisation_id, role=role).save()
+
+
+async def load_current_user(user_id: int, fingerprint: str) -> CurrentUser | None:
+    user = await User.objects().where((User.id == user_id) & (User.is_active == True)).first()  # noqa: E712
+    if user is None or session_fingerprint(user.password_hash) != fingerprint:
+        return None
+    memberships = await Membership.select(Membership.organisation, Membership.role).where(Membership.user == user_id)
+    return CurrentUser(
+        id=user.id,
+        email=user.email,
+        full_name=user.full_name,
+        language=user.language,
+        roles={m["organisation"]: Role(m["role"]) for m in memberships},
+    )
+
+
+async def _failures(store: Store, key: str) -> int:
+    value = await store.get(key)
+    return int(value) if value else 0
+
+
+async def authenticate(store: Store, email: str, password: str, ip: str) -> User:
+    """Check credentials; refuse for a while after repeated failures (per account and per IP)."""
+    email = normalise_email(email)
+    account_key, ip_key = f"login-fail:{email}", f"login-fail-ip:{ip}"
+    if (
+        await _failures(store, account_key) >= MAX_FAILURES_PER_ACCOUNT
+        or await _failures(store, ip_key) >= MAX_FAILURES_PER_IP
+    ):
+        raise TooManyAttempts(minutes=THROTTLE_WINDOW_S // 60)
+    user = await User.objects().where(User.email == email).first()
+    ok = await verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        for key in (account_key, ip_key):
+            await store.set(key, str(await _failures(store, key) + 1), expires_in=THROTTLE_WINDOW_S)
+        raise InvalidCredentials()
+    await store.delete(account_key)
+    values: dict = {User.last_login_at: utcnow()}
+    if needs_rehash(user.password_hash):
+        values[User.password_hash] = await hash_password(password)
+    async with write_transaction():
+        await User.update(values).where(User.id == user.id)
+    user.password_hash = values.get(User.password_hash, user.password_hash)
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def request_password_reset(settings: Settings, email: str) -> None:
+    """Mail a one-hour reset link if the account exists; say nothing either way."""
+    user = await User.objects().where((User.email == normalise_email(email)) & (User.is_active == True)).first()  # noqa: E712
+    if user is None:
+        return
+    token = secrets.token_urlsafe(32)
+    link = f"{settings.base_url}/password-reset/{token}"
+    with language(user.language):
+        subject = _("Reset your Tremplin password")
+        text = _(
+            "Hello %(name)s,\n\nTo choose a new password, open this link within one hour:\n%(link)s\n\n"
+            "If you did not ask for this, ignore this message: your password stays the same.",
+            name=user.full_name,
+            link=link,
+        )
+    async with write_transaction():
+        reset = PasswordReset(user=user.id, token_hash=_token_hash(token), expires_at=utcnow() + RESET_VALIDITY)
+        await reset.save()
+        await signals.send(
+            accounts_signals.mail_to_user, to=user.email, subject=subject, text=text, key=f"password-reset:{reset.id}"
+        )
+
+
+async def reset_password(token: str, new_password: str) -> User:
+    password_hash = await hash_password(new_password)
+    async with write_transaction():
+        reset = await PasswordReset.objects().where(PasswordReset.token_hash == _token_hash(token)).first()
+        if reset is None:
+            raise ResetLinkInvalid()
+        if reset.used_at is not None or reset.expires_at <= utcnow():
+            raise ResetLinkExpired()
+        await PasswordReset.update({PasswordReset.used_at: utcnow()}).where(
+            (PasswordReset.user == reset.user) & (PasswordReset.used_at.is_null())
+        )
+        await User.update({User.password_hash: password_hash}).where(User.id == reset.user)
+        user = await User.objects().get(User.id == reset.user)
+    return user
+
+
+async def check_reset_token(token: str) -> None:
+    reset = await PasswordReset.objects().where(PasswordReset.token_hash == _token_hash(token)).first()
+    if reset is None:
+        raise ResetLinkInvalid()
+    if reset.used_at is not None or reset.expires_at <= utcnow():
+        raise ResetLinkExpired()
+
+
+async def organisations_of(user: CurrentUser) -> list[dict]:
+    if not user.roles:
+        return []
+    return await Organisation.select().where(Organisation.id.is_in(user.organisation_ids)).order_by(Organisation.name)
+
+
+async def get_organisation(user: CurrentUser, organisation_id: int) -> dict:
+    if organisation_id not in user.roles:
+        raise NotFound()
+    organisation = await Organisation.select().where(Organisation.id == organisation_id).first()
+    if organisation is None:
+        raise NotFound()
+    return organisation
+
+
+async def members_of(user: CurrentUser, organisation_id: int) -> list[dict]:
+    await get_organisation(user, organisation_id)
+    return (
+        await Membership.select(Membership.id, Membership.role, Membership.user.full_name, Membership.user.email)
+        .where(Membership.organisation == organisation_id)
+        .order_by(Membership.user.full_name)
+    )
+
+
+async def save_privacy_notice(user: CurrentUser, organisation_id: int, notice: str) -> None:
+    """The plain-French notice youths read before registering (shown on every public page)."""
+    require_role(user, organisation_id, Role.admin)
+    async with write_transaction():
+        await Organisation.update({Organisation.privacy_notice: notice.strip()[:5000]}).where(
+            Organisation.id == organisation_id
+        )

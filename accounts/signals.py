@@ -1,0 +1,13 @@
+"""What accounts ask of the features built on them (see core.signals)."""
+
+from core.signals import signal
+
+mail_to_user = signal(
+    "mail-to-user",
+    "Queue an e-mail to a user (password reset…): to, subject, text, key (idempotency). Answered by messaging.",
+)
+device_presented = signal(
+    "device-presented",
+    "A paired phone's token on a check-in API call: token -> the principal acting for it, or None. Answered by "
+    "checkin.",
+)

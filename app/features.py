@@ -1,0 +1,55 @@
+"""Every feature, assembled: its pages and API (ROUTES) and its signal receivers.
+
+Importing this module connects each feature's `receivers.py` to the signals of the features below it
+(core.signals): the app, the CLI and the tests import it before anything sends a signal."""
+
+from __future__ import annotations
+
+import calendars.receivers
+import checkin.receivers
+import messaging.receivers
+import planning.receivers
+import registration.receivers
+from accounts.console import AccountsApi, DirectoryConsole, LoginController, OrganisationController
+from app.console import ConsoleHome, healthz
+from calendars.console import ROUTES as CALENDAR_FEEDS
+from calendars.public import ROUTES as CALENDAR_PUBLIC
+from checkin.api import ROUTES as CHECKIN_API
+from checkin.console import ROUTES as CHECKIN_CONSOLE
+from checkin.public import ROUTES as CHECKIN_PUBLIC
+from checkin.scan import ROUTES as SCAN_APP
+from events.api import ROUTES as EVENT_API
+from events.console import ROUTES as EVENT_CONSOLE
+from messaging.console import ROUTES as MESSAGES_CONSOLE
+from messaging.webhooks import ROUTES as SMS_WEBHOOKS
+from planning.console import ROUTES as PLANNING_CONSOLE
+from planning.documents_console import ROUTES as PLANNING_DOCUMENTS
+from planning.jobdating_console import ROUTES as JOB_DATING_CONSOLE
+from registration.console import ROUTES as REGISTRATION_CONSOLE
+from registration.public import ROUTES as REGISTRATION_PUBLIC
+
+RECEIVERS = (calendars.receivers, checkin.receivers, messaging.receivers, planning.receivers, registration.receivers)
+
+ROUTES = [
+    ConsoleHome,
+    healthz,
+    LoginController,
+    OrganisationController,
+    DirectoryConsole,
+    AccountsApi,
+    *EVENT_CONSOLE,
+    *PLANNING_CONSOLE,
+    *PLANNING_DOCUMENTS,
+    *JOB_DATING_CONSOLE,
+    *CALENDAR_FEEDS,
+    *SMS_WEBHOOKS,
+    *MESSAGES_CONSOLE,
+    *CHECKIN_API,
+    *CHECKIN_CONSOLE,
+    *SCAN_APP,
+    *REGISTRATION_PUBLIC,
+    *CHECKIN_PUBLIC,
+    *CALENDAR_PUBLIC,
+    *REGISTRATION_CONSOLE,
+    *EVENT_API,
+]

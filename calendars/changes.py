@@ -1,0 +1,162 @@
+"""When the organiser changes the programme, every youth concerned hears it once.
+
+An e-mail carries the updated invitation (SEQUENCE + 1, or METHOD:CANCEL) so their calendar
+replaces its copy, and one text message says in plain words what changed. Called by the events
+services inside the transaction that makes the change, so the change and its messages are saved
+together; the idempotency key names the occurrence and its sequence, so replaying the same
+change sends nothing more.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date
+
+from calendars import invitations as calendars
+from core.i18n import gettext as _
+from core.i18n import language
+from events.tables import Session
+from planning.tables import TeamMember, Visit
+from registration.messages import contexts_of, tell
+from registration.tables import Registration, RegistrationStatus
+
+CONCERNED = [RegistrationStatus.confirmed, RegistrationStatus.waiting, RegistrationStatus.pending]
+REGISTRATION_COLUMNS = (
+    Registration.id,
+    Registration.event,
+    Registration.participant,
+    Registration.status,
+    Registration.session,
+    Registration.manage_token,
+)
+
+
+async def _registered(event_id: int, session_id: int | None = None) -> list[dict[str, Any]]:
+    query = Registration.select(*REGISTRATION_COLUMNS).where(
+        (Registration.event == event_id) & Registration.status.is_in(CONCERNED)
+    )
+    if session_id is not None:  # those who chose another session are not concerned
+        query = query.where(Registration.session.is_null() | (Registration.session == session_id))
+    return await query
+
+
+def _when(starts_at: Any, ends_at: Any, timezone: str, place: str) -> str:
+    tz = ZoneInfo(timezone)
+    start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
+    with language("fr"):
+        return _(
+            "now on %(date)s, %(start)s–%(end)s, %(place)s",
+            date=format_date(start, "EEEE d MMMM", locale="fr"),
+            start=start.strftime("%H:%M"),
+            end=end.strftime("%H:%M"),
+            place=place,
+        )
+
+
+async def session_changed(session_id: int) -> int:
+    """A session moved (time or place): tell each youth concerned; how many were told."""
+    row = (
+        await Session.select(
+            Session.id,
+            Session.event,
+            Session.starts_at,
+            Session.ends_at,
+            Session.place,
+            Session.sequence,
+            Session.site.name.as_alias("site"),
+            Session.event.timezone.as_alias("timezone"),
+        )
+        .where(Session.id == session_id)
+        .first()
+    )
+    what = _when(row["starts_at"], row["ends_at"], row["timezone"], row["site"] or row["place"] or "")
+    registrations = await _registered(row["event"], session_id)
+    return await _tell_moved(registrations, f"session-{session_id}-{row['sequence']}", what)
+
+
+async def _tell_moved(registrations: list[dict[str, Any]], occasion: str, what: str) -> int:
+    """Each youth gets the change in words and their updated calendar invitation; how many were told."""
+    contexts = await contexts_of([r["id"] for r in registrations])
+    told = 0
+    for registration in registrations:
+        invitation = await calendars.for_registration(registration)
+        told += bool(
+            await tell(
+                registration["id"],
+                "change",
+                occasion=occasion,
+                extra={"change": what},
+                invitation=invitation,
+                context=contexts[registration["id"]],
+            )
+        )
+    return told
+
+
+async def session_cancelled(session_id: int) -> int:
+    """A session is removed from the programme (call before deleting it)."""
+    row = await Session.select(Session.event, Session.title, Session.sequence).where(Session.id == session_id).first()
+    with language("fr"):
+        what = _("“%(title)s” is cancelled", title=row["title"])
+    told = 0
+    registrations = await _registered(row["event"], session_id)
+    contexts = await contexts_of([r["id"] for r in registrations])
+    for registration in registrations:
+        invitation = await calendars.cancellation("session", [session_id], registration=registration)
+        told += bool(
+            await tell(
+                registration["id"],
+                "change",
+                occasion=f"session-{session_id}-cancelled",
+                extra={"change": what},
+                invitation=invitation,
+                method="CANCEL",
+                context=contexts[registration["id"]],
+            )
+        )
+    return told
+
+
+async def event_cancelled(event_id: int) -> int:
+    """The whole event is cancelled: everyone registered is told, with a cancellation for their calendar."""
+    told = 0
+    registrations = await _registered(event_id)
+    contexts = await contexts_of([r["id"] for r in registrations])
+    for registration in registrations:
+        invitation = await calendars.cancellation("event", [event_id], registration=registration)
+        told += bool(
+            await tell(
+                registration["id"],
+                "cancelled",
+                occasion=f"event-{event_id}",
+                invitation=invitation,
+                method="CANCEL",
+                context=contexts[registration["id"]],
+            )
+        )
+    return told
+
+
+async def visit_changed(visit_id: int) -> int:
+    """A published team's visit moved: its members are told."""
+    row = (
+        await Visit.select(
+            Visit.team,
+            Visit.starts_at,
+            Visit.ends_at,
+            Visit.sequence,
+            Visit.site.name.as_alias("site"),
+            Visit.team.published_at.as_alias("published_at"),
+            Visit.team.event.timezone.as_alias("timezone"),
+        )
+        .where(Visit.id == visit_id)
+        .first()
+    )
+    if row is None or row["published_at"] is None:  # nobody has this visit in their calendar yet
+        return 0
+    what = _when(row["starts_at"], row["ends_at"], row["timezone"], row["site"])
+    members = TeamMember.select(TeamMember.registration).where(TeamMember.team == row["team"])
+    registrations = await Registration.select(*REGISTRATION_COLUMNS).where(Registration.id.is_in(members))
+    return await _tell_moved(registrations, f"visit-{visit_id}-{row['sequence']}", what)

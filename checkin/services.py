@@ -1,0 +1,373 @@
+"""Checking people in: which lists exist, who may use them, and recording scans.
+
+A list is a half-day session of an event ("session-12") or a rally team's visit of a company ("visit-7").
+A ticket is valid only on the lists of its own event, and on a visit list only for the team's members.
+
+Per person and list, the *record* is the check-in row that is not flagged: it holds the status (présent,
+en retard, absence excusée, absence non excusée), who checked the person in and when. The rules of a scan:
+- a scan is recorded once per client nonce, however often the phone sends it (replays get the same answer,
+  unless an earlier offline scan of the same ticket arrived in between: then they say "already");
+- the earliest `scanned_at` wins: a scan earlier than the record becomes the record, the record is flagged;
+- a later scan answers "already" (with who and when). It is recorded, flagged for the organiser, when it was
+  made offline — `scanned_at` more than OFFLINE_AFTER before the server receives it —, because that phone
+  could not know and showed green; an online duplicate is not recorded: the phone shows amber at once;
+- a scan replaces an absence mark (the person came after all).
+
+On PostgreSQL a scan is one statement (the REDEEM CTE below) that commits as it ends; two phones scanning one
+ticket at the same moment do not see each other's scan, so a deferred constraint (one unflagged check-in per
+person and list) refuses the second at commit, and that scan is run again to answer "already". On SQLite the
+same rules run as a few statements inside the write lock, one scan after the other.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+
+from accounts.services import CurrentUser
+from accounts.tables import Role
+from checkin.tables import AttendanceStatus
+from checkin.tickets import DevicePrincipal
+from core.clock import utcnow
+from core.db import again_if_raced, bind, is_sqlite, sql, sql_once, write_transaction
+from core.errors import Forbidden, NotFound
+from core.i18n import gettext as _
+from events.tables import EventPartner, PartnerRole
+from registration.tables import Registration
+
+Principal = CurrentUser | DevicePrincipal
+LIST_ID = re.compile(r"^(session|visit)-(\d{1,10})$")
+LATE_AFTER = timedelta(minutes=15)  # scanned later than this after the start: "en retard"
+OFFLINE_AFTER = timedelta(seconds=30)  # a scan this old when it reaches the server was made offline
+FUTURE_SLACK = timedelta(minutes=5)  # a phone's clock ahead of ours by more than this is not believed
+LIST_CACHE_S = 5.0
+PRESENT = (AttendanceStatus.present, AttendanceStatus.late)
+_lists: dict[str, tuple[float, CheckList | None]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class CheckList:
+    id: str
+    kind: str  # "session" or "visit": also the check_in column that points at it
+    key: int
+    event_id: int
+    organisation_id: int
+    co_organisers: tuple[int, ...]
+    partners: tuple[int, ...]
+    event_title: str
+    timezone: str
+    name: str  # the session's title, or the visited site's name
+    starts_at: datetime
+    ends_at: datetime
+    team_id: int | None = None
+    team_number: int | None = None
+
+    @property
+    def title(self) -> str:
+        if self.kind == "visit":
+            return _("Team %(number)s at %(site)s", number=self.team_number, site=self.name)
+        return self.name
+
+
+_SESSION = (
+    "SELECT s.id, s.event, s.title AS name, s.starts_at, s.ends_at, e.organisation, e.title AS event_title, "
+    "e.timezone, NULL AS team, NULL AS team_number FROM event_session s JOIN event e ON e.id = s.event "
+    "WHERE s.id = {}"
+)
+_VISIT = (
+    "SELECT v.id, t.event, site.name, v.starts_at, v.ends_at, e.organisation, e.title AS event_title, e.timezone, "
+    "t.id AS team, t.number AS team_number FROM visit v JOIN team t ON t.id = v.team "
+    "JOIN event e ON e.id = t.event JOIN site ON site.id = v.site WHERE v.id = {}"
+)
+
+
+async def read(query: str, *args: Any) -> list[dict[str, Any]]:
+    """A plain read on either engine, `{}` marking each parameter (no write lock taken on SQLite)."""
+    return await Registration.raw(query, *args)
+
+
+async def load_list(list_id: str) -> CheckList:
+    """A list by its id, cached for a few seconds on PostgreSQL: every scan needs it. Only there: its sequences
+    never hand out an id twice, while SQLite gives a deleted last row's id to the next one, and a cached list
+    could then answer for another event's session (SQLite is one process on a local file: reading is cheap)."""
+    if is_sqlite():
+        found = await _read_list(list_id)
+    else:
+        now = time.monotonic()
+        cached = _lists.get(list_id)
+        if cached is None or cached[0] < now:
+            if len(_lists) > 5000:
+                _lists.clear()
+            cached = _lists[list_id] = (now + LIST_CACHE_S, await _read_list(list_id))
+        found = cached[1]
+    if found is None:
+        raise NotFound()
+    return found
+
+
+async def _read_list(list_id: str) -> CheckList | None:
+    match = LIST_ID.match(list_id)
+    if not match:
+        return None
+    kind, key = match.group(1), int(match.group(2))
+    rows = await read(_SESSION if kind == "session" else _VISIT, key)
+    if not rows:
+        return None
+    row = rows[0]
+    partners = await EventPartner.select(EventPartner.organisation, EventPartner.role).where(
+        EventPartner.event == row["event"]
+    )
+    return CheckList(
+        id=list_id,
+        kind=kind,
+        key=key,
+        event_id=row["event"],
+        organisation_id=row["organisation"],
+        co_organisers=tuple(p["organisation"] for p in partners if p["role"] == PartnerRole.co_organiser),
+        partners=tuple(p["organisation"] for p in partners),
+        event_title=row["event_title"],
+        timezone=row["timezone"],
+        name=row["name"],
+        starts_at=aware(row["starts_at"]),
+        ends_at=aware(row["ends_at"]),
+        team_id=row["team"],
+        team_number=row["team_number"],
+    )
+
+
+def aware(value: datetime | str) -> datetime:
+    if isinstance(value, str):  # SQLite, through an expression that lost the column's type
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=utcnow().tzinfo)
+
+
+def check_access(
+    principal: Principal,
+    event_id: int,
+    organisation_id: int,
+    co_organisers: tuple[int, ...],
+    partners: tuple[int, ...],
+    *,
+    minimum: Role = Role.staff,
+) -> None:
+    """404 to whoever cannot see the event (nothing leaks), 403 to who sees it without running it."""
+    if isinstance(principal, DevicePrincipal):
+        if principal.event_id != event_id:
+            raise NotFound()
+        return
+    if not any(o in principal.roles for o in (organisation_id, *partners)):
+        raise NotFound()
+    if not any(principal.at_least(o, minimum) for o in (organisation_id, *co_organisers)):
+        raise Forbidden()
+
+
+def allow(principal: Principal, lst: CheckList, *, minimum: Role = Role.staff) -> None:
+    check_access(principal, lst.event_id, lst.organisation_id, lst.co_organisers, lst.partners, minimum=minimum)
+
+
+def who(principal: Principal, device: str) -> tuple[int | None, str]:
+    """(recorded_by, device) of a check-in: a person's account, or the paired phone's name."""
+    if isinstance(principal, DevicePrincipal):
+        return None, principal.name
+    return principal.id or None, (device or principal.full_name)[:100]
+
+
+def short_name(first_name: str, last_name: str) -> str:
+    """ "Inès B.": enough to recognise someone on a phone held up in a hall."""
+    return f"{first_name} {last_name[:1]}.".strip() if last_name else first_name
+
+
+def status_at(lst: CheckList, scanned_at: datetime) -> AttendanceStatus:
+    return AttendanceStatus.late if scanned_at > lst.starts_at + LATE_AFTER else AttendanceStatus.present
+
+
+@dataclass(slots=True)
+class Answer:
+    result: str  # ok, already, unknown, wrong_list, cancelled
+    reason: str
+    name: str = ""
+    team: str | None = None
+    first_at: datetime | None = None
+    first_by: str | None = None
+    flagged: bool = False
+    registration: int | None = None
+    status: str | None = None
+
+
+REGISTRATION = (
+    "SELECT r.id, r.event, r.status, p.first_name, p.last_name, tm.team, t.number AS team_number "
+    "FROM registration r JOIN participant p ON p.id = r.participant "
+    "LEFT JOIN team_member tm ON tm.registration = r.id LEFT JOIN team t ON t.id = tm.team WHERE "
+)
+# SQLite: the ticket, a replayed nonce and the person's record on the list, in one read. `+c.session` keeps the
+# planners on the registration's index: a busy session has thousands of check-ins, a person one or two.
+LOOKUP = (
+    "SELECT r.id, r.event, r.status, p.first_name, p.last_name, tm.team, t.number AS team_number, "
+    "(SELECT flagged FROM check_in WHERE nonce = {}) AS replayed, f.id AS first_id, f.status AS first_status, "
+    "f.scanned_at AS first_at, COALESCE(u.full_name, f.device) AS first_by "
+    "FROM registration r JOIN participant p ON p.id = r.participant "
+    "LEFT JOIN team_member tm ON tm.registration = r.id LEFT JOIN team t ON t.id = tm.team "
+    "LEFT JOIN check_in f ON f.id = (SELECT c.id FROM check_in c WHERE c.registration = r.id "
+    'AND +c."{column}" = {} AND NOT c.flagged AND c.nonce <> {} ORDER BY c.scanned_at, c.id LIMIT 1) '
+    "LEFT JOIN account_user u ON u.id = f.recorded_by WHERE r.ticket_token = {}"
+)
+# PostgreSQL: the whole scan in one statement. `decision` says what the scan does: win (it is the record),
+# flag (recorded for review) or already (not recorded); a replayed nonce decides nothing.
+REDEEM = (
+    """
+WITH reg AS ("""
+    + REGISTRATION.replace("WHERE ", "WHERE r.ticket_token = {token}")
+    + """
+), ok AS (
+    SELECT id FROM reg WHERE event = {event} AND status = 'confirmed' AND ({team}::integer IS NULL OR team = {team})
+), mine AS (
+    SELECT flagged FROM check_in WHERE nonce = {nonce}
+), first AS (
+    SELECT c.id, c.status, c.scanned_at, COALESCE(u.full_name, c.device) AS by FROM check_in c JOIN ok
+    ON c.registration = ok.id LEFT JOIN account_user u ON u.id = c.recorded_by
+    WHERE +c."{column}" = {key} AND NOT c.flagged AND c.nonce <> {nonce} ORDER BY c.scanned_at, c.id LIMIT 1
+), decision AS (
+    SELECT ok.id AS registration, first.id AS first_id, first.status AS first_status,
+        CASE WHEN first.id IS NULL OR first.status IN ('excused', 'absent') OR first.scanned_at > {at} THEN 'win'
+             WHEN {offline} THEN 'flag' ELSE 'already' END AS outcome
+    FROM ok LEFT JOIN first ON true WHERE NOT EXISTS (SELECT 1 FROM mine)
+), added AS (
+    INSERT INTO check_in (registration, "{column}", status, scanned_at, recorded_at, recorded_by, device, nonce,
+        source, flagged, notes, signature)
+    SELECT registration, {key}::integer, {status}::varchar, {at}::timestamptz, {now}::timestamptz, {by}::integer,
+        {device}::varchar, {nonce}::varchar, 'scan', outcome = 'flag', '', ''
+    FROM decision WHERE outcome <> 'already'
+    ON CONFLICT (nonce) DO NOTHING
+    RETURNING flagged
+), superseded AS (
+    UPDATE check_in SET flagged = true FROM decision WHERE check_in.id = decision.first_id
+    AND decision.outcome = 'win' AND decision.first_status IN ('present', 'late') AND EXISTS (SELECT 1 FROM added)
+), cleared AS (
+    DELETE FROM check_in USING decision WHERE check_in.id = decision.first_id
+    AND decision.outcome = 'win' AND decision.first_status IN ('excused', 'absent') AND EXISTS (SELECT 1 FROM added)
+)
+SELECT reg.*, (SELECT flagged FROM mine) AS replayed, (SELECT flagged FROM added) AS added,
+    first.scanned_at AS first_at, first.by AS first_by, first.status AS first_status
+FROM (SELECT 1) AS one LEFT JOIN reg ON true LEFT JOIN first ON true
+"""
+)
+
+
+@cache
+def _redeem_sql(column: str) -> str:
+    return REDEEM.replace("{column}", column)
+
+
+def refusal(lst: CheckList, reg: dict[str, Any] | None) -> Answer | None:
+    """Why this ticket is not for this list, if it is not."""
+    if reg is None or reg.get("id") is None:
+        return Answer("unknown", "unknown_ticket")
+    name, team = short_name(reg["first_name"], reg["last_name"]), _team(reg)
+    if reg["event"] != lst.event_id:
+        return Answer("wrong_list", "other_event", name, team)
+    if reg["status"] in ("cancelled", "refused"):
+        return Answer("cancelled", f"registration_{reg['status']}", name, team, registration=reg["id"])
+    if reg["status"] != "confirmed":
+        return Answer("wrong_list", f"registration_{reg['status']}", name, team, registration=reg["id"])
+    if lst.team_id is not None and reg["team"] != lst.team_id:
+        return Answer("wrong_list", "other_team", name, team, registration=reg["id"])
+    return None
+
+
+def _team(reg: dict[str, Any]) -> str | None:
+    return str(reg["team_number"]) if reg.get("team_number") is not None else None
+
+
+async def redeem(
+    principal: Principal, list_id: str, token: str, nonce: str, scanned_at: datetime, device: str = ""
+) -> tuple[Answer, CheckList]:
+    lst = await load_list(list_id)
+    allow(principal, lst)
+    now = utcnow()
+    scanned_at = aware(scanned_at)
+    if scanned_at > now + FUTURE_SLACK:
+        scanned_at = now
+    offline = now - scanned_at > OFFLINE_AFTER
+    recorded_by, device = who(principal, device)
+    status = status_at(lst, scanned_at)
+    if not is_sqlite():
+        named = {
+            "token": token,
+            "event": lst.event_id,
+            "team": lst.team_id,
+            "nonce": nonce,
+            "key": lst.key,
+            "at": scanned_at,
+            "offline": offline,
+            "status": status.value,
+            "now": now,
+            "by": recorded_by,
+            "device": device,
+        }
+        query, values = bind(_redeem_sql(lst.kind), named, [])
+        row = (await again_if_raced(lambda: sql_once(query, *values)))[0]
+        return _answer(lst, row, row["replayed"], row["added"], scanned_at, status, device, principal), lst
+    async with write_transaction():
+        # One read for the ticket, a replayed nonce and the person's record: each statement is a trip to
+        # SQLite's thread, which costs more than the work itself.
+        found = await sql(LOOKUP.replace("{column}", lst.kind), nonce, lst.key, nonce, token)
+        reg = found[0] if found else None
+        if refusal(lst, reg) is not None:
+            return _answer(lst, reg, None, None, scanned_at, status, device, principal), lst
+        assert reg is not None
+        first = {"id": reg["first_id"], "status": reg["first_status"], "scanned_at": reg["first_at"]}
+        first = first if first["id"] is not None else None
+        if reg["replayed"] is not None:
+            return _answer(lst, reg, bool(reg["replayed"]), None, scanned_at, status, device, principal), lst
+        wins = first is None or first["status"] in ("excused", "absent") or first["scanned_at"] > scanned_at
+        if not wins and not offline:
+            return _answer(lst, reg, None, None, scanned_at, status, device, principal), lst
+        await sql(
+            f'INSERT INTO check_in (registration, "{lst.kind}", status, scanned_at, recorded_at, recorded_by, '
+            "device, nonce, source, flagged, notes, signature) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, 'scan', {}, "
+            "'', '')",
+            reg["id"],
+            lst.key,
+            status.value,
+            scanned_at,
+            now,
+            recorded_by,
+            device,
+            nonce,
+            not wins,
+        )
+        if wins and first is not None:
+            if first["status"] in PRESENT:
+                await sql("UPDATE check_in SET flagged = 1 WHERE id = {}", first["id"])
+            else:
+                await sql("DELETE FROM check_in WHERE id = {}", first["id"])
+        return _answer(lst, reg, None, not wins, scanned_at, status, device, principal), lst
+
+
+def _answer(
+    lst: CheckList,
+    reg: dict[str, Any] | None,
+    replayed: bool | None,
+    added: bool | None,
+    scanned_at: datetime,
+    status: AttendanceStatus,
+    device: str,
+    principal: Principal,
+) -> Answer:
+    refused = refusal(lst, reg)
+    if refused is not None:
+        return refused
+    assert reg is not None
+    name, team = short_name(reg["first_name"], reg["last_name"]), _team(reg)
+    if replayed is False or added is False:  # this scan is the record
+        by = principal.full_name if isinstance(principal, CurrentUser) and principal.id else device
+        return Answer("ok", "checked_in", name, team, scanned_at, by, False, reg["id"], status.value)
+    first_at = aware(reg["first_at"]) if reg.get("first_at") else None
+    flagged = bool(replayed or added)
+    return Answer(
+        "already", "already_checked_in", name, team, first_at, reg["first_by"], flagged, reg["id"], reg["first_status"]
+    )

@@ -1,0 +1,214 @@
+"""Database engine from DATABASE_URL, its lifespan, and the one way to write.
+
+SQLite is tuned for a web app with one server process: WAL journal, a busy timeout,
+write transactions that start IMMEDIATE and are serialised by one process-wide lock
+(deferred transactions upgrading to writers fail with "database is locked").
+PostgreSQL gets a connection pool opened and closed by the app lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import asyncpg
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+from core.settings import Settings
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_S = 10.0
+_write_lock = asyncio.Lock()
+
+
+def make_engine(settings: Settings) -> Engine:
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(path) as conn:  # journal_mode is stored in the file itself
+            conn.execute("PRAGMA journal_mode=WAL")
+        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+    return PostgresEngine(config={"dsn": settings.database_url})
+
+
+def get_engine() -> Engine:
+    from piccolo_conf import DB
+
+    return DB
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return isinstance(engine or get_engine(), SQLiteEngine)
+
+
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar("after_commit", default=None)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the write transaction open here commits (at once when none is open).
+
+    A worker woken before the commit would look for rows it cannot see yet."""
+    pending = _after_commit.get()
+    if pending is None:
+        callback()
+    else:
+        pending.append(callback)
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
+    """Every write goes through here; nested calls join the open transaction."""
+    engine = get_engine()
+    current = engine.current_transaction.get()
+    if current is not None:
+        yield current
+        return
+    pending: list[Callable[[], None]] = []
+    token = _after_commit.set(pending)
+    try:
+        async with _transaction(engine) as tx:
+            yield tx
+    finally:
+        _after_commit.reset(token)
+    for callback in pending:  # reached only when the transaction committed
+        callback()
+
+
+@asynccontextmanager
+async def _transaction(engine: Engine) -> AsyncIterator[Any]:
+    if isinstance(engine, SQLiteEngine):
+        async with _write_lock, engine.transaction(transaction_type=TransactionType.immediate) as tx:
+            yield tx
+    else:
+        async with engine.transaction() as tx:
+            yield tx
+            try:
+                await tx.commit()
+            except BaseException:
+                # A deferred constraint refused the COMMIT: PostgreSQL has rolled back. Piccolo would try to
+                # roll back again, fail, and keep the connection out of the pool with its transaction still
+                # current; told it is rolled back, it just gives the connection back.
+                tx._rolled_back = True
+                raise
+
+
+class _NoResetConnection(asyncpg.Connection):
+    """asyncpg resets every connection it takes back (RESET ALL, UNLISTEN…): one more round trip
+    per transaction. Tremplin sets no session state (no SET, LISTEN or advisory lock), so the
+    reset has nothing to undo."""
+
+    def get_reset_query(self) -> str:
+        return ""
+
+
+async def open_pool(engine: Engine | None = None) -> None:
+    engine = engine or get_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=2, max_size=20, connection_class=_NoResetConnection)
+
+
+async def close_pool(engine: Engine | None = None) -> None:
+    engine = engine or get_engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.close_connection_pool()
+
+
+async def ping() -> bool:
+    try:
+        await get_engine().run_ddl("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means the database is unusable
+        return False
+    return True
+
+
+async def sql(query: str, *args: Any) -> list[dict[str, Any]]:
+    """Plain SQL on the open write transaction's connection, `{}` marking each parameter.
+
+    For the hot paths only (a registration, a check-in), where Piccolo's query building and
+    its extra statements per query cost more than the database work itself.
+    """
+    engine = get_engine()
+    transaction = engine.current_transaction.get()
+    if transaction is None:
+        raise RuntimeError("sql() runs inside write_transaction()")
+    connection = transaction.connection
+    if isinstance(engine, SQLiteEngine):
+        async with connection.execute(query.replace("{}", "?"), args) as cursor:
+            return list(await cursor.fetchall())
+    return [dict(row) for row in await connection.fetch(_numbered(query), *args)]
+
+
+async def sql_once(query: str, *args: Any) -> list[dict[str, Any]]:
+    """One plain-SQL statement in its own implicit transaction, on PostgreSQL only.
+
+    A statement that does all its writes at once commits as it ends: no BEGIN and COMMIT round
+    trips, and no lock held while the app is busy elsewhere between two statements.
+    """
+    engine = get_engine()
+    if isinstance(engine, SQLiteEngine):
+        raise RuntimeError("sql_once() is for PostgreSQL; SQLite writes go through write_transaction()")
+    if engine.current_transaction.get() is not None:
+        return await sql(query, *args)
+    if engine.pool is None:
+        connection = await engine.get_new_connection()
+        try:
+            return [dict(row) for row in await connection.fetch(_numbered(query), *args)]
+        finally:
+            await connection.close()
+    async with engine.pool.acquire() as connection:
+        return [dict(row) for row in await connection.fetch(_numbered(query), *args)]
+
+
+def bind(query: str, named: dict[str, Any], args: list[Any]) -> tuple[str, list[Any]]:
+    """`{name}` (repeatable) and `{}` (in order) placeholders as the `{}` ones `sql` and `sql_once` take, with
+    the values in order. The parsing is done once per query text: hot paths call this on every request."""
+    text, names = _slots(query)
+    positional = iter(args)
+    return text, [named[name] if name else next(positional) for name in names]
+
+
+@lru_cache(maxsize=256)
+def _slots(query: str) -> tuple[str, tuple[str, ...]]:
+    names: list[str] = []
+    out: list[str] = []
+    for index, part in enumerate(query.split("{")):
+        if index == 0:
+            out.append(part)
+            continue
+        name, _, rest = part.partition("}")
+        names.append(name)
+        out.append("{}" + rest)
+    return "".join(out), tuple(names)
+
+
+@lru_cache(maxsize=256)
+def _numbered(query: str) -> str:
+    """`{}` placeholders as PostgreSQL's $1, $2…"""
+    parts = query.split("{}")
+    return "".join(f"{part}${i}" for i, part in enumerate(parts[:-1], start=1)) + parts[-1]
+
+
+async def again_if_raced(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run `attempt`, and once more if a PostgreSQL exclusion constraint refused it: a concurrent write won
+    the race (two phones, one youth), and the second run sees that write and decides accordingly."""
+    try:
+        return await attempt()
+    except Exception as error:
+        if type(error).__name__ != "ExclusionViolationError":
+            raise
+        return await attempt()
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    """A unique index refused a row (both drivers name it differently)."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    return type(error).__name__ == "UniqueViolationError"

@@ -1,0 +1,136 @@
+"""Domain failures, and how every failure reaches the user.
+
+Services raise one `DomainError` subclass per failure; this module maps them (and
+Litestar's HTTP errors) once: a French page in the console, JSON with a code in the API.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    TooManyRequestsException,
+    ValidationException,
+)
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from core.i18n import gettext as _
+from core.i18n import lazy
+
+log = logging.getLogger("tremplin")
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the request. `message` is an English msgid."""
+
+    code: ClassVar[str] = "error"
+    status_code: ClassVar[int] = 400
+    message: ClassVar[str] = lazy("The request could not be completed.")
+
+    def __init__(self, message: str | None = None, *, field: str | None = None, **params: Any):
+        self.field = field
+        self.params = params
+        if message is not None:
+            self.message = message  # type: ignore[misc]
+        super().__init__(self.message)
+
+    def text(self) -> str:
+        return _(self.message, **self.params) if self.params else _(self.message)
+
+
+class Refusal(DomainError):
+    """A refusal the user can act on: shown next to the form that caused it.
+
+    NotFound and Forbidden are not refusals: they end the request the same way everywhere.
+    """
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status_code = 404
+    message = lazy("This page does not exist or you do not have access to it.")
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status_code = 403
+    message = lazy("Your role in this organisation does not allow this action.")
+
+
+class InvalidInput(Refusal):
+    code = "invalid"
+    status_code = 400
+    message = lazy("Please correct the highlighted fields.")
+
+
+_HTTP_MESSAGES: dict[int, tuple[str, str]] = {
+    400: ("bad_request", lazy("The request is not valid.")),
+    401: ("not_authenticated", lazy("Please log in to continue.")),
+    403: ("forbidden", lazy("You are not allowed to do this.")),
+    404: ("not_found", NotFound.message),
+    405: ("method_not_allowed", lazy("This action is not available here.")),
+    413: ("too_large", lazy("What you sent is too large.")),
+    429: ("too_many_requests", lazy("Too many attempts. Please wait a moment and try again.")),
+    500: ("internal_error", lazy("Something went wrong on our side. Nothing you saved was lost; please try again.")),
+    503: ("unavailable", lazy("The service is temporarily unavailable.")),
+}
+CSRF_MESSAGE = lazy("Your form has expired or was sent from another site. Please reload the page and try again.")
+
+
+def wants_json(request: Request) -> bool:
+    if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def _describe(exc: Exception) -> tuple[int, str, str, Any]:
+    if isinstance(exc, DomainError):
+        return exc.status_code, exc.code, exc.text(), {"field": exc.field} if exc.field else None
+    if isinstance(exc, HTTPException):
+        status = exc.status_code
+        code, message = _HTTP_MESSAGES.get(status, ("error", _HTTP_MESSAGES[400][1]))
+        extra = None
+        if isinstance(exc, PermissionDeniedException) and "CSRF" in str(exc.detail):
+            code, message = "csrf_failed", CSRF_MESSAGE
+        elif isinstance(exc, ValidationException):
+            code, extra = "invalid", exc.extra
+        return status, code, _(message), extra
+    return HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", _(_HTTP_MESSAGES[500][1]), None
+
+
+def handle_exception(request: Request, exc: Exception) -> Response[Any]:
+    status, code, message, extra = _describe(exc)
+    if status >= 500:
+        log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    headers = getattr(exc, "headers", None) or {}
+    if wants_json(request):
+        body: dict[str, Any] = {"code": code, "detail": message}
+        if extra:
+            body["extra"] = extra
+        return Response(body, status_code=status, headers=headers)
+    if isinstance(exc, NotAuthorizedException):
+        return Redirect(f"/login?next={quote(request.url.path)}")
+    return Template(
+        "errors/error.html",
+        context={"status": status, "code": code, "message": message},
+        status_code=status,
+        headers=headers,
+    )
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: handle_exception,
+    HTTPException: handle_exception,
+    NotFoundException: handle_exception,
+    TooManyRequestsException: handle_exception,
+    Exception: handle_exception,
+}

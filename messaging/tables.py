@@ -1,0 +1,59 @@
+"""Messages waiting to go out, and what became of them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from piccolo.columns import Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from accounts.tables import Organisation
+
+
+class Channel(StrEnum):
+    email = "email"
+    sms = "sms"
+
+
+class DeliveryStatus(StrEnum):
+    queued = "queued"
+    sending = "sending"
+    sent = "sent"
+    delivered = "delivered"
+    failed = "failed"
+
+
+class OutboxMessage(Table):
+    organisation = ForeignKey(references=Organisation, null=True, index=True)
+    channel = Varchar(length=10, choices=Channel)
+    recipient = Varchar(length=254)
+    subject = Varchar(length=300, default="")
+    body_text = Text()
+    body_html = Text(default="")
+    # The same key is never delivered twice (a retried request, a replayed change).
+    idempotency_key = Varchar(length=200, unique=True, index=True)
+    status = Varchar(length=10, choices=DeliveryStatus, default=DeliveryStatus.queued, index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
+    claimed_until = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    sent_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None)  # when the provider reported it
+    provider_message_id = Varchar(length=100, default="", index=True)  # to match the provider's receipts
+    urgent = Boolean(default=False)  # an organiser's urgent text goes out even in quiet hours
+    category = Varchar(length=10, default="service")  # service (about their registration) or other (needs consent)
+    attachment = Text(default="")  # an invitation (text/calendar) sent with an e-mail
+    attachment_method = Varchar(length=10, default="")  # REQUEST or CANCEL
+
+
+class MessageTemplate(Table):
+    """An organisation's own wording of a message (confirmation, reminders, thank-you…)."""
+
+    organisation = ForeignKey(references=Organisation, index=True)
+    key = Varchar(length=30)  # confirmation, reminder_2d, reminder_1d, thanks, follow_up, change…
+    channel = Varchar(length=10, choices=Channel)
+    subject = Varchar(length=300, default="")
+    body = Text()
+    updated_at = Timestamptz(default=TimestamptzNow())

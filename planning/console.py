@@ -1,0 +1,207 @@
+"""Console pages of a rally's planning: compose the teams, review, move, lock, re-plan, publish."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from accounts.services import CurrentUser
+from accounts.tables import Role
+from core.errors import DomainError, InvalidInput, Refusal
+from core.i18n import gettext as _
+from core.i18n import lazy
+from core.web import errors_of, flash, form_data, page
+from events.services import get_event
+from planning import runs, services
+
+User = Request[CurrentUser, Any, Any]
+
+
+def _int(form: dict[str, str], name: str) -> int:
+    value = form.get(name, "")
+    if not value.isdigit():
+        raise InvalidInput(lazy("Choose one of the proposed options."), field=name)
+    return int(value)
+
+
+def _json(document: dict, filename: str) -> Response[bytes]:
+    return Response(
+        json.dumps(document, ensure_ascii=False, indent=1, default=str).encode(),
+        media_type="application/json",
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+class PlanningConsole(Controller):
+    path = "/events/{event_id:int}/planning"
+    include_in_schema = False
+
+    async def _page(self, request: User, event_id: int, errors: dict | None = None, status_code: int = 200) -> Template:
+        view = await services.overview(request.user, event_id)
+        return page(
+            "planning/planning.html",
+            status_code=status_code,
+            errors=errors or {},
+            undo=request.query_params.get("undo", ""),
+            can_edit=request.user.at_least(view["event"]["organisation"], Role.organiser),
+            **view,
+        )
+
+    async def _back(self, request: User, event_id: int, done: Any, anchor: str = "", undo: str = "") -> Any:
+        """Run a change; on a refusal, show the page again with the reason instead of losing it."""
+        try:
+            await done
+        except Refusal as error:
+            return await self._page(request, event_id, errors_of(error), error.status_code)
+        target = f"/events/{event_id}/planning" + (f"?undo={undo}" if undo else "") + anchor
+        return Redirect(target)
+
+    @get("/")
+    async def show(self, request: User, event_id: FromPath[int]) -> Template:
+        return await self._page(request, event_id)
+
+    @get("/run-status")
+    async def run_status(self, request: User, event_id: FromPath[int], since: FromQuery[int] = 0) -> Response:
+        await get_event(request.user, event_id)
+        run = await runs.latest_run(event_id)
+        if run and run["id"] > since and run["status"] not in runs.ACTIVE:
+            return Response("", headers={"HX-Refresh": "true"})  # finished: show the new plan
+        return page("planning/_run.html", run=run, event_id=event_id)
+
+    @post("/run")
+    async def run(self, request: User, event_id: FromPath[int]) -> Any:
+        form = await form_data(request)
+        seconds = int(form.get("seconds") or 10) if (form.get("seconds") or "10").isdigit() else 10
+        return await self._back(request, event_id, runs.start_run(request.user, event_id, seconds=seconds), "#run")
+
+    @post("/cancel")
+    async def cancel(self, request: User, event_id: FromPath[int]) -> Any:
+        return await self._back(request, event_id, runs.cancel_run(request.user, event_id), "#run")
+
+    @post("/members/{registration_id:int}/move")
+    async def move_member(self, request: User, event_id: FromPath[int], registration_id: FromPath[int]) -> Any:
+        form = await form_data(request)
+        team_id = _int(form, "team_id")
+        undo = f"member-{registration_id}-{form['from_team']}" if form.get("from_team", "").isdigit() else ""
+        return await self._back(
+            request, event_id, services.move_member(request.user, event_id, registration_id, team_id), "#teams", undo
+        )
+
+    @post("/teams/{team_id:int}/companion")
+    async def companion(self, request: User, event_id: FromPath[int], team_id: FromPath[int]) -> Any:
+        form = await form_data(request)
+        companion = int(form["companion_id"]) if form.get("companion_id", "").isdigit() else None
+        return await self._back(
+            request, event_id, services.set_companion(request.user, event_id, team_id, companion), "#teams"
+        )
+
+    @post("/teams/{team_id:int}/lock")
+    async def lock_team(self, request: User, event_id: FromPath[int], team_id: FromPath[int]) -> Any:
+        locked = (await form_data(request)).get("locked") == "1"
+        return await self._back(
+            request, event_id, services.set_team_lock(request.user, event_id, team_id, locked), f"#team-{team_id}"
+        )
+
+    @post("/visits/{visit_id:int}/move")
+    async def move_visit(self, request: User, event_id: FromPath[int], visit_id: FromPath[int]) -> Any:
+        form = await form_data(request)
+        change = services.move_visit(
+            request.user, event_id, visit_id, _int(form, "day"), form.get("start", ""), _int(form, "site_id")
+        )
+        return await self._back(request, event_id, change, "#itineraries")
+
+    @post("/visits/{visit_id:int}/lock")
+    async def lock_visit(self, request: User, event_id: FromPath[int], visit_id: FromPath[int]) -> Any:
+        locked = (await form_data(request)).get("locked") == "1"
+        return await self._back(
+            request, event_id, services.set_visit_lock(request.user, event_id, visit_id, locked), "#itineraries"
+        )
+
+    @post("/publish")
+    async def publish(self, request: User, event_id: FromPath[int]) -> Any:
+        try:
+            told = await services.publish(request.user, event_id)
+        except Refusal as error:
+            return await self._page(request, event_id, errors_of(error), error.status_code)
+        flash(request, _("The plan is published; %(n)s youths were told by e-mail.", n=told))
+        return Redirect(f"/events/{event_id}/planning")
+
+    @post("/companions")
+    async def add_companion(self, request: User, event_id: FromPath[int]) -> Any:
+        form = await form_data(request)
+        change = services.add_companion(
+            request.user, event_id, form.get("full_name", ""), form.get("phone", ""), form.get("has_car") == "on"
+        )
+        return await self._back(request, event_id, change, "#companions")
+
+    @post("/companions/{companion_id:int}/remove")
+    async def remove_companion(self, request: User, event_id: FromPath[int], companion_id: FromPath[int]) -> Any:
+        change = services.remove_companion(request.user, event_id, companion_id)
+        return await self._back(request, event_id, change, "#companions")
+
+    @post("/companions/{companion_id:int}/day")
+    async def companion_day(self, request: User, event_id: FromPath[int], companion_id: FromPath[int]) -> Any:
+        form = await form_data(request)
+        change = services.set_companion_day(
+            request.user, event_id, companion_id, form.get("day", ""), form.get("available") == "1"
+        )
+        return await self._back(request, event_id, change, "#companions")
+
+    @post("/pairs")
+    async def add_pair(self, request: User, event_id: FromPath[int]) -> Any:
+        form = await form_data(request)
+        change = services.add_pair(
+            request.user, event_id, _int(form, "first"), _int(form, "second"), form.get("together") == "1"
+        )
+        return await self._back(request, event_id, change, "#pairs")
+
+    @post("/pairs/{pair_id:int}/remove")
+    async def remove_pair(self, request: User, event_id: FromPath[int], pair_id: FromPath[int]) -> Any:
+        return await self._back(request, event_id, services.remove_pair(request.user, event_id, pair_id), "#pairs")
+
+    @post("/travel")
+    async def set_travel(self, request: User, event_id: FromPath[int]) -> Any:
+        form = await form_data(request)
+        change = services.set_travel_time(
+            request.user,
+            event_id,
+            _int(form, "origin"),
+            _int(form, "destination"),
+            form.get("car_minutes", ""),
+            form.get("transit_minutes", ""),
+        )
+        return await self._back(request, event_id, change, "#travel")
+
+    @post("/travel/{travel_id:int}/remove")
+    async def remove_travel(self, request: User, event_id: FromPath[int], travel_id: FromPath[int]) -> Any:
+        change = services.remove_travel_time(request.user, event_id, travel_id)
+        return await self._back(request, event_id, change, "#travel")
+
+    @get("/instance.json")
+    async def instance(self, request: User, event_id: FromPath[int]) -> Response[bytes]:
+        return _json(await services.export_instance(request.user, event_id), f"rallye-{event_id}-instance.json")
+
+    @get("/plan.json")
+    async def plan(self, request: User, event_id: FromPath[int]) -> Response[bytes]:
+        return _json(await services.export_plan(request.user, event_id), f"rallye-{event_id}-plan.json")
+
+    @post("/import")
+    async def import_plan(self, request: User, event_id: FromPath[int]) -> Any:
+        form = await request.form()
+        upload = form.get("file")
+        raw = await upload.read() if hasattr(upload, "read") else str(upload or "").encode()
+        try:
+            await services.import_plan(request.user, event_id, raw)
+        except DomainError as error:
+            if not isinstance(error, Refusal):
+                raise
+            return await self._page(request, event_id, errors_of(error), error.status_code)
+        flash(request, _("The plan was imported."))
+        return Redirect(f"/events/{event_id}/planning")
+
+
+ROUTES = [PlanningConsole]

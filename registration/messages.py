@@ -26,7 +26,7 @@ from core.i18n import lazy
 from core.settings import get_settings
 from events.services import get_event
 from events.tables import Session
-from messaging import outbox, templates
+from messaging import addressing, outbox, templates
 from messaging.tables import Channel
 from registration import signals as registration_signals
 from registration.people import display_phone
@@ -110,16 +110,11 @@ def values_of(context: dict[str, Any], extra: dict[str, Any] | None = None) -> d
     }
 
 
-def channels_for(context: dict[str, Any], key: str) -> list[Channel]:
-    """Texts first: an SMS unless the youth said STOP or prefers e-mail; an e-mail whenever they gave one."""
-    sms_ok = bool(context["mobile"]) and context["opted_out"] is None
-    email_ok = bool(context["email"])
-    channels = []
-    if sms_ok and not (context["channel"] == "email" and email_ok):
-        channels.append(Channel.sms)
-    if email_ok:
-        channels.append(Channel.email)
-    return channels
+def channels_for(context: dict[str, Any]) -> list[Channel]:
+    """The channels a message to this youth takes (messaging.addressing: texts first, e-mail too)."""
+    return addressing.channels(
+        phone=context["mobile"], email=context["email"], opted_out=context["opted_out"], preference=context["channel"]
+    )
 
 
 async def tell(
@@ -144,9 +139,9 @@ async def tell(
     if invitation is None and key in INVITING and context["email"]:  # their calendar gets the event
         invitation = await invitation_for(context)
     used = []
-    for channel in channels_for(context, key):
+    for channel in channels_for(context):
         subject, body = await templates.template(context["organisation"], key, channel)
-        idempotency = f"{key}:{registration_id}:{occasion}:{channel.value}"
+        idempotency = addressing.key(key, registration_id, channel, occasion)
         if channel == Channel.sms:
             await outbox.enqueue_sms(
                 to=context["mobile"],
@@ -230,11 +225,11 @@ async def broadcast(user: Any, event_id: int, text: str, *, urgent: bool = False
     stamp = utcnow().strftime("%Y%m%d%H%M")
     async with write_transaction():
         for row in rows:
-            if row["mobile"] and row["opted_out"] is None:
+            if addressing.can_text(phone=row["mobile"], opted_out=row["opted_out"]):  # texts only, by design
                 await outbox.enqueue_sms(
                     to=row["mobile"],
                     text=text.strip(),
-                    key=f"broadcast:{event_id}:{stamp}:{row['id']}",
+                    key=addressing.key("broadcast", row["id"], Channel.sms, occasion=f"{event_id}-{stamp}"),
                     organisation_id=event["organisation"],
                     urgent=urgent,
                 )

@@ -20,6 +20,8 @@ from datetime import datetime
 from typing import Any
 
 from core.db import bind, sql_once
+from messaging import addressing
+from messaging.tables import Channel
 
 EVENT_AND_QUESTIONS = (
     "SELECT e.id, e.organisation, e.title, e.status, e.capacity, e.waiting_list, e.options, e.age_min, e.age_max, "
@@ -68,27 +70,45 @@ WITH youth AS (
     WHERE NOT EXISTS (SELECT 1 FROM consent c WHERE c.participant = youth.id AND c.kind = wanted.kind
                       AND c.withdrawn_at IS NULL)
 ), email AS (
-    INSERT INTO outbox_message (organisation, channel, recipient, subject, body_text, body_html, idempotency_key,
-        status, attempts, next_attempt_at, last_error, created_at)
-    SELECT {o}::integer, 'email', {mail}::varchar, CASE added.status WHEN 'confirmed' THEN {}::varchar
-        ELSE {}::varchar END, CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END,
-        CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END,
-        (CASE added.status WHEN 'confirmed' THEN 'confirmation' ELSE 'waiting' END) || ':' || added.id || '::email',
-        'queued', 0, {now}::timestamptz, '', {now}::timestamptz
-    FROM added WHERE {mail}::varchar <> ''
-    ON CONFLICT (idempotency_key) DO NOTHING
+    {email_rows}
 ), sms AS (
-    INSERT INTO outbox_message (organisation, channel, recipient, subject, body_text, body_html, idempotency_key,
-        status, attempts, next_attempt_at, last_error, created_at)
-    SELECT {o}::integer, 'sms', {}::varchar, '', CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END,
-        '', (CASE added.status WHEN 'confirmed' THEN 'confirmation' ELSE 'waiting' END) || ':' || added.id || '::sms',
-        'queued', 0, {}::timestamptz, '', {now}::timestamptz
-    FROM added JOIN youth ON true
-    WHERE youth.sms_opt_out_at IS NULL AND NOT (youth.channel = 'email' AND {mail}::varchar <> '')
-    ON CONFLICT (idempotency_key) DO NOTHING
+    {sms_rows}
 )
 SELECT youth.id AS participant, youth.existing, added.id, added.status FROM youth LEFT JOIN added ON true
 """
+# The messages, by the rules of messaging.addressing: which channels, and the key that makes each go once.
+_KIND = "(CASE added.status WHEN 'confirmed' THEN 'confirmation' ELSE 'waiting' END)"
+_YOUTH = {"phone": "{phone}::varchar", "email": "{mail}::varchar", "opted_out": "youth.sms_opt_out_at"}
+_ALLOWED = {channel: addressing.allowed_sql(channel, preference="youth.channel", **_YOUTH) for channel in Channel}
+REGISTER = REGISTER.replace(
+    "{email_rows}",
+    addressing.queue_sql(
+        Channel.email,
+        organisation="{o}::integer",
+        recipient="{mail}::varchar",
+        subject="CASE added.status WHEN 'confirmed' THEN {}::varchar ELSE {}::varchar END",
+        text="CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END",
+        html="CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END",
+        key=addressing.key_sql(_KIND, "added.id", Channel.email),
+        due="{now}::timestamptz",
+        now="{now}::timestamptz",
+        rows=f"FROM added JOIN youth ON true WHERE {_ALLOWED[Channel.email]}",
+    ),
+).replace(
+    "{sms_rows}",
+    addressing.queue_sql(
+        Channel.sms,
+        organisation="{o}::integer",
+        recipient="{phone}::varchar",
+        subject="''",
+        text="CASE added.status WHEN 'confirmed' THEN {}::text ELSE {}::text END",
+        html="''",
+        key=addressing.key_sql(_KIND, "added.id", Channel.sms),
+        due="{}::timestamptz",
+        now="{now}::timestamptz",
+        rows=f"FROM added JOIN youth ON true WHERE {_ALLOWED[Channel.sms]}",
+    ),
+)
 
 
 def participant_values(organisation_id: int, profile: dict[str, Any], now: datetime) -> tuple[Any, ...]:
@@ -193,11 +213,10 @@ async def register_in_one_statement(
     told: Confirmation,
 ) -> dict[str, Any]:
     """Run the statement; `registration` is (source, referred_by, referring_org, token, created_at, answers,
-    session, ticket token, ticket issued at). The e-mail goes when the youth gave an address, the text
-    message unless they said STOP or prefer e-mail (the rule of `registration.messages.channels_for`)."""
+    session, ticket token, ticket issued at). Its messages take the channels of `messaging.addressing`."""
     query, values = bind(
         REGISTER,
-        {"e": event_id, "now": now, "o": organisation_id, "mail": profile["email"]},
+        {"e": event_id, "now": now, "o": organisation_id, "mail": profile["email"], "phone": profile["phone"]},
         [
             *participant_values(organisation_id, profile, now),
             capacity,
@@ -211,7 +230,6 @@ async def register_in_one_statement(
             told.email["waiting"],
             told.html["confirmed"],
             told.html["waiting"],
-            profile["phone"],
             told.sms["confirmed"],
             told.sms["waiting"],
             told.sms_due,
@@ -230,5 +248,5 @@ async def attach_invitation(registration_id: int, key: str, invitation: bytes) -
         "UPDATE outbox_message SET attachment = {}, attachment_method = 'REQUEST' "
         "WHERE idempotency_key = {} AND status = 'queued'",
         invitation.decode(),
-        f"{key}:{registration_id}::email",
+        addressing.key(key, registration_id, Channel.email),
     )

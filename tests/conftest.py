@@ -22,6 +22,7 @@ os.environ.pop("SMTP_HOST", None)
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 
+import app.features  # noqa: E402, F401 - connects every feature's signal receivers, as the app does
 from core.settings import get_settings  # noqa: E402
 from tests import support  # noqa: E402
 

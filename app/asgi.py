@@ -31,9 +31,7 @@ from core.errors import EXCEPTION_HANDLERS
 from core.i18n import LANGUAGES, current_language
 from core.settings import Settings, get_settings
 from core.templating import make_environment
-from messaging import webhooks
 from messaging.outbox import run_worker
-from registration import messages
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -113,7 +111,6 @@ def create_app(
 ) -> Litestar:
     """Build the app. Tests pass `manage_database=False` and own the pool in their loop."""
     settings = settings or get_settings()
-    webhooks.set_stop_handler(messages.opt_out)  # a youth's STOP reply reaches the registration domain
     worker_in_process = settings.worker == "inprocess" if run_outbox_worker is None else run_outbox_worker
 
     @contextlib.asynccontextmanager

@@ -15,8 +15,7 @@ These routes are public (no session) and outside CSRF protection (they carry no 
 authenticated by the signature or token instead): the controller sets `opt={"public": True,
 "exclude_from_csrf": True}`.
 
-A STOP reply calls the handler registered with `set_stop_handler` (the registration domain records
-the opt-out); until one is registered, it is only logged.
+A STOP reply is announced (messaging.signals.stop_received): registration records the opt-out.
 """
 
 from __future__ import annotations
@@ -26,23 +25,23 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import phonenumbers
 from litestar import Controller, Request, Response, post
 from litestar.params import FromPath
 
+from core import signals
 from core.clock import utcnow
 from core.db import write_transaction
 from core.i18n import _, language
 from core.settings import Settings, get_settings
+from messaging import signals as messaging_signals
 from messaging.sms import SIGNATURE_HEADER, receipt_token, signature_ok
 from messaging.tables import Channel, DeliveryStatus, OutboxMessage
 
 log = logging.getLogger("tremplin.sms")
 
-StopHandler = Callable[[str], Awaitable[Any]]
 
 # Brevo's msg_status / event names, and the generic gateway's statuses, folded to lower case without _ or -.
 DELIVERED = {"delivered"}
@@ -51,19 +50,6 @@ FAILED = {"softbounce", "hardbounce", "failed", "rejected", "blocked", "error", 
 REPLIED = {"replied", "reply", "inbound"}
 UNSUBSCRIBED = {"unsubscribe", "unsubscribed"}
 _STOP = re.compile(r"(stop|arret)(\s*(sms|svp|merci))?")
-
-
-async def _log_stop(phone: str) -> None:
-    log.warning("STOP received from %s, but no stop handler is registered", phone)
-
-
-_stop_handler: StopHandler = _log_stop
-
-
-def set_stop_handler(callback: StopHandler) -> None:
-    """Register, at app start, what to do when `phone` (E.164) answers STOP."""
-    global _stop_handler
-    _stop_handler = callback
 
 
 def is_stop(text: str) -> bool:
@@ -170,7 +156,7 @@ async def _apply_receipt(settings: Settings, provider: str, event: dict) -> int:
 
 
 async def _apply_reply(provider: str, event: dict) -> bool:
-    """Call the stop handler when the reply is STOP; True when it was."""
+    """Announce a STOP reply (messaging.signals.stop_received); True when it was one."""
     text = event.get("text") or event.get("reply") or event.get("content") or event.get("message") or ""
     kind = _fold(event.get("msg_status") or event.get("event") or "")
     if not (is_stop(str(text)) or kind in UNSUBSCRIBED):
@@ -179,7 +165,7 @@ async def _apply_reply(provider: str, event: dict) -> bool:
     if phone is None:
         log.warning("STOP from %s ignored: no usable phone number", provider)
         return False
-    await _stop_handler(phone)
+    await signals.send(messaging_signals.stop_received, phone=phone)
     return True
 
 

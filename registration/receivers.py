@@ -1,12 +1,19 @@
-"""What registration adds to the features below it: the figures of each event's lists."""
+"""What registration adds to the features below it: the figures of each event's lists, STOP replies."""
 
 from __future__ import annotations
 
 from core.signals import receiver
 from events import signals as events_signals
+from messaging import signals as messaging_signals
+from registration import messages
 from registration.services import counts_by_event
 
 
 @receiver(events_signals.figures_wanted)
 async def registrations_by_status(*, event_ids: list[int]) -> dict[int, dict[str, int]]:
     return await counts_by_event(event_ids)
+
+
+@receiver(messaging_signals.stop_received)
+async def stopped_texts(*, phone: str) -> None:
+    await messages.opt_out(phone)

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import hmac
 import json
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from litestar import Litestar
 from core.db import write_transaction
 from core.settings import SettingsError, load_settings
 from messaging import outbox, webhooks
+from messaging import signals as messaging_signals
 from messaging.email import PermanentFailure, TemporaryFailure
 from messaging.sms import (
     BrevoProvider,
@@ -323,6 +325,17 @@ async def test_a_bad_signature_is_refused(hooks):
     assert (await client.post("/webhooks/sms/console/status", json={})).status_code == 404
 
 
+@contextmanager
+def _stops_go_to(on_stop):
+    """Listen to STOP replies during a test, as registration does in the app."""
+
+    async def receive(_sender, *, phone: str) -> None:
+        await on_stop(phone)
+
+    with messaging_signals.stop_received.connected_to(receive):
+        yield
+
+
 @pytest.mark.parametrize("text", ["STOP", "stop", "Stop.", "STOP SMS", " stop sms ! "])
 async def test_inbound_stop_calls_the_handler(hooks, text):
     client, _settings = hooks
@@ -331,12 +344,9 @@ async def test_inbound_stop_calls_the_handler(hooks, text):
     async def on_stop(phone: str) -> None:
         stopped.append(phone)
 
-    webhooks.set_stop_handler(on_stop)
-    try:
+    with _stops_go_to(on_stop):
         response = await client.post("/webhooks/sms/webhook/inbound", **_signed({"from": "+33612345678", "text": text}))
         other = await client.post("/webhooks/sms/webhook/inbound", **_signed({"from": "+33612345679", "text": "merci"}))
-    finally:
-        webhooks.set_stop_handler(webhooks._log_stop)
     assert response.status_code == 200 and response.json() == {"stopped": 1}
     assert other.json() == {"stopped": 0}
     assert stopped == ["+33612345678"]
@@ -349,13 +359,10 @@ async def test_brevo_reply_on_the_status_url_calls_the_handler(hooks):
     async def on_stop(phone: str) -> None:
         stopped.append(phone)
 
-    webhooks.set_stop_handler(on_stop)
-    try:
+    with _stops_go_to(on_stop):
         event = {"to": "33612345678", "messageId": 5, "msg_status": "replied", "reply": "Stop"}
         token = receipt_token(configured, "brevo")
         response = await client.post(f"/webhooks/sms/brevo/status?token={token}", json=event)
-    finally:
-        webhooks.set_stop_handler(webhooks._log_stop)
     assert response.json() == {"updated": 0, "stopped": 1} and stopped == ["+33612345678"]
 
 

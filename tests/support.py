@@ -107,6 +107,21 @@ async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD)
     return await post_form(client, "/login", {"email": email, "password": password})
 
 
+async def api(client: httpx.AsyncClient, method: str, path: str, json=None) -> httpx.Response:
+    """JSON to the API with the console session's CSRF token."""
+    return await client.request(method, path, json=json, headers={"x-csrftoken": csrf_token(client)})
+
+
+async def post(client: httpx.AsyncClient, path: str, body: dict, headers: dict | None = None) -> httpx.Response:
+    """JSON to the API: with a device token, or with the console session's CSRF token."""
+    return await client.post(path, json=body, headers=headers or {"x-csrftoken": csrf_token(client)})
+
+
+def device_headers(token: str) -> dict[str, str]:
+    """What a paired phone sends with each call to the check-in API."""
+    return {"authorization": f"Device {token}", "accept": "application/json"}
+
+
 async def make_organisation(name: str, kind: OrganisationKind = OrganisationKind.mission_locale) -> Organisation:
     return await accounts.create_organisation(name, kind)
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: database reset, a real SMTP server, logging in, making data."""
+"""Helpers shared by the tests: database reset, a real SMTP server, HTTP calls, logging in. Data: tests/factories."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from email.message import Message
 import httpx
 from aiosmtpd.controller import Controller
 
-from app.accounts import services as accounts
-from app.accounts.tables import Organisation, OrganisationKind, Role, User
 from app.settings import Settings
 
 PASSWORD = "un-mot-de-passe-solide"
@@ -120,17 +118,6 @@ async def post(client: httpx.AsyncClient, path: str, body: dict, headers: dict |
 def device_headers(token: str) -> dict[str, str]:
     """What a paired phone sends with each call to the check-in API."""
     return {"authorization": f"Device {token}", "accept": "application/json"}
-
-
-async def make_organisation(name: str, kind: OrganisationKind = OrganisationKind.mission_locale) -> Organisation:
-    return await accounts.create_organisation(name, kind)
-
-
-async def make_user(email: str, organisation: Organisation | None = None, role: Role = Role.organiser) -> User:
-    user = await accounts.create_user(email, email.split("@")[0].title(), PASSWORD)
-    if organisation is not None:
-        await accounts.add_member(user.id, organisation.id, role)
-    return user
 
 
 def first_link(text: str) -> str:

@@ -1,93 +1,21 @@
-"""Support for the /scan browser tests: data, fake camera files and a server process that can be killed.
+"""Support for the /scan browser tests: fake camera files and a server process that can be killed.
 
 The page was first built against a fake of the check-in API kept here; the real one (registration/checkin_api.py)
-now serves the tests, so the fake is gone.
+now serves the tests, so the fake is gone. Their data (scan_event, pair_token) comes from tests/factories/checkin.py.
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 
-from events.tables import Event, EventStatus, Format, Session
-from planning.tables import Team, TeamMember
-from registration.tables import Participant, Registration, RegistrationStatus, Source
-from tests.support import make_organisation, make_user
-
 SALT = b"tremplin-offline"
-
-
-# --------------------------------------------------------------------------- data
-
-
-async def scan_event(youths: int = 4) -> dict[str, Any]:
-    """An organisation with a staff member, a published event today with one session, and its youths."""
-    from accounts.tables import OrganisationKind, Role
-
-    organisation = await make_organisation("Intérim Solidaire", OrganisationKind.siae)
-    user = await make_user("karim@example.org", organisation, Role.staff)
-    today = date.today()
-    event = Event(
-        organisation=organisation.id,
-        title="Job dating du jour",
-        format=Format.info_collective,
-        status=EventStatus.published,
-        starts_on=today,
-        ends_on=today,
-        capacity=50,
-        public_token=secrets.token_urlsafe(16),
-    )
-    await event.save()
-    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
-    session = Session(event=event.id, title="Matinée", kind="info", starts_at=start, ends_at=start + timedelta(hours=4))
-    await session.save()
-    team = Team(event=event.id, number=4)
-    await team.save()
-    registrations = []
-    names = [("Inès", "Benali"), ("Yanis", "Martin"), ("Léa", "Durand"), ("Sofiane", "Roux"), ("Chloé", "Petit")]
-    for n in range(youths):
-        first, last = names[n % len(names)]
-        participant = Participant(
-            organisation=organisation.id, first_name=first, last_name=last, phone=f"+3361234{n:04d}"
-        )
-        await participant.save()
-        registration = Registration(
-            event=event.id,
-            participant=participant.id,
-            status=RegistrationStatus.confirmed,
-            source=Source.public,
-            manage_token=secrets.token_urlsafe(16),
-            ticket_token=secrets.token_urlsafe(16),
-            session=session.id,
-        )
-        await registration.save()
-        await TeamMember(team=team.id, registration=registration.id).save()
-        registrations.append(registration)
-    return {
-        "organisation": organisation,
-        "user": user,
-        "event": event,
-        "session": session,
-        "registrations": registrations,
-        "list": f"session-{session.id}",
-    }
-
-
-async def pair_token(data: dict[str, Any], name: str = "Téléphone accueil") -> str:
-    """A pairing token for a phone (what the console's QR code holds after /scan/pair#)."""
-    from checkin import tickets
-    from tests.events_support import principal
-
-    return await tickets.create_device(await principal(data["user"]), data["event"].id, name)
 
 
 # --------------------------------------------------------------------------- fake camera

@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: database reset, a real SMTP server, logging in, making data."""
+"""Helpers shared by the tests: database reset, a real SMTP server, HTTP calls, logging in. Data: tests/factories."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from email.message import Message
 import httpx
 from aiosmtpd.controller import Controller
 
-from accounts import services as accounts
-from accounts.tables import Organisation, OrganisationKind, Role, User
 from core.settings import Settings
 
 PASSWORD = "un-mot-de-passe-solide"
@@ -107,15 +105,19 @@ async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD)
     return await post_form(client, "/login", {"email": email, "password": password})
 
 
-async def make_organisation(name: str, kind: OrganisationKind = OrganisationKind.mission_locale) -> Organisation:
-    return await accounts.create_organisation(name, kind)
+async def api(client: httpx.AsyncClient, method: str, path: str, json=None) -> httpx.Response:
+    """JSON to the API with the console session's CSRF token."""
+    return await client.request(method, path, json=json, headers={"x-csrftoken": csrf_token(client)})
 
 
-async def make_user(email: str, organisation: Organisation | None = None, role: Role = Role.organiser) -> User:
-    user = await accounts.create_user(email, email.split("@")[0].title(), PASSWORD)
-    if organisation is not None:
-        await accounts.add_member(user.id, organisation.id, role)
-    return user
+async def post(client: httpx.AsyncClient, path: str, body: dict, headers: dict | None = None) -> httpx.Response:
+    """JSON to the API: with a device token, or with the console session's CSRF token."""
+    return await client.post(path, json=body, headers=headers or {"x-csrftoken": csrf_token(client)})
+
+
+def device_headers(token: str) -> dict[str, str]:
+    """What a paired phone sends with each call to the check-in API."""
+    return {"authorization": f"Device {token}", "accept": "application/json"}
 
 
 def first_link(text: str) -> str:

@@ -5,7 +5,6 @@ Every calendar is read back by two independent readers, `icalendar` and `ics` (0
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,14 +23,20 @@ from events import series, services
 from events.inputs import OccurrenceMove, SeriesChange, SeriesInput, SessionInput
 from events.tables import Event, EventStatus, Format, Session, Site
 from planning import services as planning
-from planning.tables import Companion, Interview, Team, TeamMember, Visit
-from registration import services as registration_services
-from registration.inputs import RegistrationInput
-from registration.tables import Participant, Registration, RegistrationStatus
-from tests.events_support import organiser, principal
-from tests.planning_support import rally
-from tests.registration_support import NEXT_MONTH, published_event
-from tests.support import login, make_organisation, make_user, post_form
+from planning.tables import Team, Visit
+from registration.tables import Registration, RegistrationStatus
+from tests.factories.accounts import make_organisation, make_user, organiser, principal
+from tests.factories.events import NEXT_MONTH, make_session, make_site
+from tests.factories.planning import first_team, make_interview, rally
+from tests.factories.registration import (
+    info_session,
+    make_registration,
+    make_youth,
+    published_event,
+    registered,
+    registration_row,
+)
+from tests.support import login, post_form
 
 PARIS = ZoneInfo("Europe/Paris")
 HOST = "127.0.0.1"  # the host of the tests' BASE_URL
@@ -68,52 +73,6 @@ def vevents(calendar: Calendar) -> dict[str, dict]:
 
 def begin(vevent) -> datetime:
     return vevent["DTSTART"].dt
-
-
-# --------------------------------------------------------------------------- data
-
-
-async def registration_row(registration_id: int) -> dict:
-    row = await Registration.select().where(Registration.id == registration_id).first()
-    assert row is not None
-    return row
-
-
-async def registered(event: Event, n: int = 1, **fields) -> dict:
-    data = {
-        "first_name": f"Inès{n}",
-        "last_name": "Benali",
-        "phone": f"06 12 34 00 {n:02d}",
-        "postcode": "26000",
-        "email": f"ines{n}@exemple.fr",
-        **fields,
-    }
-    result = await registration_services.register(event.id, RegistrationInput(**data))
-    return await registration_row(result.registration_id)
-
-
-async def info_session(client=None):
-    """An organiser (logged in when a client is given), their published info-coll at a site with coordinates."""
-    if client is not None:
-        organisation, user = await organiser(client)
-    else:
-        organisation = await make_organisation("Intérim Solidaire", OrganisationKind.siae)
-        user = await principal(await make_user("sophie@interim.test", organisation, Role.organiser))
-    await organisation.update_self({"email": "contact@interim.test", "phone": "+33475000001"})
-    event = await published_event(None, organisation=organisation, description="Apportez votre CV.")
-    site = Site(
-        organisation=organisation.id,
-        name="Mission Locale",
-        address="5 avenue des Alpes",
-        postcode="26000",
-        city="Valence",
-        latitude=44.9305,
-        longitude=4.8990,
-    )
-    await site.save()
-    await Session.update({Session.site: site.id}).where(Session.event == event.id)
-    session = await Session.select().where(Session.event == event.id).first()
-    return organisation, user, event, session
 
 
 # --------------------------------------------------------------------------- a youth's invitation
@@ -171,8 +130,7 @@ async def test_the_personal_page_serves_a_published_calendar_and_offers_the_subs
 async def test_a_chosen_session_is_the_only_one_in_the_invitation():
     _organisation, _user, event, session = await info_session()
     start = session["starts_at"] + timedelta(days=7)
-    other = Session(event=event.id, title="Deuxième date", starts_at=start, ends_at=start + timedelta(hours=2))
-    await other.save()
+    other = await make_session(event, start, start + timedelta(hours=2), title="Deuxième date")
     registration = await registered(event, session_id=other.id)
 
     calendar = read(await calendars.for_registration(registration), "REQUEST")
@@ -281,8 +239,7 @@ async def test_a_cancelled_event_is_cancelled_in_every_calendar_with_the_same_se
 
 async def test_a_removed_visit_is_cancelled():
     organisation = await make_organisation("Collectif Drôme", OrganisationKind.collectif)
-    event, registrations = await rally(organisation)
-    visit = await _published_team(event, registrations[:3])
+    visit = (await rally(organisation, teams=[first_team()])).visit
 
     message = await calendars.cancellation("visit", [visit.id])
 
@@ -293,25 +250,10 @@ async def test_a_removed_visit_is_cancelled():
 # --------------------------------------------------------------------------- rallies and job datings
 
 
-async def _published_team(event: Event, members: list[int], *, published: bool = True) -> Visit:
-    companion = await Companion.select().where(Companion.event == event.id).first()
-    team = Team(
-        event=event.id, number=1, companion=companion["id"], published_at=datetime.now(UTC) if published else None
-    )
-    await team.save()
-    for registration_id in members:
-        await TeamMember(team=team.id, registration=registration_id).save()
-    site = await Site.select().where(Site.name == "Logistique Rhône Sud").first()
-    start = datetime.combine(NEXT_MONTH, datetime.min.time(), PARIS).replace(hour=9, minute=30)
-    visit = Visit(team=team.id, site=site["id"], starts_at=start, ends_at=start + timedelta(minutes=45))
-    await visit.save()
-    return visit
-
-
 async def test_a_rally_members_calendar_has_their_teams_visits_with_geo_and_the_companions_phone():
     organisation = await make_organisation("Collectif Drôme", OrganisationKind.collectif)
-    event, registrations = await rally(organisation)
-    visit = await _published_team(event, registrations[:3])
+    r = await rally(organisation, teams=[first_team()])
+    registrations, visit = r.registrations, r.visit
 
     calendar = read(await calendars.for_registration(await registration_row(registrations[0])), "REQUEST")
 
@@ -330,8 +272,8 @@ async def test_a_rally_members_calendar_has_their_teams_visits_with_geo_and_the_
 
 async def test_visits_of_a_team_not_yet_published_stay_out_of_calendars():
     organisation = await make_organisation("Collectif Drôme", OrganisationKind.collectif)
-    event, registrations = await rally(organisation)
-    visit = await _published_team(event, registrations[:3], published=False)
+    r = await rally(organisation, teams=[first_team(published=False)])
+    registrations, visit = r.registrations, r.visit
     team = await Team.select(Team.id, Team.companion).first()
 
     youth = vevents(read(await calendars.for_registration(await registration_row(registrations[0])), "REQUEST"))
@@ -341,8 +283,8 @@ async def test_visits_of_a_team_not_yet_published_stay_out_of_calendars():
 
 async def test_moving_a_visit_raises_its_sequence(client):
     organisation, user = await organiser(client)
-    event, registrations = await rally(organisation)
-    visit = await _published_team(event, registrations[:3])
+    r = await rally(organisation, teams=[first_team()])
+    event, registrations, visit = r.event, r.registrations, r.visit
     site = await Site.select().where(Site.name == "Hôtel du Parc").first()
 
     await planning.move_visit(user, event.id, visit.id, 0, "10:30", site["id"])
@@ -357,20 +299,12 @@ async def test_published_interviews_are_in_the_youths_calendar():
     organisation = await make_organisation("Intérim Solidaire", OrganisationKind.siae)
     event = await published_event(None, organisation=organisation)
     registration = await registered(event)
-    site = Site(organisation=organisation.id, name="Transports Nord", address="3 rue des Lilas", city="Valence")
-    await site.save()
+    site = await make_site(organisation, "Transports Nord", address="3 rue des Lilas", city="Valence")
     start = datetime.combine(NEXT_MONTH, datetime.min.time(), PARIS).replace(hour=14)
-    published = Interview(
-        registration=registration["id"],
-        site=site.id,
-        starts_at=start,
-        ends_at=start + timedelta(minutes=20),
-        published_at=datetime.now(UTC),
-        sequence=2,
+    published = await make_interview(
+        registration["id"], site, start, start + timedelta(minutes=20), published_at=datetime.now(UTC), sequence=2
     )
-    await published.save()
-    draft = Interview(registration=registration["id"], site=site.id, starts_at=start, ends_at=start)
-    await draft.save()
+    draft = await make_interview(registration["id"], site, start, start)
 
     found = vevents(read(await calendars.for_registration(registration), "REQUEST"))
 
@@ -387,8 +321,8 @@ async def test_published_interviews_are_in_the_youths_calendar():
 async def test_every_feed_is_a_published_calendar_both_readers_accept():
     organisation = await make_organisation("Collectif Drôme", OrganisationKind.collectif)
     adviser = await make_user("karim@ml.test", organisation, Role.adviser)
-    event, registrations = await rally(organisation)
-    visit = await _published_team(event, registrations[:3])
+    r = await rally(organisation, teams=[first_team()])
+    registrations, visit = r.registrations, r.visit
     await Registration.update({Registration.referred_by: adviser.id}).where(Registration.id.is_in(registrations[:2]))
     team = await Team.select().first()
     site_id = (await Visit.select(Visit.site).first())["site"]
@@ -413,7 +347,7 @@ async def test_every_feed_is_a_published_calendar_both_readers_accept():
 async def test_the_organisation_feed_keeps_to_twelve_months_either_side():
     organisation, _user, event, session = await info_session()
     far = datetime.now(UTC) + timedelta(days=400)
-    await Session(event=event.id, title="Trop loin", starts_at=far, ends_at=far + timedelta(hours=1)).save()
+    await make_session(event, far, far + timedelta(hours=1), title="Trop loin")
 
     found = vevents(read(await calendars.for_organisation(organisation.id), "PUBLISH"))
 
@@ -518,8 +452,7 @@ async def test_the_console_makes_a_link_shown_once_and_the_feed_needs_no_login(c
 
 async def test_the_console_offers_the_rallys_companions_teams_and_sites(client):
     organisation, _user = await organiser(client)
-    event, registrations = await rally(organisation)
-    visit = await _published_team(event, registrations[:3])
+    visit = (await rally(organisation, teams=[first_team()])).visit
     team = await Team.select().first()
 
     page = (await client.get("/calendar-feeds")).text
@@ -535,12 +468,8 @@ async def test_a_participant_row_is_enough_for_an_invitation():
     """The registration dict may come from any query: only its own columns are needed."""
     organisation = await make_organisation("Mission Locale de Valence")
     event = await published_event(None, organisation=organisation)
-    person = Participant(organisation=organisation.id, first_name="Léa", last_name="B", phone="+33611223344")
-    await person.save()
-    registration = Registration(
-        event=event.id, participant=person.id, status="confirmed", manage_token=secrets.token_urlsafe(16)
-    )
-    await registration.save()
+    person = await make_youth(organisation, "Léa", "B", "+33611223344")
+    registration = await make_registration(event, person)
 
     read(await calendars.for_registration(await registration_row(registration.id)), "REQUEST")
 

@@ -4,14 +4,9 @@ import icalendar
 
 from events.tables import Session
 from messaging.tables import OutboxMessage
-from tests.events_support import organiser
-from tests.registration_support import published_event, youth
+from tests.factories.accounts import organiser
+from tests.factories.registration import published_event, register_online
 from tests.support import post_form
-
-
-async def _register(client, event, **fields):
-    await client.get(f"/e/{event.public_token}")
-    return await post_form(client, f"/e/{event.public_token}", youth(**fields))
 
 
 async def _messages(since: int = 0) -> list[dict]:
@@ -21,8 +16,8 @@ async def _messages(since: int = 0) -> list[dict]:
 async def test_moving_a_session_sends_one_text_and_an_updated_invitation(client):
     organisation, _user = await organiser(client)
     event = await published_event(organisation=organisation)
-    await _register(client, event, n=1, email="ines@exemple.fr")
-    await _register(client, event, n=2)
+    await register_online(client, event, n=1, email="ines@exemple.fr")
+    await register_online(client, event, n=2)
     last = max(m["id"] for m in await _messages())
     session = await Session.objects().where(Session.event == event.id).first()
     moved = {
@@ -50,7 +45,7 @@ async def test_moving_a_session_sends_one_text_and_an_updated_invitation(client)
 async def test_cancelling_the_event_sends_a_cancellation_to_every_calendar(client):
     organisation, _user = await organiser(client)
     event = await published_event(organisation=organisation)
-    await _register(client, event, email="ines@exemple.fr")
+    await register_online(client, event, email="ines@exemple.fr")
     last = max(m["id"] for m in await _messages())
     await post_form(client, f"/events/{event.id}/status", {"status": "cancelled"})
 

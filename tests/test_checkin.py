@@ -19,15 +19,16 @@ from checkin import attendance, corrections, tickets
 from checkin import services as checkin
 from checkin.tables import AttendanceStatus, CheckIn, Device
 from core.i18n import gettext as _
-from events.tables import EventPartner
 from registration import services
 from registration.tables import Registration, RegistrationStatus
-from tests.checkin_support import device, device_headers, logged_in, post, rally, scan
-from tests.support import login, make_organisation, make_user, post_form
+from tests.factories.accounts import make_organisation, make_user
+from tests.factories.checkin import device, rally_under_way, scan
+from tests.factories.events import adviser_of_partner
+from tests.support import device_headers, login, post, post_form
 
 
 async def test_a_paired_phone_scans_a_ticket_then_the_same_ticket_again(client):
-    r = await rally()
+    r = await rally_under_way()
     headers = device_headers(await device(r))
     inès = r.youths[0]
 
@@ -55,8 +56,8 @@ async def test_a_paired_phone_scans_a_ticket_then_the_same_ticket_again(client):
 
 
 async def test_unknown_wrong_list_and_cancelled_tickets_are_refused_with_a_reason(client):
-    r = await rally()
-    other = await rally(organisation=r.organisation, email="sophie@ml.test")
+    r = await rally_under_way()
+    other = await rally_under_way(organisation=r.organisation, email="sophie@ml.test")
     headers = device_headers(await device(r))
 
     unknown = (await post(client, "/api/checkin/redeem", scan("pas-un-billet", r.session_list), headers)).json()
@@ -74,7 +75,7 @@ async def test_unknown_wrong_list_and_cancelled_tickets_are_refused_with_a_reaso
 
 
 async def test_a_visit_list_accepts_only_the_members_of_that_team(client):
-    r = await rally()
+    r = await rally_under_way()
     headers = device_headers(await device(r))
     member = (await post(client, "/api/checkin/redeem", scan(r.youths[1]["token"], r.visit_list), headers)).json()
     assert member["result"] == "ok" and member["team"] == "3"
@@ -88,7 +89,7 @@ async def test_a_visit_list_accepts_only_the_members_of_that_team(client):
 
 
 async def test_a_resent_scan_is_recorded_once_and_gets_the_same_answer(client):
-    r = await rally()
+    r = await rally_under_way()
     headers = device_headers(await device(r))
     body = scan(r.youths[0]["token"], r.session_list, nonce="phone-1-scan-1")
     answers = [(await post(client, "/api/checkin/redeem", body, headers)).json() for _ in range(3)]
@@ -97,7 +98,7 @@ async def test_a_resent_scan_is_recorded_once_and_gets_the_same_answer(client):
 
 
 async def test_two_offline_scans_of_one_ticket_the_earliest_wins_and_the_other_is_flagged(client):
-    r = await rally()
+    r = await rally_under_way()
     karim, lea = device_headers(await device(r)), device_headers(await device(r, "Téléphone de Léa"))
     token, now = r.youths[0]["token"], datetime.now(UTC)
     # Léa's phone comes back online first with a scan made at 9:05; Karim's scan of 9:00 arrives later.
@@ -127,7 +128,7 @@ async def test_two_offline_scans_of_one_ticket_the_earliest_wins_and_the_other_i
 
 
 async def test_two_phones_scanning_one_ticket_at_the_same_moment_check_the_youth_in_once():
-    r = await rally(12)
+    r = await rally_under_way(12)
     karim = await tickets.device_principal(await device(r))
     lea = await tickets.device_principal(await device(r, "Téléphone de Léa"))
     now = datetime.now(UTC)
@@ -148,7 +149,7 @@ async def test_two_phones_scanning_one_ticket_at_the_same_moment_check_the_youth
 
 
 async def test_a_correction_by_hand_while_a_phone_scans_the_same_youth_leaves_one_record():
-    r = await rally(12)
+    r = await rally_under_way(12)
     phone = await tickets.device_principal(await device(r))
     now = datetime.now(UTC)
 
@@ -164,7 +165,7 @@ async def test_a_correction_by_hand_while_a_phone_scans_the_same_youth_leaves_on
 
 
 async def test_undo_removes_the_scan_and_a_flagged_duplicate_takes_its_place(client):
-    r = await rally()
+    r = await rally_under_way()
     headers = device_headers(await device(r))
     token, now = r.youths[0]["token"], datetime.now(UTC)
     await post(client, "/api/checkin/redeem", scan(token, r.session_list, "a", now - timedelta(minutes=4)), headers)
@@ -176,7 +177,7 @@ async def test_undo_removes_the_scan_and_a_flagged_duplicate_takes_its_place(cli
 
 
 async def test_search_manual_statuses_and_walk_ins_from_the_phone(client):
-    r = await rally()
+    r = await rally_under_way()
     headers = device_headers(await device(r))
     found = (await client.get(f"/api/checkin/search?list={r.session_list}&q=ines1", headers=headers)).json()
     assert found == [{"registration": r.youths[1]["id"], "name": "Inès1 B.", "team": "3", "status": None}]
@@ -212,7 +213,7 @@ async def test_search_manual_statuses_and_walk_ins_from_the_phone(client):
 
 
 async def test_a_scan_well_after_the_start_is_late(client):
-    r = await rally()
+    r = await rally_under_way()
     headers = device_headers(await device(r))
     answer = (await post(client, "/api/checkin/redeem", scan(r.youths[0]["token"], r.session_list), headers)).json()
     assert answer["status"] == "present"  # the session started 10 minutes ago
@@ -229,7 +230,7 @@ def _b64(text: str) -> bytes:
 
 
 async def test_the_offline_list_opens_only_with_each_ticket(client):
-    r = await rally()
+    r = await rally_under_way()
     headers = device_headers(await device(r))
     await post(client, "/api/checkin/redeem", scan(r.youths[0]["token"], r.visit_list), headers)
     offline = (await client.get(f"/api/checkin/lists/{r.visit_list}/offline", headers=headers)).json()
@@ -257,7 +258,7 @@ async def test_the_offline_list_opens_only_with_each_ticket(client):
 
 
 async def test_pairing_and_device_tokens_that_expired_or_were_revoked(client):
-    r = await rally()
+    r = await rally_under_way()
     token = await device(r)
     paired = await post(client, "/api/checkin/pair", {"token": token}, {"authorization": f"Device {token}"})
     assert paired.status_code == 200, paired.text
@@ -291,8 +292,8 @@ async def test_pairing_and_device_tokens_that_expired_or_were_revoked(client):
 
 
 async def test_console_staff_and_api_tokens_use_the_same_api(client):
-    r = await rally()
-    await logged_in(client, r)
+    r = await rally_under_way()
+    await login(client, r.staff.email)
     answer = await post(
         client, "/api/checkin/redeem", scan(r.youths[0]["token"], r.session_list, device="Tablette accueil")
     )
@@ -304,10 +305,8 @@ async def test_console_staff_and_api_tokens_use_the_same_api(client):
     refused = await post(client, "/api/checkin/redeem", scan(r.youths[1]["token"], r.session_list))
     assert refused.status_code == 403
     # A prescriber partner sees the event but not its attendance lists; a stranger gets a 404.
-    partner = await make_organisation("Mission Locale partenaire")
-    await EventPartner(event=r.event.id, organisation=partner.id, role="prescriber").save()
+    await adviser_of_partner(r.event, "adviser@partner.test", "Mission Locale partenaire")
     checkin._lists.clear()  # lists are cached for a few seconds
-    await make_user("adviser@partner.test", partner, Role.adviser)
     await login(client, "adviser@partner.test")
     assert (await post(client, "/api/checkin/redeem", scan(r.youths[1]["token"], r.session_list))).status_code == 403
     await make_user("inconnu@ailleurs.test", await make_organisation("Ailleurs"), Role.admin)
@@ -345,11 +344,11 @@ def pdf_text(pdf: bytes) -> str:
 
 
 async def test_the_console_page_board_statuses_and_attendance_sheet(client):
-    r = await rally(40)
+    r = await rally_under_way(40)
     headers = device_headers(await device(r))
     for youth in r.youths[:30]:
         await post(client, "/api/checkin/redeem", scan(youth["token"], r.session_list), headers)
-    await logged_in(client, r)
+    await login(client, r.staff.email)
     page = await client.get(f"/events/{r.event.id}/checkin")
     assert page.status_code == 200, page.text
     assert "Jour 1 matin" in page.text and "Garage Martin" in page.text and "Téléphone de Karim" in page.text
@@ -375,9 +374,9 @@ async def test_the_console_page_board_statuses_and_attendance_sheet(client):
 
 
 async def test_the_live_board_answers_when_someone_is_checked_in(client):
-    r = await rally(2)
+    r = await rally_under_way(2)
     headers = device_headers(await device(r))
-    await logged_in(client, r)
+    await login(client, r.staff.email)
     first = await client.get(f"/events/{r.event.id}/checkin/board")  # an old version: answered at once
     version = first.text.split("board?v=")[1].split('"')[0]
     async with attendance._plugin:  # the channels the app's lifespan starts (tests call the app without it)
@@ -391,7 +390,7 @@ async def test_the_live_board_answers_when_someone_is_checked_in(client):
 
 
 async def test_duplicates_are_reviewed_and_phones_paired_and_revoked_from_the_console(client):
-    r = await rally(2)
+    r = await rally_under_way(2)
     karim = device_headers(await device(r))
     now = datetime.now(UTC)
     for nonce, minutes in (("a", 9), ("b", 5)):
@@ -401,7 +400,7 @@ async def test_duplicates_are_reviewed_and_phones_paired_and_revoked_from_the_co
             scan(r.youths[0]["token"], r.session_list, nonce, now - timedelta(minutes=minutes)),
             karim,
         )
-    await logged_in(client, r)
+    await login(client, r.staff.email)
     page = await client.get(f"/events/{r.event.id}/checkin")
     assert "Duplicate scans to review (1)" in page.text or "(1)" in page.text
     flagged = await CheckIn.select(CheckIn.id).where(CheckIn.nonce == "b").first()

@@ -1,6 +1,7 @@
 """Unsafe requests without the CSRF token are refused, with a clear message."""
 
-from tests.support import login, make_organisation, make_user
+from tests.factories.accounts import make_organisation, make_user
+from tests.support import login
 
 
 async def test_form_post_without_csrf_token_is_refused_in_french(client):

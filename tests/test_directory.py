@@ -2,8 +2,8 @@
 
 import html
 
-from accounts.tables import Contact, Organisation, Partnership
-from tests.events_support import organiser
+from accounts.tables import Contact, Organisation, OrganisationKind, Partnership
+from tests.factories.accounts import make_organisation, organiser
 from tests.support import post_form
 
 
@@ -51,8 +51,7 @@ async def test_an_siae_kind_on_a_company_is_refused_on_its_field(client):
 
 async def test_a_contact_must_belong_to_a_partner_of_the_directory(client):
     collectif, _ = await organiser(client)
-    stranger = Organisation(name="Inconnue")
-    await stranger.save()
+    stranger = await make_organisation("Inconnue", OrganisationKind.autre)
     response = await post_form(
         client, f"/directory/{collectif.id}/contacts", {"organisation_id": str(stranger.id), "full_name": "X"}
     )

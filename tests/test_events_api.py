@@ -9,8 +9,8 @@ from accounts import tokens
 from accounts.tables import ApiTokenScope, OrganisationKind, Partnership, Role
 from core.errors import Forbidden
 from events.tables import Event, EventPartner, Format
-from tests.events_support import api, organiser
-from tests.support import login, make_organisation, make_user, post_form
+from tests.factories.accounts import make_organisation, make_user, organiser
+from tests.support import api, login, post_form
 
 NEXT_MONTH = (date.today() + timedelta(days=30)).isoformat()
 

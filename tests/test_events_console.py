@@ -7,8 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from events.tables import Event, EventStatus, Format, Session
-from registration.tables import Participant, Registration
-from tests.events_support import organiser
+from tests.factories.accounts import organiser
+from tests.factories.registration import make_registration, make_youth
 from tests.support import post_form
 
 NEXT_MONTH = (date.today() + timedelta(days=30)).isoformat()
@@ -124,11 +124,8 @@ async def test_capacity_cannot_drop_below_the_people_already_registered(client):
     organisation, _user = await organiser(client)
     event_id = await _create(client, "info_collective", capacity="10")
     for index in range(4):
-        youth = Participant(
-            organisation=organisation.id, first_name=f"J{index}", last_name="X", phone=f"+3361234567{index}"
-        )
-        await youth.save()
-        await Registration(event=event_id, participant=youth.id, status="confirmed", manage_token=f"m{index}").save()
+        youth = await make_youth(organisation, f"J{index}", "X", f"+3361234567{index}")
+        await make_registration(event_id, youth)
 
     response = await post_form(
         client, f"/events/{event_id}/edit", {"title": "Info", "starts_on": NEXT_MONTH, "capacity": "3"}

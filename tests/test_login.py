@@ -3,7 +3,8 @@
 import httpx
 
 from accounts.tables import Role
-from tests.support import login, make_organisation, make_user, post_form
+from tests.factories.accounts import make_organisation, make_user
+from tests.support import login, post_form
 
 
 async def test_organiser_logs_in_and_sees_their_organisation(client):

@@ -9,8 +9,8 @@ from messaging import templates
 from messaging.tables import MessageTemplate, OutboxMessage
 from registration import messages, reminders
 from registration.tables import Participant, Registration
-from tests.events_support import organiser
-from tests.registration_support import published_event, youth
+from tests.factories.accounts import organiser
+from tests.factories.registration import published_event, register_online
 from tests.support import post_form
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -20,14 +20,9 @@ def text(response) -> str:
     return html.unescape(response.text)
 
 
-async def _register(client, event, **fields):
-    await client.get(f"/e/{event.public_token}")
-    return await post_form(client, f"/e/{event.public_token}", youth(**fields))
-
-
 async def test_a_youth_without_email_gets_a_text_message_confirmation(client):
     event = await published_event()
-    await _register(client, event)
+    await register_online(client, event)
     sent = await OutboxMessage.select(OutboxMessage.channel, OutboxMessage.recipient, OutboxMessage.body_text)
     assert [(m["channel"], m["recipient"]) for m in sent] == [("sms", "+33612340001")]
     assert "Inès1" in sent[0]["body_text"] and "Information collective" in sent[0]["body_text"]
@@ -35,7 +30,7 @@ async def test_a_youth_without_email_gets_a_text_message_confirmation(client):
 
 async def test_with_an_email_the_confirmation_also_goes_by_email(client):
     event = await published_event()
-    await _register(client, event, email="ines@exemple.fr")
+    await register_online(client, event, email="ines@exemple.fr")
     assert sorted(m["channel"] for m in await OutboxMessage.select(OutboxMessage.channel)) == ["email", "sms"]
     email = await OutboxMessage.select().where(OutboxMessage.channel == "email").first()
     assert email["attachment_method"] == "REQUEST" and "METHOD:REQUEST" in email["attachment"]
@@ -53,7 +48,7 @@ async def test_the_organisation_rewords_the_confirmation_and_youths_get_its_word
     )
     assert saved.status_code in (302, 303)
     event = await published_event(organisation=organisation)
-    await _register(client, event)
+    await register_online(client, event)
     sms = await OutboxMessage.select(OutboxMessage.body_text).where(OutboxMessage.channel == "sms").first()
     start = (await Session.select(Session.starts_at).where(Session.event == event.id).first())["starts_at"]
     clock = start.astimezone(PARIS).strftime("%H:%M")
@@ -80,7 +75,7 @@ async def test_the_preview_counts_text_messages_and_warns_about_accents(client):
 
 async def test_reminders_go_two_days_before_the_day_before_and_after_once_each(client):
     event = await published_event()
-    await _register(client, event)
+    await register_online(client, event)
     first = await Session.select(Session.starts_at).where(Session.event == event.id).first()
     day = first["starts_at"].astimezone(PARIS).date()
     await OutboxMessage.delete(force=True)
@@ -99,7 +94,7 @@ async def test_reminders_go_two_days_before_the_day_before_and_after_once_each(c
 
 async def test_a_youth_who_answered_stop_gets_no_more_text_messages(client):
     event = await published_event()
-    await _register(client, event, email="ines@exemple.fr")
+    await register_online(client, event, email="ines@exemple.fr")
     assert await messages.opt_out("+33612340001") == 1
     await OutboxMessage.delete(force=True)
     registration = await Registration.objects().first()
@@ -113,7 +108,7 @@ async def test_a_youth_who_answered_stop_gets_no_more_text_messages(client):
 
 async def test_a_youth_chooses_email_only_or_stop_from_their_page(client):
     event = await published_event()
-    registered = await _register(client, event, email="ines@exemple.fr")
+    registered = await register_online(client, event, email="ines@exemple.fr")
     page = registered.headers["location"].split("?")[0]
     assert "Comment nous vous joignons" in text(await client.get(page))
     registration = await Registration.objects().first()
@@ -142,7 +137,7 @@ async def test_the_organiser_turns_off_the_month_after_follow_up_for_an_event(cl
 
 async def test_a_stop_reply_from_the_provider_stops_text_messages_to_that_youth(client, settings):
     event = await published_event()
-    await _register(client, event)
+    await register_online(client, event)
     from messaging.sms import receipt_token
 
     token = receipt_token(settings, "brevo")
@@ -159,7 +154,7 @@ async def test_a_stop_reply_from_the_provider_stops_text_messages_to_that_youth(
 async def test_an_urgent_text_goes_out_at_night_and_an_ordinary_one_waits_for_morning(client):
     organisation, user = await organiser(client)
     event = await published_event(organisation=organisation)
-    await _register(client, event)
+    await register_online(client, event)
     await OutboxMessage.delete(force=True)
     refused = await post_form(client, f"/events/{event.id}/message", {"text": "  "})
     assert refused.status_code == 400 and "Écrivez le message à envoyer." in text(refused)

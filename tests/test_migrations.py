@@ -6,10 +6,11 @@ import pytest
 from piccolo.apps.migrations.commands.new import AutoMigrationManager
 
 from app.cli import migrate
-from events.tables import Event, Format
 from piccolo_conf import APP_REGISTRY
-from registration.tables import Participant, Registration
-from tests.support import make_organisation
+from registration.tables import Registration
+from tests.factories.accounts import make_organisation
+from tests.factories.events import make_event
+from tests.factories.registration import make_registration, make_youth
 
 
 async def test_migrations_ran_forward_from_an_empty_database_and_created_every_table():
@@ -37,17 +38,8 @@ async def test_migrating_again_changes_nothing():
 
 async def test_one_registration_per_youth_and_event_is_enforced_by_the_database():
     ml = await make_organisation("ML")
-    event = Event(
-        organisation=ml.id,
-        title="Info",
-        format=Format.info_collective,
-        starts_on=date.today(),
-        ends_on=date.today(),
-        public_token="t1",
-    )
-    await event.save()
-    youth = Participant(organisation=ml.id, first_name="Inès", last_name="B", phone="+33612345678")
-    await youth.save()
-    await Registration(event=event.id, participant=youth.id, status="confirmed", manage_token="m1").save()
+    event = await make_event(ml, title="Info", starts_on=date.today(), public_token="t1")
+    youth = await make_youth(ml)
+    await make_registration(event, youth, manage_token="m1")
     with pytest.raises(Exception):  # noqa: B017 - each driver raises its own IntegrityError
         await Registration(event=event.id, participant=youth.id, status="confirmed", manage_token="m2").save()

@@ -22,8 +22,10 @@ from messaging import outbox
 from messaging.email import message_id_for
 from messaging.services import delivery_counts, recent_messages
 from messaging.tables import DeliveryStatus, OutboxMessage
+from tests.factories.accounts import make_organisation
+from tests.factories.messaging import queued_messages
 from tests.sms_support import API_KEY, SmsServer
-from tests.support import SmtpServer, make_organisation
+from tests.support import SmtpServer
 
 ROOT = Path(__file__).resolve().parent.parent
 INVITATION = (
@@ -267,18 +269,6 @@ def _start_worker(mail: SmtpServer, sms: SmsServer, log: Path, **extra: str) -> 
         )
 
 
-async def _enqueue_mixed(emails: int, texts: int) -> set[str]:
-    keys = set()
-    async with write_transaction():
-        for n in range(emails):
-            await outbox.enqueue_email(to=f"jeune{n}@exemple.fr", subject=f"Rappel {n}", text="t", key=f"mail:{n}")
-            keys.add(f"mail:{n}")
-        for n in range(texts):
-            await outbox.enqueue_sms(to=f"+3361200{n:04d}", text=f"Rappel {n}", key=f"sms:{n}", urgent=True)
-            keys.add(f"sms:{n}")
-    return keys
-
-
 async def _drained(seconds: float, *logs: Path) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -305,7 +295,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_sends_each_message_on
 ):
     mail_server.ack_delay = 0.03
     sms_server.delay = 0.03
-    keys = await _enqueue_mixed(emails=30, texts=30)
+    keys = await queued_messages(emails=30, texts=30)
     log = tmp_path / "worker.log"
     first = _start_worker(mail_server, sms_server, log)
     try:
@@ -350,7 +340,7 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_sends_each_message_on
 
 async def test_two_workers_never_send_the_same_message(settings, mail_server, sms_server, tmp_path, record_property):
     sms_server.delay = 0.05
-    keys = await _enqueue_mixed(emails=20, texts=100)
+    keys = await queued_messages(emails=20, texts=100)
     logs = [tmp_path / "a.log", tmp_path / "b.log"]
     workers = [
         _start_worker(mail_server, sms_server, logs[0], SMS_SENDER="WorkerA", OUTBOX_LEASE_SECONDS="30"),

@@ -8,7 +8,8 @@ from accounts.tables import PasswordReset
 from core.clock import utcnow
 from messaging.outbox import deliver_due
 from messaging.tables import OutboxMessage
-from tests.support import first_link, get_form, login, make_organisation, make_user, post_form, text_of
+from tests.factories.accounts import make_organisation, make_user
+from tests.support import first_link, get_form, login, post_form, text_of
 
 
 def _smtp(settings, server):

@@ -8,9 +8,9 @@ from accounts.tables import Role
 from messaging.tables import OutboxMessage
 from planning import runs, store
 from planning.tables import PlanningRun, Team, TeamMember, Visit
-from tests.events_support import organiser
-from tests.planning_support import rally
-from tests.support import make_user, post_form
+from tests.factories.accounts import make_user, organiser
+from tests.factories.planning import rally
+from tests.support import login, post_form
 
 
 def text(response) -> str:
@@ -24,7 +24,7 @@ async def _planned(client, user, event) -> None:
 
 async def test_organiser_composes_teams_of_three_each_with_a_companion(client):
     organisation, user = await organiser(client)
-    event, _ = await rally(organisation)
+    event = (await rally(organisation)).event
     await _planned(client, user, event)
 
     teams = await Team.select().where(Team.event == event.id)
@@ -37,7 +37,7 @@ async def test_organiser_composes_teams_of_three_each_with_a_companion(client):
 
 async def test_the_planner_runs_in_the_background_and_the_page_follows_it(client):
     organisation, _user = await organiser(client)
-    event, _ = await rally(organisation)
+    event = (await rally(organisation)).event
     started = await post_form(client, f"/events/{event.id}/planning/run", {"seconds": "1"})
     assert started.status_code in (302, 303)
     for _ in range(100):  # a separate process does the work
@@ -54,7 +54,8 @@ async def test_the_planner_runs_in_the_background_and_the_page_follows_it(client
 
 async def test_moving_a_youth_shows_the_broken_rule_and_undo_restores_the_plan(client):
     organisation, user = await organiser(client)
-    event, registrations = await rally(organisation)
+    r = await rally(organisation)
+    event, registrations = r.event, r.registrations
     await _planned(client, user, event)
     member = await TeamMember.select().where(TeamMember.registration == registrations[0]).first()
     other = await Team.select().where((Team.event == event.id) & (Team.id != member["team"])).first()
@@ -81,7 +82,7 @@ async def test_moving_a_youth_shows_the_broken_rule_and_undo_restores_the_plan(c
 
 async def test_locked_team_and_visit_are_kept_when_replanning(client):
     organisation, user = await organiser(client)
-    event, _ = await rally(organisation)
+    event = (await rally(organisation)).event
     await _planned(client, user, event)
     team = await Team.select().where(Team.event == event.id).order_by(Team.number).first()
     before = sorted(m["registration"] for m in await TeamMember.select().where(TeamMember.team == team["id"]))
@@ -106,7 +107,7 @@ async def test_locked_team_and_visit_are_kept_when_replanning(client):
 
 async def test_publishing_tells_each_youth_their_team(client):
     organisation, user = await organiser(client)
-    event, _ = await rally(organisation)
+    event = (await rally(organisation)).event
     await _planned(client, user, event)
     published = await post_form(client, f"/events/{event.id}/planning/publish", {})
     assert published.status_code in (302, 303)
@@ -121,7 +122,8 @@ async def test_publishing_tells_each_youth_their_team(client):
 
 async def test_a_plan_that_breaks_a_rule_cannot_be_published(client):
     organisation, user = await organiser(client)
-    event, registrations = await rally(organisation)
+    r = await rally(organisation)
+    event, registrations = r.event, r.registrations
     await _planned(client, user, event)
     member = await TeamMember.select().where(TeamMember.registration == registrations[0]).first()
     others = await Team.select().where((Team.event == event.id) & (Team.id != member["team"]))
@@ -146,7 +148,7 @@ async def test_a_plan_that_breaks_a_rule_cannot_be_published(client):
 
 async def test_missing_companions_and_sites_are_explained_not_crashed(client):
     organisation, user = await organiser(client)
-    event, _ = await rally(organisation, companions=1)
+    event = (await rally(organisation, companions=1)).event
     run_id = await runs.start_run(user, event.id, seconds=1, spawn=False)
     assert await runs.execute_run(run_id) == "failed"
     run = await runs.latest_run(event.id)
@@ -157,7 +159,7 @@ async def test_missing_companions_and_sites_are_explained_not_crashed(client):
 
 async def test_plan_exports_and_imports_in_the_exchange_format(client):
     organisation, user = await organiser(client)
-    event, _ = await rally(organisation)
+    event = (await rally(organisation)).event
     await _planned(client, user, event)
     instance = (await client.get(f"/events/{event.id}/planning/instance.json")).json()
     assert instance["schema_version"] == 1 and len(instance["youths"]) == 9 and len(instance["sites"]) == 4
@@ -184,11 +186,9 @@ async def test_plan_exports_and_imports_in_the_exchange_format(client):
 
 async def test_an_adviser_sees_the_plan_but_cannot_change_it(client):
     organisation, user = await organiser(client)
-    event, registrations = await rally(organisation)
+    event = (await rally(organisation)).event
     await _planned(client, user, event)
     await make_user("conseillere@ml.test", organisation, Role.adviser)
-    from tests.support import login
-
     await login(client, "conseillere@ml.test")
     page = text(await client.get(f"/events/{event.id}/planning"))
     assert "Équipe 1" in page and "/planning/run" not in page and "/move" not in page
@@ -199,7 +199,7 @@ async def test_an_adviser_sees_the_plan_but_cannot_change_it(client):
 
 async def test_instance_of_an_event_uses_opening_hours_and_companion_days(client):
     organisation, _user = await organiser(client)
-    event, _ = await rally(organisation)
+    event = (await rally(organisation)).event
     row = await store.event_row(event.id)
     document = await store.instance_document(row)
     assert document["params"]["n_slots"] == 17 and document["params"]["day_start"] == "08:30"
@@ -209,7 +209,7 @@ async def test_instance_of_an_event_uses_opening_hours_and_companion_days(client
 
 async def test_organisers_own_travel_time_replaces_the_estimate(client):
     organisation, _user = await organiser(client)
-    event, _ = await rally(organisation)
+    event = (await rally(organisation)).event
     sites = await store.host_sites(event.id)
     origin, destination = sites[0]["id"], sites[1]["id"]
     saved = await post_form(

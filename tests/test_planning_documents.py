@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import secrets
 import shutil
 import subprocess
 import zlib
@@ -13,20 +12,27 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from accounts.tables import OrganisationKind, Role
-from events.tables import Event, EventPartner, Format, Session, Site
+from accounts.tables import OrganisationKind, Role, User
 from planning import documents
 from planning.store import travel_minutes_between
-from planning.tables import Companion, Team, TeamMember, Visit
-from registration.tables import Participant, Registration
-from tests.events_support import organiser
-from tests.support import login, make_organisation, make_user
+from planning.tables import Companion
+from tests.factories.accounts import make_organisation, make_user, organiser
+from tests.factories.events import adviser_of_partner
+from tests.factories.planning import Rally, Slot, TeamPlan, make_team, make_visit, place, rally
+from tests.support import login
 
 PARIS = ZoneInfo("Europe/Paris")
 DAY = date(2030, 3, 11)  # a Monday, in winter time (UTC+1)
 DEPOT = (44.93340, 4.89240)
 BAKERY = (44.92500, 4.90500)
 GARAGE = (44.95000, 4.87000)
+HOST_SITE = {
+    "address": "12 rue Faventines",
+    "postcode": "26000",
+    "city": "Valence",
+    "contact_name": "Paul Martin",
+    "contact_phone": "+33475112233",
+}
 
 
 def text(response: httpx.Response) -> str:
@@ -37,81 +43,38 @@ def at(hour: int, minute: int = 0) -> datetime:
     return datetime(DAY.year, DAY.month, DAY.day, hour, minute, tzinfo=PARIS)
 
 
-async def _site(organisation_id: int, name: str, where: tuple[float, float], **fields) -> Site:
-    site = Site(organisation=organisation_id, name=name, latitude=where[0], longitude=where[1], **fields)
-    await site.save()
-    return site
-
-
-async def _youth(event: Event, first_name: str, n: int, **fields) -> Registration:
-    person = Participant(
-        organisation=event.organisation, first_name=first_name, last_name="Benali", phone=f"+3361234560{n}", **fields
-    )
-    await person.save()
-    registration = Registration(
-        event=event.id, participant=person.id, status="confirmed", manage_token=secrets.token_urlsafe(16)
-    )
-    await registration.save()
-    return registration
-
-
-async def build_rally(organisation, prefix: str = "") -> dict:
+async def build_rally(organisation, prefix: str = "") -> Rally:
     """Team 3 (Inès, Yanis, Lina, who needs step-free access) leaves the Mission Locale by car with Marc and
     visits the bakery at 09:30 then the garage at 10:45."""
-    event = Event(
-        organisation=organisation.id,
+    bakery, garage = f"{prefix}Boulangerie Martin", f"{prefix}Garage du Rhône"
+    return await rally(
+        organisation,
         title=f"{prefix}Rallye pour l'emploi",
-        format=Format.rallye,
-        status="published",
         starts_on=DAY,
-        ends_on=DAY,
-        public_token=secrets.token_urlsafe(16),
         contact_phone="+33475000000",
+        sessions=[Slot(at(9), at(12, 30))],
+        meeting=place(
+            f"{prefix}Mission Locale de Valence", DEPOT, company=False, address="5 avenue des Alpes", postcode="26000"
+        ),
+        places=[
+            place(bakery, BAKERY, accessible=True, access_notes="Entrée de plain-pied par la cour", **HOST_SITE),
+            place(garage, GARAGE, accessible=False, **HOST_SITE),
+        ],
+        youths=[
+            {"first_name": "Inès", "last_name": "Benali", "phone": "+33612345601"},
+            {"first_name": "Yanis", "last_name": "Benali", "phone": "+33612345602"},
+            {"first_name": "Lina", "last_name": "Benali", "phone": "+33612345603", "reduced_mobility": True},
+        ],
+        companions=[{"full_name": "Marc Dupont", "phone": "+33612345678", "has_car": True}],
+        teams=[
+            TeamPlan(
+                3,
+                members=(0, 1, 2),
+                companion=0,
+                visits=[(bakery, at(9, 30), at(10, 15)), (garage, at(10, 45), at(11, 30))],
+            )
+        ],
     )
-    await event.save()
-    depot = await _site(
-        organisation.id, f"{prefix}Mission Locale de Valence", DEPOT, address="5 avenue des Alpes", postcode="26000"
-    )
-    await Session(
-        event=event.id, title="Visites", kind="visits", starts_at=at(9), ends_at=at(12, 30), site=depot.id
-    ).save()
-    hosts = {}
-    for name, where, extra in (
-        ("Boulangerie Martin", BAKERY, {"accessible": True, "access_notes": "Entrée de plain-pied par la cour"}),
-        ("Garage du Rhône", GARAGE, {"accessible": False}),
-    ):
-        company = await make_organisation(f"{prefix}{name}", OrganisationKind.entreprise)
-        await EventPartner(event=event.id, organisation=company.id, role="host_company").save()
-        hosts[name] = (
-            company,
-            await _site(
-                organisation.id,
-                f"{prefix}{name}",
-                where,
-                host=company.id,
-                address="12 rue Faventines",
-                postcode="26000",
-                city="Valence",
-                contact_name="Paul Martin",
-                contact_phone="+33475112233",
-                **extra,
-            ),
-        )
-    youths = [
-        await _youth(event, "Inès", 1),
-        await _youth(event, "Yanis", 2),
-        await _youth(event, "Lina", 3, reduced_mobility=True),
-    ]
-    companion = Companion(event=event.id, full_name="Marc Dupont", phone="+33612345678", has_car=True)
-    await companion.save()
-    team = Team(event=event.id, number=3, companion=companion.id)
-    await team.save()
-    for youth in youths:
-        await TeamMember(team=team.id, registration=youth.id).save()
-    bakery, garage = hosts["Boulangerie Martin"][1], hosts["Garage du Rhône"][1]
-    await Visit(team=team.id, site=bakery.id, starts_at=at(9, 30), ends_at=at(10, 15)).save()
-    await Visit(team=team.id, site=garage.id, starts_at=at(10, 45), ends_at=at(11, 30)).save()
-    return {"event": event, "team": team, "companion": companion, "depot": depot, "hosts": hosts}
 
 
 def pdf_facts(pdf: bytes) -> tuple[int, list[str]]:
@@ -138,17 +101,16 @@ def pdf_text(pdf: bytes) -> str | None:
 
 async def _companion_account(rally) -> str:
     """Marc works at the Mission Locale that refers youths to the rally, and leads team 3."""
-    ml = await make_organisation("Mission Locale Valence", OrganisationKind.mission_locale)
-    await EventPartner(event=rally["event"].id, organisation=ml.id, role="prescriber").save()
-    marc = await make_user("marc@ml.test", ml, Role.adviser)
-    await Companion.update({Companion.user: marc.id}).where(Companion.id == rally["companion"].id)
+    await adviser_of_partner(rally.event, "marc@ml.test")
+    marc = await User.objects().get(User.email == "marc@ml.test")
+    await Companion.update({Companion.user: marc.id}).where(Companion.id == rally.companion.id)
     return "marc@ml.test"
 
 
 async def test_companion_reads_the_team_road_sheet_on_a_phone(client, app):
     organisation, _ = await organiser(client)
     rally = await build_rally(organisation)
-    event, team = rally["event"], rally["team"]
+    event, team = rally.event, rally.team
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as phone:
         await login(phone, await _companion_account(rally))
         response = await phone.get(f"/events/{event.id}/planning/teams/{team.id}/road-sheet")
@@ -184,7 +146,7 @@ async def test_companion_reads_the_team_road_sheet_on_a_phone(client, app):
 async def test_road_sheet_pdf_is_a_real_pdf_with_the_team_on_it(client, caplog):
     organisation, _ = await organiser(client)
     rally = await build_rally(organisation)
-    response = await client.get(f"/events/{rally['event'].id}/planning/teams/{rally['team'].id}/road-sheet.pdf")
+    response = await client.get(f"/events/{rally.event.id}/planning/teams/{rally.team.id}/road-sheet.pdf")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
     assert response.headers["content-disposition"] == 'inline; filename="feuille-de-route-equipe-3.pdf"'
@@ -204,9 +166,9 @@ async def test_road_sheet_pdf_is_a_real_pdf_with_the_team_on_it(client, caplog):
 async def test_company_sees_which_teams_arrive_and_when(client, app):
     organisation, _ = await organiser(client)
     rally = await build_rally(organisation)
-    event = rally["event"]
-    company, bakery = rally["hosts"]["Boulangerie Martin"]
-    garage = rally["hosts"]["Garage du Rhône"][1]
+    event = rally.event
+    company, bakery = rally.companies["Boulangerie Martin"], rally.sites["Boulangerie Martin"]
+    garage = rally.sites["Garage du Rhône"]
     await make_user("paul@boulangerie.test", company, Role.staff)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as baker:
         await login(baker, "paul@boulangerie.test")
@@ -221,7 +183,7 @@ async def test_company_sees_which_teams_arrive_and_when(client, app):
         assert pdf.headers["content-disposition"] == 'inline; filename="planning-boulangerie-martin.pdf"'
         # Another company's schedule and the team's road sheet (youths' names) are not the baker's to read.
         assert (await baker.get(f"/events/{event.id}/planning/sites/{garage.id}/schedule")).status_code == 403
-        team_sheet = await baker.get(f"/events/{event.id}/planning/teams/{rally['team'].id}/road-sheet")
+        team_sheet = await baker.get(f"/events/{event.id}/planning/teams/{rally.team.id}/road-sheet")
         assert team_sheet.status_code == 403 and "Benali" not in team_sheet.text
         assert (await baker.get(f"/events/{event.id}/planning/road-sheets.pdf")).status_code == 403
 
@@ -233,10 +195,9 @@ async def test_company_sees_which_teams_arrive_and_when(client, app):
 async def test_organiser_prints_every_road_sheet_and_every_schedule_one_per_page(client):
     organisation, _ = await organiser(client)
     rally = await build_rally(organisation)
-    event = rally["event"]
-    other = Team(event=event.id, number=4)  # no companion yet: still printed, by public transport
-    await other.save()
-    await Visit(team=other.id, site=rally["hosts"]["Garage du Rhône"][1].id, starts_at=at(9), ends_at=at(9, 45)).save()
+    event = rally.event
+    other = await make_team(event, 4)  # no companion yet: still printed, by public transport
+    await make_visit(other, rally.sites["Garage du Rhône"], at(9), at(9, 45))
 
     sheets = await client.get(f"/events/{event.id}/planning/road-sheets.pdf")
     assert sheets.status_code == 200
@@ -258,17 +219,17 @@ async def test_another_organisations_team_is_not_found(client, app):
     mine = await build_rally(organisation)
     neighbour = await make_organisation("Collectif Voisin", OrganisationKind.collectif)
     theirs = await build_rally(neighbour, prefix="Voisin ")
-    their_bakery = theirs["hosts"]["Boulangerie Martin"][1]
-    event, their_event = mine["event"].id, theirs["event"].id
+    their_bakery = theirs.sites["Voisin Boulangerie Martin"]
+    event, their_event = mine.event.id, theirs.event.id
 
     # A team or a site of another event, even through my own event's address, is not found.
     for path in (
-        f"/events/{event}/planning/teams/{theirs['team'].id}/road-sheet",
-        f"/events/{event}/planning/teams/{theirs['team'].id}/road-sheet.pdf",
+        f"/events/{event}/planning/teams/{theirs.team.id}/road-sheet",
+        f"/events/{event}/planning/teams/{theirs.team.id}/road-sheet.pdf",
         f"/events/{event}/planning/sites/{their_bakery.id}/schedule",
         f"/events/{event}/planning/sites/{their_bakery.id}/schedule.pdf",
-        f"/events/{their_event}/planning/teams/{theirs['team'].id}/road-sheet",
-        f"/events/{their_event}/planning/teams/{theirs['team'].id}/road-sheet.pdf",
+        f"/events/{their_event}/planning/teams/{theirs.team.id}/road-sheet",
+        f"/events/{their_event}/planning/teams/{theirs.team.id}/road-sheet.pdf",
         f"/events/{their_event}/planning/sites/{their_bakery.id}/schedule",
         f"/events/{their_event}/planning/sites/{their_bakery.id}/schedule.pdf",
         f"/events/{their_event}/planning/road-sheets.pdf",
@@ -277,4 +238,4 @@ async def test_another_organisations_team_is_not_found(client, app):
         response = await client.get(path)
         assert response.status_code == 404, path
         assert "Voisin" not in response.text and "Benali" not in response.text
-    assert (await client.get(f"/events/{event}/planning/teams/{mine['team'].id}/road-sheet")).status_code == 200
+    assert (await client.get(f"/events/{event}/planning/teams/{mine.team.id}/road-sheet")).status_code == 200

@@ -3,82 +3,27 @@
 from __future__ import annotations
 
 import html
-import secrets
-from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 import httpx
 
-from accounts.tables import OrganisationKind, Role
+from accounts.tables import Role
 from core.i18n import gettext as _
 from core.i18n import language
-from events.tables import Event, EventPartner, Format, PartnerRole, Session, SessionKind, Site
 from messaging.tables import OutboxMessage
 from planning import runs
 from planning.tables import Interview, PlanningStatus
-from registration.tables import Participant, Registration, RegistrationStatus
-from tests.events_support import organiser
-from tests.registration_support import NEXT_MONTH, published_event
-from tests.support import login, make_organisation, make_user, post_form
+from tests.factories.accounts import make_user, organiser
+from tests.factories.events import adviser_of_partner
+from tests.factories.planning import JOB_DATING_YOUTHS as YOUTHS
+from tests.factories.planning import job_dating
+from tests.support import login, post_form
 
 PARIS = ZoneInfo("Europe/Paris")
-YOUTHS = [("Inès", "logistique"), ("Karim", "commerce"), ("Léa", "logistique"), ("Sami", "commerce")]
 
 
 def text(response: httpx.Response) -> str:
     return html.unescape(response.text)
-
-
-async def job_dating(organisation, *, companies: bool = True, youths=YOUTHS):
-    """A job dating 14:00–15:00 (three 20-minute slots), two one-recruiter companies and four youths."""
-    event = await published_event(None, organisation=organisation, options={"slot_minutes": 20})
-    event.format, event.title = Format.job_dating, "Job dating des Tilleuls"
-    await event.save([Event.format, Event.title])
-    start = datetime.combine(NEXT_MONTH, time(14), PARIS)
-    await Session(
-        event=event.id,
-        title="Entretiens",
-        kind=SessionKind.interviews,
-        starts_at=start,
-        ends_at=start.replace(hour=15),
-    ).save()
-    sites = []
-    if companies:
-        for name, sector in (("Transports Nord", "logistique"), ("Boulangerie Paul", "commerce")):
-            company = await make_organisation(name, OrganisationKind.entreprise)
-            await EventPartner(event=event.id, organisation=company.id, role=PartnerRole.host_company).save()
-            site = Site(
-                organisation=organisation.id,
-                host=company.id,
-                name=name,
-                sector=sector,
-                address="3 rue des Lilas",
-                postcode="26000",
-                city="Valence",
-                capacity_per_slot=1,
-            )
-            await site.save()
-            sites.append(site)
-    registrations = []
-    for index, (first_name, sector) in enumerate(youths):
-        person = Participant(
-            organisation=organisation.id,
-            first_name=first_name,
-            last_name="Martin",
-            phone=f"+3361234560{index}",
-            email=f"{first_name.lower()}@exemple.fr" if index % 2 == 0 else "",
-            sectors=[sector],
-        )
-        await person.save()
-        registration = Registration(
-            event=event.id,
-            participant=person.id,
-            status=RegistrationStatus.confirmed,
-            manage_token=secrets.token_urlsafe(16),
-        )
-        await registration.save()
-        registrations.append(registration)
-    return event, sites, registrations
 
 
 async def plan(user, event_id: int) -> PlanningStatus:
@@ -217,9 +162,7 @@ async def test_adviser_cannot_change_the_plan(client, app):
     await plan(user, event.id)
     interview = await Interview.objects().first()
     await make_user("karima@collectif.test", organisation, Role.adviser)
-    ml = await make_organisation("Mission Locale Valence", OrganisationKind.mission_locale)
-    await EventPartner(event=event.id, organisation=ml.id, role=PartnerRole.prescriber).save()
-    await make_user("paul@ml.test", ml, Role.adviser)
+    await adviser_of_partner(event, "paul@ml.test")
     move = {"site_id": str(carrier.id), "start": "14:40"}
 
     for email, refused in (("karima@collectif.test", 403), ("paul@ml.test", 404)):

@@ -6,7 +6,8 @@ import httpx
 import redis.asyncio as redis
 
 from app.asgi import create_app
-from tests.support import login, make_organisation, make_user
+from tests.factories.accounts import make_organisation, make_user
+from tests.support import login
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 

@@ -20,18 +20,14 @@ from messaging.tables import OutboxMessage
 from registration import services
 from registration.inputs import RegistrationInput
 from registration.tables import Consent, Participant, Registration, RegistrationStatus
-from tests.events_support import organiser
-from tests.registration_support import published_event, youth
+from tests.factories.accounts import organiser
+from tests.factories.events import make_session
+from tests.factories.registration import published_event, register_online, youth
 from tests.support import post_form
 
 
 def text(response) -> str:
     return html.unescape(response.text)
-
-
-async def _register(client, event, **fields):
-    await client.get(f"/e/{event.public_token}")
-    return await post_form(client, f"/e/{event.public_token}", youth(**fields))
 
 
 async def test_youth_registers_and_lands_on_their_personal_page(client):
@@ -51,7 +47,7 @@ async def test_youth_registers_and_lands_on_their_personal_page(client):
 
 async def test_the_phone_is_checked_and_the_form_keeps_what_was_typed(client):
     event = await published_event()
-    response = await _register(client, event, phone="12345", first_name="Yanis")
+    response = await register_online(client, event, phone="12345", first_name="Yanis")
     assert response.status_code == 400
     assert 'id="error-phone"' in response.text and "numéro de portable" in text(response)
     assert 'value="Yanis"' in response.text
@@ -61,16 +57,16 @@ async def test_the_phone_is_checked_and_the_form_keeps_what_was_typed(client):
 async def test_a_birth_date_in_the_future_is_refused(client):
     event = await published_event()
     future = (date.today() + timedelta(days=3)).isoformat()
-    response = await _register(client, event, birth_date=future)
+    response = await register_online(client, event, birth_date=future)
     assert response.status_code == 400 and 'id="error-birth_date"' in response.text
 
 
 async def test_under_fifteen_needs_a_parent_and_the_consent_is_recorded(client):
     event = await published_event()
     thirteen = date.today().replace(year=date.today().year - 13).isoformat()
-    refused = await _register(client, event, birth_date=thirteen)
+    refused = await register_online(client, event, birth_date=thirteen)
     assert refused.status_code == 400 and 'id="error-parent_name"' in refused.text
-    ok = await _register(client, event, birth_date=thirteen, parent_name="Samia Benali", parental_consent="on")
+    ok = await register_online(client, event, birth_date=thirteen, parent_name="Samia Benali", parental_consent="on")
     assert ok.status_code == 302
     consent = await Consent.objects().first()
     assert consent.kind == "parental" and consent.given_by == "Samia Benali"
@@ -78,8 +74,8 @@ async def test_under_fifteen_needs_a_parent_and_the_consent_is_recorded(client):
 
 async def test_same_phone_twice_gives_no_second_registration_and_offers_the_link(client):
     event = await published_event()
-    await _register(client, event, email="ines@exemple.fr")
-    again = await _register(client, event)
+    await register_online(client, event, email="ines@exemple.fr")
+    again = await register_online(client, event)
     assert again.status_code == 409
     assert "Vous êtes déjà inscrit·e" in text(again)
     assert await Registration.count() == 1
@@ -90,8 +86,8 @@ async def test_same_phone_twice_gives_no_second_registration_and_offers_the_link
 
 async def test_when_full_youths_go_to_the_waiting_list(client):
     event = await published_event(capacity=1)
-    await _register(client, event, n=1)
-    second = await _register(client, event, n=2)
+    await register_online(client, event, n=1)
+    second = await register_online(client, event, n=2)
     personal = text(await client.get(second.headers["location"]))
     assert "liste d'attente" in personal
     statuses = [r["status"] for r in await Registration.select(Registration.status).order_by(Registration.id)]
@@ -100,16 +96,16 @@ async def test_when_full_youths_go_to_the_waiting_list(client):
 
 async def test_a_full_event_without_waiting_list_says_so(client):
     event = await published_event(capacity=1, waiting_list=False)
-    await _register(client, event, n=1)
-    refused = await _register(client, event, n=2)
+    await register_online(client, event, n=1)
+    refused = await register_online(client, event, n=2)
     assert refused.status_code == 409 and "complet" in text(refused)
     assert await Registration.count() == 1
 
 
 async def test_waitlisted_youth_is_promoted_when_someone_cancels(client, settings, smtp_server):
     event = await published_event(capacity=1)
-    first = await _register(client, event, n=1)
-    await _register(client, event, n=2, email="lina@exemple.fr")
+    first = await register_online(client, event, n=1)
+    await register_online(client, event, n=2, email="lina@exemple.fr")
     token = first.headers["location"].split("/")[2].split("?")[0]
 
     confirm = await client.get(f"/r/{token}/cancel")
@@ -127,7 +123,7 @@ async def test_closed_or_unknown_links_get_a_clear_page(client):
     event = await published_event(registration_closes_at=utcnow() - timedelta(hours=1))
     closed = await client.get(f"/e/{event.public_token}")
     assert "Les inscriptions pour cet événement sont closes." in text(closed)
-    refused = await _register(client, event)
+    refused = await register_online(client, event)
     assert refused.status_code == 409 and await Registration.count() == 0
     tampered = await client.get("/e/nimporte-quoi", headers={"accept": "text/html"})
     assert tampered.status_code == 404 and "Page introuvable" in tampered.text
@@ -135,7 +131,7 @@ async def test_closed_or_unknown_links_get_a_clear_page(client):
 
 async def test_the_honeypot_keeps_robots_out(client):
     event = await published_event()
-    response = await _register(client, event, website="http://spam.example")
+    response = await register_online(client, event, website="http://spam.example")
     assert response.status_code == 200 and await Registration.count() == 0
 
 
@@ -145,14 +141,14 @@ async def test_public_posts_are_rate_limited_per_ip(app, client, settings):
     )
     event = await published_event(capacity=None)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=strict), base_url="http://testserver") as c:
-        answers = [(await _register(c, event, n=n)).status_code for n in range(1, 6)]
+        answers = [(await register_online(c, event, n=n)).status_code for n in range(1, 6)]
     assert answers[:3] == [302, 302, 302] and answers[3:] == [429, 429]
     assert await Registration.count() == 3
 
 
 async def test_consents_are_separate_dated_and_can_be_withdrawn(client):
     event = await published_event()
-    response = await _register(client, event, consent_photos="on", consent_other_messages="on")
+    response = await register_online(client, event, consent_photos="on", consent_other_messages="on")
     token = response.headers["location"].split("/")[2].split("?")[0]
     kinds = sorted(c["kind"] for c in await Consent.select(Consent.kind))
     assert kinds == ["other_messages", "photos"]
@@ -164,7 +160,7 @@ async def test_consents_are_separate_dated_and_can_be_withdrawn(client):
 
 async def test_the_calendar_file_parses_in_two_libraries(client):
     event = await published_event()
-    response = await _register(client, event)
+    response = await register_online(client, event)
     token = response.headers["location"].split("/")[2].split("?")[0]
     body = (await client.get(f"/r/{token}/calendar.ics")).text
     parsed = icalendar.Calendar.from_ical(body)
@@ -204,8 +200,8 @@ async def test_the_organisations_privacy_notice_is_shown_to_youths(client):
 
 async def test_a_second_attempt_with_someones_phone_changes_nothing_of_theirs(client):
     event = await published_event()
-    await _register(client, event, email="ines@exemple.fr")
-    again = await _register(client, event, first_name="Intrus", email="intrus@exemple.fr")
+    await register_online(client, event, email="ines@exemple.fr")
+    again = await register_online(client, event, first_name="Intrus", email="intrus@exemple.fr")
     assert again.status_code == 409
     participant = await Participant.objects().first()
     assert (participant.first_name, participant.email) == ("Inès1", "ines@exemple.fr")
@@ -213,9 +209,9 @@ async def test_a_second_attempt_with_someones_phone_changes_nothing_of_theirs(cl
 
 async def test_a_youth_who_cancelled_can_register_again(client):
     event = await published_event(capacity=1)
-    first = await _register(client, event)
+    first = await register_online(client, event)
     await post_form(client, first.headers["location"].split("?")[0] + "/cancel", {})
-    again = await _register(client, event)
+    again = await register_online(client, event)
     assert again.status_code == 302
     assert "Vous êtes inscrit·e." in text(await client.get(again.headers["location"]))
     assert [r["status"] for r in await Registration.select(Registration.status)] == ["confirmed"]
@@ -234,7 +230,7 @@ async def test_the_event_row_counts_its_confirmed_places_through_every_change(cl
 
     tokens = []
     for n in (1, 2, 3):
-        response = await _register(client, event, n=n)
+        response = await register_online(client, event, n=n)
         tokens.append(response.headers["location"].split("/")[2].split("?")[0])
     assert await counted() == (2, 2)
     await post_form(client, f"/r/{tokens[0]}/cancel", {})  # the third youth is promoted
@@ -251,25 +247,19 @@ async def test_youth_picks_a_time_slot_when_each_has_its_own_places(client):
     first = await Session.objects().where(Session.event == event.id).first()
     first.capacity = 1
     await first.save()
-    second = Session(
-        event=event.id,
-        title="Après-midi",
-        kind="info",
-        starts_at=first.starts_at + timedelta(hours=5),
-        ends_at=first.ends_at + timedelta(hours=5),
-        capacity=1,
+    second = await make_session(
+        event, first.starts_at + timedelta(hours=5), first.ends_at + timedelta(hours=5), title="Après-midi", capacity=1
     )
-    await second.save()
 
     page = text(await client.get(f"/e/{event.public_token}"))
     assert "Votre créneau" in page and "1 place restante" in page
-    missing = await _register(client, event, n=1)
+    missing = await register_online(client, event, n=1)
     assert missing.status_code == 400 and "Choisissez un créneau." in text(missing)
     assert await Registration.count() == 0
 
-    await _register(client, event, n=1, session_id=str(first.id))
-    await _register(client, event, n=2, session_id=str(first.id))
-    await _register(client, event, n=3, session_id=str(second.id))
+    await register_online(client, event, n=1, session_id=str(first.id))
+    await register_online(client, event, n=2, session_id=str(first.id))
+    await register_online(client, event, n=3, session_id=str(second.id))
     rows = await Registration.select(Registration.session, Registration.status).order_by(Registration.id)
     assert [(r["session"], r["status"]) for r in rows] == [
         (first.id, "confirmed"),

@@ -5,31 +5,25 @@ from datetime import timedelta
 
 import httpx
 
-from accounts.tables import OrganisationKind, Partnership, Role
+from accounts.tables import Partnership, Role
 from checkin.tables import CheckIn
 from core.clock import utcnow
-from events.tables import Event, EventPartner, Session
+from events.tables import Event, Session
 from registration.tables import Question, ReferralLink, Registration
-from tests.events_support import organiser
-from tests.registration_support import published_event, youth
-from tests.support import login, make_organisation, make_user, post_form
+from tests.factories.accounts import organiser
+from tests.factories.events import adviser_of_partner
+from tests.factories.registration import published_event, youth
+from tests.support import login, post_form
 
 
 def text(response) -> str:
     return html.unescape(response.text)
 
 
-async def _adviser_of_partner_ml(event, email="karima@ml.test"):
-    ml = await make_organisation("Mission Locale Valence", OrganisationKind.mission_locale)
-    await EventPartner(event=event.id, organisation=ml.id, role="prescriber").save()
-    await make_user(email, ml, Role.adviser)
-    return ml
-
-
 async def test_an_advisers_link_records_who_referred_the_youth_and_they_follow_them(client, app):
     organisation, _ = await organiser(client)
     event = await published_event(organisation=organisation)
-    ml = await _adviser_of_partner_ml(event)
+    ml = await adviser_of_partner(event)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as adviser:
         await login(adviser, "karima@ml.test")
@@ -55,7 +49,7 @@ async def test_an_advisers_link_records_who_referred_the_youth_and_they_follow_t
 async def test_an_adviser_registers_a_youth_from_the_console(client, app):
     organisation, _ = await organiser(client)
     event = await published_event(organisation=organisation)
-    await _adviser_of_partner_ml(event)
+    await adviser_of_partner(event)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as adviser:
         await login(adviser, "karima@ml.test")
         response = await post_form(adviser, f"/events/{event.id}/register", youth(7))
@@ -172,7 +166,7 @@ async def test_the_organisers_questions_appear_on_the_form_and_required_ones_are
 async def test_a_partner_adviser_cannot_decide_for_the_organiser(client, app):
     organisation, _ = await organiser(client)
     event = await published_event(organisation=organisation)
-    await _adviser_of_partner_ml(event)
+    await adviser_of_partner(event)
     async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as phone:
         await phone.get(f"/e/{event.public_token}")
         await post_form(phone, f"/e/{event.public_token}", youth(1))
@@ -188,7 +182,7 @@ async def test_a_partner_adviser_cannot_decide_for_the_organiser(client, app):
 async def test_an_organisations_link_attributes_youths_to_the_organisation(client, app):
     organisation, _ = await organiser(client)
     event = await published_event(organisation=organisation)
-    ml = await _adviser_of_partner_ml(event)
+    ml = await adviser_of_partner(event)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as adviser:
         await login(adviser, "karima@ml.test")
         await adviser.get(f"/events/{event.id}/registrations")

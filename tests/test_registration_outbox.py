@@ -6,7 +6,7 @@ from messaging.tables import OutboxMessage
 from registration import services
 from registration.inputs import RegistrationInput
 from registration.tables import Registration
-from tests.registration_support import published_event
+from tests.factories.registration import published_event
 
 COMPARED = (
     OutboxMessage.channel,

@@ -7,27 +7,17 @@ from zoneinfo import ZoneInfo
 
 from core.i18n import language
 from events import series as series_service
-from events.inputs import OccurrenceMove, SeriesChange, SeriesInput, SiteInput
+from events.inputs import OccurrenceMove, SeriesChange, SiteInput
 from events.rules import describe
 from events.sites import create_site
 from events.tables import Event, EventStatus, Format, Series, Session
-from registration.tables import Participant, Registration
-from tests.events_support import api, organiser
-from tests.support import post_form
+from registration.tables import Registration
+from tests.factories.accounts import organiser
+from tests.factories.events import make_series
+from tests.factories.registration import make_registration, make_youth
+from tests.support import api, post_form
 
 PARIS = ZoneInfo("Europe/Paris")
-
-
-def _friday_permanence(**overrides) -> SeriesInput:
-    values = dict(
-        title="Permanence du vendredi",
-        format=Format.permanence,
-        rrule="FREQ=WEEKLY;BYDAY=FR",
-        first_start=datetime(2031, 3, 7, 9, 0),
-        duration_minutes=180,
-        months_ahead=3,
-    )
-    return SeriesInput(**{**values, **overrides})
 
 
 async def _occurrences(series_id: int) -> list[dict]:
@@ -48,7 +38,7 @@ async def _occurrences(series_id: int) -> list[dict]:
 
 async def test_a_friday_permanence_keeps_nine_oclock_across_the_spring_change(client):
     _, user = await organiser(client)
-    series_id = await series_service.create_series(user, _friday_permanence())
+    series_id = await make_series(user)
     dates = await _occurrences(series_id)
     assert len(dates) >= 12
     local = [(d["starts_at"].astimezone(PARIS), d["ends_at"].astimezone(PARIS)) for d in dates]
@@ -58,7 +48,7 @@ async def test_a_friday_permanence_keeps_nine_oclock_across_the_spring_change(cl
 
 async def test_cancelling_one_date_leaves_the_others_intact(client):
     _, user = await organiser(client)
-    series_id = await series_service.create_series(user, _friday_permanence())
+    series_id = await make_series(user)
     before = await _occurrences(series_id)
     third = before[2]["event"]
 
@@ -73,7 +63,7 @@ async def test_cancelling_one_date_leaves_the_others_intact(client):
 
 async def test_moving_one_date_leaves_the_others_at_their_time(client):
     _, user = await organiser(client)
-    series_id = await series_service.create_series(user, _friday_permanence())
+    series_id = await make_series(user)
     before = await _occurrences(series_id)
     await series_service.move_occurrence(
         user,
@@ -90,13 +80,12 @@ async def test_moving_one_date_leaves_the_others_at_their_time(client):
 
 async def test_this_and_following_moves_later_dates_and_keeps_registrations(client):
     organisation, user = await organiser(client)
-    series_id = await series_service.create_series(user, _friday_permanence())
+    series_id = await make_series(user)
     before = await _occurrences(series_id)
     pivot = before[4]["event"]
     later = before[6]["event"]
-    youth = Participant(organisation=organisation.id, first_name="Inès", last_name="B", phone="+33612345678")
-    await youth.save()
-    await Registration(event=later, participant=youth.id, status="confirmed", manage_token="tok").save()
+    youth = await make_youth(organisation)
+    await make_registration(later, youth, manage_token="tok")
 
     tail_id = await series_service.change_series(user, series_id, SeriesChange(from_event_id=pivot, start_time="10:00"))
 
@@ -115,17 +104,15 @@ async def test_info_sessions_rotate_between_three_missions_locales(client):
         await create_site(user, SiteInput(name=f"Mission Locale {city}", kind="mission_locale"))
         for city in ("Valence", "Romans", "Montélimar")
     ]
-    series_id = await series_service.create_series(
+    series_id = await make_series(
         user,
-        SeriesInput(
-            title="Perm'IAE",
-            format=Format.info_collective,
-            rrule="FREQ=MONTHLY;BYDAY=+1TH",
-            first_start=datetime(2031, 1, 2, 14, 0),
-            duration_minutes=120,
-            rotation_site_ids=site_ids,
-            months_ahead=6,
-        ),
+        title="Perm'IAE",
+        format=Format.info_collective,
+        rrule="FREQ=MONTHLY;BYDAY=+1TH",
+        first_start=datetime(2031, 1, 2, 14, 0),
+        duration_minutes=120,
+        rotation_site_ids=site_ids,
+        months_ahead=6,
     )
     sites = [d["site"] for d in await _occurrences(series_id)]
     assert sites[:6] == site_ids + site_ids

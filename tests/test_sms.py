@@ -29,7 +29,8 @@ from messaging.sms import (
     sign,
     sms_length,
 )
-from messaging.tables import DeliveryStatus, OutboxMessage
+from messaging.tables import OutboxMessage
+from tests.factories.messaging import sent_sms
 from tests.sms_support import API_KEY, SECRET, SmsServer
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -267,14 +268,6 @@ async def hooks(settings, sms_server):
         yield client, configured
 
 
-async def _sent_sms(key: str, provider_id: str) -> None:
-    async with write_transaction():
-        await outbox.enqueue_sms(to="+33612345678", text="t", key=key, urgent=True)
-        await OutboxMessage.update(
-            {OutboxMessage.status: DeliveryStatus.sent, OutboxMessage.provider_message_id: provider_id}
-        ).where(OutboxMessage.idempotency_key == key)
-
-
 def _signed(payload) -> dict:
     body = json.dumps(payload).encode()
     return {
@@ -285,8 +278,8 @@ def _signed(payload) -> dict:
 
 async def test_a_receipt_marks_the_message_delivered(hooks):
     client, _settings = hooks
-    await _sent_sms("r:1", "gw-1")
-    await _sent_sms("r:2", "gw-2")
+    await sent_sms("r:1", "gw-1")
+    await sent_sms("r:2", "gw-2")
     response = await client.post("/webhooks/sms/webhook/status", **_signed({"id": "gw-1", "status": "delivered"}))
     assert response.status_code == 200 and response.json() == {"updated": 1, "stopped": 0}
     response = await client.post(
@@ -300,7 +293,7 @@ async def test_a_receipt_marks_the_message_delivered(hooks):
 
 async def test_brevo_receipts_carry_the_url_token(hooks):
     client, configured = hooks
-    await _sent_sms("r:3", "1511882900176221")
+    await sent_sms("r:3", "1511882900176221")
     event = {"id": 26570, "to": "33612345678", "messageId": 1511882900176221, "msg_status": "hard_bounce",
              "reason": "unknown number", "type": "Transactional", "reference": "ab1cde2fgh3i4jklmno"}  # fmt: skip
     refused = await client.post("/webhooks/sms/brevo/status?token=nope", json=event)
@@ -314,7 +307,7 @@ async def test_brevo_receipts_carry_the_url_token(hooks):
 
 async def test_a_bad_signature_is_refused(hooks):
     client, _settings = hooks
-    await _sent_sms("r:4", "gw-4")
+    await sent_sms("r:4", "gw-4")
     body = json.dumps({"id": "gw-4", "status": "delivered"}).encode()
     for headers in ({}, {"x-tremplin-signature": "sha256=" + "0" * 64}, {"x-tremplin-signature": sign("x" * 32, body)}):
         response = await client.post(
@@ -373,6 +366,6 @@ async def test_webhook_routes_work_in_a_bare_app(settings, sms_server, monkeypat
     monkeypatch.setattr(module, "get_settings", lambda: webhook_settings(settings, sms_server))
     bare = Litestar(route_handlers=webhooks.ROUTES)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=bare), base_url="http://t") as client:
-        await _sent_sms("r:5", "gw-5")
+        await sent_sms("r:5", "gw-5")
         response = await client.post("/webhooks/sms/webhook/status", **_signed({"id": "gw-5", "status": "delivered"}))
     assert response.status_code == 200 and (await _enqueued("r:5")).status == "delivered"

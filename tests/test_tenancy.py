@@ -10,34 +10,30 @@ from litestar.routes import HTTPRoute
 
 from accounts import directory, tokens
 from accounts.auth import PUBLIC_PATHS
-from accounts.services import load_current_user, session_fingerprint
-from accounts.tables import ApiToken, ApiTokenScope, OrganisationKind, Role
+from accounts.tables import ApiToken, ApiTokenScope, Organisation, OrganisationKind, Role
 from calendars.tables import CalendarFeed
 from checkin.tables import CheckIn, Device
-from events import series, services, sites
-from events.inputs import SeriesInput, SessionInput, SiteInput
-from events.tables import Event, EventPartner, Format, PartnerRole
+from events import services, sites
+from events.inputs import SessionInput, SiteInput
+from events.tables import Event, Format
 from piccolo_conf import APP_REGISTRY
-from planning.tables import Companion, Interview, PairRule, Team, TeamMember, TravelTime, Visit
-from registration import services as registration_services
-from registration.inputs import RegistrationInput
-from tests.support import csrf_token, login, make_organisation, make_user
+from planning.tables import PairRule, TravelTime
+from tests.factories.accounts import make_organisation, make_user, principal
+from tests.factories.events import adviser_of_partner, make_event, make_series
+from tests.factories.planning import make_companion, make_interview, make_team, make_visit
+from tests.factories.registration import registered
+from tests.support import csrf_token, login
 
 SECRET_TITLE = "Rallye très confidentiel"
 ALL_TABLES = [t for app in APP_REGISTRY.app_configs.values() for t in app.table_classes]
 
 
-async def _event(organisation_id: int, title: str) -> Event:
-    event = Event(
-        organisation=organisation_id,
-        title=title,
-        format=Format.rallye,
-        starts_on=date.today() + timedelta(days=5),
-        ends_on=date.today() + timedelta(days=7),
-        public_token=f"tok-{title}",
+async def _event(organisation: Organisation, title: str) -> Event:
+    """A draft rally of `organisation`, in five days."""
+    starts_on = date.today() + timedelta(days=5)
+    return await make_event(
+        organisation, title=title, format=Format.rallye, starts_on=starts_on, ends_on=starts_on + timedelta(days=2)
     )
-    await event.save()
-    return event
 
 
 def _is_public(route, handler) -> bool:
@@ -145,51 +141,44 @@ async def _their_world():
     """Another organisation with one of everything."""
     theirs = await make_organisation("Mission Locale Voisine")
     boss = await make_user("voisine@ml.test", theirs, Role.admin)
-    principal = await load_current_user(boss.id, session_fingerprint(boss.password_hash))
-    event = await _event(theirs.id, SECRET_TITLE)
-    partner_id = await directory.add_partner(principal, theirs.id, directory.PartnerOrganisationInput(name="Garage"))
-    site_id = await sites.create_site(principal, SiteInput(name="Atelier secret"))
+    boss_principal = await principal(boss)
+    event = await _event(theirs, SECRET_TITLE)
+    partner_id = await directory.add_partner(
+        boss_principal, theirs.id, directory.PartnerOrganisationInput(name="Garage")
+    )
+    site_id = await sites.create_site(boss_principal, SiteInput(name="Atelier secret"))
     session_id = await services.add_session(
-        principal,
+        boss_principal,
         event.id,
         SessionInput(
             title="Visite", starts_at=datetime(2030, 1, 7, 9), ends_at=datetime(2030, 1, 7, 10), site_id=site_id
         ),
     )
-    series_id = await series.create_series(
-        principal,
-        SeriesInput(
-            title="Info-coll voisine",
-            format=Format.info_collective,
-            rrule="FREQ=MONTHLY;BYDAY=+2TU",
-            first_start=datetime(2030, 1, 8, 9, 30),
-            duration_minutes=90,
-            months_ahead=2,
-        ),
+    series_id = await make_series(
+        boss_principal,
+        title="Info-coll voisine",
+        format=Format.info_collective,
+        rrule="FREQ=MONTHLY;BYDAY=+2TU",
+        first_start=datetime(2030, 1, 8, 9, 30),
+        duration_minutes=90,
+        months_ahead=2,
     )
-    await tokens.create_token(principal, theirs.id, "Leur script", ApiTokenScope.write)
+    await tokens.create_token(boss_principal, theirs.id, "Leur script", ApiTokenScope.write)
     await Event.update({Event.status: "published"}).where(Event.id == event.id)
-    registered = await registration_services.register(
-        event.id, RegistrationInput(first_name="Inès", last_name="Secrète", phone="0611223344", postcode="26000")
-    )
+    registration_id = (await registered(event, first_name="Inès", last_name="Secrète", phone="0611223344", email=""))[
+        "id"
+    ]
     token_id = (await ApiToken.select(ApiToken.id).first())["id"]
-    companion = Companion(event=event.id, full_name="Accompagnatrice secrète")
-    await companion.save()
-    team = Team(event=event.id, number=1, companion=companion.id)
-    await team.save()
-    await TeamMember(team=team.id, registration=registered.registration_id).save()
+    companion = await make_companion(event, "Accompagnatrice secrète")
+    team = await make_team(event, 1, members=[registration_id], companion=companion)
     start = datetime(2030, 1, 7, 9, tzinfo=UTC)
-    visit = Visit(team=team.id, site=site_id, starts_at=start, ends_at=start + timedelta(hours=1))
-    await visit.save()
-    pair = PairRule(event=event.id, first=registered.registration_id, second=registered.registration_id, together=False)
+    visit = await make_visit(team, site_id, start, start + timedelta(hours=1))
+    pair = PairRule(event=event.id, first=registration_id, second=registration_id, together=False)
     await pair.save()
-    interview = Interview(
-        registration=registered.registration_id, site=site_id, starts_at=start, ends_at=start + timedelta(minutes=20)
-    )
-    await interview.save()
+    interview = await make_interview(registration_id, site_id, start, start + timedelta(minutes=20))
     travel = TravelTime(organisation=theirs.id, origin=site_id, destination=site_id, car_minutes=5)
     await travel.save()
-    check_in = CheckIn(registration=registered.registration_id, session=session_id, nonce="leur-scan")
+    check_in = CheckIn(registration=registration_id, session=session_id, nonce="leur-scan")
     await check_in.save()
     device = Device(event=event.id, name="Leur téléphone", token_hash="0" * 64, expires_at=start)
     await device.save()
@@ -212,7 +201,7 @@ async def _their_world():
         "pair_id": pair.id,
         "interview_id": interview.id,
         "token_id": token_id,
-        "registration_id": registered.registration_id,
+        "registration_id": registration_id,
         "organisation_id": theirs.id,
         "event_id": event.id,
         "session_id": session_id,
@@ -264,8 +253,8 @@ async def test_every_resource_route_answers_404_to_another_organisation(app, cli
 async def test_lists_show_only_my_organisations_events(client):
     theirs = await make_organisation("Mission Locale Voisine")
     mine = await make_organisation("Mission Locale de Kévin")
-    await _event(theirs.id, SECRET_TITLE)
-    await _event(mine.id, "Notre info-coll")
+    await _event(theirs, SECRET_TITLE)
+    await _event(mine, "Notre info-coll")
     await make_user("kevin@ml.test", mine)
     await login(client, "kevin@ml.test")
 
@@ -277,10 +266,8 @@ async def test_lists_show_only_my_organisations_events(client):
 
 async def test_a_partner_organisation_sees_the_event_it_takes_part_in(client):
     collectif = await make_organisation("Collectif", OrganisationKind.collectif)
-    ml = await make_organisation("Mission Locale partenaire")
-    rally = await _event(collectif.id, "Rallye partagé")
-    await EventPartner(event=rally.id, organisation=ml.id, role=PartnerRole.prescriber).save()
-    await make_user("adviser@ml.test", ml, Role.adviser)
+    rally = await _event(collectif, "Rallye partagé")
+    await adviser_of_partner(rally, "adviser@ml.test", "Mission Locale partenaire")
     await login(client, "adviser@ml.test")
 
     page = await client.get(f"/events/{rally.id}")
@@ -292,7 +279,7 @@ async def test_a_partner_organisation_sees_the_event_it_takes_part_in(client):
 
 async def test_a_user_without_organisation_sees_nothing(client):
     other = await make_organisation("Quelqu'un d'autre")
-    await _event(other.id, SECRET_TITLE)
+    await _event(other, SECRET_TITLE)
     await make_user("seul@nulle.part")
     await login(client, "seul@nulle.part")
     assert (await client.get("/api/events")).json() == []

@@ -12,8 +12,8 @@ import qrcode.constants
 from checkin import tickets
 from core.pdf import render_pdf
 from registration.tables import Registration
-from tests.checkin_support import device, device_headers, logged_in, post, rally, scan
-from tests.support import csrf_token, post_form
+from tests.factories.checkin import device, rally_under_way, scan
+from tests.support import csrf_token, device_headers, login, post, post_form
 
 
 def decode_pdf(pdf: bytes) -> list[list[str]]:
@@ -54,7 +54,7 @@ def test_a_ticket_token_fits_a_small_qr_code_at_ecc_m():
 
 
 async def test_the_personal_page_shows_the_ticket_and_the_pdf_scans_back_to_the_token(client):
-    r = await rally(1)
+    r = await rally_under_way(1)
     registration = await Registration.objects().where(Registration.id == r.youths[0]["id"]).first()
     page = await client.get(f"/r/{registration.manage_token}")
     assert f'src="/r/{registration.manage_token}/ticket.svg"' in page.text
@@ -67,7 +67,7 @@ async def test_the_personal_page_shows_the_ticket_and_the_pdf_scans_back_to_the_
 
 
 async def test_a_reissued_ticket_makes_the_old_code_unknown(client):
-    r = await rally(1)
+    r = await rally_under_way(1)
     headers = device_headers(await device(r))
     old = r.youths[0]["token"]
     registration = await Registration.objects().where(Registration.id == r.youths[0]["id"]).first()
@@ -85,7 +85,7 @@ async def test_a_reissued_ticket_makes_the_old_code_unknown(client):
 
 
 async def test_only_a_confirmed_place_has_a_ticket(client):
-    r = await rally(1)
+    r = await rally_under_way(1)
     registration = await Registration.objects().where(Registration.id == r.youths[0]["id"]).first()
     await Registration.update({Registration.status: "waiting"}).where(Registration.id == registration.id)
     assert (await client.get(f"/r/{registration.manage_token}/ticket.svg")).status_code == 404
@@ -93,7 +93,7 @@ async def test_only_a_confirmed_place_has_a_ticket(client):
 
 
 async def test_badges_come_eight_to_an_a4_sheet_and_every_code_scans_back_to_its_ticket():
-    r = await rally(10)
+    r = await rally_under_way(10)
     rows = await tickets.badge_rows(r.event.id)
     pdf = await render_pdf(tickets.badges_html(r.event.title, rows), "http://testserver")
     pages = decode_pdf(pdf)
@@ -102,8 +102,8 @@ async def test_badges_come_eight_to_an_a4_sheet_and_every_code_scans_back_to_its
 
 
 async def test_the_console_makes_badges_in_the_background_and_shows_progress(client):
-    r = await rally(9)
-    await logged_in(client, r)
+    r = await rally_under_way(9)
+    await login(client, r.staff.email)
     started = await post_form(client, f"/events/{r.event.id}/checkin/badges", {})
     assert started.status_code in (302, 303)
     job_id = started.headers["location"].split("job=")[1].split("#")[0]
@@ -121,5 +121,5 @@ async def test_the_console_makes_badges_in_the_background_and_shows_progress(cli
     assert [len(page) for page in codes] == [8, 1]
     assert sorted(c for page in codes for c in page) == sorted(y["token"] for y in r.youths)
     # Another event's page does not give this job away.
-    other = await rally(1, organisation=r.organisation, email="sophie@ml.test")
+    other = await rally_under_way(1, organisation=r.organisation, email="sophie@ml.test")
     assert (await client.get(f"/events/{other.event.id}/checkin/badges/{job_id}")).status_code == 404

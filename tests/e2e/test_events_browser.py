@@ -6,7 +6,8 @@ import pytest
 
 from accounts.tables import OrganisationKind, Role
 from events.tables import Event, EventStatus, Session
-from tests.support import PASSWORD, make_organisation, make_user
+from tests.factories.accounts import make_organisation, make_user
+from tests.support import PASSWORD
 
 
 @pytest.mark.parametrize("width, height", [(360, 740), (1280, 800)])

@@ -1,7 +1,7 @@
 """A youth registers on a 360 px phone, lands on their page, and cancels from it."""
 
 from registration.tables import Registration
-from tests.registration_support import published_event
+from tests.factories.registration import published_event
 
 
 async def test_youth_registers_on_a_phone_and_cancels_from_their_page(live_server, browser, artifacts):

@@ -17,7 +17,8 @@ import pytest
 from checkin.tables import CheckIn
 from registration.tables import Registration
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.scan_support import ServerProcess, camera_args, pair_token, scan_event, write_y4m
+from tests.factories.checkin import pair_token, scan_event
+from tests.scan_support import ServerProcess, camera_args, write_y4m
 from tests.support import PASSWORD
 
 PHONE = {"viewport": {"width": 360, "height": 740}, "locale": "fr-FR", "is_mobile": True, "has_touch": True}

@@ -22,7 +22,6 @@ same rules run as a few statements inside the write lock, one scan after the oth
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -32,6 +31,7 @@ from accounts.services import CurrentUser
 from accounts.tables import Role
 from checkin.tables import AttendanceStatus
 from checkin.tickets import DevicePrincipal
+from core.cache import MISSING, TtlCache
 from core.clock import utcnow
 from core.db import again_if_raced, bind, is_sqlite, sql, sql_once, write_transaction
 from core.errors import Forbidden, NotFound
@@ -45,8 +45,9 @@ LATE_AFTER = timedelta(minutes=15)  # scanned later than this after the start: "
 OFFLINE_AFTER = timedelta(seconds=30)  # a scan this old when it reaches the server was made offline
 FUTURE_SLACK = timedelta(minutes=5)  # a phone's clock ahead of ours by more than this is not believed
 LIST_CACHE_S = 5.0
+MAX_CACHED_LISTS = 5000
 PRESENT = (AttendanceStatus.present, AttendanceStatus.late)
-_lists: dict[str, tuple[float, CheckList | None]] = {}
+_lists: TtlCache[str, CheckList | None] = TtlCache(LIST_CACHE_S, MAX_CACHED_LISTS)  # PostgreSQL only: load_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +98,9 @@ async def load_list(list_id: str) -> CheckList:
     if is_sqlite():
         found = await _read_list(list_id)
     else:
-        now = time.monotonic()
-        cached = _lists.get(list_id)
-        if cached is None or cached[0] < now:
-            if len(_lists) > 5000:
-                _lists.clear()
-            cached = _lists[list_id] = (now + LIST_CACHE_S, await _read_list(list_id))
-        found = cached[1]
+        found = _lists.get(list_id, MISSING)
+        if found is MISSING:
+            found = _lists.set(list_id, await _read_list(list_id))
     if found is None:
         raise NotFound()
     return found

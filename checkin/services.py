@@ -34,9 +34,9 @@ from checkin.tickets import DevicePrincipal
 from core.cache import MISSING, TtlCache
 from core.clock import utcnow
 from core.db import again_if_raced, bind, is_sqlite, sql, sql_once, write_transaction
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from core.i18n import gettext as _
-from events.tables import EventPartner, PartnerRole
+from events import access
 from registration.tables import Registration
 
 Principal = CurrentUser | DevicePrincipal
@@ -115,17 +115,15 @@ async def _read_list(list_id: str) -> CheckList | None:
     if not rows:
         return None
     row = rows[0]
-    partners = await EventPartner.select(EventPartner.organisation, EventPartner.role).where(
-        EventPartner.event == row["event"]
-    )
+    partners = await access.partners_of(row["event"])
     return CheckList(
         id=list_id,
         kind=kind,
         key=key,
         event_id=row["event"],
         organisation_id=row["organisation"],
-        co_organisers=tuple(p["organisation"] for p in partners if p["role"] == PartnerRole.co_organiser),
-        partners=tuple(p["organisation"] for p in partners),
+        co_organisers=partners.co_organisers,
+        partners=partners.all,
         event_title=row["event_title"],
         timezone=row["timezone"],
         name=row["name"],
@@ -151,15 +149,13 @@ def check_access(
     *,
     minimum: Role = Role.staff,
 ) -> None:
-    """404 to whoever cannot see the event (nothing leaks), 403 to who sees it without running it."""
+    """404 to whoever cannot see the event (nothing leaks), 403 to who sees it without running it: staff of
+    its organisation or of a co-organiser (`minimum`). A paired phone sees its one event only."""
     if isinstance(principal, DevicePrincipal):
         if principal.event_id != event_id:
             raise NotFound()
         return
-    if not any(o in principal.roles for o in (organisation_id, *partners)):
-        raise NotFound()
-    if not any(principal.at_least(o, minimum) for o in (organisation_id, *co_organisers)):
-        raise Forbidden()
+    access.check(principal, organisation_id, partners, co_organisers, minimum=minimum)
 
 
 def allow(principal: Principal, lst: CheckList, *, minimum: Role = Role.staff) -> None:

@@ -41,7 +41,8 @@ from checkin.tables import AttendanceStatus
 from core.clock import utcnow
 from core.errors import NotFound
 from core.settings import Settings
-from events.tables import Event, EventPartner, PartnerRole
+from events import access
+from events.tables import Event
 
 _plugin: ChannelsPlugin | None = None
 _wait_s = 2.0
@@ -170,13 +171,8 @@ async def event_lists(principal: Principal, event_id: int) -> list[dict[str, Any
     event = await Event.select(Event.organisation, Event.timezone).where(Event.id == event_id).first()
     if event is None:
         raise NotFound()
-    partners = await EventPartner.select(EventPartner.organisation, EventPartner.role).where(
-        EventPartner.event == event_id
-    )
-    co = tuple(p["organisation"] for p in partners if p["role"] == PartnerRole.co_organiser)
-    check_access(
-        principal, event_id, event["organisation"], co, tuple(p["organisation"] for p in partners), minimum=Role.viewer
-    )
+    partners = await access.partners_of(event_id)
+    check_access(principal, event_id, event["organisation"], partners.co_organisers, partners.all, minimum=Role.viewer)
     lists = await read(
         "SELECT 'session' AS kind, s.id, s.title AS name, s.starts_at, s.ends_at, NULL AS team, NULL AS number, "
         "NULL AS site FROM event_session s WHERE s.event = {} UNION ALL "
@@ -215,7 +211,7 @@ async def event_lists(principal: Principal, event_id: int) -> list[dict[str, Any
             item["id"],
             event_id,
             event["organisation"],
-            co,
+            partners.co_organisers,
             (),
             "",
             event["timezone"],

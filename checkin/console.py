@@ -27,8 +27,8 @@ from core.i18n import gettext as _
 from core.i18n import lazy
 from core.pdf import render_pdf
 from core.web import errors_of, flash, form_data, page
+from events import access
 from events.services import get_event
-from events.tables import EventPartner, PartnerRole
 from registration.inputs import WalkInInput
 from registration.tables import Registration
 
@@ -47,11 +47,8 @@ def status_label(status: str | None) -> str:
 
 async def _event(user: CurrentUser, event_id: int) -> dict:
     event = await get_event(user, event_id)  # 404 when the user cannot see it
-    partners = await EventPartner.select(EventPartner.organisation, EventPartner.role).where(
-        EventPartner.event == event_id
-    )
-    co = tuple(p["organisation"] for p in partners if p["role"] == PartnerRole.co_organiser)
-    check_access(user, event_id, event["organisation"], co, tuple(p["organisation"] for p in partners))
+    partners = await access.partners_of(event_id)
+    check_access(user, event_id, event["organisation"], partners.co_organisers, partners.all)  # 403 to a partner
     return event
 
 

@@ -21,7 +21,8 @@ from accounts.auth import retrieve_user
 from core.i18n import gettext as _
 from core.settings import ROOT
 from core.web import page
-from events.tables import Event, EventPartner, EventStatus
+from events import access
+from events.tables import Event, EventStatus
 
 STATIC = ROOT / "app" / "static"
 # What the service worker keeps on the phone besides the two pages.
@@ -123,11 +124,10 @@ async def _staff_events(user: Any) -> list[dict]:
     """The user's events and those their organisations are partners of, from yesterday on."""
     if not user.organisation_ids:
         return []
-    partner_of = EventPartner.select(EventPartner.event).where(EventPartner.organisation.is_in(user.organisation_ids))
     return (
         await Event.select(Event.id, Event.title, Event.starts_on, Event.ends_on)
         .where(
-            (Event.organisation.is_in(user.organisation_ids) | Event.id.is_in(partner_of))
+            access.visible_to(user)
             & Event.status.is_in([EventStatus.published, EventStatus.closed, EventStatus.done])
             & (Event.ends_on >= date.today() - timedelta(days=1))
         )

@@ -22,7 +22,6 @@ same rules run as a few statements inside the write lock, one scan after the oth
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -32,11 +31,12 @@ from accounts.services import CurrentUser
 from accounts.tables import Role
 from checkin.tables import AttendanceStatus
 from checkin.tickets import DevicePrincipal
+from core.cache import MISSING, TtlCache
 from core.clock import utcnow
 from core.db import again_if_raced, bind, is_sqlite, sql, sql_once, write_transaction
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from core.i18n import gettext as _
-from events.tables import EventPartner, PartnerRole
+from events import access
 from registration.tables import Registration
 
 Principal = CurrentUser | DevicePrincipal
@@ -45,8 +45,9 @@ LATE_AFTER = timedelta(minutes=15)  # scanned later than this after the start: "
 OFFLINE_AFTER = timedelta(seconds=30)  # a scan this old when it reaches the server was made offline
 FUTURE_SLACK = timedelta(minutes=5)  # a phone's clock ahead of ours by more than this is not believed
 LIST_CACHE_S = 5.0
+MAX_CACHED_LISTS = 5000
 PRESENT = (AttendanceStatus.present, AttendanceStatus.late)
-_lists: dict[str, tuple[float, CheckList | None]] = {}
+_lists: TtlCache[str, CheckList | None] = TtlCache(LIST_CACHE_S, MAX_CACHED_LISTS)  # PostgreSQL only: load_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +98,9 @@ async def load_list(list_id: str) -> CheckList:
     if is_sqlite():
         found = await _read_list(list_id)
     else:
-        now = time.monotonic()
-        cached = _lists.get(list_id)
-        if cached is None or cached[0] < now:
-            if len(_lists) > 5000:
-                _lists.clear()
-            cached = _lists[list_id] = (now + LIST_CACHE_S, await _read_list(list_id))
-        found = cached[1]
+        found = _lists.get(list_id, MISSING)
+        if found is MISSING:
+            found = _lists.set(list_id, await _read_list(list_id))
     if found is None:
         raise NotFound()
     return found
@@ -118,17 +115,15 @@ async def _read_list(list_id: str) -> CheckList | None:
     if not rows:
         return None
     row = rows[0]
-    partners = await EventPartner.select(EventPartner.organisation, EventPartner.role).where(
-        EventPartner.event == row["event"]
-    )
+    partners = await access.partners_of(row["event"])
     return CheckList(
         id=list_id,
         kind=kind,
         key=key,
         event_id=row["event"],
         organisation_id=row["organisation"],
-        co_organisers=tuple(p["organisation"] for p in partners if p["role"] == PartnerRole.co_organiser),
-        partners=tuple(p["organisation"] for p in partners),
+        co_organisers=partners.co_organisers,
+        partners=partners.all,
         event_title=row["event_title"],
         timezone=row["timezone"],
         name=row["name"],
@@ -154,15 +149,13 @@ def check_access(
     *,
     minimum: Role = Role.staff,
 ) -> None:
-    """404 to whoever cannot see the event (nothing leaks), 403 to who sees it without running it."""
+    """404 to whoever cannot see the event (nothing leaks), 403 to who sees it without running it: staff of
+    its organisation or of a co-organiser (`minimum`). A paired phone sees its one event only."""
     if isinstance(principal, DevicePrincipal):
         if principal.event_id != event_id:
             raise NotFound()
         return
-    if not any(o in principal.roles for o in (organisation_id, *partners)):
-        raise NotFound()
-    if not any(principal.at_least(o, minimum) for o in (organisation_id, *co_organisers)):
-        raise Forbidden()
+    access.check(principal, organisation_id, partners, co_organisers, minimum=minimum)
 
 
 def allow(principal: Principal, lst: CheckList, *, minimum: Role = Role.staff) -> None:

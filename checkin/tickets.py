@@ -37,6 +37,7 @@ from qrcode.image.svg import SvgPathFillImage
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
 from checkin.tables import Device
+from core.cache import MISSING, TtlCache
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import DomainError, InvalidInput, NotFound
@@ -48,11 +49,12 @@ from registration.tables import Registration, RegistrationStatus
 DEVICE_PREFIX = "dev_"
 DEVICE_VALIDITY = timedelta(days=3)
 DEVICE_CACHE_S = 5.0
+MAX_CACHED_DEVICES = 10_000
 OFFLINE_SALT = b"tremplin-offline"
 BADGES_PER_SHEET = 8
 JOB_KEPT_S = 15 * 60
 log = logging.getLogger("tremplin")
-_devices: dict[str, tuple[float, DevicePrincipal | None]] = {}
+_devices: TtlCache[str, DevicePrincipal | None] = TtlCache(DEVICE_CACHE_S, MAX_CACHED_DEVICES)  # by token hash
 
 
 class DeviceRefused(DomainError):
@@ -197,16 +199,15 @@ async def revoke_device(user: CurrentUser, device_id: int) -> int:
     require_role(user, event["organisation"], Role.staff)
     async with write_transaction():
         await Device.update({Device.revoked_at: utcnow()}).where(Device.id == device_id)
-    _devices.pop(row["token_hash"], None)
+    _devices.pop(row["token_hash"])
     return row["event"]
 
 
 async def device_principal(token: str) -> DevicePrincipal:
     """Who an `Authorization: Device <token>` header is, or a DeviceRefused saying why not."""
     key = _hash(token)
-    cached = _devices.get(key)
-    now = time.monotonic()
-    if cached is None or cached[0] < now:
+    principal = _devices.get(key, MISSING)
+    if principal is MISSING:
         row = (
             await Device.select(
                 Device.id,
@@ -231,13 +232,10 @@ async def device_principal(token: str) -> DevicePrincipal:
             if row
             else None
         )
-        if len(_devices) > 10_000:
-            _devices.clear()
-        cached = _devices[key] = (now + DEVICE_CACHE_S, principal)
+        _devices.set(key, principal)
         if principal is not None:
             async with write_transaction():  # once per cache period, not per scan
                 await Device.update({Device.last_seen_at: utcnow()}).where(Device.id == principal.device_id)
-    principal = cached[1]
     if principal is None:
         raise DeviceRefused()
     if principal.expires_at <= utcnow():

@@ -1,5 +1,5 @@
 """Reading events as a given user sees them: their organisations' events and the
-events they are a partner of, never anyone else's."""
+events they are a partner of, never anyone else's (the rule is `events.access`)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from core.i18n import lazy
 from core.labels import label
 from events import formats
 from events import signals as events_signals
+from events.access import visible_to
 from events.errors import (
     AgeRangeReversed,
     CapacityBelowRegistered,
@@ -53,12 +54,6 @@ class Figures:
         if not self.capacity:
             return None
         return round(100 * self.registered / self.capacity)
-
-
-def _visible_to(user: CurrentUser):
-    mine = user.organisation_ids or [-1]
-    partnered = EventPartner.select(EventPartner.event).where(EventPartner.organisation.is_in(mine))
-    return Event.organisation.is_in(mine) | Event.id.is_in(partnered)
 
 
 async def figures_by_event(event_ids: list[int]) -> dict[int, dict[str, int]]:
@@ -97,7 +92,7 @@ async def list_events(
     today = today or date.today()
     query = (
         Event.select(Event.all_columns(), Event.organisation.name.as_alias("organisation_name"))
-        .where(_visible_to(user))
+        .where(visible_to(user))
         .output(load_json=True)
     )
     if format:
@@ -122,7 +117,7 @@ async def list_events(
 async def get_event(user: CurrentUser, event_id: int) -> dict:
     event = (
         await Event.select(Event.all_columns(), Event.organisation.name.as_alias("organisation_name"))
-        .where((Event.id == event_id) & _visible_to(user))
+        .where((Event.id == event_id) & visible_to(user))
         .output(load_json=True)
         .first()
     )
@@ -202,7 +197,7 @@ def local_to_utc(value: datetime, timezone: str) -> datetime:
 
 async def editable_event(user: CurrentUser, event_id: int) -> Event:
     """An event the user may change: 404 when they cannot see it, 403 when they only take part."""
-    event = await Event.objects().where((Event.id == event_id) & _visible_to(user)).output(load_json=True).first()
+    event = await Event.objects().where((Event.id == event_id) & visible_to(user)).output(load_json=True).first()
     if event is None:
         raise NotFound()
     if not user.at_least(event.organisation, Role.organiser):

@@ -9,12 +9,12 @@ Rendering never fails on a youth's message: a variable missing from the values i
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from typing import Any
 
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
+from core.cache import MISSING, TtlCache
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import InvalidInput
@@ -147,8 +147,11 @@ DEFAULTS: dict[str, Default] = {
     ),
 }
 _BRACES = re.compile(r"\{([^{}]*)\}")
+# An organisation's wording reaches the messages of the other processes within CACHE_S of being saved; the
+# process that saves it drops its entry at once. At most MAX_CACHED: organisations times keys times channels.
 CACHE_S = 30.0
-_cache: dict[tuple[int, str, str], tuple[float, tuple[str, str] | None]] = {}
+MAX_CACHED = 10_000
+_cache: TtlCache[tuple[int, str, str], tuple[str, str] | None] = TtlCache(CACHE_S, MAX_CACHED)
 
 
 class UnknownVariable(InvalidInput):
@@ -176,8 +179,8 @@ async def template(organisation_id: int | None, key: str, channel: Channel) -> t
     """The organisation's wording of a message, else the default; cached for a few seconds per process."""
     if organisation_id is not None:
         cache_key = (organisation_id, key, channel.value)
-        cached = _cache.get(cache_key)
-        if cached is None or cached[0] < time.monotonic():
+        cached = _cache.get(cache_key, MISSING)
+        if cached is MISSING:
             row = (
                 await MessageTemplate.select(MessageTemplate.subject, MessageTemplate.body)
                 .where(
@@ -187,9 +190,9 @@ async def template(organisation_id: int | None, key: str, channel: Channel) -> t
                 )
                 .first()
             )
-            cached = _cache[cache_key] = (time.monotonic() + CACHE_S, (row["subject"], row["body"]) if row else None)
-        if cached[1] is not None:
-            return cached[1]
+            cached = _cache.set(cache_key, (row["subject"], row["body"]) if row else None)
+        if cached is not None:
+            return cached
     with language("fr"):
         return default(key, channel)
 
@@ -234,7 +237,7 @@ async def save_template(
             body=body.strip(),
             updated_at=utcnow(),
         ).save()
-    _cache.pop((organisation_id, key, channel.value), None)
+    _cache.pop((organisation_id, key, channel.value))
 
 
 async def reset_template(user: CurrentUser, organisation_id: int, key: str, channel: Channel) -> None:
@@ -244,7 +247,7 @@ async def reset_template(user: CurrentUser, organisation_id: int, key: str, chan
         & (MessageTemplate.key == key)
         & (MessageTemplate.channel == channel)
     )
-    _cache.pop((organisation_id, key, channel.value), None)
+    _cache.pop((organisation_id, key, channel.value))
 
 
 EXAMPLE = {

@@ -20,8 +20,8 @@ from accounts.tables import Role
 from core.errors import Forbidden
 from core.pdf import render_pdf
 from core.web import page
+from events import access
 from events.services import get_event
-from events.tables import EventPartner, PartnerRole
 from planning import documents
 
 User = Request[CurrentUser, Any, Any]
@@ -32,10 +32,8 @@ PRINT = "planning/_print.html"
 async def _runs_event(user: CurrentUser, event: dict) -> bool:
     if user.at_least(event["organisation"], Role.staff):
         return True
-    co_organisers = await EventPartner.select(EventPartner.organisation).where(
-        (EventPartner.event == event["id"]) & (EventPartner.role == PartnerRole.co_organiser)
-    )
-    return any(user.at_least(row["organisation"], Role.staff) for row in co_organisers)
+    co_organisers = (await access.partners_of(event["id"])).co_organisers
+    return access.runs(user, event["organisation"], co_organisers, Role.staff)
 
 
 async def _check(user: CurrentUser, event: dict, *, companion_user: int | None = None, host: int | None = None):

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from core.cache import TtlCache
 from core.db import bind, sql_once
 from messaging import addressing
 from messaging.tables import Channel
@@ -173,19 +173,18 @@ def questions_in(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 # registration would otherwise read the same rows again. An organiser's change (closing, a new capacity)
 # reaches this path within EVENT_TTL_S; places are still counted in the statement, under the row lock.
 EVENT_TTL_S = 2.0
-_events: dict[str, tuple[float, list[dict[str, Any]]]] = {}
+MAX_CACHED_EVENTS = 1000
+_events: TtlCache[str, list[dict[str, Any]]] = TtlCache(EVENT_TTL_S, MAX_CACHED_EVENTS)
 
 
 async def event_with_questions(public_token: str | None, event_id: int | None) -> list[dict[str, Any]]:
     if not public_token:  # advisers and organisers registering from the console read the event afresh
         return await sql_once(EVENT_AND_QUESTIONS.replace("{}", "e.id = {}"), event_id)
-    cached = _events.get(public_token)  # the unguessable link: one event for ever, never reused
-    if cached is not None and cached[0] > time.monotonic():
-        return cached[1]
-    rows = await sql_once(EVENT_AND_QUESTIONS.replace("{}", "e.public_token = {}"), public_token)
-    if len(_events) > 1000:
-        _events.clear()
-    _events[public_token] = (time.monotonic() + EVENT_TTL_S, rows)
+    rows = _events.get(public_token)  # the unguessable link: one event for ever, never reused
+    if rows is None:
+        rows = _events.set(
+            public_token, await sql_once(EVENT_AND_QUESTIONS.replace("{}", "e.public_token = {}"), public_token)
+        )
     return rows
 
 

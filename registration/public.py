@@ -6,7 +6,6 @@ link sent after registering.
 
 from __future__ import annotations
 
-import time
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,6 +17,7 @@ from litestar.utils.scope.state import ScopeState
 
 from accounts.tables import Organisation
 from core import signals
+from core.cache import TtlCache
 from core.errors import NotFound, Refusal
 from core.forms import convert
 from core.i18n import current_language
@@ -39,7 +39,7 @@ from registration.tables import ConsentKind, Source
 PAGE_TTL_S = 5.0
 MAX_CACHED_PAGES = 2000
 CSRF_SLOT = "<!--csrf-slot-->"
-_PAGES: dict[tuple[str, str, str], tuple[float, str]] = {}
+_PAGES: TtlCache[tuple[str, str, str], str] = TtlCache(PAGE_TTL_S, MAX_CACHED_PAGES)  # (link, ref, language)
 
 CHECKBOXES = (
     "driving_licence",
@@ -153,19 +153,19 @@ class PublicRegistration(Controller):
     @get("/e/{token:str}")
     async def event_page(self, request: Request, token: FromPath[str], ref: FromQuery[str | None] = None) -> Response:
         key = (token, ref or "", current_language.get())
-        cached = _PAGES.get(key)
-        if cached is None or cached[0] < time.monotonic():
+        html = _PAGES.get(key)
+        if html is None:
             event = await _public_event(token)
             template = await _event_page(event, values={}, errors={}, ref=ref)
-            html = request.app.template_engine.get_template(template.template_name).render(
-                **template.context, request=request, csrf_input=CSRF_SLOT
+            html = _PAGES.set(
+                key,
+                request.app.template_engine.get_template(template.template_name).render(
+                    **template.context, request=request, csrf_input=CSRF_SLOT
+                ),
             )
-            if len(_PAGES) >= MAX_CACHED_PAGES:
-                _PAGES.clear()
-            cached = _PAGES[key] = (time.monotonic() + PAGE_TTL_S, html)
         token_value = ScopeState.from_scope(request.scope).csrf_token
         csrf_input = f'<input type="hidden" name="_csrf_token" value="{escape(token_value)}" />'
-        return Response(cached[1].replace(CSRF_SLOT, csrf_input), media_type="text/html")
+        return Response(html.replace(CSRF_SLOT, csrf_input), media_type="text/html")
 
     @post("/e/{token:str}")
     async def register(self, request: Request, token: FromPath[str]) -> Template | Redirect:

@@ -273,6 +273,25 @@ async def _load(today: date, rng: random.Random) -> None:
     ]:
         await accounts.add_member(users[email].id, org.id, role)
 
+    company_sites = await _company_sites(collectif, rng)
+    ml_site, outdoors = await _meeting_places(collectif, etti, ml_valence, centre)
+    await _partner_directories(orgs, company_sites, collectif, etti, ml_valence, aci, ml_montelimar)
+    rally = await _rally(today, collectif, etti, (ml_valence, ml_montelimar, ml_romans), ml_site, company_sites)
+    info_events, permanence = await _info_sessions_and_permanence(today, users, etti, aci, ml_valence, ml_site)
+    dating = await _job_dating(today, collectif, centre, outdoors, company_sites)
+    await _meetup(today, collectif, centre, outdoors)
+
+    # About forty youths, referred by their advisers.
+    advisers = [
+        (users["conseillere.valence@tremplin.local"], ml_valence),
+        (users["conseiller.montelimar@tremplin.local"], ml_montelimar),
+    ]
+    youths = await _youths(today, rng, collectif, etti)
+    await _registrations(rng, advisers, youths, rally, info_events, dating, permanence)
+
+
+async def _company_sites(collectif: Organisation, rng: random.Random) -> list[tuple[Organisation, Site]]:
+    """The host companies, each with the site the rally visits."""
     company_sites = []
     for name, sector, address, postcode, city, lat, lon, accessible, capacity in COMPANIES:
         company = Organisation(
@@ -301,6 +320,13 @@ async def _load(today: date, rng: random.Random) -> None:
         )
         await site.save()
         company_sites.append((company, site))
+    return company_sites
+
+
+async def _meeting_places(
+    collectif: Organisation, etti: Organisation, ml_valence: Organisation, centre: Organisation
+) -> tuple[Site, Site]:
+    """The Mission Locale, where rally teams meet, and the square of the open-air events."""
     ml_site = Site(
         organisation=etti.id,
         host=ml_valence.id,
@@ -329,8 +355,19 @@ async def _load(today: date, rng: random.Random) -> None:
         capacity_per_slot=50,
     )
     await outdoors.save()
+    return ml_site, outdoors
 
-    # Partner directories: the collective knows everyone; each SIAE knows its Mission Locale.
+
+async def _partner_directories(
+    orgs: dict[str, Organisation],
+    company_sites: list[tuple[Organisation, Site]],
+    collectif: Organisation,
+    etti: Organisation,
+    ml_valence: Organisation,
+    aci: Organisation,
+    ml_montelimar: Organisation,
+) -> None:
+    """Partner directories: the collective knows everyone; each SIAE knows its Mission Locale."""
     contacts = [
         "Claire Fabre",
         "Mourad Sadi",
@@ -358,7 +395,16 @@ async def _load(today: date, rng: random.Random) -> None:
     await Partnership(owner=etti.id, partner=ml_valence.id).save()
     await Partnership(owner=aci.id, partner=ml_montelimar.id).save()
 
-    # Rallye pour l'emploi: three days starting on a Tuesday in about three weeks.
+
+async def _rally(
+    today: date,
+    collectif: Organisation,
+    etti: Organisation,
+    missions_locales: tuple[Organisation, ...],
+    ml_site: Site,
+    company_sites: list[tuple[Organisation, Site]],
+) -> Event:
+    """Rallye pour l'emploi: three days starting on a Tuesday in about three weeks."""
     rally_start = _next_weekday(today + timedelta(days=14), 1)
     rally = await _event(
         collectif.id,
@@ -407,14 +453,19 @@ async def _load(today: date, rng: random.Random) -> None:
         _at(day3, 16),
         site=ml_site.id,
     )
-    for org in (ml_valence, ml_montelimar, ml_romans):
+    for org in missions_locales:
         await EventPartner(event=rally.id, organisation=org.id, role=PartnerRole.prescriber).save()
     await EventPartner(event=rally.id, organisation=etti.id, role=PartnerRole.co_organiser).save()
     for company, _site in company_sites:
         await EventPartner(event=rally.id, organisation=company.id, role=PartnerRole.host_company).save()
+    return rally
 
-    # Information sessions of the ETTI at the Mission Locale, every two months on the second Tuesday,
-    # and the weekly Friday-morning drop-in of the ACI inside the Mission Locale in Montélimar.
+
+async def _info_sessions_and_permanence(
+    today: date, users: dict, etti: Organisation, aci: Organisation, ml_valence: Organisation, ml_site: Site
+) -> tuple[list[Event], Event]:
+    """Information sessions of the ETTI at the Mission Locale, every two months on the second Tuesday,
+    and the weekly Friday-morning drop-in of the ACI inside the Mission Locale in Montélimar."""
     etti_admin = CurrentUser(
         id=users["directrice.etti@tremplin.local"].id,
         email="",
@@ -464,8 +515,17 @@ async def _load(today: date, rng: random.Random) -> None:
         ),
     )
     permanence = await Event.objects().where(Event.series == permanence_series).order_by(Event.starts_on).first()
+    return info_events, permanence
 
-    # Job dating in a priority neighbourhood.
+
+async def _job_dating(
+    today: date,
+    collectif: Organisation,
+    centre: Organisation,
+    outdoors: Site,
+    company_sites: list[tuple[Organisation, Site]],
+) -> Event:
+    """Job dating in a priority neighbourhood."""
     dating_day = _next_weekday(today + timedelta(days=10), 3)
     dating = await _event(
         collectif.id,
@@ -482,8 +542,11 @@ async def _load(today: date, rng: random.Random) -> None:
     await EventPartner(event=dating.id, organisation=centre.id, role=PartnerRole.social_centre).save()
     for company, _site in company_sites[:5]:
         await EventPartner(event=dating.id, organisation=company.id, role=PartnerRole.host_company).save()
+    return dating
 
-    # "Au pied des murs": an open-air meetup, walk-ins welcome.
+
+async def _meetup(today: date, collectif: Organisation, centre: Organisation, outdoors: Site) -> None:
+    """The "Au pied des murs" open-air meetup, walk-ins welcome."""
     meetup_day = _next_weekday(today + timedelta(days=3), 2)
     meetup = await _event(
         collectif.id,
@@ -498,11 +561,9 @@ async def _load(today: date, rng: random.Random) -> None:
     )
     await EventPartner(event=meetup.id, organisation=centre.id, role=PartnerRole.social_centre).save()
 
-    # About forty youths, referred by their advisers.
-    advisers = [
-        (users["conseillere.valence@tremplin.local"], ml_valence),
-        (users["conseiller.montelimar@tremplin.local"], ml_montelimar),
-    ]
+
+async def _youths(today: date, rng: random.Random, collectif: Organisation, etti: Organisation) -> list[Participant]:
+    """About forty youths; the last ones are on the ETTI's books rather than the collective's."""
     youths = []
     for index, first_name in enumerate(FIRST_NAMES):
         postcode, commune = rng.choice(COMMUNES)
@@ -521,6 +582,19 @@ async def _load(today: date, rng: random.Random) -> None:
         )
         await youth.save()
         youths.append(youth)
+    return youths
+
+
+async def _registrations(
+    rng: random.Random,
+    advisers: list,
+    youths: list[Participant],
+    rally: Event,
+    info_events: list[Event],
+    dating: Event,
+    permanence: Event,
+) -> None:
+    """The youths registered for the rally, the first information sessions, the job dating and the permanence."""
 
     async def register(event: Event, youth: Participant, status: RegistrationStatus, source: Source) -> Registration:
         adviser, adviser_org = rng.choice(advisers)

@@ -254,34 +254,58 @@ def _split_parts(text: str) -> list[tuple[str, str]]:
     if body.upper().startswith("RRULE:"):
         body = body[len("RRULE:") :].strip()
     if ":" in body or "\n" in body or "\r" in body:
-        # Several iCalendar content lines pasted in: say which property does not belong.
-        for line in body.splitlines():
-            name = re.split(r"[:;]", line.strip(), maxsplit=1)[0].upper()
-            if name in _OTHER_PROPERTIES:
-                raise InvalidRecurrence(*_OTHER_PROPERTIES[name])
-        raise InvalidRecurrence("syntax", "The rule must be a single RRULE value such as FREQ=WEEKLY;BYDAY=FR.")
+        raise _pasted_lines_error(body)
     if not body:
         raise InvalidRecurrence("syntax", "The rule is empty.")
     parts: list[tuple[str, str]] = []
     for raw in body.split(";"):
         if not raw.strip():
             continue  # tolerate a trailing or doubled ";"
-        name, sep, value = (piece.strip().upper() for piece in raw.partition("="))
-        if name in _OTHER_PROPERTIES:
-            raise InvalidRecurrence(*_OTHER_PROPERTIES[name])
-        if not sep or not name or not value:
-            raise InvalidRecurrence("syntax", f"Rule part {raw.strip()!r} is not of the form NAME=VALUE.")
-        if name not in _KNOWN_PARTS:
-            raise InvalidRecurrence("syntax", f"Unknown rule part {name!r}.")
+        name, value = _rule_part(raw)
         if any(seen == name for seen, _ in parts):
             raise InvalidRecurrence("syntax", f"Rule part {name} is given more than once.")
         parts.append((name, value))
     return parts
 
 
+def _pasted_lines_error(body: str) -> InvalidRecurrence:
+    """Several iCalendar content lines pasted in: say which property does not belong."""
+    for line in body.splitlines():
+        name = re.split(r"[:;]", line.strip(), maxsplit=1)[0].upper()
+        if name in _OTHER_PROPERTIES:
+            return InvalidRecurrence(*_OTHER_PROPERTIES[name])
+    return InvalidRecurrence("syntax", "The rule must be a single RRULE value such as FREQ=WEEKLY;BYDAY=FR.")
+
+
+def _rule_part(raw: str) -> tuple[str, str]:
+    """One NAME=VALUE part of the rule, upper-cased, with a known name."""
+    name, sep, value = (piece.strip().upper() for piece in raw.partition("="))
+    if name in _OTHER_PROPERTIES:
+        raise InvalidRecurrence(*_OTHER_PROPERTIES[name])
+    if not sep or not name or not value:
+        raise InvalidRecurrence("syntax", f"Rule part {raw.strip()!r} is not of the form NAME=VALUE.")
+    if name not in _KNOWN_PARTS:
+        raise InvalidRecurrence("syntax", f"Unknown rule part {name!r}.")
+    return name, value
+
+
 def _parse_rule(text: str, zone: ZoneInfo) -> _Rule:
     """Parse and check an RRULE value against RFC 5545, raising InvalidRecurrence naming the bad part."""
     parts = dict(_split_parts(text))
+    freq = _frequency(parts)
+    count, until = _count_and_until(parts, zone)
+    _check_number_lists(parts)
+    _check_weekdays(parts, freq)
+    if "WKST" in parts and parts["WKST"] not in _WEEKDAYS:
+        raise InvalidRecurrence("syntax", f"WKST={parts['WKST']} is not a weekday (MO to SU).")
+    _check_combinations(parts, freq)
+
+    normalised = tuple((name, _format(until) if name == "UNTIL" and until else value) for name, value in parts.items())
+    return _Rule(parts=normalised, count=count, until=until)
+
+
+def _frequency(parts: dict[str, str]) -> str:
+    """FREQ, which must be there and at most daily."""
     freq = parts.get("FREQ")
     if freq is None:
         raise InvalidRecurrence("syntax", "The rule has no FREQ part (e.g. FREQ=WEEKLY).")
@@ -289,7 +313,11 @@ def _parse_rule(text: str, zone: ZoneInfo) -> _Rule:
         raise InvalidRecurrence("unsupported", f"FREQ={freq} is not supported: a series repeats at most daily.")
     if freq not in _FREQS:
         raise InvalidRecurrence("syntax", f"Unknown frequency FREQ={freq}.")
+    return freq
 
+
+def _count_and_until(parts: dict[str, str], zone: ZoneInfo) -> tuple[int | None, datetime | None]:
+    """INTERVAL checked, then COUNT or UNTIL (not both)."""
     if "INTERVAL" in parts and _integer(parts["INTERVAL"], "INTERVAL") < 1:
         raise InvalidRecurrence("syntax", "INTERVAL must be at least 1.")
     count = None
@@ -302,7 +330,11 @@ def _parse_rule(text: str, zone: ZoneInfo) -> _Rule:
         if count is not None:
             raise InvalidRecurrence("syntax", "COUNT and UNTIL cannot both be given.")
         until = _parse_until(parts["UNTIL"], zone)
+    return count, until
 
+
+def _check_number_lists(parts: dict[str, str]) -> None:
+    """Every number of the BY... number lists within its range."""
     for name, (smallest, largest, signed) in _INT_LIST_PARTS.items():
         if name not in parts:
             continue
@@ -311,6 +343,10 @@ def _parse_rule(text: str, zone: ZoneInfo) -> _Rule:
             if not (smallest <= abs(value) <= largest if signed else smallest <= value <= largest):
                 lowest = -largest if signed else smallest
                 raise InvalidRecurrence("syntax", f"{name}={item} is out of range ({lowest} to {largest}).")
+
+
+def _check_weekdays(parts: dict[str, str], freq: str) -> None:
+    """BYDAY's weekdays, numbered only where the frequency allows it."""
     if "BYDAY" in parts:
         for item in parts["BYDAY"].split(","):
             match = _BYDAY_RE.fullmatch(item)
@@ -329,9 +365,10 @@ def _parse_rule(text: str, zone: ZoneInfo) -> _Rule:
                     raise InvalidRecurrence(
                         "syntax", f"BYDAY={item} (a numbered weekday) cannot be used with BYWEEKNO."
                     )
-    if "WKST" in parts and parts["WKST"] not in _WEEKDAYS:
-        raise InvalidRecurrence("syntax", f"WKST={parts['WKST']} is not a weekday (MO to SU).")
-    # Combinations RFC 5545 rules out but dateutil would quietly accept.
+
+
+def _check_combinations(parts: dict[str, str], freq: str) -> None:
+    """Combinations RFC 5545 rules out but dateutil would quietly accept."""
     if "BYWEEKNO" in parts and freq != "YEARLY":
         raise InvalidRecurrence("syntax", "BYWEEKNO can only be used with FREQ=YEARLY.")
     if "BYYEARDAY" in parts and freq != "YEARLY":
@@ -340,9 +377,6 @@ def _parse_rule(text: str, zone: ZoneInfo) -> _Rule:
         raise InvalidRecurrence("syntax", "BYMONTHDAY cannot be used with FREQ=WEEKLY.")
     if "BYSETPOS" in parts and not any(name.startswith("BY") and name != "BYSETPOS" for name in parts):
         raise InvalidRecurrence("syntax", "BYSETPOS needs another BY... part to select from.")
-
-    normalised = tuple((name, _format(until) if name == "UNTIL" and until else value) for name, value in parts.items())
-    return _Rule(parts=normalised, count=count, until=until)
 
 
 def _integer(text: str, name: str) -> int:

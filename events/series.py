@@ -245,26 +245,32 @@ async def change_series(user: CurrentUser, series_id: int, change: SeriesChange)
                     (Event.series == series_id) & (Event.recurrence_id >= event.recurrence_id)
                 )
                 recurrence = tail
-        updates: dict = {}
-        if change.title:
-            updates[Series.title] = change.title.strip()
-        if change.capacity is not None:
-            updates[Series.capacity] = change.capacity
-        if change.place is not None:
-            updates[Series.place] = change.place
-        if change.duration_minutes is not None:
-            updates[Series.duration_minutes] = change.duration_minutes
-        if change.start_time:
-            hour, minute = (int(x) for x in change.start_time.split(":"))
-            updates[Series.dtstart_local] = recurrence.dtstart.replace(hour=hour, minute=minute).strftime(ISO)
-        if change.rrule:
-            updates[Series.rrule] = change.rrule.strip().removeprefix("RRULE:")
+        updates = _series_updates(change, recurrence)
         if updates:
             await Series.update(updates).where(Series.id == target.id)
         target = await Series.objects().where(Series.id == target.id).output(load_json=True).first()
         _checked(_recurrence(target))
         await _realign(target)
     return target.id
+
+
+def _series_updates(change: SeriesChange, recurrence: Recurrence) -> dict:
+    """The columns the change sets; a new start time keeps the day of the (possibly split-off) series start."""
+    updates: dict = {}
+    if change.title:
+        updates[Series.title] = change.title.strip()
+    if change.capacity is not None:
+        updates[Series.capacity] = change.capacity
+    if change.place is not None:
+        updates[Series.place] = change.place
+    if change.duration_minutes is not None:
+        updates[Series.duration_minutes] = change.duration_minutes
+    if change.start_time:
+        hour, minute = (int(x) for x in change.start_time.split(":"))
+        updates[Series.dtstart_local] = recurrence.dtstart.replace(hour=hour, minute=minute).strftime(ISO)
+    if change.rrule:
+        updates[Series.rrule] = change.rrule.strip().removeprefix("RRULE:")
+    return updates
 
 
 async def _realign(series: Series) -> None:

@@ -271,22 +271,7 @@ async def deliver_due(settings: Settings, limit: int = 50, *, sms: SmsProvider |
                 if utcnow() + timedelta(seconds=seconds) >= lease_end:
                     await _release(message)  # too late to start a send that would outlive the lease
                     return
-                error: Exception | None = None
-                provider_id = ""
-                if message.attempts > MAX_ATTEMPTS:  # interrupted again and again
-                    error = PermanentFailure(_("Delivery was interrupted too many times."))
-                else:
-                    try:
-                        with language(settings.language):
-                            async with asyncio.timeout(seconds):
-                                provider_id = await _deliver(settings, message, sms, seconds)
-                    except (PermanentFailure, TemporaryFailure) as exc:
-                        error = exc
-                    except TimeoutError:
-                        with language(settings.language):
-                            error = TemporaryFailure(_("No answer within %(seconds)s seconds.", seconds=seconds))
-                    if error is not None:
-                        log.warning("Delivery of message %s failed: %s", message.id, error)
+                error, provider_id = await _attempt(settings, message, sms, seconds)
                 await _record(message, error, provider_id)
 
         results = await asyncio.gather(*(one(m) for m in messages), return_exceptions=True)
@@ -294,6 +279,29 @@ async def deliver_due(settings: Settings, limit: int = 50, *, sms: SmsProvider |
         if isinstance(result, BaseException):  # the row stays claimed and is taken again after its lease
             log.error("Outbox delivery step failed", exc_info=result)
     return len(messages)
+
+
+async def _attempt(
+    settings: Settings, message: OutboxMessage, sms: SmsProvider | None, seconds: float
+) -> tuple[Exception | None, str]:
+    """Try to send one message within `seconds`: the error it failed with (None when sent), the provider's id."""
+    error: Exception | None = None
+    provider_id = ""
+    if message.attempts > MAX_ATTEMPTS:  # interrupted again and again
+        error = PermanentFailure(_("Delivery was interrupted too many times."))
+    else:
+        try:
+            with language(settings.language):
+                async with asyncio.timeout(seconds):
+                    provider_id = await _deliver(settings, message, sms, seconds)
+        except (PermanentFailure, TemporaryFailure) as exc:
+            error = exc
+        except TimeoutError:
+            with language(settings.language):
+                error = TemporaryFailure(_("No answer within %(seconds)s seconds.", seconds=seconds))
+        if error is not None:
+            log.warning("Delivery of message %s failed: %s", message.id, error)
+    return error, provider_id
 
 
 async def run_worker(settings: Settings, idle_seconds: float = 5.0) -> None:

@@ -119,6 +119,26 @@ def team_spec(
     )
 
 
+def _first_free_start(u: int, dur: int, nxt: list[int], row: list[int], cap: int, n_slots: int) -> int:
+    """The first start from slot `u` on for a visit of `dur` slots at one site on one day, or -1 if there is none.
+
+    `nxt[v]` is the first start from slot v on whose visit fits in an opening window, `row[v]` the places taken
+    in slot v (out of `cap`): the team-day being scheduled must be released from `row` first.
+    """
+    while True:
+        if u > n_slots - dur:
+            return -1
+        u = nxt[u]
+        if u < 0:
+            return -1
+        for v in range(u, u + dur):
+            if row[v] >= cap:
+                u = v + 1
+                break
+        else:
+            return u
+
+
 class Plan:
     """Mutable itineraries with occupancy, counters and the objective kept up to date."""
 
@@ -217,21 +237,9 @@ class Plan:
                     return None
                 u = fixed
             else:
-                nxt = net.next_start[s][di]
-                row = self.occ[s][di]
-                cap = net.cap[s]
-                while True:
-                    if u > n_slots - dur:
-                        return None
-                    u = nxt[u]
-                    if u < 0:
-                        return None
-                    for v in range(u, u + dur):
-                        if row[v] >= cap:
-                            u = v + 1
-                            break
-                    else:
-                        break
+                u = _first_free_start(u, dur, net.next_start[s][di], self.occ[s][di], net.cap[s], n_slots)
+                if u < 0:
+                    return None
             starts.append(u)
             ready = u + dur
             prev = s + 1
@@ -315,18 +323,7 @@ class Plan:
 
     def repair(self, teams: set[int], sites: set[int], rng: random.Random, noise: float = 0.0) -> None:
         """Greedy re-insertion: pairs (team in `teams`, any site) and (any team, site in `sites` or uncovered)."""
-        net = self.net
-        uncovered = {s for s in range(net.n_sites) if self.site_visits[s] == 0}
-        focus = sites | uncovered
-        pairs: set[tuple[int, int]] = set()
-        all_sites = range(net.n_sites)
-        for t in teams:
-            if self.teams[t].windows:
-                pairs.update((t, s) for s in all_sites)
-        if focus:
-            for t, team in enumerate(self.teams):
-                if team.windows and not team.locked or t in teams:
-                    pairs.update((t, s) for s in focus)
+        pairs = self._repair_pairs(teams, sites)
         jitter = {}
         heap = []
         for t, s in pairs:
@@ -358,6 +355,22 @@ class Plan:
             value = self.value(t, s, found[0]) + jitter[(t, s)]
             heapq.heappush(heap, (-value, t, s, stamp))
 
+    def _repair_pairs(self, teams: set[int], sites: set[int]) -> set[tuple[int, int]]:
+        """The (team, site) pairs `repair` tries: any site for `teams`, `sites` and uncovered ones for any team."""
+        net = self.net
+        uncovered = {s for s in range(net.n_sites) if self.site_visits[s] == 0}
+        focus = sites | uncovered
+        pairs: set[tuple[int, int]] = set()
+        all_sites = range(net.n_sites)
+        for t in teams:
+            if self.teams[t].windows:
+                pairs.update((t, s) for s in all_sites)
+        if focus:
+            for t, team in enumerate(self.teams):
+                if team.windows and not team.locked or t in teams:
+                    pairs.update((t, s) for s in focus)
+        return pairs
+
     # ------------------------------------------------------------------ exact re-plan of one team
 
     def exact_team(self, t: int, candidates: list[int], beam: int = 200) -> bool:
@@ -371,9 +384,6 @@ class Plan:
         net = self.net
         if any(self.routes[t]) or not team.windows:
             return False
-        m = net.minutes[team.mode]
-        ts = net.slots[team.mode]
-        n_slots = net.n_slots
         gain = {
             s: team.weight[s] + (COVER if self.site_visits[s] == 0 else 0)
             for s in candidates
@@ -381,64 +391,63 @@ class Plan:
         }
         per_day: list[tuple[int, list[tuple[float, int, int, list[tuple[int, int, bool]]]]]] = []
         for di, (alpha, beta) in team.windows.items():
-            options = [s for s in gain if net.open_on(s, di)]
-            best: dict[int, tuple[float, list[tuple[int, int, bool]]]] = {0: (0.0, [])}
-
-            def dfs(
-                prev: int,
-                ready: int,
-                mask: int,
-                value: float,
-                route: list,
-                di=di,
-                beta=beta,
-                options=options,
-                best=best,
-            ):
-                if len(route) >= self.max_day:
-                    return
-                for s in options:
-                    bit = 1 << s
-                    if mask & bit:
-                        continue
-                    dur = net.dur[s]
-                    u = ready + ts[prev][s + 1]
-                    nxt = net.next_start[s][di]
-                    row = self.occ[s][di]
-                    cap = net.cap[s]
-                    while True:
-                        if u > n_slots - dur:
-                            u = -1
-                            break
-                        u = nxt[u]
-                        if u < 0:
-                            break
-                        for v in range(u, u + dur):
-                            if row[v] >= cap:
-                                u = v + 1
-                                break
-                        else:
-                            break
-                    if u < 0:
-                        continue
-                    end = u + dur
-                    if end + ts[s + 1][0] > beta:
-                        continue
-                    new_value = value + gain[s] - m[prev][s + 1]
-                    new_route = route + [(s, u, False)]
-                    closed = new_value - m[s + 1][0]
-                    key = mask | bit
-                    known = best.get(key)
-                    if known is None or closed > known[0]:
-                        best[key] = (closed, new_route)
-                    dfs(s + 1, end, key, new_value, new_route)
-
-            dfs(0, alpha, 0, 0.0, [])
-            ranked = sorted(
-                ((value, mask, len(route), route) for mask, (value, route) in best.items()), key=lambda x: -x[0]
-            )
+            ranked = self._day_orders(t, di, alpha, beta, gain)
             per_day.append((di, ranked[: beam * 4]))
-        # Combine the days: states are (value, mask, count, {di: route}).
+        states = self._combine_days(per_day, beam)
+        feasible = [st for st in states if st[2] >= self.min_visits]
+        if not feasible:
+            return False
+        _, _, _, routes = feasible[0]
+        for di, route in routes.items():
+            self.set_day(t, di, route)
+        return True
+
+    def _day_orders(
+        self, t: int, di: int, alpha: int, beta: int, gain: dict[int, float]
+    ) -> list[tuple[float, int, int, list[tuple[int, int, bool]]]]:
+        """Every feasible visit order of team t on day di (depth-first, earliest starts), keeping the best order per
+        set of sites: (value, site mask, visits, route), best first."""
+        team = self.teams[t]
+        net = self.net
+        m = net.minutes[team.mode]
+        ts = net.slots[team.mode]
+        n_slots = net.n_slots
+        options = [s for s in gain if net.open_on(s, di)]
+        best: dict[int, tuple[float, list[tuple[int, int, bool]]]] = {0: (0.0, [])}
+
+        def dfs(prev: int, ready: int, mask: int, value: float, route: list):
+            if len(route) >= self.max_day:
+                return
+            for s in options:
+                bit = 1 << s
+                if mask & bit:
+                    continue
+                dur = net.dur[s]
+                u = _first_free_start(
+                    ready + ts[prev][s + 1], dur, net.next_start[s][di], self.occ[s][di], net.cap[s], n_slots
+                )
+                if u < 0:
+                    continue
+                end = u + dur
+                if end + ts[s + 1][0] > beta:
+                    continue
+                new_value = value + gain[s] - m[prev][s + 1]
+                new_route = route + [(s, u, False)]
+                closed = new_value - m[s + 1][0]
+                key = mask | bit
+                known = best.get(key)
+                if known is None or closed > known[0]:
+                    best[key] = (closed, new_route)
+                dfs(s + 1, end, key, new_value, new_route)
+
+        dfs(0, alpha, 0, 0.0, [])
+        return sorted(((value, mask, len(route), route) for mask, (value, route) in best.items()), key=lambda x: -x[0])
+
+    def _combine_days(
+        self, per_day: list[tuple[int, list[tuple[float, int, int, list[tuple[int, int, bool]]]]]], beam: int
+    ) -> list[tuple[float, int, int, dict]]:
+        """The days' orders combined with disjoint site sets within the visit cap (a beam over days), best first:
+        (value, site mask, visits, {day index: route})."""
         states: list[tuple[float, int, int, dict]] = [(0.0, 0, 0, {})]
         for di, ranked in per_day:
             merged: dict[int, tuple[float, int, int, dict]] = {}
@@ -452,13 +461,7 @@ class Plan:
                     if known is None or total > known[0]:
                         merged[key] = (total, key, count + c2, {**routes, di: route} if route else routes)
             states = sorted(merged.values(), key=lambda x: -x[0])[:beam]
-        feasible = [st for st in states if st[2] >= self.min_visits]
-        if not feasible:
-            return False
-        _, _, _, routes = feasible[0]
-        for di, route in routes.items():
-            self.set_day(t, di, route)
-        return True
+        return states
 
     # ------------------------------------------------------------------ removal
 

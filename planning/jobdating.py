@@ -295,6 +295,15 @@ class _Search:
         """Free one place at (c, s) by moving an occupant elsewhere, with up to `depth` further moves."""
         if (c, s, depth) in memo.failed:
             return False
+        if self.move_an_occupant(c, s, banned, memo):
+            return True
+        if depth > 0 and self.vacate_by_chain(c, s, banned, depth, memo):
+            return True
+        memo.failed.add((c, s, depth))
+        return False
+
+    def move_an_occupant(self, c: int, s: int, banned: frozenset[int], memo: _Memo) -> bool:
+        """Free one place at (c, s) by moving one of its youths straight to a free spot."""
         for y2 in self.occ[c][s]:
             if y2 in banned or not self.movable(y2, c):
                 continue
@@ -302,22 +311,24 @@ class _Search:
             if to is not None:
                 self.move(y2, c, to)
                 return True
-        if depth > 0:
-            for y2 in list(self.occ[c][s]):
-                if y2 in banned or not self.movable(y2, c) or (y2, c, depth) in memo.explored:
+        return False
+
+    def vacate_by_chain(self, c: int, s: int, banned: frozenset[int], depth: int, memo: _Memo) -> bool:
+        """Free one place at (c, s) by moving one of its youths to a spot that `vacate` frees first (depth - 1)."""
+        for y2 in list(self.occ[c][s]):
+            if y2 in banned or not self.movable(y2, c) or (y2, c, depth) in memo.explored:
+                continue
+            memo.explored.add((y2, c, depth))
+            for c2 in [c, *self.options[y2]]:
+                if c2 != c and c2 in self.at[y2]:
                     continue
-                memo.explored.add((y2, c, depth))
-                for c2 in [c, *self.options[y2]]:
-                    if c2 != c and c2 in self.at[y2]:
+                for s2 in range(self.n_slots):
+                    if (c2, s2) == (c, s) or self.cap[c2][s2] == 0 or not self.youth_ok(y2, s2, c):
                         continue
-                    for s2 in range(self.n_slots):
-                        if (c2, s2) == (c, s) or self.cap[c2][s2] == 0 or not self.youth_ok(y2, s2, c):
-                            continue
-                        self.tick()
-                        if self.vacate(c2, s2, banned | {y2}, depth - 1, memo):
-                            self.move(y2, c, (c2, s2))
-                            return True
-        memo.failed.add((c, s, depth))
+                    self.tick()
+                    if self.vacate(c2, s2, banned | {y2}, depth - 1, memo):
+                        self.move(y2, c, (c2, s2))
+                        return True
         return False
 
     def try_insert(self, y: int, depth: int) -> bool:

@@ -21,8 +21,6 @@ def metrics(instance: Instance, solution: Solution) -> dict[str, Any]:
     sites = instance.site_by_id
     youths = instance.youth_by_id
     companions = instance.companion_by_id
-    travel = instance.travel
-    depot = instance.depot.id
     params = instance.params
 
     covered: set[str] = set()
@@ -54,9 +52,7 @@ def metrics(instance: Instance, solution: Solution) -> dict[str, Any]:
         visits_per_team.append(len(team.visits))
         team_match.append(100.0 * team_matched / team_total if team_total else 0.0)
         for visits in by_day.values():
-            visits.sort(key=lambda v: v.slot_start)
-            path = [depot, *(v.site_id for v in visits), depot]
-            day_travel = sum(travel.minutes(a, b, by_car=by_car) for a, b in zip(path, path[1:], strict=False))
+            day_travel = _day_travel(instance, visits, by_car)
             total_travel += day_travel
             max_day_travel = max(max_day_travel, day_travel)
 
@@ -88,6 +84,15 @@ def metrics(instance: Instance, solution: Solution) -> dict[str, Any]:
         "interest_cohesion_mean": round(sum(cohesion) / len(cohesion), 3) if cohesion else 0.0,
         "licence_mismatch_member_visits": licence_mismatch,
     }
+
+
+def _day_travel(instance: Instance, visits: list, by_car: bool) -> float:
+    """Minutes of a team-day's round: from the depot through its visits in time order, and back."""
+    travel = instance.travel
+    depot = instance.depot.id
+    visits.sort(key=lambda v: v.slot_start)
+    path = [depot, *(v.site_id for v in visits), depot]
+    return sum(travel.minutes(a, b, by_car=by_car) for a, b in zip(path, path[1:], strict=False))
 
 
 def _balance(instance: Instance, teams: list[list[str]]) -> dict[str, Any]:

@@ -160,12 +160,7 @@ async def execute_run(run_id: int) -> PlanningStatus:
             )
 
     job = asyncio.ensure_future(asyncio.to_thread(work))
-    while not job.done():
-        await asyncio.wait({job}, timeout=PROGRESS_EVERY_S)
-        state = await PlanningRun.select(PlanningRun.cancel_requested).where(PlanningRun.id == run_id).first()
-        if state and state["cancel_requested"]:
-            stop.set()
-        await PlanningRun.update({PlanningRun.progress: dict(latest)}).where(PlanningRun.id == run_id)
+    await _watch(run_id, job, stop, latest)
     try:
         result = job.result()
     except InfeasibleInstance as error:
@@ -185,6 +180,16 @@ async def execute_run(run_id: int) -> PlanningStatus:
     summary = {key: result.metrics.get(key) for key in store.SUMMARY_METRICS}
     await finish(run_id, PlanningStatus.done, progress=dict(latest, phase="done", **summary))
     return PlanningStatus.done
+
+
+async def _watch(run_id: int, job: asyncio.Future, stop: threading.Event, latest: dict[str, Any]) -> None:
+    """Until the solver's job ends, store its progress on the run and pass on a cancellation asked for."""
+    while not job.done():
+        await asyncio.wait({job}, timeout=PROGRESS_EVERY_S)
+        state = await PlanningRun.select(PlanningRun.cancel_requested).where(PlanningRun.id == run_id).first()
+        if state and state["cancel_requested"]:
+            stop.set()
+        await PlanningRun.update({PlanningRun.progress: dict(latest)}).where(PlanningRun.id == run_id)
 
 
 async def _main(run_id: int) -> None:

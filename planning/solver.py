@@ -297,8 +297,38 @@ class _Search:
         locked_ids = set(self.locks.teams) | {team_id for team_id, _, _ in self.locks.visits}
         if not locked_ids:
             return []
-        problems: list[Violation] = []
         teams = {t.id: t for t in self.start.teams} if self.start is not None else {}
+        problems = self._locks_missing_from_start(locked_ids, teams)
+        if problems:
+            raise InfeasibleInstance(problems)
+        # Judge the locked part on its own: the rules it breaks can never be repaired by the search.
+        partial = Solution(
+            teams=tuple(
+                Team(
+                    teams[tid].id,
+                    teams[tid].members,
+                    teams[tid].companion,
+                    tuple(v for v in teams[tid].visits if (tid, v.site_id, v.day) in self.locks.visits),
+                )
+                for tid in sorted(locked_ids)
+            )
+        )
+        problems = self._rules_broken_by_locks(partial) + self._must_with_left_out(partial)
+        if problems:
+            raise InfeasibleInstance(sorted(problems, key=Violation.sort_key))
+        specs = []
+        for tid in sorted(locked_ids):
+            team = teams[tid]
+            spec = team_spec(self.net, tid, tuple(team.members), team.companion, locked=True)
+            specs.append(spec)
+        self.locked_visits = {
+            tid: [v for v in teams[tid].visits if (tid, v.site_id, v.day) in self.locks.visits] for tid in locked_ids
+        }
+        return specs
+
+    def _locks_missing_from_start(self, locked_ids: set[str], teams: dict[str, Team]) -> list[Violation]:
+        """Locked teams and locked visits that the starting plan does not have."""
+        problems: list[Violation] = []
         for team_id in sorted(locked_ids):
             if team_id not in teams:
                 problems.append(
@@ -321,21 +351,11 @@ class _Search:
                         day=day,
                     )
                 )
-        if problems:
-            raise InfeasibleInstance(problems)
-        # Judge the locked part on its own: the rules it breaks can never be repaired by the search.
-        partial = Solution(
-            teams=tuple(
-                Team(
-                    teams[tid].id,
-                    teams[tid].members,
-                    teams[tid].companion,
-                    tuple(v for v in teams[tid].visits if (tid, v.site_id, v.day) in self.locks.visits),
-                )
-                for tid in sorted(locked_ids)
-            )
-        )
-        locked_members = {m for t in partial.teams for m in t.members}
+        return problems
+
+    def _rules_broken_by_locks(self, partial: Solution) -> list[Violation]:
+        """The rules the locked teams and visits break on their own, except what the search can still complete."""
+        problems: list[Violation] = []
         locked_count = {t.id: t.visits for t in partial.teams}
         for v in validate(self.inst, partial):
             if v.code == "H01" and v.team is None:
@@ -343,7 +363,12 @@ class _Search:
             if v.code == "H15" and v.day is None and len(locked_count[v.team]) <= self.inst.params.max_visits:
                 continue  # too few visits: the search adds unlocked ones
             problems.append(v)
-        # must_with partners of a locked youth outside every locked team can never join it.
+        return problems
+
+    def _must_with_left_out(self, partial: Solution) -> list[Violation]:
+        """must_with partners of a locked youth outside every locked team: they can never join it."""
+        problems: list[Violation] = []
+        locked_members = {m for t in partial.teams for m in t.members}
         youths = self.inst.youth_by_id
         team_of = {m: t.id for t in partial.teams for m in t.members}
         for member, team_id in team_of.items():
@@ -365,17 +390,7 @@ class _Search:
                             youth=member,
                         )
                     )
-        if problems:
-            raise InfeasibleInstance(sorted(problems, key=Violation.sort_key))
-        specs = []
-        for tid in sorted(locked_ids):
-            team = teams[tid]
-            spec = team_spec(self.net, tid, tuple(team.members), team.companion, locked=True)
-            specs.append(spec)
-        self.locked_visits = {
-            tid: [v for v in teams[tid].visits if (tid, v.site_id, v.day) in self.locks.visits] for tid in locked_ids
-        }
-        return specs
+        return problems
 
     def _free_teams(self, units: list[Unit], n_teams: int, locked: list[TeamSpec]) -> list[TeamSpec]:
         inst = self.inst
@@ -560,22 +575,10 @@ class _Search:
         while not self.out_of_time() and (self.moves is None or iteration < self.moves):
             iteration += 1
             self.report()
-            if self.moves is None:
-                left = max(1e-6, self.deadline - time.perf_counter())
-                frac = min(1.0, left / max(1e-6, self.seconds))
-            else:
-                frac = 1.0 - iteration / self.moves
-            temperature = 1.0 + 30.0 * frac * frac
+            temperature = self._temperature(iteration)
             move = rng.random()
             plan.begin()
-            if move < 0.15 and len(free) >= 2:
-                changed = self._swap_youths(free)
-            elif move < 0.22 and len(free) >= 1:
-                changed = self._swap_companions(free)
-            elif move < 0.22 + self.exact_share:
-                changed = self._exact(n_teams)
-            else:
-                changed = self._destroy_repair(n_teams)
+            changed = self._make_move(move, free, n_teams)
             if not changed:
                 plan.commit()
                 continue
@@ -590,6 +593,26 @@ class _Search:
                 self.remember(plan)
             else:
                 plan.undo()
+
+    def _temperature(self, iteration: int) -> float:
+        """Cools from 31 to 1 as the time, or the budget of moves, runs out."""
+        if self.moves is None:
+            left = max(1e-6, self.deadline - time.perf_counter())
+            frac = min(1.0, left / max(1e-6, self.seconds))
+        else:
+            frac = 1.0 - iteration / self.moves
+        return 1.0 + 30.0 * frac * frac
+
+    def _make_move(self, move: float, free: list[int], n_teams: int) -> bool:
+        """Make the move the uniform draw `move` picks (swap youths or companions, re-plan teams exactly, or destroy
+        and repair); True when the plan changed."""
+        if move < 0.15 and len(free) >= 2:
+            return self._swap_youths(free)
+        if move < 0.22 and len(free) >= 1:
+            return self._swap_companions(free)
+        if move < 0.22 + self.exact_share:
+            return self._exact(n_teams)
+        return self._destroy_repair(n_teams)
 
     def _destroy_repair(self, n_teams: int) -> bool:
         plan, rng, net = self.plan, self.rng, self.net

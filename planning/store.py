@@ -231,11 +231,7 @@ async def instance_document(event: dict) -> dict[str, Any]:
             "open": opening,
         }
 
-    together: dict[int, list[str]] = defaultdict(list)
-    apart: dict[int, list[str]] = defaultdict(list)
-    for pair in pairs:
-        for a, b in ((pair["first"], pair["second"]), (pair["second"], pair["first"])):
-            (together if pair["together"] else apart)[a].append(f"R{b}")
+    together, apart = _pair_rules_by_youth(pairs)
 
     def youth_document(y: dict) -> dict:
         days = [d for d in all_days if weekday_of_day[d] in set(y["available_days"] or [])] or all_days
@@ -263,25 +259,7 @@ async def instance_document(event: dict) -> dict[str, Any]:
             availability[str(day)] = list(ranges[0]) if ranges else []
         return {"id": f"C{c['id']}", "name": c["full_name"], "has_car": c["has_car"], "availability": availability}
 
-    overrides = await TravelTime.select().where(TravelTime.organisation == event["organisation"])
-    node = {depot["id"]: "depot", **{s["id"]: f"S{s['id']}" for s in sites}}
-    car = {
-        (node[o["origin"]], node[o["destination"]]): o["car_minutes"]
-        for o in overrides
-        if o["car_minutes"] is not None and o["origin"] in node and o["destination"] in node
-    }
-    transit = {
-        (node[o["origin"]], node[o["destination"]]): o["transit_minutes"]
-        for o in overrides
-        if o["transit_minutes"] is not None and o["origin"] in node and o["destination"] in node
-    }
-    travel = build_travel(
-        Point("depot", depot["latitude"], depot["longitude"]),
-        [Point(f"S{s['id']}", s["latitude"], s["longitude"]) for s in sites],
-        car_overrides=car,
-        transit_overrides=transit,
-        osrm_url=get_settings().osrm_url or None,
-    )
+    travel = await _travel_document(event, depot, sites)
     start = grid.start
     return {
         "name": event["title"],
@@ -311,8 +289,42 @@ async def instance_document(event: dict) -> dict[str, Any]:
         "sites": [site_document(s) for s in sites],
         "youths": [youth_document(y) for y in youths],
         "companions": [companion_document(c) for c in companions],
-        "travel": travel_json(travel),
+        "travel": travel,
     }
+
+
+def _pair_rules_by_youth(pairs: list[dict]) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Who each registration must be with, and must not be with, from the pair rules (both ways)."""
+    together: dict[int, list[str]] = defaultdict(list)
+    apart: dict[int, list[str]] = defaultdict(list)
+    for pair in pairs:
+        for a, b in ((pair["first"], pair["second"]), (pair["second"], pair["first"])):
+            (together if pair["together"] else apart)[a].append(f"R{b}")
+    return together, apart
+
+
+async def _travel_document(event: dict, depot: dict, sites: list[dict]) -> dict[str, list]:
+    """Travel times between the depot and the sites, with the organisation's own times where it gave some."""
+    overrides = await TravelTime.select().where(TravelTime.organisation == event["organisation"])
+    node = {depot["id"]: "depot", **{s["id"]: f"S{s['id']}" for s in sites}}
+    car = {
+        (node[o["origin"]], node[o["destination"]]): o["car_minutes"]
+        for o in overrides
+        if o["car_minutes"] is not None and o["origin"] in node and o["destination"] in node
+    }
+    transit = {
+        (node[o["origin"]], node[o["destination"]]): o["transit_minutes"]
+        for o in overrides
+        if o["transit_minutes"] is not None and o["origin"] in node and o["destination"] in node
+    }
+    travel = build_travel(
+        Point("depot", depot["latitude"], depot["longitude"]),
+        [Point(f"S{s['id']}", s["latitude"], s["longitude"]) for s in sites],
+        car_overrides=car,
+        transit_overrides=transit,
+        osrm_url=get_settings().osrm_url or None,
+    )
+    return travel_json(travel)
 
 
 async def instance_of(event: dict) -> Instance:

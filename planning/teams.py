@@ -36,6 +36,24 @@ class Unit:
 
 def build_units(instance: Instance) -> list[Unit]:
     """Must-with components, in instance order of their first youth."""
+    groups = _must_with_groups(instance)
+    by_id = instance.youth_by_id
+    units = []
+    for members in groups:
+        days = frozenset.intersection(*(by_id[m].available_days for m in members))
+        cannot: set[str] = set()
+        for m in members:
+            cannot.update(by_id[m].cannot_with)
+        for m in members:  # cannot_with is symmetric even when written on one side only
+            for y in instance.youths:
+                if m in y.cannot_with:
+                    cannot.add(y.id)
+        units.append(Unit(tuple(members), days, frozenset(cannot)))
+    return units
+
+
+def _must_with_groups(instance: Instance) -> list[list[str]]:
+    """The youths tied by must_with, directly or through others (union-find), in instance order."""
     parent = {y.id: y.id for y in instance.youths}
 
     def find(x: str) -> str:
@@ -52,19 +70,7 @@ def build_units(instance: Instance) -> list[Unit]:
     groups: dict[str, list[str]] = {}
     for youth in instance.youths:
         groups.setdefault(find(youth.id), []).append(youth.id)
-    by_id = instance.youth_by_id
-    units = []
-    for members in groups.values():
-        days = frozenset.intersection(*(by_id[m].available_days for m in members))
-        cannot: set[str] = set()
-        for m in members:
-            cannot.update(by_id[m].cannot_with)
-        for m in members:  # cannot_with is symmetric even when written on one side only
-            for y in instance.youths:
-                if m in y.cannot_with:
-                    cannot.add(y.id)
-        units.append(Unit(tuple(members), days, frozenset(cannot)))
-    return units
+    return list(groups.values())
 
 
 def team_sizes(n_youths: int, n_teams: int) -> list[int]:
@@ -254,26 +260,10 @@ def _anneal(split: _Split, rng: random.Random, iterations: int) -> None:
         team_a, team_b = teams[a], teams[b]
         if not team_a or not team_b:
             continue
-        ua = int(random_() * len(team_a))
-        unit_a = team_a[ua]
-        if loads[a] - unit_a.size == loads[b] and random_() < 0.3:
-            # Move: the two teams exchange their sizes, so the multiset of sizes is unchanged.
-            new_a = team_a[:ua] + team_a[ua + 1 :]
-            new_b = team_b + [unit_a]
-            if not new_a:
-                continue
-        else:
-            # Swap with a unit of the same size, or with several singles adding up to it.
-            same = [i for i, u in enumerate(team_b) if u.size == unit_a.size]
-            if same:
-                picks = [same[int(random_() * len(same))]]
-            else:
-                singles = [i for i, u in enumerate(team_b) if u.size == 1]
-                if len(singles) < unit_a.size:
-                    continue
-                picks = rng.sample(singles, unit_a.size)
-            new_a = team_a[:ua] + team_a[ua + 1 :] + [team_b[i] for i in picks]
-            new_b = [u for i, u in enumerate(team_b) if i not in picks] + [unit_a]
+        proposal = _move_or_swap(team_a, team_b, loads[a], loads[b], rng)
+        if proposal is None:
+            continue
+        new_a, new_b = proposal
         cost_a = cost([m for u in new_a for m in u.members])
         cost_b = cost([m for u in new_b for m in u.members])
         delta = cost_a + cost_b - costs[a] - costs[b]
@@ -288,33 +278,61 @@ def _anneal(split: _Split, rng: random.Random, iterations: int) -> None:
         _descent(split, free)
 
 
+def _move_or_swap(
+    team_a: list[Unit], team_b: list[Unit], load_a: int, load_b: int, rng: random.Random
+) -> tuple[list[Unit], list[Unit]] | None:
+    """Teams a and b after a random unit of a moves to b, or is swapped for units of b of the same total size.
+
+    None when the drawn unit has no counterpart in b, or when moving it would leave team a empty.
+    """
+    random_ = rng.random
+    ua = int(random_() * len(team_a))
+    unit_a = team_a[ua]
+    if load_a - unit_a.size == load_b and random_() < 0.3:
+        # Move: the two teams exchange their sizes, so the multiset of sizes is unchanged.
+        new_a = team_a[:ua] + team_a[ua + 1 :]
+        new_b = team_b + [unit_a]
+        if not new_a:
+            return None
+    else:
+        # Swap with a unit of the same size, or with several singles adding up to it.
+        same = [i for i, u in enumerate(team_b) if u.size == unit_a.size]
+        if same:
+            picks = [same[int(random_() * len(same))]]
+        else:
+            singles = [i for i, u in enumerate(team_b) if u.size == 1]
+            if len(singles) < unit_a.size:
+                return None
+            picks = rng.sample(singles, unit_a.size)
+        new_a = team_a[:ua] + team_a[ua + 1 :] + [team_b[i] for i in picks]
+        new_b = [u for i, u in enumerate(team_b) if i not in picks] + [unit_a]
+    return new_a, new_b
+
+
 def _descent(split: _Split, free: list[int]) -> None:
     """Best-improvement swaps of same-size units between every pair of teams until none improves."""
+    while _improving_swap(split, free):
+        pass
+
+
+def _improving_swap(split: _Split, free: list[int]) -> bool:
+    """Make the first swap of same-size units (in team order) that lowers the cost; False when none does."""
     teams, costs, cost = split.teams, split.cost, split.model.cost
-    improved = True
-    while improved:
-        improved = False
-        for ia, a in enumerate(free):
-            for b in free[ia + 1 :]:
-                for i, unit_a in enumerate(teams[a]):
-                    for j, unit_b in enumerate(teams[b]):
-                        if unit_a.size != unit_b.size:
-                            continue
-                        new_a = teams[a][:i] + teams[a][i + 1 :] + [unit_b]
-                        new_b = teams[b][:j] + teams[b][j + 1 :] + [unit_a]
-                        cost_a = cost([m for u in new_a for m in u.members])
-                        cost_b = cost([m for u in new_b for m in u.members])
-                        if cost_a + cost_b < costs[a] + costs[b] - 1e-6 and compatible(new_a) and compatible(new_b):
-                            teams[a], teams[b] = new_a, new_b
-                            costs[a], costs[b] = cost_a, cost_b
-                            improved = True
-                            break
-                    if improved:
-                        break
-                if improved:
-                    break
-            if improved:
-                break
+    for ia, a in enumerate(free):
+        for b in free[ia + 1 :]:
+            for i, unit_a in enumerate(teams[a]):
+                for j, unit_b in enumerate(teams[b]):
+                    if unit_a.size != unit_b.size:
+                        continue
+                    new_a = teams[a][:i] + teams[a][i + 1 :] + [unit_b]
+                    new_b = teams[b][:j] + teams[b][j + 1 :] + [unit_a]
+                    cost_a = cost([m for u in new_a for m in u.members])
+                    cost_b = cost([m for u in new_b for m in u.members])
+                    if cost_a + cost_b < costs[a] + costs[b] - 1e-6 and compatible(new_a) and compatible(new_b):
+                        teams[a], teams[b] = new_a, new_b
+                        costs[a], costs[b] = cost_a, cost_b
+                        return True
+    return False
 
 
 # --------------------------------------------------------------------------- companions

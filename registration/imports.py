@@ -79,39 +79,46 @@ async def import_csv(user: CurrentUser, event_id: int, content: bytes) -> Import
         )
         return report
     for line, row in enumerate(rows[1 : MAX_ROWS + 1], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        value = {k: (row[i].strip() if i < len(row) else "") for k, i in columns.items()}
-        who = f"{value.get('first_name', '')} {value.get('last_name', '')}".strip()
-        birth = _date(value.get("birth_date", "")) if value.get("birth_date") else None
-        if value.get("birth_date") and birth is None:
-            report.rejected.append((line, who, _(BAD_DATE)))
-            continue
-        try:
-            data = RegistrationInput(
-                first_name=value.get("first_name") or "",
-                last_name=value.get("last_name") or "",
-                phone=value.get("phone") or "",
-                birth_date=birth,
-                postcode=value.get("postcode", ""),
-                commune=value.get("commune", ""),
-                email=value.get("email", ""),
-            )
-            if not data.first_name or not data.last_name:
-                raise Refusal(lazy("First and last name are required."))
-            result = await services.register(event_id, data, source=Source.import_, by=user)
-        except DuplicateRegistration:
-            report.rejected.append((line, who, _("Already registered for this event.")))
-        except Refusal as error:
-            report.rejected.append((line, who, error.text()))
-        else:
-            if result.status == "waiting":
-                report.waiting += 1
-            else:
-                report.registered += 1
+        await _import_row(user, event_id, line, row, columns, report)
     if len(rows) - 1 > MAX_ROWS:
         report.rejected.append((MAX_ROWS + 2, "", _("Only the first %(n)s rows are read.", n=MAX_ROWS)))
     return report
+
+
+async def _import_row(
+    user: CurrentUser, event_id: int, line: int, row: list[str], columns: dict[str, int], report: ImportReport
+) -> None:
+    """Register the youth of one row (blank rows are skipped), or say in the report why not."""
+    if not any(cell.strip() for cell in row):
+        return
+    value = {k: (row[i].strip() if i < len(row) else "") for k, i in columns.items()}
+    who = f"{value.get('first_name', '')} {value.get('last_name', '')}".strip()
+    birth = _date(value.get("birth_date", "")) if value.get("birth_date") else None
+    if value.get("birth_date") and birth is None:
+        report.rejected.append((line, who, _(BAD_DATE)))
+        return
+    try:
+        data = RegistrationInput(
+            first_name=value.get("first_name") or "",
+            last_name=value.get("last_name") or "",
+            phone=value.get("phone") or "",
+            birth_date=birth,
+            postcode=value.get("postcode", ""),
+            commune=value.get("commune", ""),
+            email=value.get("email", ""),
+        )
+        if not data.first_name or not data.last_name:
+            raise Refusal(lazy("First and last name are required."))
+        result = await services.register(event_id, data, source=Source.import_, by=user)
+    except DuplicateRegistration:
+        report.rejected.append((line, who, _("Already registered for this event.")))
+    except Refusal as error:
+        report.rejected.append((line, who, error.text()))
+    else:
+        if result.status == "waiting":
+            report.waiting += 1
+        else:
+            report.registered += 1
 
 
 BAD_DATE = lazy("The date of birth is not a date (expected 31/12/2005).")

@@ -224,15 +224,7 @@ async def register(
     upsert the youth, count the places, insert the registration and its message.
     """
     now = now or utcnow()
-    referral = None
-    if referral_code:
-        referral = (
-            await ReferralLink.select(ReferralLink.organisation, ReferralLink.user)
-            .where((ReferralLink.code == referral_code) & ReferralLink.revoked_at.is_null())
-            .first()
-        )
-    referred_by = referral["user"] if referral else (by.id if by and source != Source.public else None)
-    referring_org = referral["organisation"] if referral else None
+    referred_by, referring_org = await _referrer(referral_code, by, source)
     profile = _clean_profile(data, now.date(), source)
     if not is_sqlite() and source != Source.walk_in and not data.session_id:
         registered = await _register_at_once(
@@ -244,70 +236,22 @@ async def register(
     async with write_transaction():
         # What does not need the event's lock comes first, to keep the lock short: the event and
         # its questions in one statement (by id, or by the public link's token), then the youth.
-        found = await sql(
-            "SELECT e.id, e.organisation, q.id AS question, q.kind, q.choices, q.required FROM event e "
-            "LEFT JOIN question q ON q.event = e.id WHERE "
-            + ("e.public_token = {}" if public_token else "e.id = {}")
-            + " ORDER BY q.position",
-            public_token or event_id,
-        )
-        if not found:
-            raise RegistrationClosed()
+        found = await _event_with_questions(event_id, public_token)
         event_id, organisation_id = found[0]["id"], found[0]["organisation"]
         answers = _checked_answers(places.questions_in(found), data.answers)
         if by and source == Source.adviser and referring_org is None:
             referring_org = next((o for o in by.organisation_ids if o != organisation_id), None)
-        youth = (
-            await sql(
-                "INSERT INTO participant (organisation, first_name, last_name, phone, email, birth_date, postcode, "
-                "commune, created_at, sectors, driving_licence, vehicle, reduced_mobility, available_days, "
-                "last_contact_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
-                "ON CONFLICT (organisation, phone) DO UPDATE SET first_name = excluded.first_name, "
-                "last_name = excluded.last_name, email = excluded.email, birth_date = excluded.birth_date, "
-                "postcode = excluded.postcode, commune = excluded.commune, sectors = excluded.sectors, "
-                "driving_licence = excluded.driving_licence, vehicle = excluded.vehicle, "
-                "reduced_mobility = excluded.reduced_mobility, available_days = excluded.available_days, "
-                "last_contact_at = excluded.last_contact_at RETURNING id, "
-                "(SELECT r.id FROM registration r WHERE r.event = {} AND r.participant = participant.id) AS existing, "
-                "(SELECT r.status FROM registration r WHERE r.event = {} AND r.participant = participant.id) AS state",
-                *places.participant_values(organisation_id, profile, now),
-                event_id,
-                event_id,
-            )
-        )[0]
+        youth = await _upsert_youth(organisation_id, profile, now, event_id)
         participant_id = youth["id"]
         if youth["state"] in ACTIVE:
             raise DuplicateRegistration(youth["existing"])
         existing = youth["existing"]
-        session = (
-            await sql("SELECT id, capacity FROM event_session WHERE id = {} AND event = {}", data.session_id, event_id)
-            if data.session_id
-            else []
-        )
-        session_id, session_capacity = (session[0]["id"], session[0]["capacity"]) if session else (None, None)
-        if session_id is None and source == Source.public:
-            to_choose = await sql(SESSIONS_TO_CHOOSE, event_id)
-            if to_choose[0]["n"]:
-                raise SessionRequired(field="session_id")
+        session_id, session_capacity = await _chosen_session(data.session_id, event_id, source)
 
         # From here on, nobody else registers for this event until we commit.
-        lock = "" if is_sqlite() else " FOR UPDATE"
-        rows = await sql(
-            "SELECT id, organisation, title, status, capacity, waiting_list, options, age_min, age_max, "
-            "starts_on, ends_on, registration_opens_at, registration_closes_at FROM event WHERE id = {}" + lock,
-            event_id,
-        )
-        if not rows or not registration_open(rows[0], now, source):
-            raise RegistrationClosed()
-        event = rows[0]
+        event = await _locked_open_event(event_id, now, source)
         _check_audience(data, event, source)
-        options = event["options"] if isinstance(event["options"], dict) else json.loads(event["options"] or "{}")
-        if source == Source.walk_in:
-            fixed: RegistrationStatus | None = RegistrationStatus.confirmed  # they are here already
-        elif options.get("approval"):
-            fixed = RegistrationStatus.pending
-        else:
-            fixed = None
+        fixed = _fixed_status(event, source)
         capacity = event["capacity"] if fixed is None and event["capacity"] is not None else UNLIMITED
         here = session_capacity if fixed is None and session_capacity is not None else UNLIMITED
         otherwise = RegistrationStatus.waiting if event["waiting_list"] else None
@@ -315,71 +259,193 @@ async def register(
         values = places.registration_values(source, referred_by, referring_org, token, now, answers, session_id)
         if existing or (otherwise is None and fixed is None):
             # Rare paths (coming back after cancelling, or a full event with no waiting list): count first.
-            taken = (
-                await sql(
-                    "SELECT (SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed') AS event, "
-                    "(SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed' AND session = {}) "
-                    "AS here",
-                    event_id,
-                    event_id,
-                    session_id,
-                )
-            )[0]
-            status = fixed or (
-                RegistrationStatus.confirmed if taken["event"] < capacity and taken["here"] < here else otherwise
+            registration_id, status = await _register_counting_first(
+                event_id, participant_id, existing, session_id, capacity, here, fixed, otherwise, values
             )
-            if status is None:
-                raise EventFull()
-            if existing:  # same row, fresh link
-                registration_id = existing
-                await sql(
-                    "UPDATE registration SET status = {}, source = {}, referred_by = {}, referring_organisation = {}, "
-                    "manage_token = {}, created_at = {}, answers = {}, session = {}, ticket_token = {}, "
-                    "ticket_issued_at = {}, cancelled_at = NULL, promoted_at = NULL WHERE id = {}",
-                    status.value,
-                    *values,
-                    registration_id,
-                )
-            else:
-                registration_id = (
-                    await sql(
-                        "INSERT INTO registration (status, source, referred_by, referring_organisation, "
-                        "manage_token, created_at, answers, session, ticket_token, ticket_issued_at, event, "
-                        "participant) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
-                        status.value,
-                        *values,
-                        event_id,
-                        participant_id,
-                    )
-                )[0]["id"]
         else:
             # The common path: the place is counted and taken in the same statement.
-            try:
-                inserted = (
-                    await sql(
-                        TAKE_A_PLACE,
-                        event_id,
-                        capacity,
-                        event_id,
-                        session_id,
-                        here,
-                        (fixed or RegistrationStatus.confirmed).value,
-                        (fixed or otherwise).value,
-                        *values,
-                        event_id,
-                        participant_id,
-                    )
-                )[0]
-            except Exception as error:
-                if is_unique_violation(error):  # the same youth, registering twice at the same instant
-                    raise DuplicateRegistration(None) from error
-                raise
-            registration_id, status = inserted["id"], RegistrationStatus(inserted["status"])
+            registration_id, status = await _take_a_place(
+                event_id, participant_id, session_id, capacity, here, fixed, otherwise, values
+            )
         if _consents_given(data):
             await _record_consents(participant_id, data, by.id if by else None)
         await messages.tell(registration_id, STATUS_MESSAGE[status])
     outbox.wake()
     return Registered(registration_id, token, status)
+
+
+async def _referrer(referral_code: str | None, by: CurrentUser | None, source: Source) -> tuple[int | None, int | None]:
+    """Who referred the youth: the user and organisation of a referral link, else the adviser registering them."""
+    referral = None
+    if referral_code:
+        referral = (
+            await ReferralLink.select(ReferralLink.organisation, ReferralLink.user)
+            .where((ReferralLink.code == referral_code) & ReferralLink.revoked_at.is_null())
+            .first()
+        )
+    referred_by = referral["user"] if referral else (by.id if by and source != Source.public else None)
+    referring_org = referral["organisation"] if referral else None
+    return referred_by, referring_org
+
+
+async def _event_with_questions(event_id: int | None, public_token: str | None) -> list[dict]:
+    """The event's id and organisation with its questions, one row each (by id, or by the public link's token)."""
+    found = await sql(
+        "SELECT e.id, e.organisation, q.id AS question, q.kind, q.choices, q.required FROM event e "
+        "LEFT JOIN question q ON q.event = e.id WHERE "
+        + ("e.public_token = {}" if public_token else "e.id = {}")
+        + " ORDER BY q.position",
+        public_token or event_id,
+    )
+    if not found:
+        raise RegistrationClosed()
+    return found
+
+
+async def _upsert_youth(organisation_id: int, profile: dict, now: datetime, event_id: int) -> dict:
+    """Insert the youth or update them (same phone in the organisation), with their registration for the event."""
+    return (
+        await sql(
+            "INSERT INTO participant (organisation, first_name, last_name, phone, email, birth_date, postcode, "
+            "commune, created_at, sectors, driving_licence, vehicle, reduced_mobility, available_days, "
+            "last_contact_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+            "ON CONFLICT (organisation, phone) DO UPDATE SET first_name = excluded.first_name, "
+            "last_name = excluded.last_name, email = excluded.email, birth_date = excluded.birth_date, "
+            "postcode = excluded.postcode, commune = excluded.commune, sectors = excluded.sectors, "
+            "driving_licence = excluded.driving_licence, vehicle = excluded.vehicle, "
+            "reduced_mobility = excluded.reduced_mobility, available_days = excluded.available_days, "
+            "last_contact_at = excluded.last_contact_at RETURNING id, "
+            "(SELECT r.id FROM registration r WHERE r.event = {} AND r.participant = participant.id) AS existing, "
+            "(SELECT r.status FROM registration r WHERE r.event = {} AND r.participant = participant.id) AS state",
+            *places.participant_values(organisation_id, profile, now),
+            event_id,
+            event_id,
+        )
+    )[0]
+
+
+async def _chosen_session(chosen: int | None, event_id: int, source: Source) -> tuple[int | None, int | None]:
+    """The chosen session's id and places; a public registration must choose when sessions have their own places."""
+    session = (
+        await sql("SELECT id, capacity FROM event_session WHERE id = {} AND event = {}", chosen, event_id)
+        if chosen
+        else []
+    )
+    session_id, session_capacity = (session[0]["id"], session[0]["capacity"]) if session else (None, None)
+    if session_id is None and source == Source.public:
+        to_choose = await sql(SESSIONS_TO_CHOOSE, event_id)
+        if to_choose[0]["n"]:
+            raise SessionRequired(field="session_id")
+    return session_id, session_capacity
+
+
+async def _locked_open_event(event_id: int, now: datetime, source: Source) -> dict:
+    """The event, locked until the transaction ends; refused when registration is not open."""
+    lock = "" if is_sqlite() else " FOR UPDATE"
+    rows = await sql(
+        "SELECT id, organisation, title, status, capacity, waiting_list, options, age_min, age_max, "
+        "starts_on, ends_on, registration_opens_at, registration_closes_at FROM event WHERE id = {}" + lock,
+        event_id,
+    )
+    if not rows or not registration_open(rows[0], now, source):
+        raise RegistrationClosed()
+    return rows[0]
+
+
+def _fixed_status(event: dict, source: Source) -> RegistrationStatus | None:
+    """The status whatever the places left: walk-ins are in, approval puts on hold; None to count the places."""
+    options = event["options"] if isinstance(event["options"], dict) else json.loads(event["options"] or "{}")
+    if source == Source.walk_in:
+        return RegistrationStatus.confirmed  # they are here already
+    if options.get("approval"):
+        return RegistrationStatus.pending
+    return None
+
+
+async def _register_counting_first(
+    event_id: int,
+    participant_id: int,
+    existing: int | None,
+    session_id: int | None,
+    capacity: int,
+    here: int,
+    fixed: RegistrationStatus | None,
+    otherwise: RegistrationStatus | None,
+    values: tuple,
+) -> tuple[int, RegistrationStatus]:
+    """Count the places taken, then register: again on the row of a cancelled registration, or anew."""
+    taken = (
+        await sql(
+            "SELECT (SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed') AS event, "
+            "(SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed' AND session = {}) "
+            "AS here",
+            event_id,
+            event_id,
+            session_id,
+        )
+    )[0]
+    status = fixed or (
+        RegistrationStatus.confirmed if taken["event"] < capacity and taken["here"] < here else otherwise
+    )
+    if status is None:
+        raise EventFull()
+    if existing:  # same row, fresh link
+        registration_id = existing
+        await sql(
+            "UPDATE registration SET status = {}, source = {}, referred_by = {}, referring_organisation = {}, "
+            "manage_token = {}, created_at = {}, answers = {}, session = {}, ticket_token = {}, "
+            "ticket_issued_at = {}, cancelled_at = NULL, promoted_at = NULL WHERE id = {}",
+            status.value,
+            *values,
+            registration_id,
+        )
+    else:
+        registration_id = (
+            await sql(
+                "INSERT INTO registration (status, source, referred_by, referring_organisation, "
+                "manage_token, created_at, answers, session, ticket_token, ticket_issued_at, event, "
+                "participant) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+                status.value,
+                *values,
+                event_id,
+                participant_id,
+            )
+        )[0]["id"]
+    return registration_id, status
+
+
+async def _take_a_place(
+    event_id: int,
+    participant_id: int,
+    session_id: int | None,
+    capacity: int,
+    here: int,
+    fixed: RegistrationStatus | None,
+    otherwise: RegistrationStatus | None,
+    values: tuple,
+) -> tuple[int, RegistrationStatus]:
+    """Count the places and insert the registration, confirmed or waiting, in one statement."""
+    try:
+        inserted = (
+            await sql(
+                TAKE_A_PLACE,
+                event_id,
+                capacity,
+                event_id,
+                session_id,
+                here,
+                (fixed or RegistrationStatus.confirmed).value,
+                (fixed or otherwise).value,
+                *values,
+                event_id,
+                participant_id,
+            )
+        )[0]
+    except Exception as error:
+        if is_unique_violation(error):  # the same youth, registering twice at the same instant
+            raise DuplicateRegistration(None) from error
+        raise
+    return inserted["id"], RegistrationStatus(inserted["status"])
 
 
 async def _register_at_once(

@@ -27,6 +27,102 @@ SECRET = "gateway-secret-0123456789abcdef"
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default backlog (5) drops concurrent connections: the client retries after 1 s
     daemon_threads = True
+    sms: SmsServer  # what the handler answers from and records into
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Brevo's send and event-log endpoints and the gateway, answering from the server's `SmsServer`."""
+
+    server: _Server
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _answer(self, status: int, data: Any) -> None:
+        payload = json.dumps(data).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's hook name
+        server = self.server.sms
+        url = urlsplit(self.path)
+        if url.path != "/v3/transactionalSMS/statistics/events":
+            return self._answer(404, {"code": "not_found", "message": "no such endpoint"})
+        if self.headers.get("api-key") != API_KEY:
+            return self._answer(401, {"code": "unauthorized", "message": "Key not found"})
+        tags = json.loads(parse_qs(url.query).get("tags", ["[]"])[0])
+        with server._lock:
+            server.lookups.extend(tags)
+            events = [
+                {"messageId": server._by_reference[t], "event": "sent", "tag": t}
+                for t in tags
+                if t in server._by_reference
+            ]
+        self._answer(200, {"events": events})
+
+    def do_POST(self) -> None:  # noqa: N802
+        server = self.server.sms
+        raw = self.rfile.read(int(self.headers.get("content-length") or 0))
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        with server._lock:
+            scripted = server.script.pop(0) if server.script else None
+        if scripted is not None:
+            return self._answer(scripted, {"code": "scripted", "message": f"scripted {scripted}"})
+        if self.path == "/v3/transactionalSMS/send":
+            return self._brevo(raw, headers)
+        if self.path == "/gateway":
+            return self._gateway(raw, headers)
+        self._answer(404, {"code": "not_found", "message": "no such endpoint"})
+
+    def _brevo(self, raw: bytes, headers: dict[str, str]) -> None:
+        server = self.server.sms
+        if headers.get("api-key") != API_KEY:
+            return self._answer(401, {"code": "unauthorized", "message": "Key not found"})
+        body = json.loads(raw)
+        problems = [
+            name
+            for name, ok in {
+                "sender": isinstance(body.get("sender"), str) and 0 < len(body["sender"]) <= 11,
+                "recipient": re.fullmatch(r"\d{8,15}", str(body.get("recipient", ""))) is not None,
+                "content": isinstance(body.get("content"), str) and body["content"] != "",
+                "type": body.get("type") == "transactional",
+                "tag": isinstance(body.get("tag"), str) and body["tag"] != "",
+            }.items()
+            if not ok
+        ]
+        if problems or body["recipient"] in server.bad_numbers:
+            reason = {"code": "invalid_parameter", "message": f"Invalid {', '.join(problems) or 'recipient'}"}
+            with server._lock:
+                server.refused.append((400, body))
+            return self._answer(400, reason)
+        with server._lock:
+            message_id = next(server._ids)
+            server._by_reference.setdefault(body["tag"], str(message_id))
+            server.arrivals.append(
+                Arrival("brevo", body["tag"], body["recipient"], body["content"], body["sender"], body, headers)
+            )
+        time.sleep(server.delay)
+        self._answer(201, {"messageId": message_id})
+
+    def _gateway(self, raw: bytes, headers: dict[str, str]) -> None:
+        server = self.server.sms
+        if headers.get("x-tremplin-signature") != sign(SECRET, raw):
+            with server._lock:
+                server.refused.append((401, {}))
+            return self._answer(401, {"error": "bad signature"})
+        body = json.loads(raw)
+        key = headers.get("idempotency-key", "")
+        with server._lock:
+            server.arrivals.append(
+                Arrival("webhook", body["reference"], body["to"], body["text"], body["sender"], body, headers)
+            )
+            # The same Idempotency-Key gets the same id back: the copy is not sent to the phone.
+            message_id = server._by_reference.setdefault(key, f"gw-{next(server._ids)}")
+        time.sleep(server.delay)
+        self._answer(200, {"id": message_id})
 
 
 @dataclass
@@ -53,95 +149,8 @@ class SmsServer:
         self._lock = threading.Lock()
         self._ids = itertools.count(1511882900176220)
         self._by_reference: dict[str, str] = {}  # the gateway's idempotency store; Brevo's event log
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:  # quiet
-                pass
-
-            def _answer(self, status: int, data: Any) -> None:
-                payload = json.dumps(data).encode()
-                self.send_response(status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def do_GET(self) -> None:  # noqa: N802 - http.server's hook name
-                url = urlsplit(self.path)
-                if url.path != "/v3/transactionalSMS/statistics/events":
-                    return self._answer(404, {"code": "not_found", "message": "no such endpoint"})
-                if self.headers.get("api-key") != API_KEY:
-                    return self._answer(401, {"code": "unauthorized", "message": "Key not found"})
-                tags = json.loads(parse_qs(url.query).get("tags", ["[]"])[0])
-                with server._lock:
-                    server.lookups.extend(tags)
-                    events = [
-                        {"messageId": server._by_reference[t], "event": "sent", "tag": t}
-                        for t in tags
-                        if t in server._by_reference
-                    ]
-                self._answer(200, {"events": events})
-
-            def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers.get("content-length") or 0))
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                with server._lock:
-                    scripted = server.script.pop(0) if server.script else None
-                if scripted is not None:
-                    return self._answer(scripted, {"code": "scripted", "message": f"scripted {scripted}"})
-                if self.path == "/v3/transactionalSMS/send":
-                    return self._brevo(raw, headers)
-                if self.path == "/gateway":
-                    return self._gateway(raw, headers)
-                self._answer(404, {"code": "not_found", "message": "no such endpoint"})
-
-            def _brevo(self, raw: bytes, headers: dict[str, str]) -> None:
-                if headers.get("api-key") != API_KEY:
-                    return self._answer(401, {"code": "unauthorized", "message": "Key not found"})
-                body = json.loads(raw)
-                problems = [
-                    name
-                    for name, ok in {
-                        "sender": isinstance(body.get("sender"), str) and 0 < len(body["sender"]) <= 11,
-                        "recipient": re.fullmatch(r"\d{8,15}", str(body.get("recipient", ""))) is not None,
-                        "content": isinstance(body.get("content"), str) and body["content"] != "",
-                        "type": body.get("type") == "transactional",
-                        "tag": isinstance(body.get("tag"), str) and body["tag"] != "",
-                    }.items()
-                    if not ok
-                ]
-                if problems or body["recipient"] in server.bad_numbers:
-                    reason = {"code": "invalid_parameter", "message": f"Invalid {', '.join(problems) or 'recipient'}"}
-                    with server._lock:
-                        server.refused.append((400, body))
-                    return self._answer(400, reason)
-                with server._lock:
-                    message_id = next(server._ids)
-                    server._by_reference.setdefault(body["tag"], str(message_id))
-                    server.arrivals.append(
-                        Arrival("brevo", body["tag"], body["recipient"], body["content"], body["sender"], body, headers)
-                    )
-                time.sleep(server.delay)
-                self._answer(201, {"messageId": message_id})
-
-            def _gateway(self, raw: bytes, headers: dict[str, str]) -> None:
-                if headers.get("x-tremplin-signature") != sign(SECRET, raw):
-                    with server._lock:
-                        server.refused.append((401, {}))
-                    return self._answer(401, {"error": "bad signature"})
-                body = json.loads(raw)
-                key = headers.get("idempotency-key", "")
-                with server._lock:
-                    server.arrivals.append(
-                        Arrival("webhook", body["reference"], body["to"], body["text"], body["sender"], body, headers)
-                    )
-                    # The same Idempotency-Key gets the same id back: the copy is not sent to the phone.
-                    message_id = server._by_reference.setdefault(key, f"gw-{next(server._ids)}")
-                time.sleep(server.delay)
-                self._answer(200, {"id": message_id})
-
-        self._server = _Server(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.sms = self
         self.port = self._server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)

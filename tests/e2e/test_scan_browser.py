@@ -114,12 +114,7 @@ async def test_staff_scans_a_ticket_green_then_amber_and_an_unknown_ticket_red(p
     try:
         context = await browser.new_context(**PHONE)
         page = await context.new_page()
-        await page.goto(f"{server.url}/login?next=/scan")
-        await page.locator("input[name=email]").fill("karim@example.org")
-        await page.locator("input[name=password]").fill(PASSWORD)
-        await page.locator("form[action='/login'] button[type=submit]").click()
-        await page.goto(f"{server.url}/scan")
-        await page.locator("#event-select").select_option(str(data["event"].id))
+        await _staff_opens_the_scanner(page, server, data["event"].id)
         # One session: it is chosen by itself and the camera starts.
         await page.locator("body[data-camera=on]").wait_for()
         assert await page.evaluate("document.body.dataset.decoder") == "jsqr"  # no BarcodeDetector headless
@@ -147,22 +142,34 @@ async def test_staff_scans_a_ticket_green_then_amber_and_an_unknown_ticket_red(p
     finally:
         await browser.close()
 
+    await _a_ticket_of_no_registration_is_red(playwright, server, videos, artifacts, data["event"].id)
+    assert len(await checkins()) == 1
+
+
+async def _staff_opens_the_scanner(page, server: ServerProcess, event_id: int) -> None:
+    """Karim logs in and picks the event on /scan."""
+    await page.goto(f"{server.url}/login?next=/scan")
+    await page.locator("input[name=email]").fill("karim@example.org")
+    await page.locator("input[name=password]").fill(PASSWORD)
+    await page.locator("form[action='/login'] button[type=submit]").click()
+    await page.goto(f"{server.url}/scan")
+    await page.locator("#event-select").select_option(str(event_id))
+
+
+async def _a_ticket_of_no_registration_is_red(
+    playwright, server: ServerProcess, videos, artifacts, event_id: int
+) -> None:
+    """Another phone films a code that is no ticket of the event: it shows red."""
     stranger = await launch(playwright, videos("stranger", "pas-un-billet-de-cet-evenement"))
     try:
         context = await stranger.new_context(**PHONE)
         page = await context.new_page()
-        await page.goto(f"{server.url}/login?next=/scan")
-        await page.locator("input[name=email]").fill("karim@example.org")
-        await page.locator("input[name=password]").fill(PASSWORD)
-        await page.locator("form[action='/login'] button[type=submit]").click()
-        await page.goto(f"{server.url}/scan")
-        await page.locator("#event-select").select_option(str(data["event"].id))
+        await _staff_opens_the_scanner(page, server, event_id)
         await page.locator("#result[data-result=unknown]").wait_for(timeout=10000)
         await page.screenshot(path=str(artifacts / "scan-red-360.png"))
         await context.close()
     finally:
         await stranger.close()
-    assert len(await checkins()) == 1
 
 
 async def test_three_tickets_scanned_while_the_server_is_down_are_recorded_once(
@@ -257,19 +264,24 @@ async def test_two_phones_scan_the_same_ticket_offline_one_is_flagged(playwright
         assert [r["registration"] for r in rows] == [ines.id, ines.id]
         assert sorted(r["flagged"] for r in rows) == [False, True]  # one check-in, one duplicate to look at
 
-        await page_b.locator("#pending").click()
-        await page_b.locator("#log li[data-flagged=yes]").wait_for()
-        await page_b.screenshot(path=str(artifacts / "scan-flagged-log-360.png"))
-        with contextlib.suppress(Exception):
-            await page_a.locator("#result").click(timeout=500)
-        await page_a.locator("#pending").click()
-        await page_a.locator("#log li[data-state=done]").wait_for()
-        assert await page_a.locator("#log li[data-flagged=yes]").count() == 0
+        await _only_the_later_scan_is_flagged_in_the_logs(page_a, page_b, artifacts)
     finally:
         for context in (phone_a, phone_b):
             if context is not None:
                 await context.close()
     assert await Registration.count().where(Registration.event == data["event"].id) == 4
+
+
+async def _only_the_later_scan_is_flagged_in_the_logs(page_a, page_b, artifacts) -> None:
+    """Phone B's log shows its scan flagged as a duplicate; phone A's log has its scan done and nothing flagged."""
+    await page_b.locator("#pending").click()
+    await page_b.locator("#log li[data-flagged=yes]").wait_for()
+    await page_b.screenshot(path=str(artifacts / "scan-flagged-log-360.png"))
+    with contextlib.suppress(Exception):
+        await page_a.locator("#result").click(timeout=500)
+    await page_a.locator("#pending").click()
+    await page_a.locator("#log li[data-state=done]").wait_for()
+    assert await page_a.locator("#log li[data-flagged=yes]").count() == 0
 
 
 async def test_search_check_in_by_hand_undo_and_walk_in(playwright, server, videos, artifacts):
@@ -287,21 +299,7 @@ async def test_search_check_in_by_hand_undo_and_walk_in(playwright, server, vide
         await page.wait_for_url(f"{server.url}/scan")
         await page.locator("body[data-camera=on]").wait_for()
 
-        await page.locator("#open-search").click()
-        await page.locator("#search-q").fill("yanis")
-        await page.locator("#search-form button[type=submit]").click()
-        await page.locator("#search-results li").first.wait_for()
-        await page.screenshot(path=str(artifacts / "scan-search-360.png"))
-        await page.locator("#search-results li button[data-status=present]").first.click()
-        await page.locator("#result[data-result=ok]").wait_for()
-        assert await page.locator("#result-name").inner_text() == "Yanis M."
-        rows = await wait_for(checkins)
-        assert [(r["registration"], r["source"]) for r in rows] == [(yanis.id, "manual")]
-        await page.locator("#result").click()
-
-        await page.locator("#undo").click()  # a wrong tap: undone on the server too
-        await wait_for(lambda: _none_left())
-        await page.locator("#pending[data-count='0']").wait_for()
+        await _check_in_by_search_then_undo(page, yanis, artifacts)
 
         await page.locator("#open-walkin").click()
         for field_id in ("walkin-first", "walkin-last", "walkin-phone"):
@@ -324,3 +322,22 @@ async def test_search_check_in_by_hand_undo_and_walk_in(playwright, server, vide
 
 async def _none_left():
     return not await checkins()
+
+
+async def _check_in_by_search_then_undo(page, yanis: Registration, artifacts) -> None:
+    """Yanis found by name and checked in by hand (recorded as manual), then the tap undone (no check-in left)."""
+    await page.locator("#open-search").click()
+    await page.locator("#search-q").fill("yanis")
+    await page.locator("#search-form button[type=submit]").click()
+    await page.locator("#search-results li").first.wait_for()
+    await page.screenshot(path=str(artifacts / "scan-search-360.png"))
+    await page.locator("#search-results li button[data-status=present]").first.click()
+    await page.locator("#result[data-result=ok]").wait_for()
+    assert await page.locator("#result-name").inner_text() == "Yanis M."
+    rows = await wait_for(checkins)
+    assert [(r["registration"], r["source"]) for r in rows] == [(yanis.id, "manual")]
+    await page.locator("#result").click()
+
+    await page.locator("#undo").click()  # a wrong tap: undone on the server too
+    await wait_for(lambda: _none_left())
+    await page.locator("#pending[data-count='0']").wait_for()

@@ -23,8 +23,7 @@ from events.console import ROUTES as EVENT_CONSOLE
 from messaging.console import ROUTES as MESSAGES_CONSOLE
 from messaging.webhooks import ROUTES as SMS_WEBHOOKS
 from planning.console import ROUTES as PLANNING_CONSOLE
-from planning.documents_console import ROUTES as PLANNING_DOCUMENTS
-from planning.jobdating_console import ROUTES as JOB_DATING_CONSOLE
+from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
 
@@ -39,7 +38,6 @@ ROUTES = [
     AccountsApi,
     *EVENT_CONSOLE,
     *PLANNING_CONSOLE,
-    *PLANNING_DOCUMENTS,
     *JOB_DATING_CONSOLE,
     *CALENDAR_FEEDS,
     *SMS_WEBHOOKS,

@@ -1,7 +1,7 @@
 """Planner runs in the background: queued by the console, run in their own process, cancellable.
 
 The solver is pure CPU work for seconds: it never runs in a request handler. `start_run` records
-a run and starts `python -m planning.runs RUN_ID`, which loads the event, solves in a
+a run and starts `python -m planning.runner RUN_ID`, which loads the event, solves in a
 thread and, from its event loop, writes the best objective so far twice a second and watches
 for a cancellation asked from the console. Only a finished, valid plan replaces the current one.
 """
@@ -19,17 +19,11 @@ from typing import Any
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
 from core.clock import utcnow
-from core.db import close_pool, open_pool
 from core.errors import Refusal
-from core.i18n import gettext as _
-from core.i18n import language, lazy
+from core.i18n import lazy
 from core.settings import get_settings
 from events.services import get_event
-from planning import store
-from planning.model import PlanningFormatError, load_solution, solution_to_json
-from planning.solver import InfeasibleInstance, Locks, Progress, solve
 from planning.tables import PlanningRun, PlanningStatus
-from planning.validator import validate
 
 ACTIVE = (PlanningStatus.queued, PlanningStatus.running)
 PROGRESS_EVERY_S = 0.5
@@ -62,12 +56,12 @@ ROOT = Path(__file__).resolve().parents[1]
 def _spawn(run_id: int) -> None:
     log = open(os.path.join(get_settings().var_dir, f"planning-{run_id}.log"), "ab")  # noqa: SIM115 - child owns it
     subprocess.Popen(
-        [sys.executable, "-m", "planning.runs", str(run_id)],
+        [sys.executable, "-m", "planning.runner", str(run_id)],
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,  # survives a restart of the web server
         env=os.environ.copy(),
-        cwd=ROOT,  # `-m planning.runs` and piccolo_conf are found from the repository's root
+        cwd=ROOT,  # `-m planning.runner` and piccolo_conf are found from the repository's root
     )
     log.close()
 
@@ -101,111 +95,18 @@ async def finish(run_id: int, status: PlanningStatus, message: str = "", progres
     await PlanningRun.update(values).where(PlanningRun.id == run_id)
 
 
-def _locks(document: dict) -> Locks:
-    return Locks(
-        teams=frozenset(t["id"] for t in document["teams"] if t.get("locked")),
-        visits=frozenset(
-            (t["id"], v["site_id"], v["day"]) for t in document["teams"] for v in t["visits"] if v.get("locked")
-        ),
-    )
+async def watch(
+    run_id: int, job: asyncio.Future, stop: threading.Event, latest: dict[str, Any], *, clock: bool = False
+) -> None:
+    """Until the solver's job ends, store its progress on the run and pass on a cancellation asked for.
 
-
-async def execute_run(run_id: int) -> PlanningStatus:
-    """Run a queued planner run to its end; the status it ended with."""
-    claimed = (
-        await PlanningRun.update({PlanningRun.status: PlanningStatus.running})
-        .where((PlanningRun.id == run_id) & (PlanningRun.status == PlanningStatus.queued))
-        .returning(PlanningRun.event, PlanningRun.kind, PlanningRun.seconds, PlanningRun.seed)
-    )
-    if not claimed:
-        return PlanningStatus.failed
-    run = claimed[0]
-    event = await store.event_row(run["event"])
-    if run["kind"] == "job_dating":
-        from planning.jobdating_store import execute_job_dating_run  # it uses this module's helpers
-
-        return await execute_job_dating_run(run_id, run, event)
-    try:
-        instance = await store.instance_of(event)
-        current = await store.plan_document(event)
-    except (store.PlanningDataMissing, PlanningFormatError) as error:
-        with language("fr"):
-            message = error.text() if isinstance(error, store.PlanningDataMissing) else str(error)
-        await finish(run_id, PlanningStatus.failed, message)
-        return PlanningStatus.failed
-    locks = _locks(current)
-    start = load_solution(current) if current["teams"] else None
-
-    stop = threading.Event()
-    latest: dict[str, Any] = {"phase": "teams", "elapsed": 0.0, "objective": None, "violations": None}
-
-    def on_progress(progress: Progress) -> None:
-        latest.update(
-            phase=progress.phase,
-            elapsed=round(progress.elapsed, 1),
-            objective=progress.objective,
-            violations=progress.violations,
-        )
-
-    def work():
-        with language("fr"):
-            return solve(
-                instance,
-                seconds=run["seconds"],
-                seed=run["seed"],
-                start=start,
-                locks=locks,
-                on_progress=on_progress,
-                should_stop=stop.is_set,
-            )
-
-    job = asyncio.ensure_future(asyncio.to_thread(work))
-    await _watch(run_id, job, stop, latest)
-    try:
-        result = job.result()
-    except InfeasibleInstance as error:
-        message = "\n".join(f"{p.code} — {p.message}" for p in error.problems)
-        await finish(run_id, PlanningStatus.failed, message)
-        return PlanningStatus.failed
-    if stop.is_set():
-        await finish(run_id, PlanningStatus.cancelled, progress=dict(latest))
-        return PlanningStatus.cancelled
-    problems = validate(instance, result.solution)
-    if problems:  # never replace a plan by a broken one
-        await finish(run_id, PlanningStatus.failed, "\n".join(f"{p.code} — {p.message}" for p in problems))
-        return PlanningStatus.failed
-    await store.save_plan(
-        event, solution_to_json(result.solution, locked_teams=locks.teams, locked_visits=locks.visits)
-    )
-    summary = {key: result.metrics.get(key) for key in store.SUMMARY_METRICS}
-    await finish(run_id, PlanningStatus.done, progress=dict(latest, phase="done", **summary))
-    return PlanningStatus.done
-
-
-async def _watch(run_id: int, job: asyncio.Future, stop: threading.Event, latest: dict[str, Any]) -> None:
-    """Until the solver's job ends, store its progress on the run and pass on a cancellation asked for."""
+    `clock`: the solver reports after each phase only, so the elapsed time is kept ticking here."""
+    began = asyncio.get_running_loop().time()
     while not job.done():
         await asyncio.wait({job}, timeout=PROGRESS_EVERY_S)
         state = await PlanningRun.select(PlanningRun.cancel_requested).where(PlanningRun.id == run_id).first()
         if state and state["cancel_requested"]:
             stop.set()
+        if clock:
+            latest["elapsed"] = round(asyncio.get_running_loop().time() - began, 1)
         await PlanningRun.update({PlanningRun.progress: dict(latest)}).where(PlanningRun.id == run_id)
-
-
-async def _main(run_id: int) -> None:
-    await open_pool()
-    try:
-        try:
-            await execute_run(run_id)
-        except Exception as error:  # the console must learn that the run ended
-            with language("fr"):
-                await finish(
-                    run_id, PlanningStatus.failed, _("The planner stopped on an error: %(error)s", error=error)
-                )
-            raise
-    finally:
-        await close_pool()
-
-
-if __name__ == "__main__":
-    asyncio.run(_main(int(sys.argv[1])))

@@ -6,7 +6,7 @@ import json
 
 from accounts.tables import Role
 from messaging.tables import OutboxMessage
-from planning import runs, store
+from planning import runner, runs, store
 from planning.tables import PlanningRun, Team, TeamMember, Visit
 from tests.factories.accounts import make_user, organiser
 from tests.factories.planning import rally
@@ -19,7 +19,7 @@ def text(response) -> str:
 
 async def _planned(client, user, event) -> None:
     run_id = await runs.start_run(user, event.id, seconds=2, spawn=False)
-    assert await runs.execute_run(run_id) == "done"
+    assert await runner.execute_run(run_id) == "done"
 
 
 async def test_organiser_composes_teams_of_three_each_with_a_companion(client):
@@ -92,7 +92,7 @@ async def test_locked_team_and_visit_are_kept_when_replanning(client):
     await post_form(client, f"/events/{event.id}/planning/visits/{visit['id']}/lock", {"locked": "1"})
 
     run_id = await runs.start_run(user, event.id, seconds=1, seed=7, spawn=False)
-    assert await runs.execute_run(run_id) == "done"
+    assert await runner.execute_run(run_id) == "done"
 
     kept = await Team.select().where((Team.event == event.id) & (Team.number == team["number"])).first()
     assert kept["locked"]
@@ -150,7 +150,7 @@ async def test_missing_companions_and_sites_are_explained_not_crashed(client):
     organisation, user = await organiser(client)
     event = (await rally(organisation, companions=1)).event
     run_id = await runs.start_run(user, event.id, seconds=1, spawn=False)
-    assert await runs.execute_run(run_id) == "failed"
+    assert await runner.execute_run(run_id) == "failed"
     run = await runs.latest_run(event.id)
     assert "H03" in run["message"] and "accompagnat" in run["message"].lower()
     page = text(await client.get(f"/events/{event.id}/planning"))

@@ -11,7 +11,7 @@ from accounts.tables import Role
 from core.i18n import gettext as _
 from core.i18n import language
 from messaging.tables import OutboxMessage
-from planning import runs
+from planning import runner, runs
 from planning.tables import Interview, PlanningStatus
 from tests.factories.accounts import make_user, organiser
 from tests.factories.events import adviser_of_partner
@@ -28,7 +28,7 @@ def text(response: httpx.Response) -> str:
 
 async def plan(user, event_id: int) -> PlanningStatus:
     run_id = await runs.start_run(user, event_id, kind="job_dating", seconds=1, spawn=False)
-    return await runs.execute_run(run_id)
+    return await runner.execute_run(run_id)
 
 
 async def test_organiser_plans_interviews_and_every_youth_gets_one(client):

@@ -34,7 +34,7 @@ Plan (solution)::
 The plan loader checks shapes and types only; unknown ids and out-of-grid slots are rule violations (J01)
 reported by the validator with the other problems, so a hand-edited plan is judged rather than refused.
 
-Hard rules, all checked by `jobdating_rules.validate_job_dating` (no early exit; messages name youths, companies
+Hard rules, all checked by `rules.validate_job_dating` (no early exit; messages name youths, companies
 and times):
 
 * J01 the interview names a known youth, a known company and a slot of the grid (0 ≤ slot < n_slots);

@@ -1,4 +1,4 @@
-"""An event's job dating as the planner's JSON (jobdating_model.py), its background run and the console's edits.
+"""An event's job dating as the planner's JSON (model.py), its background run and the console's edits.
 
 Ids in the documents are database ids with a letter: ``R12`` a registration, ``S4`` a company's site. The
 day grid comes from the event's sessions of kind ``interviews``: when they span several days, only the
@@ -39,7 +39,7 @@ from planning.jobdating import (
     validate_job_dating,
 )
 from planning.store import PlanningDataMissing, _clock, _intersect, host_sites, members_of
-from planning.tables import Interview, PlanningRun, PlanningStatus
+from planning.tables import Interview, PlanningStatus
 from registration.messages import contexts_of, tell
 from registration.tables import Registration, RegistrationStatus
 
@@ -263,7 +263,7 @@ def _problems(problems: Any) -> str:
 
 
 async def execute_job_dating_run(run_id: int, run: dict, event: dict) -> PlanningStatus:
-    """Plan the interviews of a claimed run (see runs.execute_run); only a valid plan replaces the current one."""
+    """Plan the interviews of a claimed run (see planning.runner); only a valid plan replaces the current one."""
     try:
         day = await day_of(event)
         with language("fr"):
@@ -293,16 +293,8 @@ async def execute_job_dating_run(run_id: int, run: dict, event: dict) -> Plannin
                 on_progress=latest.update,
             )
 
-    began = asyncio.get_running_loop().time()
     job = asyncio.ensure_future(asyncio.to_thread(work))
-    while not job.done():
-        await asyncio.wait({job}, timeout=runs.PROGRESS_EVERY_S)
-        state = await PlanningRun.select(PlanningRun.cancel_requested).where(PlanningRun.id == run_id).first()
-        if state and state["cancel_requested"]:
-            stop.set()
-        # The solver reports after each phase only: the clock keeps ticking in between.
-        latest["elapsed"] = round(asyncio.get_running_loop().time() - began, 1)
-        await PlanningRun.update({PlanningRun.progress: dict(latest)}).where(PlanningRun.id == run_id)
+    await runs.watch(run_id, job, stop, latest, clock=True)
     try:
         result = job.result()
     except JobDatingInfeasible as error:

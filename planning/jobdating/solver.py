@@ -1,6 +1,6 @@
-"""Job-dating interview planner; the format is in `jobdating_model`, the validator and metrics in `jobdating_rules`.
+"""Job-dating interview planner; the format is in `model`, the validator and metrics in `rules`.
 
-Everything a caller needs is re-exported here. `solve_job_dating` builds a plan in three steps, all
+Everything a caller needs is re-exported by the package. `solve_job_dating` builds a plan in three steps, all
 deterministic for a given seed (as long as the time box does not cut them short):
 
 1. Locked interviews (organiser's choices) are placed first and never moved; they must obey every rule or
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from planning.jobdating_model import (
+from planning.jobdating.model import (
     Company,
     Interview,
     JobDatingInstance,
@@ -44,7 +44,7 @@ from planning.jobdating_model import (
     load_job_dating_plan,
     plan_to_json,
 )
-from planning.jobdating_rules import idle_slots, job_dating_metrics, validate_job_dating
+from planning.jobdating.rules import idle_slots, job_dating_metrics, validate_job_dating
 
 __all__ = [
     "SOLVER_NAME",

@@ -1,5 +1,5 @@
 """Console pages of a job dating's interviews: the grid companies × time slots, the planner run, hand edits
-and publication. The work is done by `jobdating_store`; this module reads forms and lays out the page."""
+and publication. The work is done by `store`; this module reads forms and lays out the page."""
 
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from core.i18n import gettext as _
 from core.i18n import lazy, ngettext
 from core.web import errors_of, flash, form_data, page
 from events.services import get_event
-from planning import jobdating_store as jd
 from planning import runs
 from planning.jobdating import job_dating_metrics, load_job_dating, load_job_dating_plan, validate_job_dating
+from planning.jobdating import store as jd
 from planning.store import PlanningDataMissing, host_sites
 from planning.tables import PlanningRun
 from registration.tables import Registration

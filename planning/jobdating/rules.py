@@ -1,5 +1,5 @@
 """The job dating's hard rules J01–J10 (`validate_job_dating`) and the console's figures
-(`job_dating_metrics`); the rules themselves are described with the format in `jobdating_model`."""
+(`job_dating_metrics`); the rules themselves are described with the format in `model`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from core.i18n import gettext as _
 from core.i18n import ngettext
-from planning.jobdating_model import Company, Interview, JobDatingInstance, JobDatingPlan, JobYouth
+from planning.jobdating.model import Company, Interview, JobDatingInstance, JobDatingPlan, JobYouth
 from planning.validator import Violation
 
 # --------------------------------------------------------------------------- validator J01–J10

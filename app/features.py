@@ -10,7 +10,8 @@ import checkin.receivers
 import messaging.receivers
 import planning.receivers
 import registration.receivers
-from accounts.console import AccountsApi, DirectoryConsole, LoginController, OrganisationController
+from accounts.api import ROUTES as ACCOUNTS_API
+from accounts.console import ROUTES as ACCOUNTS_CONSOLE
 from app.console import ConsoleHome, healthz
 from calendars.console import ROUTES as CALENDAR_FEEDS
 from calendars.public import ROUTES as CALENDAR_PUBLIC
@@ -32,10 +33,8 @@ RECEIVERS = (calendars.receivers, checkin.receivers, messaging.receivers, planni
 ROUTES = [
     ConsoleHome,
     healthz,
-    LoginController,
-    OrganisationController,
-    DirectoryConsole,
-    AccountsApi,
+    *ACCOUNTS_CONSOLE,
+    *ACCOUNTS_API,
     *EVENT_CONSOLE,
     *PLANNING_CONSOLE,
     *JOB_DATING_CONSOLE,

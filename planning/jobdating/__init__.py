@@ -5,25 +5,21 @@ planner, `store.py` the event's data in and the plan out (runs, moves by hand, p
 the organiser's page. What a caller needs is re-exported here.
 """
 
-from planning.jobdating.solver import (
-    SOLVER_NAME,
+from planning.jobdating.model import (
     Company,
     Interview,
-    JobDatingInfeasible,
     JobDatingInstance,
     JobDatingParams,
     JobDatingPlan,
-    JobDatingResult,
     JobYouth,
     PlanningFormatError,
     Violation,
-    job_dating_metrics,
     load_job_dating,
     load_job_dating_plan,
     plan_to_json,
-    solve_job_dating,
-    validate_job_dating,
 )
+from planning.jobdating.rules import job_dating_metrics, validate_job_dating
+from planning.jobdating.solver import SOLVER_NAME, JobDatingInfeasible, JobDatingResult, solve_job_dating
 
 __all__ = [
     "SOLVER_NAME",

@@ -1,7 +1,9 @@
 """Job-dating interview planner; the format is in `model`, the validator and metrics in `rules`.
 
-Everything a caller needs is re-exported by the package. `solve_job_dating` builds a plan in three steps, all
-deterministic for a given seed (as long as the time box does not cut them short):
+What a caller needs is re-exported by the package (planning.jobdating).
+
+`solve_job_dating` builds a plan in three steps, all deterministic for a given seed (as long as the time
+box does not cut them short):
 
 1. Locked interviews (organiser's choices) are placed first and never moved; they must obey every rule or
    `JobDatingInfeasible` lists their violations. The remaining interviews of `start` are then kept where
@@ -32,39 +34,12 @@ from types import MappingProxyType
 from typing import Any
 
 from planning.jobdating.model import (
-    Company,
     Interview,
     JobDatingInstance,
-    JobDatingParams,
     JobDatingPlan,
-    JobYouth,
-    PlanningFormatError,
     Violation,
-    load_job_dating,
-    load_job_dating_plan,
-    plan_to_json,
 )
 from planning.jobdating.rules import idle_slots, job_dating_metrics, validate_job_dating
-
-__all__ = [
-    "SOLVER_NAME",
-    "Company",
-    "Interview",
-    "JobDatingInfeasible",
-    "JobDatingInstance",
-    "JobDatingParams",
-    "JobDatingPlan",
-    "JobDatingResult",
-    "JobYouth",
-    "PlanningFormatError",
-    "Violation",
-    "job_dating_metrics",
-    "load_job_dating",
-    "load_job_dating_plan",
-    "plan_to_json",
-    "solve_job_dating",
-    "validate_job_dating",
-]
 
 log = logging.getLogger(__name__)
 

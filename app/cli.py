@@ -94,14 +94,14 @@ async def worker() -> None:
 
 
 PLAN_EPILOG = """exit codes:
-  0  the plan was written (every hard rule H01-H15 of MODEL.md holds)
+  0  the plan was written (every hard rule H01-H15 of docs/planning-model.md holds)
   2  the instance cannot be read: missing file, bad JSON or a malformed value (its JSON path is printed)
   3  the instance is infeasible: the hard rules that cannot be met are printed, nothing is written
 """
 
 
 def plan(args: argparse.Namespace) -> int:
-    """Solve a rally planning instance (MODEL.md §5 JSON) and write the solution JSON."""
+    """Solve a rally planning instance (docs/planning-model.md JSON) and write the solution JSON."""
     import json
     from pathlib import Path
 
@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="deliver queued messages (scale-out mode)")
     p = sub.add_parser(
         "plan",
-        help="plan rally teams and itineraries (MODEL.md JSON in, solution JSON out)",
+        help="plan rally teams and itineraries (docs/planning-model.md JSON in, solution JSON out)",
         description="Form teams, match companions and plan visits for a rally instance; no database needed.",
         epilog=PLAN_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -1,4 +1,5 @@
-"""Rally planning: the instance/solution exchange format (MODEL.md §5) and the hard-rule validator (§1.4).
+"""Rally planning: the instance/solution exchange format (docs/planning-model.md §2–3) and the hard-rule
+validator (§5).
 
 Kept free of the database and HTTP so the solver, the CLI and the web app all judge a plan the same way.
 """

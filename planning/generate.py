@@ -1,4 +1,4 @@
-"""Deterministic synthetic rally instances in the MODEL.md §5 schema (for benchmarks and tests).
+"""Deterministic synthetic rally instances in the schema of docs/planning-model.md §2 (for benchmarks and tests).
 
 `generate(n_youths, n_sites, n_teams, seed=…)` returns the JSON document (a dict), ready for
 `load_instance`. Everything derives from `random.Random(seed)`: same arguments, same document. The

@@ -1,4 +1,4 @@
-"""Problem B of MODEL.md §1.3: itineraries for fixed teams and companions.
+"""Itineraries (docs/planning-model.md §6) for fixed teams and companions.
 
 A team-day is an ordered list of visits; its times are *derived* by earliest-start propagation (leave the
 depot at the companion's start, travel, wait for the first start slot inside an opening window with a free
@@ -163,7 +163,7 @@ class Plan:
 
     @property
     def objective(self) -> float:
-        """MODEL.md's itinerary objective (without the penalty)."""
+        """The model's itinerary objective (without the penalty)."""
         return COVER * self.covered + self.interest - self.travel
 
     @property

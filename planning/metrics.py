@@ -1,4 +1,4 @@
-"""Soft objectives of a plan (MODEL.md §1.4), the figures an organiser compares plans by.
+"""Soft objectives of a plan (docs/planning-model.md §6), the figures an organiser compares plans by.
 
 `itinerary_objective = 1000·covered + 10·(matched − unmatched) − travel`, where a member-visit is
 *matched* when the member is interested in the site's sector, and travel counts depot → visits → depot

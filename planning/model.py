@@ -1,4 +1,4 @@
-"""Typed, immutable view of the rally planning JSON (MODEL.md §5).
+"""Typed, immutable view of the rally planning JSON (docs/planning-model.md §2–3).
 
 Parsing happens once, here, so the validator can trust types and references and every malformed
 document is rejected with the exact JSON path of the offending value instead of a KeyError later on.
@@ -593,7 +593,7 @@ def solution_to_json(
     locked_teams: frozenset[str] | None = None,
     locked_visits: frozenset[tuple[str, str, int]] | None = None,
 ) -> dict[str, Any]:
-    """A solution document (MODEL.md §5); with lock sets, each team and visit also says whether it is locked."""
+    """A solution document (docs/planning-model.md §3); with lock sets, each team and visit says if it is locked."""
 
     def visit(team: Team, v: Visit) -> dict[str, Any]:
         out: dict[str, Any] = {"site_id": v.site_id, "day": v.day, "slot_start": v.slot_start, "slot_end": v.slot_end}

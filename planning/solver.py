@@ -1,4 +1,4 @@
-"""The rally planning solver: teams, companions and itineraries (MODEL.md §1.2–1.3).
+"""The rally planning solver: teams, companions and itineraries (docs/planning-model.md §6).
 
 Pipeline, anytime:
 
@@ -35,7 +35,7 @@ __all__ = ["InfeasibleInstance", "Locks", "Progress", "SolveResult", "solve"]
 
 SOLVER_NAME = "greedy+lns"
 PROGRESS_INTERVAL = 0.25  # seconds between two progress callbacks
-# Team formation comes first (MODEL.md order): youth swaps may only move between equally good splits.
+# Team formation comes first (the model's order): youth swaps may only move between equally good splits.
 BALANCE_SLACK = 1e-6
 
 

@@ -1,4 +1,4 @@
-"""An event's rally planning as the exchange format of MODEL.md, and back.
+"""An event's rally planning as the exchange format of docs/planning-model.md, and back.
 
 `instance_of` reads the event (visit days, host companies' sites, confirmed youths, companions,
 pair rules, travel times) into an instance document; `plan_of` reads its teams and visits into
@@ -184,7 +184,7 @@ def _event_options(event: dict) -> dict[str, int]:
 
 
 async def instance_document(event: dict) -> dict[str, Any]:
-    """The event's planning data as an instance document (MODEL.md §5)."""
+    """The event's planning data as an instance document (docs/planning-model.md §2)."""
     grid = await grid_of(event)
     sites = await host_sites(event["id"])
     depot = await depot_of(event)

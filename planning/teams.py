@@ -1,7 +1,7 @@
-"""Problem A of MODEL.md §1.2: team formation, then companion matching.
+"""Team formation (docs/planning-model.md §6), then companion matching.
 
 Youths tied by must_with are merged into *units* (connected components) that always move together. The
-cost of a team is MODEL.md's ``Σ_a Σ_v 100·|c_{t,a,v} − n_t·p_{a,v}| − 200·top_t`` (balance L1 deviation
+cost of a team is the model's ``Σ_a Σ_v 100·|c_{t,a,v} − n_t·p_{a,v}| − 200·top_t`` (balance L1 deviation
 minus interest cohesion); teams are grown greedily and improved by simulated annealing on unit swaps.
 Companions are then matched most-constrained-first, with an augmenting-path pass so a perfect matching is
 found whenever one exists.
@@ -74,7 +74,7 @@ def _must_with_groups(instance: Instance) -> list[list[str]]:
 
 
 def team_sizes(n_youths: int, n_teams: int) -> list[int]:
-    """MODEL.md fixes sizes up front: floor(N/T) or ceil(N/T), the larger ones first."""
+    """The model fixes sizes up front: floor(N/T) or ceil(N/T), the larger ones first."""
     if n_teams <= 0:
         return []
     base, extra = divmod(n_youths, n_teams)

@@ -1,4 +1,4 @@
-"""Travel matrices between the depot and the sites (MODEL.md §5).
+"""Travel matrices between the depot and the sites (docs/planning-model.md §2).
 
 The example instances were built from coordinates with a flat (equirectangular) projection: 111 km per
 degree of latitude and ``round(111 · cos(depot latitude))`` km per degree of longitude (76 km around

@@ -1,4 +1,4 @@
-"""The single implementation of the hard rules H01–H15 (MODEL.md §1.4).
+"""The single implementation of the hard rules H01–H15 (docs/planning-model.md §5).
 
 The solver, its command-line entry and the web app all call `validate`, so a plan is judged the same
 way everywhere. Every rule is checked (no early exit) so an organiser sees all problems at once, and
@@ -6,13 +6,13 @@ messages name teams, youths, sites, days and clock times so they can be acted up
 Messages go through the translation catalogue (English msgids, the current language picks the text); teams
 read as "team 3", youths, sites and companions by their name when the instance has one, days by their date.
 
-Interpretations (documented because MODEL.md leaves them open):
+Interpretations (documented because the original model left them open):
 
 * A visit that fails H06 (unknown site, unknown day, wrong length, outside the day grid) is reported
   once under H06 and ignored by the positional rules H07–H14; it still counts for H15.
 * H10 covers consecutive visits of a team on a day (overlap and travel between sites); the depot legs
   are the implicit departure/return of H11, checked against the companion window
-  (MODEL.md §1.3: ``30·st_j ≥ 30·α + τ_0j`` and ``30·(st_i + δ_i) + τ_i0 ≤ 30·β``), with slot_minutes for 30.
+  (docs/planning-model.md §5: ``30·st_j ≥ 30·α + τ_0j`` and ``30·(st_i + δ_i) + τ_i0 ≤ 30·β``), slot_minutes for 30.
 * A team without a known companion (H03) is checked for travel with the car matrix (the fastest, so any
   H10 reported is certain whatever companion is chosen) and is not checked for H11.
 """
@@ -187,7 +187,7 @@ class _Checker:
         return problems
 
     def valid_visits(self, team: Team) -> list[tuple[Visit, Site]]:
-        """Well-formed visits, sorted by day and start, as MODEL.md §5 reads them."""
+        """Well-formed visits, sorted by day and start, as docs/planning-model.md §3 reads them."""
         good = [(v, self.sites[v.site_id]) for v in team.visits if not self.shape_problems(v)]
         return sorted(good, key=lambda vs: (vs[0].day, vs[0].slot_start, vs[0].slot_end, vs[0].site_id))
 

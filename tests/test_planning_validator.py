@@ -1,4 +1,4 @@
-"""User stories for the rally plan validator (hard rules H01–H15 of MODEL.md §1.4) and the JSON loaders.
+"""User stories for the rally plan validator (hard rules H01–H15 of docs/planning-model.md §5) and the JSON loaders.
 
 Each rule test starts from one hand-checked valid plan for `tiny.json`, breaks it in exactly one way,
 and expects exactly that rule to be reported, so a cascade of unrelated codes is caught as a bug.
@@ -20,7 +20,7 @@ import pytest
 from core.i18n import language
 from planning import Instance, PlanningFormatError, Solution, Violation, load_instance, load_solution, validate
 
-# The two example instances of MODEL.md, kept in the repository (the benchmark uses them too).
+# The two example instances of the planning model, kept in the repository (the benchmark uses them too).
 SHARED = Path(__file__).resolve().parents[1] / "planning" / "examples"
 
 

@@ -41,20 +41,23 @@ def _worker_database(url: str, worker: str) -> tuple[str, str] | None:
     return name, parts._replace(path=f"/{name}").geturl()
 
 
-# Configure before anything imports the settings or piccolo_conf.
+# Configure before anything imports the settings or piccolo_conf. xdist workers inherit the environment of
+# the process that starts them, DATABASE_URL as set below included: the caller's DATABASE_URL (or none) is
+# kept aside for them.
+os.environ.setdefault("TREMPLIN_TESTS_GIVEN_DATABASE_URL", os.environ.get("DATABASE_URL", ""))
+_GIVEN_DATABASE_URL = os.environ["TREMPLIN_TESTS_GIVEN_DATABASE_URL"]
 _VAR = Path(tempfile.mkdtemp(prefix="tremplin-test-"))
 os.environ["TREMPLIN_VAR_DIR"] = str(_VAR)
 os.environ["TREMPLIN_ENV"] = "test"
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{_VAR / 'test.sqlite3'}")
+os.environ["DATABASE_URL"] = _GIVEN_DATABASE_URL or f"sqlite:///{_VAR / 'test.sqlite3'}"
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("SMTP_HOST", None)
-_SHARED_DATABASE_URL = os.environ["DATABASE_URL"]  # the one named by the caller; it must exist
-_WORKER_DATABASE = _worker_database(_SHARED_DATABASE_URL, os.environ.get("PYTEST_XDIST_WORKER", ""))
+_WORKER_DATABASE = _worker_database(_GIVEN_DATABASE_URL, os.environ.get("PYTEST_XDIST_WORKER", ""))
 if _WORKER_DATABASE:
     # Dropped first: a run that was killed leaves its databases behind.
     _name = _WORKER_DATABASE[0]
     asyncio.run(
-        _run_sql(_SHARED_DATABASE_URL, f'DROP DATABASE IF EXISTS "{_name}" WITH (FORCE)', f'CREATE DATABASE "{_name}"')
+        _run_sql(_GIVEN_DATABASE_URL, f'DROP DATABASE IF EXISTS "{_name}" WITH (FORCE)', f'CREATE DATABASE "{_name}"')
     )
     os.environ["DATABASE_URL"] = _WORKER_DATABASE[1]
 
@@ -69,12 +72,28 @@ def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_VAR, ignore_errors=True)
     if _WORKER_DATABASE:
         # FORCE: a server process a failed test left running may still hold a connection.
-        asyncio.run(_run_sql(_SHARED_DATABASE_URL, f'DROP DATABASE IF EXISTS "{_WORKER_DATABASE[0]}" WITH (FORCE)'))
+        asyncio.run(_run_sql(_GIVEN_DATABASE_URL, f'DROP DATABASE IF EXISTS "{_WORKER_DATABASE[0]}" WITH (FORCE)'))
 
 
 @pytest.fixture(scope="session")
 def settings():
     return get_settings()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashes():
+    """argon2id at its lowest cost in the test process. At the production cost a hash takes about half a
+    second of CPU, and nearly every test makes users and logs in; no test is about the cost itself. Server
+    processes the tests start verify these hashes (the cost is read from each hash) at full cost settings."""
+    from argon2 import PasswordHasher
+
+    from app.accounts import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("not-a-real-password-for-timing"))
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -38,7 +38,7 @@ test-system:
 
 # The tests start their own servers (SMTP, Redis, the app); each xdist worker has its own database.
 test: test-system install-test
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 bench: install-test
 	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -37,8 +37,9 @@ test-system:
 	@tests/setup-system.sh
 
 # The tests start their own servers (SMTP, Redis, the app); each xdist worker has its own database.
-# TEST_WORKERS: on the 2-core CI machine 2, 3 and 4 workers came out within a few percent of each other;
-# 3 keeps both cores busy while a worker waits on a browser, a server or a subprocess.
+# TEST_WORKERS: on a 2-core machine, over a quarter of the suite, 2, 3 and 4 workers took 142, 153 and 147 s
+# (other runs loading the machine: within noise); 3 keeps both cores busy while a worker waits on a browser,
+# a server or a subprocess.
 test: test-system install-test
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 

@@ -55,7 +55,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _spawn(run_id: int) -> None:
     log = open(os.path.join(get_settings().var_dir, f"planning-{run_id}.log"), "ab")  # noqa: SIM115 - child owns it
-    subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "planning.runner", str(run_id)],
         stdout=log,
         stderr=subprocess.STDOUT,
@@ -64,6 +64,9 @@ def _spawn(run_id: int) -> None:
         cwd=ROOT,  # `-m planning.runner` and piccolo_conf are found from the repository's root
     )
     log.close()
+    # The run reports through the database; waiting for its end only reaps it (a Popen dropped while its
+    # child runs leaves a zombie until the next spawn, and warns).
+    threading.Thread(target=process.wait, name=f"planning-run-{run_id}", daemon=True).start()
 
 
 async def cancel_run(user: CurrentUser, event_id: int) -> None:

@@ -104,6 +104,7 @@ class _Handler(BaseHTTPRequestHandler):
             server.arrivals.append(
                 Arrival("brevo", body["tag"], body["recipient"], body["content"], body["sender"], body, headers)
             )
+            server._lock.notify_all()
         time.sleep(server.delay)
         self._answer(201, {"messageId": message_id})
 
@@ -119,6 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
             server.arrivals.append(
                 Arrival("webhook", body["reference"], body["to"], body["text"], body["sender"], body, headers)
             )
+            server._lock.notify_all()
             # The same Idempotency-Key gets the same id back: the copy is not sent to the phone.
             message_id = server._by_reference.setdefault(key, f"gw-{next(server._ids)}")
         time.sleep(server.delay)
@@ -146,7 +148,7 @@ class SmsServer:
     bad_numbers: set[str] = field(default_factory=set)  # recipients Brevo refuses with a 400
 
     def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()  # also wakes wait_for at each arrival
         self._ids = itertools.count(1511882900176220)
         self._by_reference: dict[str, str] = {}  # the gateway's idempotency store; Brevo's event log
         self._server = _Server(("127.0.0.1", 0), _Handler)
@@ -167,8 +169,10 @@ class SmsServer:
             return [a.reference for a in self.arrivals]
 
     async def wait_for(self, count: int = 1, seconds: float = 5.0) -> list[Arrival]:
-        for _ in range(int(seconds / 0.05)):
-            if len(self.arrivals) >= count:
-                return self.arrivals
-            await asyncio.sleep(0.05)
+        def arrived() -> bool:
+            with self._lock:
+                return self._lock.wait_for(lambda: len(self.arrivals) >= count, timeout=seconds)
+
+        if await asyncio.to_thread(arrived):
+            return self.arrivals
         raise AssertionError(f"expected {count} text messages, got {len(self.arrivals)}")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 import socket
+import subprocess
+import threading
+import time
 from email import message_from_bytes, policy
 from email.message import Message
+from pathlib import Path
 
 import httpx
 from aiosmtpd.controller import Controller
@@ -45,18 +49,71 @@ async def empty_tables() -> None:
         await engine.run_ddl("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE")
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RedisServer:
+    """redis-server on a free local port for one test session, keeping nothing on disk."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        log = self.directory / "redis.log"
+        for _ in range(5):  # another process may take the free port before Redis binds it: take another
+            self.port = free_port()
+            options = {"bind": "127.0.0.1", "port": self.port, "save": "", "appendonly": "no", "logfile": log}
+            self.process = subprocess.Popen(
+                ["redis-server", *(word for name, value in options.items() for word in (f"--{name}", str(value)))],
+                cwd=self.directory,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+            )
+            deadline = time.monotonic() + 10
+            while self.process.poll() is None and time.monotonic() < deadline:
+                if self._answers():
+                    return
+                time.sleep(0.02)  # a poll while the server starts
+            self.stop()
+        raise RuntimeError(f"redis-server did not start:\n{log.read_text() if log.exists() else ''}")
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as connection:
+                connection.sendall(b"PING\r\n")
+                return connection.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
 class SmtpServer:
     """A real SMTP server on a free local port that keeps what it receives."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
+        self._arrived = threading.Condition()  # handle_DATA runs in the controller's thread
+        self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        with self._arrived:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self._arrived.notify_all()
         return "250 OK"
 
     def start(self) -> None:
@@ -66,10 +123,12 @@ class SmtpServer:
         self._controller.stop()
 
     async def wait_for(self, count: int = 1, seconds: float = 5.0) -> list[Message]:
-        for _ in range(int(seconds / 0.05)):
-            if len(self.messages) >= count:
-                return self.messages
-            await asyncio.sleep(0.05)
+        def arrived() -> bool:
+            with self._arrived:
+                return self._arrived.wait_for(lambda: len(self.messages) >= count, timeout=seconds)
+
+        if await asyncio.to_thread(arrived):
+            return self.messages
         raise AssertionError(f"expected {count} e-mails, got {len(self.messages)}")
 
 

@@ -2,6 +2,7 @@
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import shutil
@@ -373,15 +374,29 @@ async def test_the_console_page_board_statuses_and_attendance_sheet(client):
     assert text.count("BENALI Inès") == 40
 
 
-async def test_the_live_board_answers_when_someone_is_checked_in(client):
+async def test_the_live_board_answers_when_someone_is_checked_in(client, monkeypatch):
     r = await rally_under_way(2)
     headers = device_headers(await device(r))
     await login(client, r.staff.email)
     first = await client.get(f"/events/{r.event.id}/checkin/board")  # an old version: answered at once
     version = first.text.split("board?v=")[1].split('"')[0]
+    board_waits = asyncio.Event()
+    changes = attendance.changes
+
+    @contextlib.asynccontextmanager
+    async def announced_changes(event_id: int):  # tells the test when the board starts waiting for a change
+        async with changes(event_id) as next_change:
+
+            async def waiting_for_next_change() -> None:
+                board_waits.set()
+                await next_change()
+
+            yield waiting_for_next_change
+
+    monkeypatch.setattr(attendance, "changes", announced_changes)
     async with attendance._plugin:  # the channels the app's lifespan starts (tests call the app without it)
         waiting = asyncio.create_task(client.get(f"/events/{r.event.id}/checkin/board?v={version}"))
-        await asyncio.sleep(0.3)
+        await board_waits.wait()
         started = time.perf_counter()
         await post(client, "/api/checkin/redeem", scan(r.youths[0]["token"], r.session_list), headers)
         board = await waiting

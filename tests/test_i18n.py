@@ -32,7 +32,8 @@ def test_every_message_of_the_code_and_templates_has_a_french_translation(tmp_pa
         check=True,
         capture_output=True,
     )
-    extracted = {m.id for m in read_po(pot.open("rb")) if m.id}
+    with pot.open("rb") as template:
+        extracted = {m.id for m in read_po(template) if m.id}
     with (CATALOGUE_DIR / "fr" / "LC_MESSAGES" / "messages.po").open("rb") as po:
         french = {m.id: m.string for m in read_po(po) if m.id and not m.fuzzy}
     missing = [m for m in extracted if not french.get(m) or (isinstance(french[m], tuple) and not all(french[m]))]

@@ -26,6 +26,14 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+def pytest_collection_modifyitems(items):
+    # The session's server and Chromium are heavy for a 2-core machine: the tests that share them run on one
+    # xdist worker (make test distributes with --dist loadgroup), which starts them once.
+    for item in items:
+        if "live_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group("live_server"))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -197,12 +197,13 @@ def _numbered(query: str) -> str:
 
 
 async def again_if_raced(attempt: Callable[[], Awaitable[T]]) -> T:
-    """Run `attempt`, and once more if a PostgreSQL exclusion constraint refused it: a concurrent write won
-    the race (two phones, one youth), and the second run sees that write and decides accordingly."""
+    """Run `attempt`, and once more if a constraint refused it because a concurrent write won the race: an
+    exclusion constraint (two phones, one youth) or a unique key (the same scan sent twice at once). The
+    second run sees that write and decides accordingly."""
     try:
         return await attempt()
     except Exception as error:
-        if type(error).__name__ != "ExclusionViolationError":
+        if type(error).__name__ != "ExclusionViolationError" and not is_unique_violation(error):
             raise
         return await attempt()
 

@@ -165,6 +165,22 @@ async def test_a_correction_by_hand_while_a_phone_scans_the_same_youth_leaves_on
     assert sorted(c["registration"] for c in records) == sorted(y["id"] for y in r.youths)
 
 
+async def test_a_correction_sent_twice_at_once_by_a_hesitating_phone_is_recorded_once():
+    r = await rally_under_way(6)
+
+    async def twice(youth: dict) -> None:  # the page and its retry round send the same nonce together
+        nonce = f"hand-{youth['id']}"
+        answers = await asyncio.gather(
+            *(corrections.set_status(r.staff, r.session_list, youth["id"], AttendanceStatus.late, nonce) for _ in "ab")
+        )
+        assert [a.result for a in answers] == ["ok", "ok"]
+
+    await asyncio.gather(*(twice(youth) for youth in r.youths))
+    records = await CheckIn.select(CheckIn.registration, CheckIn.status)
+    assert sorted(c["registration"] for c in records) == sorted(y["id"] for y in r.youths)
+    assert {c["status"] for c in records} == {"late"}
+
+
 async def test_undo_removes_the_scan_and_a_flagged_duplicate_takes_its_place(client):
     r = await rally_under_way()
     headers = device_headers(await device(r))

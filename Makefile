@@ -2,7 +2,7 @@
 PYTHON ?= python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 2
 VENV := .venv
 BIN := $(VENV)/bin
 
@@ -37,9 +37,9 @@ test-system:
 	@tests/setup-system.sh
 
 # The tests start their own servers (SMTP, Redis, the app); each xdist worker has its own database.
-# TEST_WORKERS: on a 2-core machine, over a quarter of the suite, 2, 3 and 4 workers took 142, 153 and 147 s
-# (other runs loading the machine: within noise); 3 keeps both cores busy while a worker waits on a browser,
-# a server or a subprocess.
+# TEST_WORKERS: on a quiet 2-core machine the whole suite took 171 s with 2 workers and 161 s with 3 on
+# PostgreSQL, but with 3 the phone's camera-scan browser test missed its 30 s once in three runs, starved of
+# CPU: 2 workers, one per core.
 test: test-system install-test
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 

@@ -56,7 +56,7 @@ and times):
 
 `job_dating_metrics` gives the console its figures: totals, youths without an interview and why
 (``no_matching_company``, ``not_available``, ``no_capacity_left``, ``max_interviews_zero``), mean/min/max
-interviews per youth, wishes honoured, idle slots and each company's fill.
+interviews per youth, second-round interviews, wishes honoured, idle slots and each company's fill.
 """
 
 from __future__ import annotations

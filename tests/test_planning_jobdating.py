@@ -591,3 +591,22 @@ def test_locked_second_round_interview_is_kept_when_replanning():
 
     assert [i for i in result.plan.interviews if i.youth_id == "Y004"] == [outside("Y004", "E03", 5)]
     assert validate_job_dating(instance, result.plan) == []
+
+
+def test_replanning_keeps_a_second_round_interview_where_it_was():
+    instance = with_a_farmer()
+    first = solve_job_dating(instance, seconds=1).plan
+    taken = Counter((i.company_id, i.slot) for i in first.interviews)
+    noah = next(i for i in first.interviews if i.youth_id == "Y004")
+    elsewhere = next(
+        outside("Y004", c.id, s)
+        for c in instance.companies
+        for s in sorted(c.open_slots)
+        if taken[(c.id, s)] < c.interviewers and c.id != noah.company_id
+    )
+    start = JobDatingPlan(interviews=(*(i for i in first.interviews if i != noah), elsewhere))
+    assert validate_job_dating(instance, start) == []
+
+    again = solve_job_dating(instance, seconds=1, seed=9, start=start).plan
+
+    assert set(again.interviews) == set(start.interviews)

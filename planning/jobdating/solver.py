@@ -116,6 +116,7 @@ class _Search:
         self.at: list[dict[int, int]] = [{} for _ in inst.youths]  # youth -> {company: slot}
         self.locked: set[tuple[int, int]] = set()
         self.outside: set[tuple[int, int]] = set()  # second-round interviews (youth, company)
+        self.was_outside: dict[int, tuple[int, int]] = {}  # youth -> (company, slot) of their previous one
         self.noise = [self.rng.random() for _ in inst.youths]
         self._memo: _Memo | None = None
 
@@ -204,6 +205,9 @@ class _Search:
                 if i.outside_interests:  # a second-round interview is the youth's only one
                     self.outside.add((y, c))
                     self.limit[y] = 1
+            elif i.outside_interests and c not in self.options[y]:
+                # A second-round interview: kept by the second round if the youth still has no other one.
+                self.was_outside[y] = (c, i.slot)
             elif (
                 c in self.options[y]
                 and c not in self.at[y]
@@ -461,10 +465,19 @@ class _Search:
         for y, youth in enumerate(self.inst.youths):
             if self.at[y] or self.limit[y] == 0:
                 continue
-            spot = self.outside_spot(y, frozenset(self.cidx[a] for a in youth.avoid))
+            avoid = frozenset(self.cidx[a] for a in youth.avoid)
+            spot = self.previous_outside(y, avoid) or self.outside_spot(y, avoid)
             if spot is not None:
                 self.add(y, *spot)
                 self.outside.add((y, spot[0]))
+
+    def previous_outside(self, y: int, avoid: frozenset[int]) -> tuple[int, int] | None:
+        """The youth's second-round interview of the starting plan, when it still fits (a published day
+        changes as little as possible)."""
+        spot = self.was_outside.get(y)
+        if spot is None or spot[0] in avoid or not self.free(*spot) or not self.avail[y][spot[1]]:
+            return None
+        return spot
 
     def outside_spot(self, y: int, avoid: frozenset[int]) -> tuple[int, int] | None:
         """The free spot with the company that has the most room left, then the emptier, earlier slot."""
@@ -559,6 +572,8 @@ def solve_job_dating(
     # The plan kept close to `start` wins unless the fresh one serves youths better (idle time alone is not
     # worth reshuffling a published day).
     best = max(searches, key=lambda search: search.objective()[:-1])
+    for search in searches:  # the fresh plan may win: it still keeps earlier second-round spots if it can
+        best.was_outside.update(search.was_outside)
     best.second_round()
     plan = JobDatingPlan(interviews=best.interviews(), instance=instance.name, solver=SOLVER_NAME)
     problems = validate_job_dating(instance, plan)

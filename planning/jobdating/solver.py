@@ -202,7 +202,8 @@ class _Search:
             if lock:
                 self.add(y, c, i.slot)
                 self.locked.add((y, c))
-                if i.outside_interests:  # a second-round interview is the youth's only one
+                if i.outside_interests and not self.inst.matches(self.inst.youths[y], self.inst.companies[c]):
+                    # a second-round interview is the youth's only one
                     self.outside.add((y, c))
                     self.limit[y] = 1
             elif i.outside_interests and c not in self.options[y]:

@@ -496,3 +496,117 @@ def test_every_plan_the_solver_returns_passes_the_validator(data, seed, lock_eve
     kept = {(i.youth_id, i.company_id): i.slot for i in again.plan.interviews}
     assert all(kept.get((i.youth_id, i.company_id)) == i.slot for i in first.plan.interviews[::lock_every])
     assert sum(counts(again.plan).values()) >= 1 or not first.plan.interviews
+
+
+# --------------------------------------------------------------------------- second round (outside interests)
+
+
+def with_a_farmer(**params: Any) -> JobDatingInstance:
+    """The small job dating plus Noah, who wants farming: no company matches, yet slots stay free."""
+    data = small_job_dating()
+    data["params"].update(params)
+    data["youths"].append({"id": "Y004", "name": "Noah", "interests": ["farming"], "available": [[0, 6]]})
+    return load_job_dating(data)
+
+
+def test_older_documents_have_the_second_round_on_and_a_bad_value_is_named():
+    assert load_job_dating(small_job_dating()).params.second_round is True
+    data = small_job_dating()
+    data["params"]["second_round"] = "yes"
+    with pytest.raises(PlanningFormatError) as error:
+        load_job_dating(data)
+    assert error.value.path == "params.second_round"
+
+
+def test_youth_matching_no_company_gets_an_interview_outside_their_interests_while_slots_are_free():
+    instance = with_a_farmer()
+
+    result = solve_job_dating(instance, seconds=1)
+
+    noah = [i for i in result.plan.interviews if i.youth_id == "Y004"]
+    assert len(noah) == 1 and noah[0].outside_interests
+    assert not any(i.outside_interests for i in result.plan.interviews if i.youth_id != "Y004")
+    assert validate_job_dating(instance, result.plan) == []
+    document = plan_to_json(result.plan, instance)
+    assert [i for i in document["interviews"] if i.get("outside_interests")] == [
+        {"youth_id": "Y004", "company_id": noah[0].company_id, "slot": noah[0].slot, "outside_interests": True}
+    ]
+    assert load_job_dating_plan(document).interviews == plan_of_outside(document)
+    assert result.stats["second_round_interviews"] == 1 and result.stats["youths_without_interview"] == []
+
+
+def plan_of_outside(document: dict[str, Any]) -> tuple[Interview, ...]:
+    return tuple(
+        Interview(i["youth_id"], i["company_id"], i["slot"], outside_interests=i.get("outside_interests", False))
+        for i in document["interviews"]
+    )
+
+
+def test_without_the_second_round_a_youth_matching_no_company_has_no_interview():
+    instance = with_a_farmer(second_round=False)
+
+    result = solve_job_dating(instance, seconds=1)
+
+    assert "Y004" not in counts(result.plan)
+    assert result.stats["youths_without_interview"] == [{"youth_id": "Y004", "reason": "no_matching_company"}]
+    assert not any(i.outside_interests for i in result.plan.interviews)
+
+
+def test_the_second_round_never_sends_a_youth_to_a_company_they_avoid():
+    data = small_job_dating()
+    data["youths"].append(
+        {"id": "Y004", "interests": ["farming"], "available": [[0, 6]], "avoid": ["E01", "E02", "E03"]}
+    )
+    result = solve_job_dating(load_job_dating(data), seconds=1)
+    assert "Y004" not in counts(result.plan)
+
+
+def outside(youth: str, company: str, slot: int) -> Interview:
+    return Interview(youth, company, slot, outside_interests=True)
+
+
+def test_validator_accepts_a_second_round_interview_only_when_the_option_is_on():
+    valid = plan_of(VALID).interviews
+    plan = JobDatingPlan(interviews=(*valid, outside("Y004", "E02", 4)))
+
+    assert validate_job_dating(with_a_farmer(), plan) == []
+    assert [v.code for v in validate_job_dating(with_a_farmer(second_round=False), plan)] == ["J09"]
+
+
+def test_validator_refuses_an_unmarked_or_extra_interview_outside_the_interests():
+    valid = plan_of(VALID).interviews
+    unmarked = JobDatingPlan(interviews=(*valid, Interview("Y004", "E02", 4)))
+    # Karim already meets the bakery within his interests: a second round is only for youths left without any.
+    extra = JobDatingPlan(interviews=(*valid, outside("Y002", "E01", 1)))
+
+    assert [v.code for v in validate_job_dating(with_a_farmer(), unmarked)] == ["J09"]
+    assert [v.code for v in validate_job_dating(with_a_farmer(), extra)] == ["J09"]
+
+
+def test_locked_second_round_interview_is_kept_when_replanning():
+    instance = with_a_farmer()
+    start = JobDatingPlan(interviews=(outside("Y004", "E03", 5),))
+
+    result = solve_job_dating(instance, seconds=1, start=start, locked=frozenset({("Y004", "E03")}))
+
+    assert [i for i in result.plan.interviews if i.youth_id == "Y004"] == [outside("Y004", "E03", 5)]
+    assert validate_job_dating(instance, result.plan) == []
+
+
+def test_replanning_keeps_a_second_round_interview_where_it_was():
+    instance = with_a_farmer()
+    first = solve_job_dating(instance, seconds=1).plan
+    taken = Counter((i.company_id, i.slot) for i in first.interviews)
+    noah = next(i for i in first.interviews if i.youth_id == "Y004")
+    elsewhere = next(
+        outside("Y004", c.id, s)
+        for c in instance.companies
+        for s in sorted(c.open_slots)
+        if taken[(c.id, s)] < c.interviewers and c.id != noah.company_id
+    )
+    start = JobDatingPlan(interviews=(*(i for i in first.interviews if i != noah), elsewhere))
+    assert validate_job_dating(instance, start) == []
+
+    again = solve_job_dating(instance, seconds=1, seed=9, start=start).plan
+
+    assert set(again.interviews) == set(start.interviews)

@@ -7,14 +7,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from accounts.tables import Role
+from accounts.tables import OrganisationKind, Role
 from core.i18n import gettext as _
 from core.i18n import language
+from events.tables import PartnerRole
 from messaging.tables import OutboxMessage
 from planning import runner, runs
 from planning.tables import Interview, PlanningStatus
-from tests.factories.accounts import make_user, organiser
-from tests.factories.events import adviser_of_partner
+from tests.factories.accounts import make_organisation, make_user, organiser
+from tests.factories.events import adviser_of_partner, make_partner, make_site
 from tests.factories.planning import JOB_DATING_YOUTHS as YOUTHS
 from tests.factories.planning import job_dating
 from tests.support import login, post_form
@@ -185,3 +186,59 @@ async def test_adviser_cannot_change_the_plan(client, app):
     after = await Interview.objects().where(Interview.id == interview.id).first()
     assert (after.site, after.starts_at, after.locked) == (interview.site, interview.starts_at, interview.locked)
     assert await runs.latest_run(event.id) is not None and await OutboxMessage.count() == 0
+
+
+# --------------------------------------------------------------------------- second round and the grid
+
+FARMER = [("Inès", "logistique"), ("Nora", "agriculture")]
+
+
+async def test_youth_matching_no_company_gets_a_second_round_interview_while_slots_are_free(client):
+    organisation, user = await organiser(client)
+    event, (_carrier, bakery), (ines, nora) = await job_dating(organisation, youths=FARMER)
+
+    assert await plan(user, event.id) == PlanningStatus.done
+
+    mine = await Interview.select().where(Interview.registration == nora.id)
+    assert [row["site"] for row in mine] == [bakery.id]  # the carrier is full with Inès, the bakery is free
+    page = text(await client.get(f"/events/{event.id}/interviews"))
+    with language("fr"):
+        assert _("second round") in page
+    assert "J09" not in page
+    await post_form(client, f"/events/{event.id}/interviews/publish", {})
+    assert await Interview.exists().where((Interview.registration == nora.id) & Interview.published_at.is_not_null())
+
+
+async def test_with_the_second_round_off_the_page_says_why_a_youth_has_no_interview(client):
+    organisation, user = await organiser(client)
+    event, _sites, (_ines, nora) = await job_dating(organisation, youths=FARMER)
+
+    response = await post_form(client, f"/events/{event.id}/interviews/second-round", {})
+    assert response.status_code in (302, 303)
+    assert await plan(user, event.id) == PlanningStatus.done
+
+    assert not await Interview.exists().where(Interview.registration == nora.id)
+    page = text(await client.get(f"/events/{event.id}/interviews"))
+    with language("fr"):
+        reason = _("no company of the job dating matches their interests")
+        assert f"Nora Martin — {reason}" in page
+    assert 'name="second_round" role="switch">' in page  # the switch shows the option off
+
+    await post_form(client, f"/events/{event.id}/interviews/second-round", {"second_round": "on"})
+    assert await plan(user, event.id) == PlanningStatus.done
+    assert await Interview.exists().where(Interview.registration == nora.id)
+
+
+async def test_company_without_a_recruiter_is_not_a_column_of_the_grid(client):
+    organisation, user = await organiser(client)
+    event, _sites, _registrations = await job_dating(organisation)
+    absent = await make_organisation("Garage Dupont", OrganisationKind.entreprise)
+    await make_partner(event, absent, PartnerRole.host_company)
+    site = await make_site(organisation, "Garage Dupont", host=absent.id, sector="commerce", capacity_per_slot=0)
+
+    assert await plan(user, event.id) == PlanningStatus.done
+
+    assert not await Interview.exists().where(Interview.site == site.id)
+    page = text(await client.get(f"/events/{event.id}/interviews"))
+    grid = page.split('id="grid"')[1].split("</table>")[0]
+    assert "Transports Nord" in grid and "Garage Dupont" not in grid

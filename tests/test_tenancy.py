@@ -131,6 +131,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /events/{event_id:int}/interviews/cancel": {},
         "POST /events/{event_id:int}/interviews/add": {"registration_id": 1, "site_id": 1, "start": "09:00"},
         "POST /events/{event_id:int}/interviews/publish": {},
+        "POST /events/{event_id:int}/interviews/second-round": {"second_round": "on"},
         "POST /events/{event_id:int}/interviews/{interview_id:int}/move": {"site_id": 1, "start": "09:00"},
         "POST /events/{event_id:int}/interviews/{interview_id:int}/lock": {"locked": "1"},
         "POST /events/{event_id:int}/interviews/{interview_id:int}/delete": {},

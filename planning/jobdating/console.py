@@ -78,7 +78,8 @@ async def board(user: CurrentUser, event_id: int) -> dict[str, Any]:
         return {**context, "missing": error.text()}
     instance = load_job_dating(document)
     rows = await jd.interview_rows(event_id)
-    plan = load_job_dating_plan(jd.plan_of_rows(rows, day))
+    plan = load_job_dating_plan(jd.plan_of_rows(rows, day, instance))
+    outside_interests = {(i.youth_id, i.company_id) for i in plan.interviews if i.outside_interests}
     found = validate_job_dating(instance, plan)
     metrics = job_dating_metrics(instance, plan)
     flagged: dict[tuple[str, str, int | None], list[str]] = defaultdict(list)
@@ -92,6 +93,7 @@ async def board(user: CurrentUser, event_id: int) -> dict[str, Any]:
         row["time"] = day.clock(slot)
         row["name"] = f"{row['first_name']} {row['last_name']}" if _sees_name(user, event, row) else None
         row["codes"] = flagged.get((f"R{row['registration']}", f"S{row['site']}", slot), [])
+        row["outside_interests"] = (f"R{row['registration']}", f"S{row['site']}") in outside_interests
         if 0 <= slot < day.n_slots and f"S{row['site']}" in companies:
             cells[(row["site"], slot)].append(row)
         else:  # off the grid (times or companies changed since): listed apart so it can be moved or deleted
@@ -119,10 +121,9 @@ async def board(user: CurrentUser, event_id: int) -> dict[str, Any]:
         "missing": None,
         "day": day,
         "slots": [(s, day.clock(s)) for s in range(day.n_slots)],
-        "companies": [
-            {**s, "open": instance.company_by_id[f"S{s['id']}"].open_slots, **metrics["company_fill"][f"S{s['id']}"]}
-            for s in sites
-        ],
+        "companies": _grid_companies(sites, instance, metrics, cells),
+        "unmatched": [y for y in youths if not y["count"]],
+        "second_round": instance.params.second_round,
         "cells": cells,
         "outside": outside,
         "youths": sorted(youths, key=lambda y: (y["count"], y["name"])),
@@ -137,6 +138,19 @@ async def board(user: CurrentUser, event_id: int) -> dict[str, Any]:
         "time_options": [(day.clock(s), day.clock(s)) for s in range(day.n_slots)],
         "youth_options": [(y["id"], y["name"]) for y in sorted(youths, key=lambda y: y["name"])],
     }
+
+
+def _grid_companies(sites: list[dict], instance: Any, metrics: dict, cells: dict) -> list[dict]:
+    """The grid's columns: companies that receive at some time (a recruiter and an open slot), or that hold an
+    interview all the same; a company with no recruiter or closed all the session only adds empty columns."""
+    booked = {site for site, _slot in cells}
+    columns = []
+    for site in sites:
+        company = instance.company_by_id[f"S{site['id']}"]
+        if not company.open_slots and site["id"] not in booked:  # no recruiter (see store) or closed all day
+            continue
+        columns.append({**site, "open": company.open_slots, **metrics["company_fill"][company.id]})
+    return columns
 
 
 async def _youths_with_email(registration_ids: list[int]) -> int:
@@ -228,6 +242,16 @@ class JobDatingConsole(Controller):
             )
         _after_edit(request, found, _("Interview added and locked."))
         return Redirect(f"/events/{event_id}/interviews" + ("#rules" if found else ""))
+
+    @post("/second-round")
+    async def second_round(self, request: User, event_id: FromPath[int]) -> Redirect:
+        on = (await form_data(request)).get("second_round") == "on"
+        await jd.set_second_round(request.user, event_id, on)
+        if on:
+            flash(request, _("Second round on: plan again to offer an interview to the youths left without one."))
+        else:
+            flash(request, _("Second round off: youths only meet companies that match their interests."))
+        return Redirect(f"/events/{event_id}/interviews")
 
     @post("/publish")
     async def publish(self, request: User, event_id: FromPath[int]) -> Redirect:

@@ -10,7 +10,7 @@ Instance::
 
     {"name": "Job dating Lens", "schema_version": 1, "kind": "job_dating",
      "params": {"day_start": "09:00", "slot_minutes": 20, "n_slots": 12,
-                "max_interviews_per_youth": 3, "gap_slots": 0},
+                "max_interviews_per_youth": 3, "gap_slots": 0, "second_round": true},
      "companies": [{"id": "E01", "name": "Transports Nord", "sectors": ["logistics"], "interviewers": 2,
                     "open": [[0, 6], [7, 12]]}],
      "youths": [{"id": "Y001", "name": "Inès", "interests": ["logistics", "retail"], "available": [[0, 12]],
@@ -21,15 +21,19 @@ Instance::
 * A company sees up to ``interviewers`` youths per slot (one per recruiter); ``sectors`` may be empty.
 * ``max_interviews`` (optional, ``null`` = ``params.max_interviews_per_youth``) caps a youth's interviews;
   ``gap_slots`` (optional, default 0) free slots must separate two interviews of a youth (walking time).
+* ``second_round`` (optional, default true): a youth left without any interview within their interests may
+  get one interview with a company outside them, marked ``"outside_interests": true`` in the plan.
 * ``wants`` / ``avoid`` (optional) list company ids the youth asked for / refused; a wanted company is a
   match even outside the youth's interests, an avoided one never is. A company cannot be in both.
-* Required keys: params (all but gap_slots), companies[].id/sectors/interviewers/open,
+* Required keys: params (all but gap_slots and second_round), companies[].id/sectors/interviewers/open,
   youths[].id/interests/available. Optional: name, kind (must be "job_dating" when given), names.
 
 Plan (solution)::
 
     {"instance": "Job dating Lens", "solver": "jobdating-greedy+repair", "seconds": 0.4,
-     "interviews": [{"youth_id": "Y001", "company_id": "E01", "slot": 3}], "stats": {}}
+     "interviews": [{"youth_id": "Y001", "company_id": "E01", "slot": 3},
+                    {"youth_id": "Y002", "company_id": "E01", "slot": 4, "outside_interests": true}],
+     "stats": {}}
 
 The plan loader checks shapes and types only; unknown ids and out-of-grid slots are rule violations (J01)
 reported by the validator with the other problems, so a hand-edited plan is judged rather than refused.
@@ -46,12 +50,13 @@ and times):
 * J06 the youth is available at that slot;
 * J07 at most ``max_interviews`` interviews per youth (the youth's own, else the params');
 * J08 a youth meets a company at most once;
-* J09 match: the company's sectors meet the youth's interests, or the youth wants that company;
+* J09 match: the company's sectors meet the youth's interests, or the youth wants that company, or (with
+  ``params.second_round``) it is the youth's only interview and is marked ``outside_interests``;
 * J10 never a company the youth avoids (reported instead of J09).
 
 `job_dating_metrics` gives the console its figures: totals, youths without an interview and why
 (``no_matching_company``, ``not_available``, ``no_capacity_left``, ``max_interviews_zero``), mean/min/max
-interviews per youth, wishes honoured, idle slots and each company's fill.
+interviews per youth, second-round interviews, wishes honoured, idle slots and each company's fill.
 """
 
 from __future__ import annotations
@@ -61,7 +66,19 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from planning.model import PlanningFormatError, _get, _int, _list, _num, _obj, _slot_range, _str, _str_list, _unique
+from planning.model import (
+    PlanningFormatError,
+    _bool,
+    _get,
+    _int,
+    _list,
+    _num,
+    _obj,
+    _slot_range,
+    _str,
+    _str_list,
+    _unique,
+)
 from planning.validator import Violation
 
 __all__ = [
@@ -93,6 +110,7 @@ class JobDatingParams:
     n_slots: int
     max_interviews_per_youth: int
     gap_slots: int = 0
+    second_round: bool = True
 
     @property
     def day_start_minutes(self) -> int:
@@ -183,11 +201,12 @@ class JobDatingInstance:
 
 @dataclass(frozen=True)
 class Interview:
-    """One youth at one company's stand during one slot."""
+    """One youth at one company's stand during one slot; `outside_interests` marks a second-round interview."""
 
     youth_id: str
     company_id: str
     slot: int
+    outside_interests: bool = False
 
 
 @dataclass(frozen=True)
@@ -220,6 +239,7 @@ def _load_params(data: Any) -> JobDatingParams:
         n_slots=req_int("n_slots", 1),
         max_interviews_per_youth=req_int("max_interviews_per_youth", 0),
         gap_slots=_int(p.get("gap_slots", 0), "params.gap_slots", minimum=0),
+        second_round=_bool(p.get("second_round", True), "params.second_round"),
     )
 
 
@@ -297,6 +317,7 @@ def _load_interview(raw: Any, path: str) -> Interview:
         youth_id=_str(_get(v, path, "youth_id"), f"{path}.youth_id"),
         company_id=_str(_get(v, path, "company_id"), f"{path}.company_id"),
         slot=_int(_get(v, path, "slot"), f"{path}.slot"),
+        outside_interests=_bool(v.get("outside_interests", False), f"{path}.outside_interests"),
     )
 
 
@@ -337,6 +358,14 @@ def plan_to_json(
         "instance": instance.name,
         "solver": solver if solver is not None else plan.solver,
         "seconds": round(seconds if seconds is not None else plan.seconds or 0.0, 3),
-        "interviews": [{"youth_id": i.youth_id, "company_id": i.company_id, "slot": i.slot} for i in ordered],
+        "interviews": [_interview_json(i) for i in ordered],
         "stats": dict(stats if stats is not None else plan.stats),
     }
+
+
+def _interview_json(interview: Interview) -> dict[str, Any]:
+    """An interview of a plan document; `outside_interests` only when true, so first-round plans are unchanged."""
+    item: dict[str, Any] = {"youth_id": interview.youth_id, "company_id": interview.company_id, "slot": interview.slot}
+    if interview.outside_interests:
+        item["outside_interests"] = True
+    return item

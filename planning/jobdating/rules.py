@@ -242,9 +242,16 @@ class _Checker:
                         **self.where(interviews[1]),
                     )
 
+    def second_round(self, interview: Interview, youth: JobYouth, counts: dict[str, int]) -> bool:
+        """A second-round interview: the option is on, it is marked so and it is the youth's only interview."""
+        return self.inst.params.second_round and interview.outside_interests and counts[youth.id] == 1
+
     def j09_match(self) -> Iterable[Violation]:
+        counts = {youth_id: len(items) for youth_id, items in self.by_youth().items()}
         for interview, youth, company in self.valid:
-            if company.id not in youth.avoid and not self.inst.matches(youth, company):
+            if company.id in youth.avoid or self.inst.matches(youth, company):
+                continue
+            if not self.second_round(interview, youth, counts):
                 yield Violation(
                     "J09",
                     _(
@@ -307,6 +314,7 @@ def job_dating_metrics(instance: JobDatingInstance, plan: JobDatingPlan) -> dict
     counts = [len(v) for v in per_youth.values()]
     wished = sum(len(y.wants) for y in instance.youths)
     honoured = sum(1 for y in instance.youths for w in y.wants if any(i.company_id == w for i in per_youth[y.id]))
+    outside = sum(1 for v in per_youth.values() for i in v if i.outside_interests)
     fill = {}
     for company in instance.companies:
         capacity = company.interviewers * len(company.open_slots)
@@ -327,6 +335,7 @@ def job_dating_metrics(instance: JobDatingInstance, plan: JobDatingPlan) -> dict
         "interviews_per_youth_mean": round(sum(counts) / len(counts), 2) if counts else 0.0,
         "interviews_per_youth_min": min(counts, default=0),
         "interviews_per_youth_max": max(counts, default=0),
+        "second_round_interviews": outside,
         "wishes_total": wished,
         "wishes_honoured": honoured,
         "wishes_honoured_pct": round(100 * honoured / wished, 1) if wished else 100.0,

@@ -17,6 +17,8 @@ box does not cut them short):
    youth without interview, two otherwise; dead ends are remembered until the plan changes),
    by moving one of the youth's own interviews, or by taking it from a youth with two more interviews;
    then swap interviews towards wished companies, then move or swap slots to compact each youth's day.
+4. Second round (``params.second_round``, on by default): each youth still without any interview gets one
+   with a company that has a free slot, even outside their interests (marked ``outside_interests``).
 
 Objective, lexicographic: youths with ≥ 1 interview, ≥ 2, … (fairness; the total follows), total
 interviews, wishes honoured, minus idle slots. `on_progress` receives a dict
@@ -113,6 +115,8 @@ class _Search:
                 self.demand[ci] += 1
         self.at: list[dict[int, int]] = [{} for _ in inst.youths]  # youth -> {company: slot}
         self.locked: set[tuple[int, int]] = set()
+        self.outside: set[tuple[int, int]] = set()  # second-round interviews (youth, company)
+        self.was_outside: dict[int, tuple[int, int]] = {}  # youth -> (company, slot) of their previous one
         self.noise = [self.rng.random() for _ in inst.youths]
         self._memo: _Memo | None = None
 
@@ -180,7 +184,11 @@ class _Search:
 
     def interviews(self) -> tuple[Interview, ...]:
         companies, youths = self.inst.companies, self.inst.youths
-        found = [Interview(youths[y].id, companies[c].id, s) for y, a in enumerate(self.at) for c, s in a.items()]
+        found = [
+            Interview(youths[y].id, companies[c].id, s, outside_interests=(y, c) in self.outside)
+            for y, a in enumerate(self.at)
+            for c, s in a.items()
+        ]
         return tuple(sorted(found, key=lambda i: (i.slot, i.company_id, i.youth_id)))
 
     # ------------------------------------------------------------------ seeding and greedy
@@ -194,6 +202,13 @@ class _Search:
             if lock:
                 self.add(y, c, i.slot)
                 self.locked.add((y, c))
+                if i.outside_interests and not self.inst.matches(self.inst.youths[y], self.inst.companies[c]):
+                    # a second-round interview is the youth's only one
+                    self.outside.add((y, c))
+                    self.limit[y] = 1
+            elif i.outside_interests and c not in self.options[y]:
+                # A second-round interview: kept by the second round if the youth still has no other one.
+                self.was_outside[y] = (c, i.slot)
             elif (
                 c in self.options[y]
                 and c not in self.at[y]
@@ -441,6 +456,42 @@ class _Search:
                 return True
         return False
 
+    # ------------------------------------------------------------------ second round: outside interests
+
+    def second_round(self) -> None:
+        """Give each youth still without an interview one with a company that has a free slot, even outside
+        their interests (never an avoided company); once the first round is over, so no one loses a match."""
+        if not self.inst.params.second_round:
+            return
+        for y, youth in enumerate(self.inst.youths):
+            if self.at[y] or self.limit[y] == 0:
+                continue
+            avoid = frozenset(self.cidx[a] for a in youth.avoid)
+            spot = self.previous_outside(y, avoid) or self.outside_spot(y, avoid)
+            if spot is not None:
+                self.add(y, *spot)
+                self.outside.add((y, spot[0]))
+
+    def previous_outside(self, y: int, avoid: frozenset[int]) -> tuple[int, int] | None:
+        """The youth's second-round interview of the starting plan, when it still fits (a published day
+        changes as little as possible)."""
+        spot = self.was_outside.get(y)
+        if spot is None or spot[0] in avoid or not self.free(*spot) or not self.avail[y][spot[1]]:
+            return None
+        return spot
+
+    def outside_spot(self, y: int, avoid: frozenset[int]) -> tuple[int, int] | None:
+        """The free spot with the company that has the most room left, then the emptier, earlier slot."""
+        best, best_key = None, None
+        for c in range(len(self.inst.companies)):
+            if c in avoid:
+                continue
+            for s in self.spare_slots(c):
+                key = (-self.remaining[c], len(self.occ[c][s]), s, c)
+                if self.avail[y][s] and (best_key is None or key < best_key):
+                    best, best_key = (c, s), key
+        return best
+
     def improve(self, report: Callable[[str], None]) -> None:
         self.greedy()
         report("greedy")
@@ -522,6 +573,9 @@ def solve_job_dating(
     # The plan kept close to `start` wins unless the fresh one serves youths better (idle time alone is not
     # worth reshuffling a published day).
     best = max(searches, key=lambda search: search.objective()[:-1])
+    for search in searches:  # the fresh plan may win: it still keeps earlier second-round spots if it can
+        best.was_outside.update(search.was_outside)
+    best.second_round()
     plan = JobDatingPlan(interviews=best.interviews(), instance=instance.name, solver=SOLVER_NAME)
     problems = validate_job_dating(instance, plan)
     if problems:  # a solver bug: never hand out an invalid plan, fall back to the locked interviews

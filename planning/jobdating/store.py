@@ -4,7 +4,8 @@ Ids in the documents are database ids with a letter: ``R12`` a registration, ``S
 day grid comes from the event's sessions of kind ``interviews``: when they span several days, only the
 first day that has some is planned (a job dating is a one-day format; a second day is a second event).
 Slot length and the cap of interviews per youth are the event's options ``slot_minutes`` (default 20) and
-``interviews_per_youth`` (default 3).
+``interviews_per_youth`` (default 3); ``second_round`` (default on) lets youths left without an interview get
+one outside their interests.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from core.db import write_transaction
 from core.errors import InvalidInput, NotFound, Refusal
 from core.i18n import language, lazy
 from events.services import get_event
-from events.tables import Session, SessionKind
+from events.tables import Event, Session, SessionKind
 from messaging.tables import Channel
 from planning import runs
 from planning.jobdating import (
@@ -155,6 +156,8 @@ async def instance_document(event: dict, day: Day | None = None) -> dict[str, An
         hours = [(_clock(w["start"]), _clock(w["end"])) for w in site["opening_hours"] or [] if w["weekday"] == weekday]
         # A site without opening hours receives whenever the job dating runs.
         opened = list(day.windows) if not site["opening_hours"] else _intersect(list(day.windows), day.slots(hours))
+        if site["capacity_per_slot"] == 0:  # no recruiter came: nobody can be received
+            opened = []
         return {
             "id": f"S{site['id']}",
             "name": site["name"],
@@ -175,6 +178,7 @@ async def instance_document(event: dict, day: Day | None = None) -> dict[str, An
             "max_interviews_per_youth": int(
                 _options(event).get("interviews_per_youth") or DEFAULT_INTERVIEWS_PER_YOUTH
             ),
+            "second_round": second_round(event),
         },
         "companies": [company(s) for s in sites],
         "youths": [
@@ -206,25 +210,51 @@ async def interview_rows(event_id: int) -> list[dict]:
     )
 
 
-def plan_of_rows(rows: list[dict], day: Day) -> dict[str, Any]:
-    return {
-        "interviews": [
-            {
-                "youth_id": f"R{r['registration']}",
-                "company_id": f"S{r['site']}",
-                "slot": day.slot_of(r["starts_at"]),
-                "locked": r["locked"],
-                "id": r["id"],
-            }
-            for r in rows
-        ]
-    }
+def plan_of_rows(rows: list[dict], day: Day, instance: JobDatingInstance | None = None) -> dict[str, Any]:
+    """The interview rows as a plan document; with the instance, an interview outside the youth's interests is
+    marked `outside_interests` (the rows keep no mark: the validator accepts it as a second-round interview
+    only when the option is on and it is the youth's only interview)."""
+    interviews = [
+        {
+            "youth_id": f"R{r['registration']}",
+            "company_id": f"S{r['site']}",
+            "slot": day.slot_of(r["starts_at"]),
+            "locked": r["locked"],
+            "id": r["id"],
+        }
+        for r in rows
+    ]
+    if instance is not None:
+        for item in interviews:
+            if _outside(instance, item):
+                item["outside_interests"] = True
+    return {"interviews": interviews}
 
 
-async def plan_document(event: dict, day: Day | None = None) -> dict[str, Any]:
+def _outside(instance: JobDatingInstance, item: dict) -> bool:
+    youth = instance.youth_by_id.get(item["youth_id"])
+    company = instance.company_by_id.get(item["company_id"])
+    return youth is not None and company is not None and not instance.matches(youth, company)
+
+
+def second_round(event: dict) -> bool:
+    """The event's option `second_round`: youths left without an interview may get one outside their interests."""
+    return bool(_options(event).get("second_round", True))
+
+
+async def set_second_round(user: CurrentUser, event_id: int, on: bool) -> None:
+    """Turn the second round on or off (the organiser's choice, kept in the event's options)."""
+    event = await _organiser_event(user, event_id)
+    async with write_transaction():
+        await Event.update({Event.options: {**_options(event), "second_round": on}}).where(Event.id == event_id)
+
+
+async def plan_document(
+    event: dict, day: Day | None = None, instance: JobDatingInstance | None = None
+) -> dict[str, Any]:
     """The event's interviews as a plan document, with the lock marks (extra fields the loader ignores)."""
     day = day or await day_of(event)
-    return {"instance": event["title"], **plan_of_rows(await interview_rows(event["id"]), day)}
+    return {"instance": event["title"], **plan_of_rows(await interview_rows(event["id"]), day, instance)}
 
 
 async def save_plan(event: dict, plan: dict[str, Any], day: Day | None = None) -> None:
@@ -268,7 +298,7 @@ async def execute_job_dating_run(run_id: int, run: dict, event: dict) -> Plannin
         day = await day_of(event)
         with language("fr"):
             instance = load_job_dating(await instance_document(event, day))
-        current = await plan_document(event, day)
+        current = await plan_document(event, day, instance)
     except PlanningDataMissing as error:
         with language("fr"):
             await runs.finish(run_id, PlanningStatus.failed, error.text())
@@ -363,7 +393,7 @@ async def violations(event: dict) -> list[Violation]:
     """Every rule the event's current plan breaks (in the current language)."""
     day = await day_of(event)
     instance = load_job_dating(await instance_document(event, day))
-    return validate_job_dating(instance, load_job_dating_plan(await plan_document(event, day)))
+    return validate_job_dating(instance, load_job_dating_plan(await plan_document(event, day, instance)))
 
 
 async def move_interview(

@@ -4,8 +4,10 @@ never both)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from checkin.tables import CheckIn
+from events.tables import Session
 from tests.e2e.test_scan_browser import (  # noqa: F401 (fixtures)
     PHONE,
     _staff_opens_the_scanner,
@@ -53,3 +55,30 @@ async def test_after_one_green_scan_the_counter_says_one_present_and_the_scan_wa
     rows = await CheckIn.select(CheckIn.registration, CheckIn.nonce)
     assert [r["registration"] for r in rows] == [ines.id]
     assert sent == [rows[0]["nonce"]]
+
+
+async def test_a_scan_days_before_the_session_is_amber_and_says_the_sessions_day(
+    playwright,  # noqa: F811
+    server,  # noqa: F811
+    videos,  # noqa: F811
+    artifacts,
+):
+    data = await scan_event(youths=2)
+    later = data["session"].starts_at + timedelta(days=3)
+    await Session.update({Session.starts_at: later, Session.ends_at: later + timedelta(hours=4)}).where(
+        Session.id == data["session"].id
+    )
+    ines = data["registrations"][0]
+    browser = await launch(playwright, videos("ines", ines.ticket_token))
+    try:
+        context = await browser.new_context(**PHONE)
+        page = await context.new_page()
+        await _staff_opens_the_scanner(page, server, data["event"].id)
+        amber = page.locator("#result[data-result=ok][data-colour=amber]")
+        await amber.wait_for(timeout=30000)
+        assert "Pas aujourd'hui : la séance est le " in await page.locator("#result-detail").inner_text()
+        await page.screenshot(path=str(artifacts / "scan-other-day-360.png"))
+        await context.close()
+    finally:
+        await browser.close()
+    assert [r["registration"] for r in await CheckIn.select(CheckIn.registration)] == [ines.id]

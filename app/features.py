@@ -6,6 +6,7 @@ Importing this module connects each feature's `receivers.py` to the signals of t
 from __future__ import annotations
 
 import calendars.receivers
+import checkin.lists_receivers
 import checkin.receivers
 import messaging.receivers
 import planning.receivers
@@ -28,7 +29,14 @@ from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
 
-RECEIVERS = (calendars.receivers, checkin.receivers, messaging.receivers, planning.receivers, registration.receivers)
+RECEIVERS = (
+    calendars.receivers,
+    checkin.lists_receivers,
+    checkin.receivers,
+    messaging.receivers,
+    planning.receivers,
+    registration.receivers,
+)
 
 ROUTES = [
     ConsoleHome,

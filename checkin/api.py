@@ -66,6 +66,8 @@ class RedeemOut(msgspec.Struct):
     flagged: bool
     registration: int | None = None
     status: str | None = None
+    # the session's start, only when it is on another day than the scan (left out otherwise)
+    session_at: datetime | msgspec.UnsetType = msgspec.UNSET
 
 
 class UndoIn(msgspec.Struct):
@@ -138,6 +140,7 @@ def _out(answer: Answer) -> RedeemOut:
         answer.flagged,
         answer.registration,
         answer.status,
+        answer.session_at or msgspec.UNSET,
     )
 
 

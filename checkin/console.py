@@ -34,7 +34,7 @@ from registration.tables import Registration
 
 User = Request[CurrentUser, Any, Any]
 STATUS_LABELS = {
-    AttendanceStatus.present: lazy("Present"),
+    AttendanceStatus.present: lazy("Attendance: present"),  # one person: "Présent·e", not "Présents"
     AttendanceStatus.late: lazy("Late"),
     AttendanceStatus.excused: lazy("Excused absence"),
     AttendanceStatus.absent: lazy("Unexcused absence"),

@@ -19,6 +19,7 @@ from litestar.response import Template
 
 from accounts.auth import retrieve_user
 from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.settings import ROOT
 from core.web import page
 from events import access
@@ -48,6 +49,17 @@ def service_worker() -> str:
     source = (STATIC / "scan" / "sw.js").read_text(encoding="utf-8")
     digest.update(source.encode())
     return source.replace("__VERSION__", digest.hexdigest()[:12]).replace("__ASSETS__", json.dumps(ASSETS))
+
+
+def _present_count(n: int) -> str:
+    """The counter's words for n people present, the numbers left as placeholders for the script."""
+    return ngettext(
+        "%(present)s present of %(expected)s",
+        "%(present)s present of %(expected)s",
+        n,
+        present="%(present)s",
+        expected="%(expected)s",
+    )
 
 
 def scan_strings() -> dict[str, str]:
@@ -98,7 +110,10 @@ def scan_strings() -> dict[str, str]:
         "kind_walkin": _("Walk-in"),
         "kind_undo": _("Undo"),
         "someone": _("Ticket"),
-        "present_count": _("%(present)s of %(expected)s present"),
+        # the counter: the script picks the form (French: 0 and 1 are singular), the numbers stay placeholders
+        "present_count_one": _present_count(1),
+        "present_count_many": _present_count(2),
+        "other_day": _("Session of %(day)s"),
         "not_paired": _("This phone is not paired and nobody is logged in."),
         "pair_failed": _("This pairing code does not work any more. Ask for a new one."),
         "pair_missing": _("The pairing code is missing from the link."),

@@ -36,6 +36,7 @@ from core.clock import utcnow
 from core.db import again_if_raced, bind, is_sqlite, sql, sql_once, write_transaction
 from core.errors import NotFound
 from core.i18n import gettext as _
+from core.settings import get_settings
 from events import access
 from registration.tables import Registration
 
@@ -174,6 +175,12 @@ def short_name(first_name: str, last_name: str) -> str:
     return f"{first_name} {last_name[:1]}.".strip() if last_name else first_name
 
 
+def same_day(lst: CheckList, scanned_at: datetime) -> bool:
+    """Whether a scan happened on the session's day (local time): earlier or later that day is fine."""
+    tz = get_settings().tz
+    return scanned_at.astimezone(tz).date() in (lst.starts_at.astimezone(tz).date(), lst.ends_at.astimezone(tz).date())
+
+
 def status_at(lst: CheckList, scanned_at: datetime) -> AttendanceStatus:
     return AttendanceStatus.late if scanned_at > lst.starts_at + LATE_AFTER else AttendanceStatus.present
 
@@ -189,6 +196,7 @@ class Answer:
     flagged: bool = False
     registration: int | None = None
     status: str | None = None
+    session_at: datetime | None = None  # set when the session is on another day than the scan
 
 
 REGISTRATION = (
@@ -358,6 +366,8 @@ def _answer(
     name, team = short_name(reg["first_name"], reg["last_name"]), _team(reg)
     if replayed is False or added is False:  # this scan is the record
         by = principal.full_name if isinstance(principal, CurrentUser) and principal.id else device
+        if not same_day(lst, scanned_at):  # recorded, but the wrong list was probably chosen: say which day
+            return Answer("ok", "other_day", name, team, scanned_at, by, False, reg["id"], status.value, lst.starts_at)
         return Answer("ok", "checked_in", name, team, scanned_at, by, False, reg["id"], status.value)
     first_at = aware(reg["first_at"]) if reg.get("first_at") else None
     flagged = bool(replayed or added)

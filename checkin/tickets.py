@@ -324,11 +324,22 @@ async def badge_rows(event_id: int) -> list[dict[str, Any]]:
     return rows
 
 
+NAME_PT = 15.0  # a badge's name size when it fits: 12 bold letters a line in the column beside the QR code
+NAME_MIN_PT = 8.0
+
+
+def name_size(row: dict[str, Any]) -> float:
+    """The name's size on a badge: smaller as its longest word grows, so that words are rarely broken."""
+    words = f"{row.get('first_name') or ''} {row.get('last_name') or ''}".split()
+    longest = max((len(w) for w in words), default=0)
+    return round(max(NAME_MIN_PT, min(NAME_PT, NAME_PT * 12 / longest)) if longest else NAME_PT, 1)
+
+
 def badges_html(event_title: str, rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None) -> str:
     """A4 sheets of BADGES_PER_SHEET badges; `progress` hears how many are ready (QR codes are most of the work)."""
     badges = []
     for n, row in enumerate(rows, start=1):
-        badges.append({**row, "qr": qr_print_uri(row["ticket_token"])})
+        badges.append({**row, "qr": qr_print_uri(row["ticket_token"]), "name_size": name_size(row)})
         if progress:
             progress(n)
     sheets = [badges[i : i + BADGES_PER_SHEET] for i in range(0, len(badges), BADGES_PER_SHEET)]

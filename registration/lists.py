@@ -10,6 +10,7 @@ from accounts.tables import Role
 from core import signals
 from core.db import write_transaction
 from core.errors import Forbidden, NotFound
+from core.i18n import gettext, lazy
 from events.services import get_event
 from registration import signals as registration_signals
 from registration.tables import ReferralLink, Registration
@@ -41,9 +42,22 @@ def _referred_by_me(user: CurrentUser):
     )
 
 
-async def _checked_in(registration_ids: list[int]) -> set[int]:
-    """Who of them has a check-in record: check-in knows (registration.signals.checked_in)."""
-    return set().union(*await signals.send(registration_signals.checked_in, registration_ids=registration_ids))
+ATTENDANCE_LABELS = {
+    "present": lazy("Attendance: present"),
+    "late": lazy("Attendance: late"),
+    "excused": lazy("Attendance: excused"),
+    "absent": lazy("Attendance: absent"),
+}
+
+
+async def _attendance(rows: list[dict]) -> None:
+    """Add to each row what was recorded of the youth's attendance (`attendance`: a label, "" when nothing
+    was): check-in knows (registration.signals.attendance_wanted); a youth marked absent is not "present"."""
+    statuses = await signals.merged(registration_signals.attendance_wanted, registration_ids=[r["id"] for r in rows])
+    for row in rows:
+        status = statuses.get(row["id"])
+        row["attendance"] = gettext(ATTENDANCE_LABELS[status]) if status in ATTENDANCE_LABELS else ""
+        row["present"] = status in ("present", "late")
 
 
 async def for_event(user: CurrentUser, event_id: int) -> tuple[dict, list[dict], bool]:
@@ -54,9 +68,7 @@ async def for_event(user: CurrentUser, event_id: int) -> tuple[dict, list[dict],
     if not manages:
         query = query.where(_referred_by_me(user))
     rows = await query.order_by(Registration.created_at).order_by(Registration.id)
-    present = await _checked_in([row["id"] for row in rows])
-    for row in rows:
-        row["present"] = row["id"] in present
+    await _attendance(rows)
     return event, rows, manages
 
 
@@ -90,9 +102,7 @@ async def my_youths(user: CurrentUser) -> list[dict]:
         .order_by(Registration.event.starts_on, ascending=False)
         .limit(500)
     )
-    present = await _checked_in([row["id"] for row in rows])
-    for row in rows:
-        row["present"] = row["id"] in present
+    await _attendance(rows)
     return rows
 
 

@@ -16,3 +16,8 @@ checked_in = signal(
     "checked-in",
     "Which of these registrations have a check-in record: registration_ids -> set of ids. Answered by checkin.",
 )
+attendance_wanted = signal(
+    "attendance-wanted",
+    "What was recorded of these registrations' attendance: registration_ids -> {id: 'present' | 'late' | "
+    "'excused' | 'absent'} (the best of their sessions; none when nothing was recorded). Answered by checkin.",
+)

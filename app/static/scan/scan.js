@@ -20,6 +20,7 @@
   var QUICK_ANSWER_MS = 900;      // wait this long for the server when the phone has the list
   var SLOW_ANSWER_MS = 2500;      // ... and this long when it has not
   var RETRY_MS = 4000;
+  var SEND_TIMEOUT_MS = 8000;
   var LIST_REFRESH_MS = 120000;
   var SYNC_TAG = Store.SYNC_TAG;
 
@@ -53,6 +54,12 @@
     var date = new Date(iso);
     if (isNaN(date.getTime())) return String(iso);
     return date.toLocaleTimeString(lang, { hour: "2-digit", minute: "2-digit" });
+  }
+
+  /* "1 présent·e sur 8", "3 présent·es sur 8": French counts 0 and 1 as singular, English only 1. */
+  function presentCount(present, expected) {
+    var one = /^fr/i.test(lang) ? present <= 1 : present === 1;
+    return fmt(one ? S.present_count_one : S.present_count_many, { present: present, expected: expected });
   }
 
   function sleep(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
@@ -195,7 +202,7 @@
       title.textContent = l.title;
       var when = document.createElement("small");
       when.textContent = clock(l.starts_at) + (l.ends_at ? "–" + clock(l.ends_at) : "") +
-        (l.expected !== undefined ? " · " + fmt(S.present_count, { present: l.present || 0, expected: l.expected }) : "");
+        (l.expected !== undefined ? " · " + presentCount(l.present || 0, l.expected) : "");
       button.appendChild(title);
       button.appendChild(when);
       button.addEventListener("click", function () { chooseList(l.id); });
@@ -246,7 +253,7 @@
     if (!state.list) return;
     request("GET", "/api/checkin/lists/" + encodeURIComponent(state.list) + "/status").then(function (status) {
       if (status && status.expected !== undefined) {
-        $("present-count").textContent = fmt(S.present_count, { present: status.present || 0, expected: status.expected });
+        $("present-count").textContent = presentCount(status.present || 0, status.expected);
       }
     }).catch(function () { /* the counter waits for the network */ });
   }
@@ -316,7 +323,8 @@
 
   function showResult(verdict) {
     var result = COLOURS[verdict.result] ? verdict.result : "unknown";
-    var colour = COLOURS[result];
+    var day = result === "ok" ? otherDay(verdict) : "";
+    var colour = COLOURS[result];  // a check-in ahead of the day is a plain green that names the day
     var box = $("result");
     box.setAttribute("data-result", result);
     box.setAttribute("data-colour", colour);
@@ -330,6 +338,7 @@
       else if (verdict.first_by) detail.push(fmt(S.first_at_by, { time: clock(verdict.first_at), who: verdict.first_by }));
       else if (verdict.first_at) detail.push(fmt(S.first_at, { time: clock(verdict.first_at) }));
     }
+    if (day) detail.push(fmt(S.other_day, { day: day }));
     var reason = reasonText(verdict.reason);
     if (reason) detail.push(reason);
     $("result-detail").textContent = detail.join(" · ");
@@ -343,6 +352,21 @@
     }
     clearTimeout(state.resultTimer);
     state.resultTimer = setTimeout(hideResult, colour === "green" || colour === "blue" ? 1500 : 2500);
+  }
+
+  /* The session's day ("mardi 8 décembre") when the scan is not on that day, else "". The server says so;
+   * offline, the phone compares with the chosen session's times. */
+  function otherDay(verdict) {
+    var at = verdict.session_at;
+    if (!at && verdict.source !== "server") {
+      var chosen = state.lists.filter(function (l) { return String(l.id) === state.list; })[0];
+      var today = new Date().toDateString();
+      if (chosen && chosen.starts_at && new Date(chosen.starts_at).toDateString() !== today &&
+          !(chosen.ends_at && new Date(chosen.ends_at).toDateString() === today)) at = chosen.starts_at;
+    }
+    if (!at) return "";
+    var date = new Date(at);
+    return isNaN(date.getTime()) ? "" : date.toLocaleDateString(lang, { weekday: "long", day: "numeric", month: "long" });
   }
 
   /* The API gives reason codes ("other_event"); anything else that looks like a sentence is shown as it is. */
@@ -366,6 +390,7 @@
       reason: server.reason,
       first_at: server.first_at,
       first_by: server.first_by,
+      session_at: server.session_at,
       source: "server",
     };
   }
@@ -374,11 +399,14 @@
   function queueAndTry(record, local) {
     return Store.addScan(record).then(function () {
       updatePending();
-      requestSync();
       return Store.authMeta();
     }).then(function (meta) {
       var wait = local && local.source === "local" ? QUICK_ANSWER_MS : SLOW_ANSWER_MS;
-      var answered = Store.sendOne(record, meta, 0).then(function (outcome) { return { outcome: outcome }; });
+      // Sent once: by this request, or (when it gets no answer) later by the retry loop or Background Sync.
+      var answered = Store.sendPending(record.nonce, meta, SEND_TIMEOUT_MS).then(function (outcome) {
+        if (outcome === "retry" || outcome === "auth") requestSync();
+        return { outcome: outcome };
+      });
       return Promise.race([answered, sleep(wait).then(function () { return null; })]);
     }).then(function (race) {
       if (race && race.outcome === "auth") state.authProblem = true;
@@ -593,6 +621,7 @@
   function onAnswered(message) {
     updatePending();
     if (message.type !== "answered") return;
+    if (message.state === "done") refreshStatus();  // each answer moves the counter
     Store.getScan(message.nonce).then(function (record) {
       if (!record || record.kind === "undo") return;
       var server = record.server || {};

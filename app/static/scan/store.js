@@ -236,6 +236,18 @@
     }, function () { return "retry"; });
   }
 
+  /* Send one record now if it is still waiting, holding the queue's lock so that the retry loop and the
+   * service worker's Background Sync do not send it too: each scan reaches the server once. */
+  function sendPending(nonce, meta, timeoutMs) {
+    return withQueueLock(function () {
+      return getScan(nonce).then(function (record) {
+        if (!record) return "rejected";
+        if (record.state !== "pending") return record.state === "rejected" ? "rejected" : "done";
+        return sendOne(record, meta, timeoutMs);
+      });
+    });
+  }
+
   /* Record the server's answer; the ticket token is dropped once it is no longer needed. */
   function settle(nonce, state, data) {
     return getScan(nonce).then(function (record) {
@@ -327,6 +339,7 @@
     scansOf: scansOf,
     pendingCount: pendingCount,
     sendOne: sendOne,
+    sendPending: sendPending,
     authMeta: authMeta,
     headers: headers,
     flush: flush,

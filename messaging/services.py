@@ -33,7 +33,8 @@ async def delivery_counts(organisation_ids: list[int]) -> dict[str, int]:
 
 
 async def recent_messages(organisation_ids: list[int], limit: int = 50) -> list[dict[str, Any]]:
-    """The latest messages of these organisations, newest first, for the console (no bodies)."""
+    """The latest messages of these organisations, newest first, for the console (with the text body: a text
+    message has no subject, the page shows its first words)."""
     if not organisation_ids:
         return []
     return (
@@ -43,6 +44,7 @@ async def recent_messages(organisation_ids: list[int], limit: int = 50) -> list[
             OutboxMessage.channel,
             OutboxMessage.recipient,
             OutboxMessage.subject,
+            OutboxMessage.body_text,
             OutboxMessage.status,
             OutboxMessage.attempts,
             OutboxMessage.last_error,

@@ -10,6 +10,7 @@ registration, message and occasion, so a message is never queued twice for the s
 from __future__ import annotations
 
 import re
+import secrets
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -208,9 +209,11 @@ class NothingToSay(InvalidInput):
 
 
 async def broadcast(user: Any, event_id: int, text: str, *, urgent: bool = False) -> int:
-    """The organiser's own text message to every youth with a place (organisers only): how many will get it.
+    """The organiser's own text message to every youth with a place (organisers only): how many were queued.
 
-    Quiet hours hold it until morning unless it is urgent (a cancellation at dawn, a changed meeting point)."""
+    Quiet hours hold it until morning unless it is urgent (a cancellation at dawn, a changed meeting point).
+    Each text sent is its own message, keyed by a fresh id: a correction sent right after a mistaken text goes
+    too (a key by the minute dropped it)."""
 
     event = await get_event(user, event_id)
     require_role(user, event["organisation"], Role.organiser)
@@ -222,17 +225,16 @@ async def broadcast(user: Any, event_id: int, text: str, *, urgent: bool = False
         Registration.participant.sms_opt_out_at.as_alias("opted_out"),
     ).where((Registration.event == event_id) & (Registration.status == RegistrationStatus.confirmed))
     sent = 0
-    stamp = utcnow().strftime("%Y%m%d%H%M")
+    stamp = secrets.token_hex(8)
     async with write_transaction():
         for row in rows:
             if addressing.can_text(phone=row["mobile"], opted_out=row["opted_out"]):  # texts only, by design
-                await outbox.enqueue_sms(
+                sent += await outbox.enqueue_sms(
                     to=row["mobile"],
                     text=text.strip(),
                     key=addressing.key("broadcast", row["id"], Channel.sms, occasion=f"{event_id}-{stamp}"),
                     organisation_id=event["organisation"],
                     urgent=urgent,
                 )
-                sent += 1
     outbox.wake()
     return sent

@@ -106,15 +106,6 @@ DEFAULTS: dict[str, Default] = {
             "interview), call {phone}.\n\n{organiser}"
         ),
     ),
-    "follow_up": Default(
-        lazy("“Where are you now?” a month after"),
-        lazy("Where are you now, {first_name}?"),
-        lazy("Hello {first_name}, a month after {event}: where are you now? Tell us in one click: {link}"),
-        lazy(
-            "Hello {first_name},\n\na month after {event}, where are you now (a job, a training, still "
-            "looking)? Tell us in one click: {link}\n\n{organiser}"
-        ),
-    ),
     "team": Default(
         lazy("The rally teams are published"),
         lazy("Your team for {event}"),

@@ -1,10 +1,10 @@
-"""The regular rhythm that keeps youths coming: reminders before, a thank-you and a follow-up after.
+"""The regular rhythm that keeps youths coming: reminders before, a thank-you after.
 
 Per event (options["reminders"], all on by default): J-2 at 10:00, J-1 at 18:00 (days before the
-first session), J+1 at 10:00 (after the last one) with the organiser's number, and J+30 at 10:00
-"where are you now?". A reminder is due from its time for WINDOW; after that it is skipped rather
-than sent late (a J-1 reminder after the event helps nobody). The outbox's idempotency keys make
-a reminder go once however often and by however many workers this runs.
+first session), J+1 at 10:00 (after the last one) with the organiser's number. A reminder is due from
+its time for WINDOW; after that it is skipped rather than sent late (a J-1 reminder after the event helps
+nobody). The outbox's idempotency keys make a reminder go once however often and by however many workers
+this runs.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ async def due(now: datetime) -> list[tuple[int, Rule, date]]:
         .where(
             (Event.status.is_in([EventStatus.published, EventStatus.closed, EventStatus.done]))
             & (Event.starts_on <= (now + timedelta(days=3)).date())
-            & (Event.ends_on >= (now - timedelta(days=31)).date())
+            & (Event.ends_on >= (now - timedelta(days=3)).date())
         )
         .output(load_json=True)
     )
@@ -89,7 +89,7 @@ async def run(every_s: float = 60.0) -> None:
 
 
 async def set_schedule(user: CurrentUser, event_id: int, keys: list[str]) -> None:
-    """Which reminders and follow-ups this event sends (organisers only)."""
+    """Which reminders and thank-yous this event sends (organisers only)."""
     event = await get_event(user, event_id)
     require_role(user, event["organisation"], Role.organiser)
     options = dict(event["options"] or {})

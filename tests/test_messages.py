@@ -125,14 +125,31 @@ async def test_a_youth_chooses_email_only_or_stop_from_their_page(client):
     assert [c.value for c in used] == ["sms", "email"]
 
 
-async def test_the_organiser_turns_off_the_month_after_follow_up_for_an_event(client):
+async def test_the_organiser_turns_off_the_day_after_thank_you_for_an_event(client):
     organisation, _user = await organiser(client)
     event = await published_event(organisation=organisation)
     page = text(await client.get(f"/events/{event.id}"))
-    assert "Messages automatiques" in page and "Un mois après" in page
-    await post_form(client, f"/events/{event.id}/reminders", {"reminders": ["reminder_2d", "reminder_1d", "thanks"]})
+    assert "Messages automatiques" in page and "Le lendemain" in page
+    await post_form(client, f"/events/{event.id}/reminders", {"reminders": ["reminder_2d", "reminder_1d"]})
     saved = await Event.select(Event.options).where(Event.id == event.id).output(load_json=True).first()
-    assert reminders.enabled(saved["options"]) == {"reminder_2d", "reminder_1d", "thanks"}
+    assert reminders.enabled(saved["options"]) == {"reminder_2d", "reminder_1d"}
+
+
+async def test_no_where_are_you_now_text_a_month_after_even_for_an_event_that_chose_it(client):
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    page = text(await client.get(f"/events/{event.id}"))
+    assert "Un mois après" not in page and "où en es-tu" not in page.lower()
+    chose_it_before = await published_event(organisation=organisation, title="Forum emploi")
+    await Event.update({Event.options: {"reminders": ["thanks", "follow_up"]}}).where(Event.id == chose_it_before.id)
+    await register_online(client, event)
+    await register_online(client, chose_it_before, n=2)  # type: ignore[arg-type]
+    await OutboxMessage.delete(force=True)
+    last = max(s["starts_at"] for s in await Session.select(Session.starts_at))
+    a_month_after = datetime.combine(last.astimezone(PARIS).date() + timedelta(days=30), time(10, 1), PARIS)
+    assert await reminders.send_due(a_month_after) == 0
+    assert await OutboxMessage.count() == 0
+    assert "follow_up" not in {entry["key"] for entry in await templates.organisation_templates(_user, organisation.id)}
 
 
 async def test_a_stop_reply_from_the_provider_stops_text_messages_to_that_youth(client, settings):
@@ -170,3 +187,27 @@ async def test_an_urgent_text_goes_out_at_night_and_an_ordinary_one_waits_for_mo
     night = datetime.combine(datetime.now(PARIS).date(), time(22, 30), PARIS)
     morning = outbox.quiet_until(night, get_settings())
     assert morning.astimezone(PARIS).time() == time(8, 0) and morning > night
+
+
+async def test_the_messages_page_lists_a_queued_text_with_its_first_words(client):
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    await register_online(client, event)
+    assert await OutboxMessage.count() == 1
+    page = await client.get(f"/organisations/{organisation.id}/messages/")
+    assert page.status_code == 200, page.text[:300]
+    assert "+33612340001" in text(page) and "Inès1" in text(page)  # the text message's first words
+
+
+async def test_a_correction_sent_right_after_a_mistaken_text_goes_too(client):
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    await register_online(client, event)
+    await OutboxMessage.delete(force=True)
+    await post_form(client, f"/events/{event.id}/message", {"text": "Rendez-vous à 9h", "urgent": "on"})
+    corrected = await post_form(client, f"/events/{event.id}/message", {"text": "Pardon : à 10h", "urgent": "on"})
+    assert corrected.status_code in (302, 303)
+    bodies = [m["body_text"] for m in await OutboxMessage.select(OutboxMessage.body_text).order_by(OutboxMessage.id)]
+    assert bodies == ["Rendez-vous à 9h", "Pardon : à 10h"]
+    page = text(await client.get(corrected.headers["location"]))
+    assert "1 jeune" in page or "1 jeunes" in page

@@ -15,7 +15,7 @@ from core.i18n import gettext as _
 from core.i18n import lazy
 from core.web import errors_of, flash, form_data, page
 from messaging import services, templates
-from messaging.sms import sms_length
+from messaging.sms import outside_gsm7, sms_length
 from messaging.tables import Channel
 
 User = Request[CurrentUser, Any, Any]
@@ -28,8 +28,20 @@ def _channel(value: str) -> Channel:
 
 
 def _preview(body: str, channel: Channel) -> dict[str, Any]:
+    """The example message and, for a text, its length and the characters that leave GSM-7 (the standard set):
+    one of them makes the whole text UCS-2, 70 characters a message instead of 160."""
     text = templates.render(body, templates.EXAMPLE)
-    return {"text": text, "length": sms_length(text) if channel == Channel.sms else None}
+    if channel != Channel.sms:
+        return {"text": text, "length": None}
+    outside = outside_gsm7(text)
+    standard = sms_length("".join("-" if c in outside else c for c in text)) if outside else None
+    return {
+        "text": text,
+        "length": sms_length(text),
+        "outside": ", ".join(f"« {c} »" for c in outside),
+        "outside_count": len(outside),
+        "standard_segments": standard.segments if standard else None,
+    }
 
 
 class MessagesConsole(Controller):

@@ -48,7 +48,7 @@ DEFAULTS: dict[str, Default] = {
     "confirmation": Default(
         lazy("Confirmation of a registration"),
         lazy("Your registration: {event}"),
-        lazy("Hello {first_name}, you are registered for {event} on {date} at {time}, {place}. Your page: {link}"),
+        lazy("Hello {first_name}, your place at {event} is booked: {date} at {time}, {place}. Your page: {link}"),
         lazy(
             "Hello {first_name},\n\nyou are registered for {event} on {date} at {time}, {place}.\n"
             "Your page, to see the details, add it to your calendar or cancel: {link}\n\n"
@@ -58,7 +58,7 @@ DEFAULTS: dict[str, Default] = {
     "waiting": Default(
         lazy("On the waiting list"),
         lazy("Waiting list: {event}"),
-        lazy("Hello {first_name}, {event} is full: you are on the waiting list. We will tell you. Your page: {link}"),
+        lazy("Hello {first_name}, {event} is full: you are now on the waiting list. We will tell you. Page: {link}"),
         lazy(
             "Hello {first_name},\n\n{event} is full: you are on the waiting list. We will tell you as soon as "
             "a place frees up.\nYour page: {link}\n\n{organiser}"
@@ -67,7 +67,7 @@ DEFAULTS: dict[str, Default] = {
     "pending": Default(
         lazy("Registration waiting for the organiser's approval"),
         lazy("Registration received: {event}"),
-        lazy("Hello {first_name}, we received your registration for {event}. We will confirm it soon. {link}"),
+        lazy("Hello {first_name}, we have your registration for {event}. We will confirm it quickly. {link}"),
         lazy(
             "Hello {first_name},\n\nwe received your registration for {event} on {date}. The organiser will "
             "confirm it soon.\nYour page: {link}\n\n{organiser}"
@@ -76,7 +76,7 @@ DEFAULTS: dict[str, Default] = {
     "promoted": Default(
         lazy("A place freed up"),
         lazy("A place frees up: {event}"),
-        lazy("Good news {first_name}: a place freed up for {event} on {date} at {time}. See you there! {link}"),
+        lazy("Good news {first_name}: a place freed up for {event} on {date} at {time}. We expect you! {link}"),
         lazy(
             "Hello {first_name},\n\na place freed up: you are registered for {event} on {date} at {time}, "
             "{place}.\nYour page: {link}\n\n{organiser}"
@@ -85,7 +85,7 @@ DEFAULTS: dict[str, Default] = {
     "reminder_2d": Default(
         lazy("Reminder two days before"),
         lazy("In two days: {event}"),
-        lazy("Hello {first_name}, see you on {date} at {time} for {event}, {place}. Can't come? Tell us: {link}"),
+        lazy("Hello {first_name}, see you on {date} at {time} for {event}, {place}. A problem? Tell us: {link}"),
         lazy(
             "Hello {first_name},\n\nsee you on {date} at {time} for {event}, {place}.\n"
             "If you cannot come, say so on your page so someone else can take your place: {link}\n\n{organiser}"
@@ -100,7 +100,7 @@ DEFAULTS: dict[str, Default] = {
     "thanks": Default(
         lazy("Thank-you the day after"),
         lazy("Thank you for coming: {event}"),
-        lazy("Thank you for coming to {event}, {first_name}! To go further, call {phone}."),
+        lazy("Thanks for coming to {event}, {first_name}! To go further, call {phone}."),
         lazy(
             "Hello {first_name},\n\nthank you for coming to {event}. To go further (a job, a training, an "
             "interview), call {phone}.\n\n{organiser}"
@@ -247,7 +247,7 @@ EXAMPLE = {
     "date": "mardi 3 mars",
     "time": "09:30",
     "place": "Mission Locale, 5 avenue des Alpes, Valence",
-    "link": "https://tremplin.example/r/Xy7…",
+    "link": "https://tremplin.example/r/Xy7aB2",
     "phone": "06 12 34 56 78",
     "organiser": "Intérim Solidaire",
     "change": "nouvelle heure 10:00",

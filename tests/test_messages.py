@@ -211,3 +211,41 @@ async def test_a_correction_sent_right_after_a_mistaken_text_goes_too(client):
     assert bodies == ["Rendez-vous à 9h", "Pardon : à 10h"]
     page = text(await client.get(corrected.headers["location"]))
     assert "1 jeune" in page or "1 jeunes" in page
+
+
+async def test_every_default_text_message_stays_in_the_standard_set(client):
+    from core.i18n import language
+    from messaging.sms import outside_gsm7, sms_length
+    from messaging.tables import Channel
+
+    with language("fr"):
+        for key in templates.DEFAULTS:
+            _subject, body = templates.default(key, Channel.sms)
+            assert not outside_gsm7(body), (key, outside_gsm7(body))
+            example = sms_length(templates.render(body, templates.EXAMPLE))
+            assert example.encoding == "GSM-7", key
+            # with the example's long title and address: 1 text for most, 2 when they need the place and the link
+            assert example.segments <= 2, (key, example)
+
+
+async def test_the_editor_names_the_character_that_makes_a_text_cost_more(client):
+    organisation, _user = await organiser(client)
+    old_default = "Bonjour {first_name}, vous êtes inscrit·e à {event} le {date} à {time}, {place}."
+    preview = text(
+        await post_form(
+            client, f"/organisations/{organisation.id}/messages/preview", {"channel": "sms", "body": old_default}
+        )
+    )
+    assert "« ê », « · » n'existent pas en SMS standard : le message coûte 3 SMS au lieu de 1." in preview
+    short = text(
+        await post_form(
+            client, f"/organisations/{organisation.id}/messages/preview", {"channel": "sms", "body": "Inscrit·e !"}
+        )
+    )
+    assert "« · » n'existe pas en SMS standard : chaque SMS ne contient plus que 70 caractères" in short
+    fine = text(
+        await post_form(
+            client, f"/organisations/{organisation.id}/messages/preview", {"channel": "sms", "body": "A demain !"}
+        )
+    )
+    assert "SMS standard" not in fine

@@ -249,3 +249,36 @@ async def test_the_editor_names_the_character_that_makes_a_text_cost_more(client
         )
     )
     assert "SMS standard" not in fine
+
+
+async def test_publishing_teams_says_how_many_texts_and_emails_were_queued(client):
+    from tests.factories.planning import rally
+    from tests.test_planning_console import _planned
+
+    organisation, user = await organiser(client)
+    event = (await rally(organisation)).event
+    await _planned(client, user, event)
+    published = await post_form(client, f"/events/{event.id}/planning/publish", {})
+    assert await OutboxMessage.count().where(OutboxMessage.channel == "sms") == 9
+    assert await OutboxMessage.count().where(OutboxMessage.channel == "email") == 5
+    page = text(await client.get(published.headers["location"]))
+    assert "Le planning est publié : 9 SMS et 5 e-mails en cours d'envoi." in page
+
+
+async def test_publishing_interviews_names_only_the_youths_nothing_reached(client):
+    from tests.factories.planning import job_dating
+    from tests.test_planning_jobdating_console import plan
+
+    organisation, user = await organiser(client)
+    event, _sites, registrations = await job_dating(organisation)
+    await plan(user, event.id)
+    sami = registrations[3]
+    await Participant.update({Participant.sms_opt_out_at: datetime.now(PARIS), Participant.email: ""}).where(
+        Participant.id == sami.participant
+    )
+    published = await post_form(client, f"/events/{event.id}/interviews/publish", {})
+    page = text(await client.get(published.headers["location"]))
+    assert (
+        "Le planning est publié : 3 SMS et 2 e-mails en cours d'envoi ; 1 jeune sans SMS ni e-mail : "
+        "à prévenir par téléphone." in page
+    )

@@ -33,6 +33,7 @@ VARIABLES: dict[str, str] = {
     "organiser": lazy("the organising structure"),
     "change": lazy("what changed (for change messages)"),
     "details": lazy("the youth's team or interviews (for published plans)"),
+    "next": lazy("the next date of the same kind of event and its link (for those who did not come)"),
 }
 
 
@@ -104,6 +105,15 @@ DEFAULTS: dict[str, Default] = {
         lazy(
             "Hello {first_name},\n\nthank you for coming to {event}. To go further (a job, a training, an "
             "interview), call {phone}.\n\n{organiser}"
+        ),
+    ),
+    "missed": Default(
+        lazy("The day after, to those who did not come"),
+        lazy("We missed you: {event}"),
+        lazy("Hello {first_name}, we did not see you at {event}. No matter! {next} A question? {phone}"),
+        lazy(
+            "Hello {first_name},\n\nwe did not see you at {event}. No matter, it happens.\n{next}\n\n"
+            "A question? Call {phone}.\n{organiser}"
         ),
     ),
     "team": Default(
@@ -252,4 +262,5 @@ EXAMPLE = {
     "organiser": "Intérim Solidaire",
     "change": "nouvelle heure 10:00",
     "details": "équipe 3 avec Karim (06 21 43 65 87).",
+    "next": "Prochaine date : le jeudi 2 avril, pour vous inscrire : https://tremplin.example/e/Ab3",
 }

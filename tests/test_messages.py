@@ -4,8 +4,11 @@ import html
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from events.tables import Event, Session
 from messaging import templates
+from messaging.sms import outside_gsm7
 from messaging.tables import MessageTemplate, OutboxMessage
 from registration import messages, reminders
 from registration.tables import Participant, Registration
@@ -282,3 +285,44 @@ async def test_publishing_interviews_names_only_the_youths_nothing_reached(clien
         "Le planning est publié : 3 SMS et 2 e-mails en cours d'envoi ; 1 jeune sans SMS ni e-mail : "
         "à prévenir par téléphone." in page
     )
+
+
+async def test_the_day_after_those_who_came_are_thanked_and_the_others_offered_the_next_date(client):
+    from checkin.tables import CheckIn
+    from events.tables import Format
+
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation, capacity=5)
+    for n in (1, 2, 3):
+        await register_online(client, event, n=n)  # type: ignore[arg-type]
+    session = await Session.objects().where(Session.event == event.id).first()
+    youths = {r.participant: r.id for r in await Registration.objects().where(Registration.event == event.id)}
+    came, late, absent = [youths[p.id] for p in await Participant.objects().order_by(Participant.first_name)]
+    await CheckIn(registration=came, session=session.id, status="present", nonce="n1").save()
+    await CheckIn(registration=late, session=session.id, status="late", nonce="n2").save()
+    await CheckIn(registration=absent, session=session.id, status="absent", nonce="n3").save()
+    day = session.starts_at.astimezone(PARIS).date()
+    later = await published_event(organisation=organisation)
+    sooner_but_another_format = await published_event(organisation=organisation, format=Format.job_dating)
+    await Event.update({Event.starts_on: day + timedelta(days=14)}).where(Event.id == later.id)
+    await Event.update({Event.starts_on: day + timedelta(days=7)}).where(Event.id == sooner_but_another_format.id)
+    await OutboxMessage.delete(force=True)
+
+    await reminders.send_due(datetime.combine(day + timedelta(days=1), time(10, 1), PARIS))
+    sent = {m["recipient"]: m["body_text"] for m in await OutboxMessage.select()}
+    assert sent["+33612340001"].startswith("Merci de votre venue") and sent["+33612340002"].startswith("Merci")
+    missed = sent["+33612340003"]
+    assert missed.startswith("Bonjour Inès3, nous ne vous avons pas vu à Information collective. Pas grave !")
+    assert f"/e/{later.public_token}" in missed and "Merci" not in missed
+    assert "Prochaine date : le " + format_date(day + timedelta(days=14), "EEEE d MMMM", locale="fr") in missed
+    assert not outside_gsm7(missed)
+
+
+async def test_the_message_to_those_who_did_not_come_can_be_reworded(client):
+    organisation, _user = await organiser(client)
+    page = text(await client.get(f"/organisations/{organisation.id}/messages/"))
+    assert "Le lendemain, aux jeunes qui ne sont pas venus" in page and "{next}" in page
+    saved = await post_form(
+        client, f"/organisations/{organisation.id}/messages/missed/sms", {"body": "On vous attend ! {next}"}
+    )
+    assert saved.status_code in (302, 303)

@@ -44,6 +44,17 @@ def _preview(body: str, channel: Channel) -> dict[str, Any]:
     }
 
 
+def _what(message: dict[str, Any]) -> str:
+    """What a message in the list was: its subject (e-mails), else the kind of text it was."""
+    if message["subject"]:
+        return message["subject"]
+    if message["kind"] in templates.DEFAULTS:
+        return _(templates.DEFAULTS[message["kind"]].label)
+    if message["kind"] == "broadcast":
+        return _("The organiser's own text")
+    return _("Text message")
+
+
 class MessagesConsole(Controller):
     path = "/organisations/{organisation_id:int}/messages"
     include_in_schema = False
@@ -63,7 +74,7 @@ class MessagesConsole(Controller):
             variables=templates.VARIABLES,
             errors=errors or {},
             can_edit=request.user.at_least(organisation_id, Role.organiser),
-            recent=await services.recent_messages([organisation_id]),
+            recent=[m | {"what": _what(m)} for m in await services.recent_messages([organisation_id])],
             counts=await services.delivery_counts([organisation_id]),
             **kw,
         )

@@ -26,8 +26,12 @@ async def present_by_event(*, event_ids: list[int]) -> dict[int, dict[str, int]]
 
 
 @receiver(registration_signals.checked_in)
-async def checked_in(*, registration_ids: list[int]) -> set[int]:
-    rows = await CheckIn.select(CheckIn.registration).where(CheckIn.registration.is_in(registration_ids or [-1]))
+async def checked_in(*, registration_ids: list[int], present_only: bool = False) -> set[int]:
+    """Who of them has a check-in record; with `present_only`, one saying they came (present or late)."""
+    where = CheckIn.registration.is_in(registration_ids or [-1])
+    if present_only:
+        where &= CheckIn.status.is_in(["present", "late"])
+    rows = await CheckIn.select(CheckIn.registration).where(where)
     return {row["registration"] for row in rows}
 
 

@@ -1,4 +1,7 @@
-"""The rhythm of an event's automatic messages: reminders before, a thank-you and a follow-up after.
+"""The rhythm of an event's automatic messages: reminders before, a thank-you after.
+
+No "where are you now?" a month after until outcomes exist: its link would lead nowhere. An event whose
+options still name "follow_up" (saved before) sends nothing for it: only the rules below are ever sent.
 
 Each event chooses which are sent (options["reminders"], all on by default); registration.reminders sends them.
 """
@@ -25,7 +28,6 @@ SCHEDULE = (
     Rule("reminder_2d", lazy("Two days before, 10:00"), "start", -2, time(10)),
     Rule("reminder_1d", lazy("The day before, 18:00"), "start", -1, time(18)),
     Rule("thanks", lazy("The day after, 10:00: thank-you with the organiser's number"), "end", 1, time(10)),
-    Rule("follow_up", lazy("A month after, 10:00: “where are you now?”"), "end", 30, time(10)),
 )
 
 

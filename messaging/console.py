@@ -15,7 +15,7 @@ from core.i18n import gettext as _
 from core.i18n import lazy
 from core.web import errors_of, flash, form_data, page
 from messaging import services, templates
-from messaging.sms import sms_length
+from messaging.sms import outside_gsm7, sms_length
 from messaging.tables import Channel
 
 User = Request[CurrentUser, Any, Any]
@@ -28,8 +28,31 @@ def _channel(value: str) -> Channel:
 
 
 def _preview(body: str, channel: Channel) -> dict[str, Any]:
+    """The example message and, for a text, its length and the characters that leave GSM-7 (the standard set):
+    one of them makes the whole text UCS-2, 70 characters a message instead of 160."""
     text = templates.render(body, templates.EXAMPLE)
-    return {"text": text, "length": sms_length(text) if channel == Channel.sms else None}
+    if channel != Channel.sms:
+        return {"text": text, "length": None}
+    outside = outside_gsm7(text)
+    standard = sms_length("".join("-" if c in outside else c for c in text)) if outside else None
+    return {
+        "text": text,
+        "length": sms_length(text),
+        "outside": ", ".join(f"« {c} »" for c in outside),
+        "outside_count": len(outside),
+        "standard_segments": standard.segments if standard else None,
+    }
+
+
+def _what(message: dict[str, Any]) -> str:
+    """What a message in the list was: its subject (e-mails), else the kind of text it was."""
+    if message["subject"]:
+        return message["subject"]
+    if message["kind"] in templates.DEFAULTS:
+        return _(templates.DEFAULTS[message["kind"]].label)
+    if message["kind"] == "broadcast":
+        return _("The organiser's own text")
+    return _("Text message")
 
 
 class MessagesConsole(Controller):
@@ -51,7 +74,7 @@ class MessagesConsole(Controller):
             variables=templates.VARIABLES,
             errors=errors or {},
             can_edit=request.user.at_least(organisation_id, Role.organiser),
-            recent=await services.recent_messages([organisation_id]),
+            recent=[m | {"what": _what(m)} for m in await services.recent_messages([organisation_id])],
             counts=await services.delivery_counts([organisation_id]),
             **kw,
         )

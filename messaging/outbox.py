@@ -65,9 +65,10 @@ async def enqueue_email(
     organisation_id: int | None = None,
     attachment: str = "",
     attachment_method: str = "",
-) -> None:
-    """Queue an e-mail (inside the caller's `write_transaction()`); `attachment` is an iCalendar invitation."""
-    await _insert(
+) -> bool:
+    """Queue an e-mail (inside the caller's `write_transaction()`); `attachment` is an iCalendar invitation.
+    Whether it was queued: False when a message with the same key already was."""
+    return await _insert(
         OutboxMessage(
             organisation=organisation_id,
             channel=Channel.email,
@@ -91,14 +92,14 @@ async def enqueue_sms(
     urgent: bool = False,
     category: str = "service",
     now: datetime | None = None,
-) -> None:
-    """Queue a text message (inside the caller's `write_transaction()`).
+) -> bool:
+    """Queue a text message (inside the caller's `write_transaction()`); whether it was (see `enqueue_email`).
 
     Written during the quiet hours (QUIET_HOURS, local time), it waits for their end unless `urgent`.
     The caller checks the person's consent and opt-out (STOP) before calling."""
     now = now or utcnow()
     due = now if urgent else (quiet_until(now, get_settings()) or now)
-    await _insert(
+    return await _insert(
         OutboxMessage(
             organisation=organisation_id,
             channel=Channel.sms,
@@ -113,9 +114,14 @@ async def enqueue_sms(
     )
 
 
-async def _insert(message: OutboxMessage) -> None:
+async def _insert(message: OutboxMessage) -> bool:
     # ON CONFLICT DO NOTHING: a replayed change (same key) adds nothing, even from two transactions at once.
-    await OutboxMessage.insert(message).on_conflict(target=OutboxMessage.idempotency_key, action="DO NOTHING")
+    rows = (
+        await OutboxMessage.insert(message)
+        .on_conflict(target=OutboxMessage.idempotency_key, action="DO NOTHING")
+        .returning(OutboxMessage.id)
+    )
+    return bool(rows)
 
 
 def quiet_until(now: datetime, settings: Settings) -> datetime | None:

@@ -33,16 +33,18 @@ async def delivery_counts(organisation_ids: list[int]) -> dict[str, int]:
 
 
 async def recent_messages(organisation_ids: list[int], limit: int = 50) -> list[dict[str, Any]]:
-    """The latest messages of these organisations, newest first, for the console (no bodies)."""
+    """The latest messages of these organisations, newest first, for the console (no bodies: they hold the
+    youths' personal links); `kind` is the message's template key (confirmation, reminder_1d…, broadcast)."""
     if not organisation_ids:
         return []
-    return (
+    rows = (
         await OutboxMessage.select(
             OutboxMessage.id,
             OutboxMessage.organisation,
             OutboxMessage.channel,
             OutboxMessage.recipient,
             OutboxMessage.subject,
+            OutboxMessage.idempotency_key,
             OutboxMessage.status,
             OutboxMessage.attempts,
             OutboxMessage.last_error,
@@ -57,3 +59,6 @@ async def recent_messages(organisation_ids: list[int], limit: int = 50) -> list[
         .order_by(OutboxMessage.id, ascending=False)
         .limit(limit)
     )
+    for row in rows:
+        row["kind"] = row.pop("idempotency_key").split(":", 1)[0]
+    return rows

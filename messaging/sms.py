@@ -64,6 +64,11 @@ def sms_length(text: str) -> SmsLength:
     return SmsLength("UCS-2", sum(units), _segments(units, UCS2_SINGLE, UCS2_PART))
 
 
+def outside_gsm7(text: str) -> list[str]:
+    """The characters of `text` a standard (GSM-7) text message cannot carry, once each, in order."""
+    return list(dict.fromkeys(c for c in text if c not in GSM7_BASIC and c not in GSM7_EXTENSION))
+
+
 def _segments(units: list[int], single: int, part: int) -> int:
     if sum(units) <= single:
         return 1

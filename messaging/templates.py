@@ -33,6 +33,7 @@ VARIABLES: dict[str, str] = {
     "organiser": lazy("the organising structure"),
     "change": lazy("what changed (for change messages)"),
     "details": lazy("the youth's team or interviews (for published plans)"),
+    "next": lazy("the next date of the same kind of event and its link (for those who did not come)"),
 }
 
 
@@ -48,7 +49,7 @@ DEFAULTS: dict[str, Default] = {
     "confirmation": Default(
         lazy("Confirmation of a registration"),
         lazy("Your registration: {event}"),
-        lazy("Hello {first_name}, you are registered for {event} on {date} at {time}, {place}. Your page: {link}"),
+        lazy("Hello {first_name}, your place at {event} is booked: {date} at {time}, {place}. Your page: {link}"),
         lazy(
             "Hello {first_name},\n\nyou are registered for {event} on {date} at {time}, {place}.\n"
             "Your page, to see the details, add it to your calendar or cancel: {link}\n\n"
@@ -58,7 +59,7 @@ DEFAULTS: dict[str, Default] = {
     "waiting": Default(
         lazy("On the waiting list"),
         lazy("Waiting list: {event}"),
-        lazy("Hello {first_name}, {event} is full: you are on the waiting list. We will tell you. Your page: {link}"),
+        lazy("Hello {first_name}, {event} is full: you are now on the waiting list. We will tell you. Page: {link}"),
         lazy(
             "Hello {first_name},\n\n{event} is full: you are on the waiting list. We will tell you as soon as "
             "a place frees up.\nYour page: {link}\n\n{organiser}"
@@ -67,7 +68,7 @@ DEFAULTS: dict[str, Default] = {
     "pending": Default(
         lazy("Registration waiting for the organiser's approval"),
         lazy("Registration received: {event}"),
-        lazy("Hello {first_name}, we received your registration for {event}. We will confirm it soon. {link}"),
+        lazy("Hello {first_name}, we have your registration for {event}. We will confirm it quickly. {link}"),
         lazy(
             "Hello {first_name},\n\nwe received your registration for {event} on {date}. The organiser will "
             "confirm it soon.\nYour page: {link}\n\n{organiser}"
@@ -76,7 +77,7 @@ DEFAULTS: dict[str, Default] = {
     "promoted": Default(
         lazy("A place freed up"),
         lazy("A place frees up: {event}"),
-        lazy("Good news {first_name}: a place freed up for {event} on {date} at {time}. See you there! {link}"),
+        lazy("Good news {first_name}: a place freed up for {event} on {date} at {time}. We expect you! {link}"),
         lazy(
             "Hello {first_name},\n\na place freed up: you are registered for {event} on {date} at {time}, "
             "{place}.\nYour page: {link}\n\n{organiser}"
@@ -85,7 +86,7 @@ DEFAULTS: dict[str, Default] = {
     "reminder_2d": Default(
         lazy("Reminder two days before"),
         lazy("In two days: {event}"),
-        lazy("Hello {first_name}, see you on {date} at {time} for {event}, {place}. Can't come? Tell us: {link}"),
+        lazy("Hello {first_name}, see you on {date} at {time} for {event}, {place}. A problem? Tell us: {link}"),
         lazy(
             "Hello {first_name},\n\nsee you on {date} at {time} for {event}, {place}.\n"
             "If you cannot come, say so on your page so someone else can take your place: {link}\n\n{organiser}"
@@ -100,19 +101,19 @@ DEFAULTS: dict[str, Default] = {
     "thanks": Default(
         lazy("Thank-you the day after"),
         lazy("Thank you for coming: {event}"),
-        lazy("Thank you for coming to {event}, {first_name}! To go further, call {phone}."),
+        lazy("Thanks for coming to {event}, {first_name}! To go further, call {phone}."),
         lazy(
             "Hello {first_name},\n\nthank you for coming to {event}. To go further (a job, a training, an "
             "interview), call {phone}.\n\n{organiser}"
         ),
     ),
-    "follow_up": Default(
-        lazy("“Where are you now?” a month after"),
-        lazy("Where are you now, {first_name}?"),
-        lazy("Hello {first_name}, a month after {event}: where are you now? Tell us in one click: {link}"),
+    "missed": Default(
+        lazy("The day after, to those who did not come"),
+        lazy("We missed you: {event}"),
+        lazy("Hello {first_name}, we did not see you at {event}. No matter! {next} A question? {phone}"),
         lazy(
-            "Hello {first_name},\n\na month after {event}, where are you now (a job, a training, still "
-            "looking)? Tell us in one click: {link}\n\n{organiser}"
+            "Hello {first_name},\n\nwe did not see you at {event}. No matter, it happens.\n{next}\n\n"
+            "A question? Call {phone}.\n{organiser}"
         ),
     ),
     "team": Default(
@@ -256,9 +257,10 @@ EXAMPLE = {
     "date": "mardi 3 mars",
     "time": "09:30",
     "place": "Mission Locale, 5 avenue des Alpes, Valence",
-    "link": "https://tremplin.example/r/Xy7…",
+    "link": "https://tremplin.example/r/Xy7aB2",
     "phone": "06 12 34 56 78",
     "organiser": "Intérim Solidaire",
     "change": "nouvelle heure 10:00",
     "details": "équipe 3 avec Karim (06 21 43 65 87).",
+    "next": "Prochaine date : le jeudi 2 avril, pour vous inscrire : https://tremplin.example/e/Ab3",
 }

@@ -27,6 +27,7 @@ from core.web import errors_of, flash, form_data, page
 from events import access
 from events.services import get_event
 from planning import documents, runs, services
+from registration.messages import reach_text
 
 User = Request[CurrentUser, Any, Any]
 
@@ -137,7 +138,7 @@ class PlanningConsole(Controller):
             told = await services.publish(request.user, event_id)
         except Refusal as error:
             return await self._page(request, event_id, errors_of(error), error.status_code)
-        flash(request, _("The plan is published; %(n)s youths were told by e-mail.", n=told))
+        flash(request, _("The plan is published: %(reach)s", reach=reach_text(told)))
         return Redirect(f"/events/{event_id}/planning")
 
     @post("/companions")

@@ -30,7 +30,7 @@ from planning.model import Instance, PlanningFormatError, load_solution
 from planning.tables import Companion, PairRule, PlanningRun, Team, TeamMember, TravelTime
 from planning.tables import Visit as VisitRow
 from planning.validator import Violation, validate
-from registration.messages import contexts_of, tell
+from registration.messages import contexts_of, reach, tell
 from registration.tables import Registration
 
 
@@ -296,9 +296,9 @@ async def set_visit_lock(user: CurrentUser, event_id: int, visit_id: int, locked
     await VisitRow.update({VisitRow.locked: locked}).where(VisitRow.id == visit_id)
 
 
-async def publish(user: CurrentUser, event_id: int) -> int:
+async def publish(user: CurrentUser, event_id: int) -> dict[str, int]:
     """Publish a plan that breaks no rule: each youth is told their team (SMS, and e-mail when they gave one);
-    how many were e-mailed."""
+    what was queued, per channel (registration.messages.reach)."""
     event = await _editable(user, event_id)
     instance = await store.instance_of(event)
     document = await store.plan_document(event)
@@ -308,7 +308,7 @@ async def publish(user: CurrentUser, event_id: int) -> int:
     if problems:
         raise PlanBreaksRules(count=len(problems))
     now = utcnow()
-    told = 0
+    sent: list[list[Channel]] = []
     teams = await _teams(event, instance)
     async with write_transaction():
         await Team.update({Team.published_at: now}).where(Team.event == event_id)
@@ -323,16 +323,16 @@ async def publish(user: CurrentUser, event_id: int) -> int:
                     phone=companion["phone"] if companion else "—",
                 )
             for member in team["members"]:
-                sent = await tell(
+                channels = await tell(
                     member["registration"],
                     "team",
                     occasion=now.isoformat(),
                     extra={"details": details},
                     context=contexts.get(member["registration"]),
                 )
-                told += Channel.email in sent
+                sent.append(channels)
     outbox.wake()
-    return told
+    return reach(sent)
 
 
 # --------------------------------------------------------------------------- companions and pairs

@@ -10,6 +10,7 @@ registration, message and occasion, so a message is never queued twice for the s
 from __future__ import annotations
 
 import re
+import secrets
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +23,8 @@ from core import signals
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import InvalidInput
-from core.i18n import lazy
+from core.i18n import gettext as _
+from core.i18n import lazy, ngettext
 from core.settings import get_settings
 from events.services import get_event
 from events.tables import Session
@@ -166,6 +168,34 @@ async def tell(
     return used
 
 
+def reach(sent: list[list[Channel]]) -> dict[str, int]:
+    """What telling many youths queued, from `tell`'s answers (one per youth): texts, e-mails, and youths
+    nothing could reach (no mobile or STOP, and no e-mail address)."""
+    return {
+        "sms": sum(Channel.sms in channels for channels in sent),
+        "email": sum(Channel.email in channels for channels in sent),
+        "unreached": sum(not channels for channels in sent),
+    }
+
+
+def reach_text(counts: dict[str, int]) -> str:
+    """`reach` in words for the organiser: "7 SMS et 3 e-mails en cours d'envoi ; 1 jeune sans SMS ni e-mail :
+    à prévenir par téléphone." """
+    queued = _(
+        "%(texts)s and %(emails)s on their way",
+        texts=ngettext("%(num)s text message", "%(num)s text messages", counts["sms"]),
+        emails=ngettext("%(num)s e-mail", "%(num)s e-mails", counts["email"]),
+    )
+    if not counts["unreached"]:
+        return f"{queued}."
+    unreached = ngettext(
+        "%(num)s youth can get neither a text nor an e-mail: tell them by phone.",
+        "%(num)s youths can get neither a text nor an e-mail: tell them by phone.",
+        counts["unreached"],
+    )
+    return _("%(queued)s; %(unreached)s", queued=queued, unreached=unreached)
+
+
 async def invitation_for(registration: dict[str, Any], method: str = "REQUEST") -> bytes | None:
     """The youth's calendar invitation, written by the calendars feature (registration.signals.invitation_wanted)."""
     return await signals.first(registration_signals.invitation_wanted, registration=registration, method=method)
@@ -208,9 +238,11 @@ class NothingToSay(InvalidInput):
 
 
 async def broadcast(user: Any, event_id: int, text: str, *, urgent: bool = False) -> int:
-    """The organiser's own text message to every youth with a place (organisers only): how many will get it.
+    """The organiser's own text message to every youth with a place (organisers only): how many were queued.
 
-    Quiet hours hold it until morning unless it is urgent (a cancellation at dawn, a changed meeting point)."""
+    Quiet hours hold it until morning unless it is urgent (a cancellation at dawn, a changed meeting point).
+    Each text sent is its own message, keyed by a fresh id: a correction sent right after a mistaken text goes
+    too (a key by the minute dropped it)."""
 
     event = await get_event(user, event_id)
     require_role(user, event["organisation"], Role.organiser)
@@ -222,17 +254,16 @@ async def broadcast(user: Any, event_id: int, text: str, *, urgent: bool = False
         Registration.participant.sms_opt_out_at.as_alias("opted_out"),
     ).where((Registration.event == event_id) & (Registration.status == RegistrationStatus.confirmed))
     sent = 0
-    stamp = utcnow().strftime("%Y%m%d%H%M")
+    stamp = secrets.token_hex(8)
     async with write_transaction():
         for row in rows:
             if addressing.can_text(phone=row["mobile"], opted_out=row["opted_out"]):  # texts only, by design
-                await outbox.enqueue_sms(
+                sent += await outbox.enqueue_sms(
                     to=row["mobile"],
                     text=text.strip(),
                     key=addressing.key("broadcast", row["id"], Channel.sms, occasion=f"{event_id}-{stamp}"),
                     organisation_id=event["organisation"],
                     urgent=urgent,
                 )
-                sent += 1
     outbox.wake()
     return sent

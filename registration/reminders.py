@@ -1,10 +1,10 @@
-"""The regular rhythm that keeps youths coming: reminders before, a thank-you and a follow-up after.
+"""The regular rhythm that keeps youths coming: reminders before, a thank-you after.
 
 Per event (options["reminders"], all on by default): J-2 at 10:00, J-1 at 18:00 (days before the
-first session), J+1 at 10:00 (after the last one) with the organiser's number, and J+30 at 10:00
-"where are you now?". A reminder is due from its time for WINDOW; after that it is skipped rather
-than sent late (a J-1 reminder after the event helps nobody). The outbox's idempotency keys make
-a reminder go once however often and by however many workers this runs.
+first session), J+1 at 10:00 (after the last one) with the organiser's number. A reminder is due from
+its time for WINDOW; after that it is skipped rather than sent late (a J-1 reminder after the event helps
+nobody). The outbox's idempotency keys make a reminder go once however often and by however many workers
+this runs.
 """
 
 from __future__ import annotations
@@ -14,14 +14,21 @@ import logging
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
+from core import signals
 from core.clock import utcnow
 from core.db import write_transaction
+from core.i18n import gettext as _
+from core.i18n import language
+from core.settings import get_settings
 from events.rhythm import SCHEDULE, Rule, due_at, enabled
 from events.services import get_event
 from events.tables import Event, EventStatus, Session
 from registration import messages
+from registration import signals as registration_signals
 from registration.tables import Registration, RegistrationStatus
 
 log = logging.getLogger("tremplin.reminders")
@@ -35,7 +42,7 @@ async def due(now: datetime) -> list[tuple[int, Rule, date]]:
         .where(
             (Event.status.is_in([EventStatus.published, EventStatus.closed, EventStatus.done]))
             & (Event.starts_on <= (now + timedelta(days=3)).date())
-            & (Event.ends_on >= (now - timedelta(days=31)).date())
+            & (Event.ends_on >= (now - timedelta(days=3)).date())
         )
         .output(load_json=True)
     )
@@ -63,16 +70,63 @@ async def due(now: datetime) -> list[tuple[int, Rule, date]]:
 
 
 async def send_due(now: datetime | None = None) -> int:
-    """Queue every reminder due now; how many registrations were told."""
+    """Queue every reminder due now; how many registrations were told.
+
+    The day after, those who came get the thank-you; those who did not (no check-in saying present or late)
+    get "missed", which offers the next date of the organisation's events of the same format."""
     told = 0
-    reminders = await due(now or utcnow())
+    now = now or utcnow()
+    reminders = await due(now)
     contexts = await messages.contexts_of([registration_id for registration_id, _, _ in reminders])
+    came = await _came([registration_id for registration_id, rule, _ in reminders if rule.key == "thanks"])
+    next_dates: dict[int, str] = {}
     for registration_id, rule, first in reminders:
+        context = contexts.get(registration_id)
+        key, extra = rule.key, None
+        if key == "thanks" and came is not None and registration_id not in came and context is not None:
+            if context["event"] not in next_dates:
+                next_dates[context["event"]] = await next_date(context["event"], now)
+            key, extra = "missed", {"next": next_dates[context["event"]]}
         async with write_transaction():
-            context = contexts.get(registration_id)
-            if await messages.tell(registration_id, rule.key, occasion=first.isoformat(), context=context):
+            if await messages.tell(registration_id, key, occasion=first.isoformat(), context=context, extra=extra):
                 told += 1
     return told
+
+
+async def _came(registration_ids: list[int]) -> set[int] | None:
+    """Who of them came (a check-in saying present or late): check-in knows; None when nobody answers."""
+    if not registration_ids:
+        return set()
+    answers = await signals.send(registration_signals.checked_in, registration_ids=registration_ids, present_only=True)
+    return set().union(*answers) if answers else None
+
+
+async def next_date(event_id: int, now: datetime) -> str:
+    """The sentence offering the next published event of the same organisation and format, to those who missed
+    this one (in French, as the messages are); a kind word when there is none."""
+    event = await Event.select(Event.organisation, Event.format).where(Event.id == event_id).first()
+    following = (
+        await Event.select(Event.public_token, Event.starts_on)
+        .where(
+            (Event.organisation == event["organisation"])
+            & (Event.format == event["format"])
+            & (Event.status == EventStatus.published)
+            & (Event.starts_on > now.date())
+            & (Event.id != event_id)
+        )
+        .order_by(Event.starts_on)
+        .first()
+        if event
+        else None
+    )
+    with language("fr"):
+        if following is None:
+            return _("Other dates will come.")
+        return _(
+            "Next date: %(date)s, to sign up: %(link)s",
+            date=format_date(following["starts_on"], "EEEE d MMMM", locale="fr"),
+            link=f"{get_settings().base_url}/e/{following['public_token']}",
+        )
 
 
 async def run(every_s: float = 60.0) -> None:
@@ -89,7 +143,7 @@ async def run(every_s: float = 60.0) -> None:
 
 
 async def set_schedule(user: CurrentUser, event_id: int, keys: list[str]) -> None:
-    """Which reminders and follow-ups this event sends (organisers only)."""
+    """Which reminders and thank-yous this event sends (organisers only)."""
     event = await get_event(user, event_id)
     require_role(user, event["organisation"], Role.organiser)
     options = dict(event["options"] or {})

@@ -14,7 +14,8 @@ personal_page = signal(
 )
 checked_in = signal(
     "checked-in",
-    "Which of these registrations have a check-in record: registration_ids -> set of ids. Answered by checkin.",
+    "Which of these registrations have a check-in record: registration_ids, present_only (only a check-in "
+    "saying present or late counts; False by default) -> set of ids. Answered by checkin.",
 )
 attendance_wanted = signal(
     "attendance-wanted",

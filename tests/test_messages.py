@@ -4,8 +4,11 @@ import html
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date
+
 from events.tables import Event, Session
 from messaging import templates
+from messaging.sms import outside_gsm7
 from messaging.tables import MessageTemplate, OutboxMessage
 from registration import messages, reminders
 from registration.tables import Participant, Registration
@@ -125,14 +128,31 @@ async def test_a_youth_chooses_email_only_or_stop_from_their_page(client):
     assert [c.value for c in used] == ["sms", "email"]
 
 
-async def test_the_organiser_turns_off_the_month_after_follow_up_for_an_event(client):
+async def test_the_organiser_turns_off_the_day_after_thank_you_for_an_event(client):
     organisation, _user = await organiser(client)
     event = await published_event(organisation=organisation)
     page = text(await client.get(f"/events/{event.id}"))
-    assert "Messages automatiques" in page and "Un mois après" in page
-    await post_form(client, f"/events/{event.id}/reminders", {"reminders": ["reminder_2d", "reminder_1d", "thanks"]})
+    assert "Messages automatiques" in page and "Le lendemain" in page
+    await post_form(client, f"/events/{event.id}/reminders", {"reminders": ["reminder_2d", "reminder_1d"]})
     saved = await Event.select(Event.options).where(Event.id == event.id).output(load_json=True).first()
-    assert reminders.enabled(saved["options"]) == {"reminder_2d", "reminder_1d", "thanks"}
+    assert reminders.enabled(saved["options"]) == {"reminder_2d", "reminder_1d"}
+
+
+async def test_no_where_are_you_now_text_a_month_after_even_for_an_event_that_chose_it(client):
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    page = text(await client.get(f"/events/{event.id}"))
+    assert "Un mois après" not in page and "où en es-tu" not in page.lower()
+    chose_it_before = await published_event(organisation=organisation, title="Forum emploi")
+    await Event.update({Event.options: {"reminders": ["thanks", "follow_up"]}}).where(Event.id == chose_it_before.id)
+    await register_online(client, event)
+    await register_online(client, chose_it_before, n=2)  # type: ignore[arg-type]
+    await OutboxMessage.delete(force=True)
+    last = max(s["starts_at"] for s in await Session.select(Session.starts_at))
+    a_month_after = datetime.combine(last.astimezone(PARIS).date() + timedelta(days=30), time(10, 1), PARIS)
+    assert await reminders.send_due(a_month_after) == 0
+    assert await OutboxMessage.count() == 0
+    assert "follow_up" not in {entry["key"] for entry in await templates.organisation_templates(_user, organisation.id)}
 
 
 async def test_a_stop_reply_from_the_provider_stops_text_messages_to_that_youth(client, settings):
@@ -170,3 +190,139 @@ async def test_an_urgent_text_goes_out_at_night_and_an_ordinary_one_waits_for_mo
     night = datetime.combine(datetime.now(PARIS).date(), time(22, 30), PARIS)
     morning = outbox.quiet_until(night, get_settings())
     assert morning.astimezone(PARIS).time() == time(8, 0) and morning > night
+
+
+async def test_the_messages_page_lists_a_queued_text_by_its_kind(client):
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    await register_online(client, event)
+    assert await OutboxMessage.count() == 1
+    page = await client.get(f"/organisations/{organisation.id}/messages/")
+    assert page.status_code == 200, page.text[:300]
+    assert "+33612340001" in text(page) and "Confirmation d'une inscription" in text(page)  # which message
+
+
+async def test_a_correction_sent_right_after_a_mistaken_text_goes_too(client):
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    await register_online(client, event)
+    await OutboxMessage.delete(force=True)
+    await post_form(client, f"/events/{event.id}/message", {"text": "Rendez-vous à 9h", "urgent": "on"})
+    corrected = await post_form(client, f"/events/{event.id}/message", {"text": "Pardon : à 10h", "urgent": "on"})
+    assert corrected.status_code in (302, 303)
+    bodies = [m["body_text"] for m in await OutboxMessage.select(OutboxMessage.body_text).order_by(OutboxMessage.id)]
+    assert bodies == ["Rendez-vous à 9h", "Pardon : à 10h"]
+    page = text(await client.get(corrected.headers["location"]))
+    assert "1 jeune" in page or "1 jeunes" in page
+
+
+async def test_every_default_text_message_stays_in_the_standard_set(client):
+    from core.i18n import language
+    from messaging.sms import outside_gsm7, sms_length
+    from messaging.tables import Channel
+
+    with language("fr"):
+        for key in templates.DEFAULTS:
+            _subject, body = templates.default(key, Channel.sms)
+            assert not outside_gsm7(body), (key, outside_gsm7(body))
+            example = sms_length(templates.render(body, templates.EXAMPLE))
+            assert example.encoding == "GSM-7", key
+            # with the example's long title and address: 1 text for most, 2 when they need the place and the link
+            assert example.segments <= 2, (key, example)
+
+
+async def test_the_editor_names_the_character_that_makes_a_text_cost_more(client):
+    organisation, _user = await organiser(client)
+    old_default = "Bonjour {first_name}, vous êtes inscrit·e à {event} le {date} à {time}, {place}."
+    preview = text(
+        await post_form(
+            client, f"/organisations/{organisation.id}/messages/preview", {"channel": "sms", "body": old_default}
+        )
+    )
+    assert "« ê », « · » n'existent pas en SMS standard : le message coûte 3 SMS au lieu de 1." in preview
+    short = text(
+        await post_form(
+            client, f"/organisations/{organisation.id}/messages/preview", {"channel": "sms", "body": "Inscrit·e !"}
+        )
+    )
+    assert "« · » n'existe pas en SMS standard : chaque SMS ne contient plus que 70 caractères" in short
+    fine = text(
+        await post_form(
+            client, f"/organisations/{organisation.id}/messages/preview", {"channel": "sms", "body": "A demain !"}
+        )
+    )
+    assert "SMS standard" not in fine
+
+
+async def test_publishing_teams_says_how_many_texts_and_emails_were_queued(client):
+    from tests.factories.planning import rally
+    from tests.test_planning_console import _planned
+
+    organisation, user = await organiser(client)
+    event = (await rally(organisation)).event
+    await _planned(client, user, event)
+    published = await post_form(client, f"/events/{event.id}/planning/publish", {})
+    assert await OutboxMessage.count().where(OutboxMessage.channel == "sms") == 9
+    assert await OutboxMessage.count().where(OutboxMessage.channel == "email") == 5
+    page = text(await client.get(published.headers["location"]))
+    assert "Le planning est publié : 9 SMS et 5 e-mails en cours d'envoi." in page
+
+
+async def test_publishing_interviews_names_only_the_youths_nothing_reached(client):
+    from tests.factories.planning import job_dating
+    from tests.test_planning_jobdating_console import plan
+
+    organisation, user = await organiser(client)
+    event, _sites, registrations = await job_dating(organisation)
+    await plan(user, event.id)
+    sami = registrations[3]
+    await Participant.update({Participant.sms_opt_out_at: datetime.now(PARIS), Participant.email: ""}).where(
+        Participant.id == sami.participant
+    )
+    published = await post_form(client, f"/events/{event.id}/interviews/publish", {})
+    page = text(await client.get(published.headers["location"]))
+    assert (
+        "Le planning est publié : 3 SMS et 2 e-mails en cours d'envoi ; 1 jeune sans SMS ni e-mail : "
+        "à prévenir par téléphone." in page
+    )
+
+
+async def test_the_day_after_those_who_came_are_thanked_and_the_others_offered_the_next_date(client):
+    from checkin.tables import CheckIn
+    from events.tables import Format
+
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation, capacity=5)
+    for n in (1, 2, 3):
+        await register_online(client, event, n=n)  # type: ignore[arg-type]
+    session = await Session.objects().where(Session.event == event.id).first()
+    youths = {r.participant: r.id for r in await Registration.objects().where(Registration.event == event.id)}
+    came, late, absent = [youths[p.id] for p in await Participant.objects().order_by(Participant.first_name)]
+    await CheckIn(registration=came, session=session.id, status="present", nonce="n1").save()
+    await CheckIn(registration=late, session=session.id, status="late", nonce="n2").save()
+    await CheckIn(registration=absent, session=session.id, status="absent", nonce="n3").save()
+    day = session.starts_at.astimezone(PARIS).date()
+    later = await published_event(organisation=organisation)
+    sooner_but_another_format = await published_event(organisation=organisation, format=Format.job_dating)
+    await Event.update({Event.starts_on: day + timedelta(days=14)}).where(Event.id == later.id)
+    await Event.update({Event.starts_on: day + timedelta(days=7)}).where(Event.id == sooner_but_another_format.id)
+    await OutboxMessage.delete(force=True)
+
+    await reminders.send_due(datetime.combine(day + timedelta(days=1), time(10, 1), PARIS))
+    sent = {m["recipient"]: m["body_text"] for m in await OutboxMessage.select()}
+    assert sent["+33612340001"].startswith("Merci de votre venue") and sent["+33612340002"].startswith("Merci")
+    missed = sent["+33612340003"]
+    assert missed.startswith("Bonjour Inès3, nous ne vous avons pas vu à Information collective. Pas grave !")
+    assert f"/e/{later.public_token}" in missed and "Merci" not in missed
+    assert "Prochaine date : le " + format_date(day + timedelta(days=14), "EEEE d MMMM", locale="fr") in missed
+    assert not outside_gsm7(missed)
+
+
+async def test_the_message_to_those_who_did_not_come_can_be_reworded(client):
+    organisation, _user = await organiser(client)
+    page = text(await client.get(f"/organisations/{organisation.id}/messages/"))
+    assert "Le lendemain, aux jeunes qui ne sont pas venus" in page and "{next}" in page
+    saved = await post_form(
+        client, f"/organisations/{organisation.id}/messages/missed/sms", {"body": "On vous attend ! {next}"}
+    )
+    assert saved.status_code in (302, 303)

@@ -22,6 +22,7 @@ from planning.jobdating import job_dating_metrics, load_job_dating, load_job_dat
 from planning.jobdating import store as jd
 from planning.store import PlanningDataMissing, host_sites
 from planning.tables import PlanningRun
+from registration.messages import reach_text
 from registration.tables import Registration
 
 User = Request[CurrentUser, Any, Any]
@@ -256,19 +257,11 @@ class JobDatingConsole(Controller):
     @post("/publish")
     async def publish(self, request: User, event_id: FromPath[int]) -> Redirect:
         try:
-            told, without = await jd.publish(request.user, event_id)
+            told = await jd.publish(request.user, event_id)
         except Refusal as error:
             flash(request, error.text(), "error")
             return Redirect(f"/events/{event_id}/interviews#rules")
-        flash(
-            request,
-            _(
-                "Plan published: %(told)s youths will receive their interviews by e-mail, %(without)s have no e-mail"
-                " address (tell them by phone).",
-                told=told,
-                without=without,
-            ),
-        )
+        flash(request, _("The plan is published: %(reach)s", reach=reach_text(told)))
         return Redirect(f"/events/{event_id}/interviews")
 
     @get("/{interview_id:int}")

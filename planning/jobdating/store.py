@@ -41,7 +41,7 @@ from planning.jobdating import (
 )
 from planning.store import PlanningDataMissing, _clock, _intersect, host_sites, members_of
 from planning.tables import Interview, PlanningStatus
-from registration.messages import contexts_of, tell
+from registration.messages import contexts_of, reach, tell
 from registration.tables import Registration, RegistrationStatus
 
 DEFAULT_SLOT_MINUTES = 20
@@ -464,9 +464,9 @@ def _line(day: Day, interview: dict, site: dict | None) -> str:
     return f"- {day.clock(day.slot_of(interview['starts_at']))} : {where}"
 
 
-async def publish(user: CurrentUser, event_id: int) -> tuple[int, int]:
+async def publish(user: CurrentUser, event_id: int) -> dict[str, int]:
     """Mark the plan published and send each youth their interviews (text message, and e-mail when they gave
-    one): (youths e-mailed, youths without e-mail)."""
+    one): what was queued, per channel (registration.messages.reach)."""
     event = await _organiser_event(user, event_id)
     broken = await violations(event)
     if broken:
@@ -480,18 +480,18 @@ async def publish(user: CurrentUser, event_id: int) -> tuple[int, int]:
     by_youth: dict[int, list[dict]] = defaultdict(list)
     for row in rows:
         by_youth[row["registration"]].append(row)
-    told = 0
+    sent: list[list[Channel]] = []
     async with write_transaction():
         await Interview.update({Interview.published_at: now}).where(Interview.id.is_in([r["id"] for r in rows]))
         contexts = await contexts_of(list(by_youth))
         for registration_id, interviews in by_youth.items():
             lines = "\n".join(_line(day, i, sites.get(i["site"])) for i in interviews)
-            sent = await tell(
+            channels = await tell(
                 registration_id,
                 "interviews",
                 occasion=now.isoformat(),
                 extra={"details": lines},
                 context=contexts.get(registration_id),
             )
-            told += Channel.email in sent
-    return told, len(by_youth) - told
+            sent.append(channels)
+    return reach(sent)

@@ -18,7 +18,7 @@ from litestar.utils.scope.state import ScopeState
 from accounts.tables import Organisation
 from core import signals
 from core.cache import TtlCache
-from core.errors import NotFound, Refusal
+from core.errors import InvalidInput, NotFound, Refusal
 from core.forms import convert
 from core.i18n import current_language
 from core.ratelimit import limit
@@ -30,7 +30,7 @@ from registration import messages, services
 from registration import signals as registration_signals
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
-from registration.people import display_phone
+from registration.people import display_phone, youth_form_errors
 from registration.tables import ConsentKind, Source
 
 # The public page is what every youth opens from an SMS: it is rendered once per few seconds and
@@ -176,6 +176,15 @@ class PublicRegistration(Controller):
         if form.get(HONEYPOT):  # filled by robots only; say thanks and keep nothing
             return page("public/thanks.html", event=await _public_event(token))
         data = await registration_form_data(request)
+        errors = youth_form_errors(data, services.utcnow().date())
+        if errors:  # every mistake at once, rather than one per submit
+            return await _event_page(
+                await _public_event(token),
+                values=_form_values(data),
+                ref=ref,
+                status_code=InvalidInput.status_code,
+                errors={**errors, "__all__": InvalidInput().text()},
+            )
         try:
             registered = await services.register(
                 None, convert(RegistrationInput, data), public_token=token, source=Source.public, referral_code=ref

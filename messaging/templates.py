@@ -32,6 +32,7 @@ VARIABLES: dict[str, str] = {
     "phone": lazy("the organiser's phone number"),
     "organiser": lazy("the organising structure"),
     "change": lazy("what changed (for change messages)"),
+    "reason": lazy("the organiser's reason, if given (for cancellations)"),
     "details": lazy("the youth's team or interviews (for published plans)"),
 }
 
@@ -139,9 +140,9 @@ DEFAULTS: dict[str, Default] = {
     "cancelled": Default(
         lazy("Cancellation by the organiser"),
         lazy("Cancelled: {event}"),
-        lazy("{first_name}, {event} on {date} is cancelled. Sorry! A question? {phone}"),
+        lazy("{first_name}, {event} on {date} is cancelled. {reason}Sorry! A question? {phone}"),
         lazy(
-            "Hello {first_name},\n\n{event} on {date} is cancelled. We are sorry.\n"
+            "Hello {first_name},\n\n{event} on {date} is cancelled. {reason}We are sorry.\n"
             "A question? Call {phone}.\n\n{organiser}"
         ),
     ),

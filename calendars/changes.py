@@ -95,6 +95,12 @@ async def _tell_moved(registrations: list[dict[str, Any]], occasion: str, what: 
     return told
 
 
+async def session_audience(session_id: int) -> int:
+    """How many youths `session_cancelled` would tell."""
+    row = await Session.select(Session.event).where(Session.id == session_id).first()
+    return len(await _registered(row["event"], session_id)) if row else 0
+
+
 def _because(reason: str) -> str:
     """The organiser's reason as the message says it, or nothing."""
     if not reason.strip():

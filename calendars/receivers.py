@@ -31,6 +31,11 @@ async def session_cancelled(*, session_id: int, reason: str = "") -> int:
     return await changes.session_cancelled(session_id, reason)
 
 
+@receiver(events_signals.session_audience)
+async def session_audience(*, session_id: int) -> int:
+    return await changes.session_audience(session_id)
+
+
 @receiver(planning_signals.visit_moved)
 async def visit_moved(*, visit_id: int) -> int:
     return await changes.visit_changed(visit_id)

@@ -342,9 +342,14 @@ class SessionConsole(Controller):
         return Redirect(f"/events/{session['event']}#programme")
 
     @post("/{session_id:int}/delete")
-    async def remove(self, request: User, session_id: FromPath[int]) -> Redirect:
+    async def remove(self, request: User, session_id: FromPath[int]) -> Template | Redirect:
+        values = await form_data(request)
         session = await services.get_session(request.user, session_id)
-        await services.delete_session(request.user, session_id)
+        told = 0 if values.get("confirmed") else await services.session_audience(request.user, session_id)
+        if told:  # youths will be texted: say how many and ask first
+            event = await services.get_event(request.user, session["event"])
+            return page("events/confirm_session_removal.html", event=event, session=session, told=told)
+        await services.delete_session(request.user, session_id, reason=values.get("reason", ""))
         flash(request, _("Session removed."))
         return Redirect(f"/events/{session['event']}#programme")
 

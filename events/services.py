@@ -426,11 +426,20 @@ async def update_session(user: CurrentUser, session_id: int, data: SessionInput)
     outbox.wake()
 
 
-async def delete_session(user: CurrentUser, session_id: int) -> None:
+async def session_audience(user: CurrentUser, session_id: int) -> int:
+    """How many youths removing this session would text (none while the event is a draft)."""
+    event, _session = await _session_of(user, session_id)
+    if event.status == EventStatus.draft:
+        return 0
+    return sum(await signals.send(events_signals.session_audience, session_id=session_id))
+
+
+async def delete_session(user: CurrentUser, session_id: int, *, reason: str = "") -> None:
+    """Remove a session; on a published event its youths are told, with the organiser's `reason` if given."""
     event, _session = await _session_of(user, session_id)
     async with write_transaction():
         if event.status != EventStatus.draft:
-            await signals.send(events_signals.session_cancelled, session_id=session_id)
+            await signals.send(events_signals.session_cancelled, session_id=session_id, reason=reason.strip())
         await Session.delete().where(Session.id == session_id)
     outbox.wake()
 

@@ -131,3 +131,32 @@ async def test_cancelling_an_event_nobody_registered_for_needs_no_confirmation(c
     event = await published_event(organisation=organisation)
     await post_form(client, f"/events/{event.id}/status", {"status": "cancelled"})
     assert await _status(event.id) == EventStatus.cancelled
+
+
+async def test_removing_a_session_youths_are_registered_for_asks_first_and_sends_the_reason(client):
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    await register_online(client, event, n=1)
+    await register_online(client, event, n=2)
+    session = await Session.objects().where(Session.event == event.id).first()
+    last = max(m["id"] for m in await OutboxMessage.select(OutboxMessage.id))
+
+    asked = await post_form(client, f"/sessions/{session.id}/delete", {})
+    assert asked.status_code == 200
+    assert "2 jeunes seront prévenu·es" in text(asked)
+    assert await Session.exists().where(Session.id == session.id)
+    assert await OutboxMessage.count().where(OutboxMessage.id > last) == 0
+
+    data = {"confirmed": "1", "reason": "l'intervenante est malade"}
+    await post_form(client, f"/sessions/{session.id}/delete", data)
+    assert not await Session.exists().where(Session.id == session.id)
+    texts = [m["body_text"] for m in await OutboxMessage.select().where(OutboxMessage.id > last)]
+    assert len(texts) == 2 and all("Motif : l'intervenante est malade" in t for t in texts)
+
+
+async def test_removing_a_session_of_a_draft_needs_no_confirmation(client):
+    organisation, _user = await organiser(client)
+    event = await make_event(organisation)
+    session = await make_session(event, *_on(_next(0)))
+    await post_form(client, f"/sessions/{session.id}/delete", {})
+    assert not await Session.exists().where(Session.id == session.id)

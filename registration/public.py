@@ -20,7 +20,7 @@ from core import signals
 from core.cache import TtlCache
 from core.errors import InvalidInput, NotFound, Refusal
 from core.forms import convert
-from core.i18n import current_language
+from core.i18n import current_language, ngettext
 from core.ratelimit import limit
 from core.web import errors_of, page
 from events.services import programme
@@ -112,6 +112,10 @@ async def registration_form_data(request: Request) -> dict[str, Any]:
     return data
 
 
+def _fields_to_correct(count: int) -> str:
+    return ngettext("Please correct the field marked below.", "Please correct the %(num)s fields marked below.", count)
+
+
 def _form_values(data: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in data.items() if k != "answers"}
     values |= {f"q_{k}": v for k, v in data.get("answers", {}).items()}
@@ -183,7 +187,7 @@ class PublicRegistration(Controller):
                 values=_form_values(data),
                 ref=ref,
                 status_code=InvalidInput.status_code,
-                errors={**errors, "__all__": InvalidInput().text()},
+                errors={**errors, "__all__": _fields_to_correct(len(errors))},
             )
         try:
             registered = await services.register(

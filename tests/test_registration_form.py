@@ -25,6 +25,7 @@ async def test_a_youth_sending_an_empty_form_sees_every_missing_field_at_once(cl
         assert error_on(response, field), field
     assert error_on(response, "first_name") == "Ce champ est obligatoire."
     assert error_on(response, "postcode") == "Indiquez votre code postal ou votre commune."
+    assert "Corrigez les 4 champs signalés ci-dessous." in text(response)
     assert await Registration.count() == 0
 
 

@@ -32,6 +32,7 @@ _BY_TYPE = [
     ("Invalid enum value", lazy("Choose one of the proposed options.")),
     (">= ", lazy("This number is too small.")),
     ("length >= 1", REQUIRED),
+    ("matching regex '[^", lazy("Write the name with letters.")),  # registration.inputs.Name: a letter at least
 ]
 
 

@@ -9,7 +9,8 @@ import msgspec
 
 NAME_MAX = 50  # also the form's maxlength: a name longer than this is a mistake
 PHONE_MAX = 30
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX)]
+# At least one letter: an emoji-only or digits-only name is a mistake (core.forms says so on the field).
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX, pattern=r"[^\W\d_]")]
 
 
 class RegistrationInput(msgspec.Struct, kw_only=True):

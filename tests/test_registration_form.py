@@ -5,7 +5,9 @@ import html
 import re
 
 from registration.tables import Registration
-from tests.factories.registration import published_event, register_online
+from tests.factories.accounts import organiser
+from tests.factories.registration import published_event, register_online, youth
+from tests.support import post_form
 
 
 def text(response) -> str:
@@ -68,3 +70,12 @@ async def test_the_form_marks_every_required_field_and_limits_the_text_fields(cl
     assert re.search(r'name="phone"[^>]*maxlength="30"', page)
     assert re.search(r'name="postcode"[^>]*maxlength="5"', page)
     assert "Code postal ou commune <span" in page  # the postcode-or-town rule is marked required
+
+
+async def test_an_emoji_for_a_name_is_refused_from_the_console_too(client):
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    response = await post_form(client, f"/events/{event.id}/register", youth(7, first_name="🙂🙂"))
+    assert response.status_code == 400
+    assert error_on(response, "first_name") == "Écrivez le nom avec des lettres."
+    assert await Registration.count() == 0

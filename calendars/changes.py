@@ -95,11 +95,27 @@ async def _tell_moved(registrations: list[dict[str, Any]], occasion: str, what: 
     return told
 
 
-async def session_cancelled(session_id: int) -> int:
-    """A session is removed from the programme (call before deleting it)."""
+async def session_audience(session_id: int) -> int:
+    """How many youths `session_cancelled` would tell."""
+    row = await Session.select(Session.event).where(Session.id == session_id).first()
+    return len(await _registered(row["event"], session_id)) if row else 0
+
+
+def _because(reason: str) -> str:
+    """The organiser's reason as the message says it, or nothing."""
+    if not reason.strip():
+        return ""
+    with language("fr"):  # followed by the rest of the message
+        return _("Reason: %(reason)s.", reason=reason.strip().rstrip(".")) + " "
+
+
+async def session_cancelled(session_id: int, reason: str = "") -> int:
+    """A session is removed from the programme (call before deleting it); `reason` goes into the message."""
     row = await Session.select(Session.event, Session.title, Session.sequence).where(Session.id == session_id).first()
     with language("fr"):
         what = _("“%(title)s” is cancelled", title=row["title"])
+    if reason.strip():
+        what = f"{what}. {_because(reason).strip().removesuffix('.')}"
     told = 0
     registrations = await _registered(row["event"], session_id)
     contexts = await contexts_of([r["id"] for r in registrations])
@@ -119,8 +135,9 @@ async def session_cancelled(session_id: int) -> int:
     return told
 
 
-async def event_cancelled(event_id: int) -> int:
-    """The whole event is cancelled: everyone registered is told, with a cancellation for their calendar."""
+async def event_cancelled(event_id: int, reason: str = "") -> int:
+    """The whole event is cancelled: everyone registered is told (with the organiser's reason, if given),
+    with a cancellation for their calendar."""
     told = 0
     registrations = await _registered(event_id)
     contexts = await contexts_of([r["id"] for r in registrations])
@@ -131,6 +148,7 @@ async def event_cancelled(event_id: int) -> int:
                 registration["id"],
                 "cancelled",
                 occasion=f"event-{event_id}",
+                extra={"reason": _because(reason)},
                 invitation=invitation,
                 method="CANCEL",
                 context=contexts[registration["id"]],

@@ -17,8 +17,8 @@ async def invitation(*, registration: dict[str, Any], method: str) -> bytes:
 
 
 @receiver(events_signals.event_cancelled)
-async def event_cancelled(*, event_id: int) -> int:
-    return await changes.event_cancelled(event_id)
+async def event_cancelled(*, event_id: int, reason: str = "") -> int:
+    return await changes.event_cancelled(event_id, reason)
 
 
 @receiver(events_signals.session_moved)
@@ -27,8 +27,13 @@ async def session_moved(*, session_id: int) -> int:
 
 
 @receiver(events_signals.session_cancelled)
-async def session_cancelled(*, session_id: int) -> int:
-    return await changes.session_cancelled(session_id)
+async def session_cancelled(*, session_id: int, reason: str = "") -> int:
+    return await changes.session_cancelled(session_id, reason)
+
+
+@receiver(events_signals.session_audience)
+async def session_audience(*, session_id: int) -> int:
+    return await changes.session_audience(session_id)
 
 
 @receiver(planning_signals.visit_moved)

@@ -19,7 +19,10 @@ _PATH = re.compile(r"at `\$\.(\w+)")
 _MISSING = re.compile(r"missing required field `(\w+)`")
 _LOCAL_MINUTES = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 
+_TOO_LONG = re.compile(r"length <= (\d+)")
+
 REQUIRED = lazy("This field is required.")
+TOO_LONG = lazy("%(max)s characters at most.")
 _BY_TYPE = [
     ("`int`", lazy("Enter a whole number.")),
     ("`float`", lazy("Enter a number.")),
@@ -29,6 +32,7 @@ _BY_TYPE = [
     ("Invalid enum value", lazy("Choose one of the proposed options.")),
     (">= ", lazy("This number is too small.")),
     ("length >= 1", REQUIRED),
+    ("matching regex '[^", lazy("Write the name with letters.")),  # registration.inputs.Name: a letter at least
 ]
 
 
@@ -70,6 +74,9 @@ def field_error(text: str) -> InvalidInput:
         return InvalidInput(REQUIRED, field=missing.group(1))
     path = _PATH.search(text)
     field = path.group(1) if path else None
+    too_long = _TOO_LONG.search(text)
+    if too_long:
+        return InvalidInput(TOO_LONG, field=field, max=int(too_long.group(1)))
     for needle, message in _BY_TYPE:
         if needle in text:
             return InvalidInput(message, field=field)

@@ -21,6 +21,7 @@ from core.i18n import gettext as _
 from core.labels import label
 from core.web import errors_of, flash, form_data, form_page, page
 from events import formats, rhythm, series, services, sites
+from events.holidays import next_working_day
 from events.inputs import (
     DuplicateInput,
     EventInput,
@@ -106,7 +107,7 @@ class EventConsole(Controller):
             )
         chosen = Format(format)
         defaults = await formats.defaults(organisations[0], chosen) if organisations else formats.BUILTIN[chosen]
-        start = date.today() + timedelta(days=21)
+        start = next_working_day(date.today() + timedelta(days=21))  # never a Sunday or a bank holiday
         values = {
             "format": chosen.value,
             "starts_on": start.isoformat(),
@@ -172,14 +173,20 @@ class EventConsole(Controller):
     @post("/{event_id:int}/status")
     async def status(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
         values = await form_data(request)
-        try:
-            await services.set_status(request.user, event_id, EventStatus(values.get("status", "")))
-        except ValueError:
+        if values.get("status", "") not in EventStatus.__members__:
             flash(request, _("Choose one of the proposed options."), "error")
+            return Redirect(f"/events/{event_id}")
+        target = EventStatus(values["status"])
+        check = None if values.get("confirmed") else await services.status_check(request.user, event_id, target)
+        if check is not None:  # publishing with warnings, or cancelling with youths to tell: ask first
+            event = await services.get_event(request.user, event_id)
+            return page("events/confirm_status.html", event=event, target=target, check=check)
+        try:
+            await services.set_status(request.user, event_id, target, reason=values.get("reason", ""))
         except Refusal as error:
             flash(request, error.text(), "error")
         else:
-            flash(request, _("Status changed: %(status)s.", status=label("event_status", values["status"])))
+            flash(request, _("Status changed: %(status)s.", status=label("event_status", target)))
         return Redirect(f"/events/{event_id}")
 
     @post("/{event_id:int}/sessions")
@@ -335,9 +342,14 @@ class SessionConsole(Controller):
         return Redirect(f"/events/{session['event']}#programme")
 
     @post("/{session_id:int}/delete")
-    async def remove(self, request: User, session_id: FromPath[int]) -> Redirect:
+    async def remove(self, request: User, session_id: FromPath[int]) -> Template | Redirect:
+        values = await form_data(request)
         session = await services.get_session(request.user, session_id)
-        await services.delete_session(request.user, session_id)
+        told = 0 if values.get("confirmed") else await services.session_audience(request.user, session_id)
+        if told:  # youths will be texted: say how many and ask first
+            event = await services.get_event(request.user, session["event"])
+            return page("events/confirm_session_removal.html", event=event, session=session, told=told)
+        await services.delete_session(request.user, session_id, reason=values.get("reason", ""))
         flash(request, _("Session removed."))
         return Redirect(f"/events/{session['event']}#programme")
 

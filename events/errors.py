@@ -50,6 +50,15 @@ class NothingToPublish(Refusal):
     message = lazy("Add at least one session to the programme before publishing.")
 
 
+class NoPlaceToPublish(Refusal):
+    code = "no_place_to_publish"
+    status_code = 409
+    message = lazy(
+        "Where should youths go? Give a place to every session (%(sessions)s) or a meeting point to the event "
+        "before publishing."
+    )
+
+
 class WindowEndsBeforeStart(InvalidInput):
     code = "registration_window_invalid"
     message = lazy("Registrations must close after they open.")

@@ -16,19 +16,18 @@ from accounts.tables import Role
 from core import signals
 from core.clock import utcnow
 from core.db import write_transaction
-from core.errors import Forbidden, InvalidInput, NotFound
+from core.errors import Forbidden, InvalidInput, NotFound, Refusal
 from core.forms import convert
 from core.i18n import gettext as _
 from core.i18n import lazy
 from core.labels import label
-from events import formats
+from events import formats, publication
 from events import signals as events_signals
 from events.access import visible_to
 from events.errors import (
     AgeRangeReversed,
     CapacityBelowRegistered,
     DatesReversed,
-    NothingToPublish,
     SessionEndsBeforeStart,
     SiteBusy,
     StatusChangeRefused,
@@ -298,19 +297,53 @@ async def update_event(user: CurrentUser, event_id: int, changes: dict) -> None:
         ).where(Event.id == event_id)
 
 
-async def set_status(user: CurrentUser, event_id: int, status: EventStatus) -> None:
+@dataclass(frozen=True, slots=True)
+class StatusCheck:
+    """What the organiser confirms before a status change: warnings before publishing, or how many
+    youths a cancellation will text."""
+
+    warnings: list[str]
+    told: int
+
+
+async def status_check(user: CurrentUser, event_id: int, status: EventStatus) -> StatusCheck | None:
+    """None when the change needs no confirmation (or is refused anyway: `set_status` says why)."""
+    event = await editable_event(user, event_id)
+    if status == EventStatus(event.status) or status not in STATUS_CHANGES[EventStatus(event.status)]:
+        return None
+    if status == EventStatus.published:
+        try:
+            await publication.check_publishable(event)
+        except Refusal:
+            return None
+        found = await publication.warnings(event)
+        return StatusCheck(warnings=found, told=0) if found else None
+    if status == EventStatus.cancelled:
+        told = await people_to_tell(event_id)
+        return StatusCheck(warnings=[], told=told) if told else None
+    return None
+
+
+async def people_to_tell(event_id: int) -> int:
+    """The youths registered, waiting or pending: who a cancellation texts."""
+    figures = (await _figures([event_id], {}))[event_id]
+    return figures.registered + figures.waiting + figures.pending
+
+
+async def set_status(user: CurrentUser, event_id: int, status: EventStatus, *, reason: str = "") -> None:
+    """Change an event's status; a cancellation tells its youths, with the organiser's `reason` if given."""
     event = await editable_event(user, event_id)
     current = EventStatus(event.status)
     if status == current:
         return
     if status not in STATUS_CHANGES[current]:
         raise StatusChangeRefused(current=label("event_status", current), target=label("event_status", status))
-    if status == EventStatus.published and not await Session.exists().where(Session.event == event_id):
-        raise NothingToPublish()
+    if status == EventStatus.published:
+        await publication.check_publishable(event)
     async with write_transaction():
         await Event.update({Event.status: status, Event.updated_at: utcnow()}).where(Event.id == event_id)
         if status == EventStatus.cancelled:
-            await signals.send(events_signals.event_cancelled, event_id=event_id)
+            await signals.send(events_signals.event_cancelled, event_id=event_id, reason=reason.strip())
     if status == EventStatus.cancelled:
         outbox.wake()
 
@@ -393,11 +426,20 @@ async def update_session(user: CurrentUser, session_id: int, data: SessionInput)
     outbox.wake()
 
 
-async def delete_session(user: CurrentUser, session_id: int) -> None:
+async def session_audience(user: CurrentUser, session_id: int) -> int:
+    """How many youths removing this session would text (none while the event is a draft)."""
+    event, _session = await _session_of(user, session_id)
+    if event.status == EventStatus.draft:
+        return 0
+    return sum(await signals.send(events_signals.session_audience, session_id=session_id))
+
+
+async def delete_session(user: CurrentUser, session_id: int, *, reason: str = "") -> None:
+    """Remove a session; on a published event its youths are told, with the organiser's `reason` if given."""
     event, _session = await _session_of(user, session_id)
     async with write_transaction():
         if event.status != EventStatus.draft:
-            await signals.send(events_signals.session_cancelled, session_id=session_id)
+            await signals.send(events_signals.session_cancelled, session_id=session_id, reason=reason.strip())
         await Session.delete().where(Session.id == session_id)
     outbox.wake()
 

@@ -32,6 +32,7 @@ VARIABLES: dict[str, str] = {
     "phone": lazy("the organiser's phone number"),
     "organiser": lazy("the organising structure"),
     "change": lazy("what changed (for change messages)"),
+    "reason": lazy("the organiser's reason, if given (for cancellations)"),
     "details": lazy("the youth's team or interviews (for published plans)"),
     "next": lazy("the next date of the same kind of event and its link (for those who did not come)"),
 }
@@ -140,9 +141,9 @@ DEFAULTS: dict[str, Default] = {
     "cancelled": Default(
         lazy("Cancellation by the organiser"),
         lazy("Cancelled: {event}"),
-        lazy("{first_name}, {event} on {date} is cancelled. Sorry! A question? {phone}"),
+        lazy("{first_name}, {event} on {date} is cancelled. {reason}Sorry! A question? {phone}"),
         lazy(
-            "Hello {first_name},\n\n{event} on {date} is cancelled. We are sorry.\n"
+            "Hello {first_name},\n\n{event} on {date} is cancelled. {reason}We are sorry.\n"
             "A question? Call {phone}.\n\n{organiser}"
         ),
     ),

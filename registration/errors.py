@@ -11,6 +11,11 @@ class InvalidPhone(InvalidInput):
     message = lazy("This is not a mobile number we can send a text message to. Example: 06 12 34 56 78.")
 
 
+class InvalidName(InvalidInput):
+    code = "invalid_name"
+    message = lazy("Write the name with letters.")
+
+
 class BirthDateInFuture(InvalidInput):
     code = "birth_date_in_future"
     message = lazy("The date of birth cannot be in the future.")

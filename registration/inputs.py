@@ -7,13 +7,16 @@ from typing import Annotated
 
 import msgspec
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+NAME_MAX = 50  # also the form's maxlength: a name longer than this is a mistake
+PHONE_MAX = 30
+# At least one letter: an emoji-only or digits-only name is a mistake (core.forms says so on the field).
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX, pattern=r"[^\W\d_]")]
 
 
 class RegistrationInput(msgspec.Struct, kw_only=True):
     first_name: Name
     last_name: Name
-    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=PHONE_MAX)]
     birth_date: date | None = None
     postcode: str = ""
     commune: str = ""
@@ -35,7 +38,7 @@ class RegistrationInput(msgspec.Struct, kw_only=True):
 class WalkInInput(msgspec.Struct, kw_only=True):
     first_name: Name
     last_name: Name
-    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=30)]
+    phone: Annotated[str, msgspec.Meta(min_length=1, max_length=PHONE_MAX)]
     postcode: str = ""
     session_id: int | None = None
 

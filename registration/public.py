@@ -18,9 +18,9 @@ from litestar.utils.scope.state import ScopeState
 from accounts.tables import Organisation
 from core import signals
 from core.cache import TtlCache
-from core.errors import NotFound, Refusal
+from core.errors import InvalidInput, NotFound, Refusal
 from core.forms import convert
-from core.i18n import current_language
+from core.i18n import current_language, ngettext
 from core.ratelimit import limit
 from core.web import errors_of, page
 from events.services import programme
@@ -30,7 +30,7 @@ from registration import messages, services
 from registration import signals as registration_signals
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
-from registration.people import display_phone
+from registration.people import display_phone, youth_form_errors
 from registration.tables import ConsentKind, Source
 
 # The public page is what every youth opens from an SMS: it is rendered once per few seconds and
@@ -112,6 +112,10 @@ async def registration_form_data(request: Request) -> dict[str, Any]:
     return data
 
 
+def _fields_to_correct(count: int) -> str:
+    return ngettext("Please correct the field marked below.", "Please correct the %(num)s fields marked below.", count)
+
+
 def _form_values(data: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in data.items() if k != "answers"}
     values |= {f"q_{k}": v for k, v in data.get("answers", {}).items()}
@@ -176,6 +180,15 @@ class PublicRegistration(Controller):
         if form.get(HONEYPOT):  # filled by robots only; say thanks and keep nothing
             return page("public/thanks.html", event=await _public_event(token))
         data = await registration_form_data(request)
+        errors = youth_form_errors(data, services.utcnow().date())
+        if errors:  # every mistake at once, rather than one per submit
+            return await _event_page(
+                await _public_event(token),
+                values=_form_values(data),
+                ref=ref,
+                status_code=InvalidInput.status_code,
+                errors={**errors, "__all__": _fields_to_correct(len(errors))},
+            )
         try:
             registered = await services.register(
                 None, convert(RegistrationInput, data), public_token=token, source=Source.public, referral_code=ref

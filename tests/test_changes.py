@@ -47,7 +47,7 @@ async def test_cancelling_the_event_sends_a_cancellation_to_every_calendar(clien
     event = await published_event(organisation=organisation)
     await register_online(client, event, email="ines@exemple.fr")
     last = max(m["id"] for m in await _messages())
-    await post_form(client, f"/events/{event.id}/status", {"status": "cancelled"})
+    await post_form(client, f"/events/{event.id}/status", {"status": "cancelled", "confirmed": "1"})
 
     changes = await _messages(last)
     assert sorted(m["channel"] for m in changes) == ["email", "sms"]

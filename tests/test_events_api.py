@@ -34,7 +34,17 @@ async def test_each_format_is_created_through_the_api_with_its_programme(client,
 async def test_a_rally_goes_from_draft_to_published_through_the_api(client):
     await organiser(client)
     event = (
-        await api(client, "POST", "/api/events", {"title": "Rallye", "format": "rallye", "starts_on": NEXT_MONTH})
+        await api(
+            client,
+            "POST",
+            "/api/events",
+            {
+                "title": "Rallye",
+                "format": "rallye",
+                "starts_on": NEXT_MONTH,
+                "meeting_point": "Mission Locale, Valence",
+            },
+        )
     ).json()
     assert len(event["sessions"]) == 6
     published = await api(client, "POST", f"/api/events/{event['id']}/status", {"status": "published"})
@@ -82,7 +92,17 @@ async def test_partner_roles_are_visible_to_the_partner_and_to_no_one_else(clien
     ml = await make_organisation("Mission Locale Partenaire")
     await Partnership(owner=collectif.id, partner=ml.id).save()
     event = (
-        await api(client, "POST", "/api/events", {"title": "Rallye", "format": "rallye", "starts_on": NEXT_MONTH})
+        await api(
+            client,
+            "POST",
+            "/api/events",
+            {
+                "title": "Rallye",
+                "format": "rallye",
+                "starts_on": NEXT_MONTH,
+                "meeting_point": "Mission Locale, Valence",
+            },
+        )
     ).json()
     attached = await api(
         client, "PUT", f"/api/events/{event['id']}/partners", {"organisation_id": ml.id, "role": "prescriber"}
@@ -113,7 +133,17 @@ async def test_a_partner_must_be_in_the_directory_first(client):
     await organiser(client)
     stranger = await make_organisation("Inconnue", OrganisationKind.entreprise)
     event = (
-        await api(client, "POST", "/api/events", {"title": "Rallye", "format": "rallye", "starts_on": NEXT_MONTH})
+        await api(
+            client,
+            "POST",
+            "/api/events",
+            {
+                "title": "Rallye",
+                "format": "rallye",
+                "starts_on": NEXT_MONTH,
+                "meeting_point": "Mission Locale, Valence",
+            },
+        )
     ).json()
     response = await api(
         client, "PUT", f"/api/events/{event['id']}/partners", {"organisation_id": stranger.id, "role": "host_company"}

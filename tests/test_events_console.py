@@ -32,7 +32,7 @@ async def test_organiser_creates_a_rally_from_its_format_and_publishes_it(client
     choose = await client.get("/events/new")
     assert "Rallye pour l'emploi" in text(choose)
 
-    event_id = await _create(client, "rallye", capacity="21")
+    event_id = await _create(client, "rallye", capacity="21", meeting_point="Mission Locale, Valence")
     page = text(await client.get(f"/events/{event_id}"))
     assert "Brouillon" in page
     assert "Jour 1 — visites d'entreprises (matin)" in page and "Jour 3 — clôture" in page
@@ -41,7 +41,7 @@ async def test_organiser_creates_a_rally_from_its_format_and_publishes_it(client
     assert event.options["team_size"] == 3 and event.options["companion_per_team"] is True
     assert await Session.count().where(Session.event == event_id) == 6
 
-    response = await post_form(client, f"/events/{event_id}/status", {"status": "published"})
+    response = await post_form(client, f"/events/{event_id}/status", {"status": "published", "confirmed": "1"})
     assert response.status_code == 302
     assert (await Event.objects().get(Event.id == event_id)).status == EventStatus.published
 

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from accounts.tables import OrganisationKind, Role
+from events.holidays import is_working_day
 from events.tables import Event, EventStatus, Session
 from tests.factories.accounts import make_organisation, make_user
 from tests.support import PASSWORD
@@ -17,6 +18,8 @@ async def test_organiser_creates_a_rally_from_its_format_and_publishes_it(
     collectif = await make_organisation("Collectif Insertion Drôme", OrganisationKind.collectif)
     await make_user("sophie@collectif.test", collectif, Role.organiser)
     start = date.today() + timedelta(days=40)
+    while not all(is_working_day(start + timedelta(days=n)) for n in range(3)):  # nothing to confirm when publishing
+        start += timedelta(days=1)
     context = await browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
     page = await context.new_page()
     try:
@@ -32,6 +35,8 @@ async def test_organiser_creates_a_rally_from_its_format_and_publishes_it(
 
         await page.get_by_label("Titre").fill("Rallye pour l'emploi du printemps")
         await page.get_by_label("Premier jour").fill(start.isoformat())
+        await page.get_by_label("Point de rendez-vous").fill("Mission Locale, 5 avenue des Alpes, Valence")
+        await page.get_by_label("Téléphone de l'organisateur, donné aux jeunes").fill("06 12 34 56 78")
         assert await page.get_by_label("Places", exact=True).input_value() == "21"  # from the format
         await page.screenshot(path=str(artifacts / f"rally-form-{width}.png"), full_page=True)
         await page.get_by_role("button", name="Créer l'événement").click()

@@ -20,7 +20,7 @@ from core.i18n import current_language, lazy
 from core.i18n import gettext as _
 from core.labels import label
 from core.web import errors_of, flash, form_data, form_page, page
-from events import formats, rhythm, series, services, sites
+from events import formats, rhythm, rules, series, services, sites
 from events.holidays import next_working_day
 from events.inputs import (
     DuplicateInput,
@@ -28,8 +28,10 @@ from events.inputs import (
     NewEventInput,
     OccurrenceMove,
     PartnerInput,
+    RuleInWords,
     SeriesChange,
     SeriesInput,
+    SeriesStart,
     SessionInput,
     SiteInput,
 )
@@ -447,6 +449,47 @@ class SiteConsole(Controller):
         return Redirect("/sites/")
 
 
+WORDS = ("every", "unit", "weekday", "week", "until", "count")
+UNITS = (("weeks", lazy("weeks")), ("months", lazy("months")))
+WEEKS = (("1", lazy("first")), ("2", lazy("second")), ("3", lazy("third")), ("4", lazy("fourth")), ("-1", lazy("last")))
+MEETING_PLACES = (SiteKind.mission_locale, SiteKind.siae, SiteKind.social_centre, SiteKind.outdoors)
+
+
+def _words(values: dict) -> dict[str, str]:
+    return {k: str(values[k]) for k in WORDS if k in values}
+
+
+def _preview(values: dict[str, str]) -> dict:
+    """The preview's context: the rule, its sentence and next dates, or why they cannot be worked out yet."""
+    try:
+        rule = series.rule_of(from_form(RuleInWords, _words(values)), str(values.get("rrule", "")))
+        shown = from_form(SeriesStart, {k: str(values.get(k, "")) for k in ("first_start", "duration_minutes")})
+        found = series.preview(rule, shown.first_start, shown.duration_minutes, "Europe/Paris")
+    except Refusal as error:
+        return {"preview": None, "error": error.text()}
+    return {"preview": found, "rule": rule}
+
+
+async def _series_form(user: CurrentUser, values: dict, chosen: Format, error: Refusal | None = None) -> Template:
+    """The new-series form: the repetition in words (or an expert's rule), and places, meeting places first."""
+    listed = await sites.list_sites(user)
+    context = {
+        "format": chosen,
+        "site_groups": [
+            (_("Meeting places"), [s for s in listed if s["kind"] in MEETING_PLACES]),
+            (_("Companies"), [s for s in listed if s["kind"] not in MEETING_PLACES]),
+        ],
+        "site_options": await _site_options(user),
+        "units": [(v, _(t)) for v, t in UNITS],
+        "weeks": [(v, _(t)) for v, t in WEEKS],
+        "weekdays": [(code, label("weekday", str(i))) for i, code in enumerate(rules.WEEKDAYS)],
+        "shown": _preview(values),
+    }
+    if error is not None:
+        return form_page("events/series_new.html", error, values, **context)
+    return page("events/series_new.html", values=values, errors={}, **context)
+
+
 class SeriesConsole(Controller):
     path = "/series"
     include_in_schema = False
@@ -456,41 +499,39 @@ class SeriesConsole(Controller):
         chosen = Format(format) if format in Format.__members__ else Format.info_collective
         defaults = formats.BUILTIN[chosen]
         first = defaults["programme"][0]
+        rule = defaults.get("rrule", "FREQ=WEEKLY;BYDAY=MO")
+        words = rules.composed(rule)  # the builder shows the format's rule in words; an unusual one stays raw
         values = {
             "format": chosen.value,
-            "rrule": defaults.get("rrule", "FREQ=WEEKLY"),
+            **(words or {"rrule": rule}),
             "first_start": f"{(date.today() + timedelta(days=14)).isoformat()}T{first[3]}",
             "duration_minutes": _minutes(first[3], first[4]),
             "capacity": defaults.get("capacity") or "",
             "title": label("format", chosen),
         }
-        return page(
-            "events/series_new.html",
-            values=values,
-            errors={},
-            format=chosen,
-            site_options=await _site_options(request.user),
-        )
+        return await _series_form(request.user, values, chosen)
+
+    @post("/preview")
+    async def preview(self, request: User) -> Template:
+        """The rule in words and its next dates, as the organiser composes it (htmx)."""
+        return page("events/_series_preview.html", **_preview(await form_data(request)))
 
     @post("/new")
     async def create(self, request: User) -> Template | Redirect:
         values = await form_data(request)
         form = await request.form()
         rotation = [int(v) for v in form.getall("rotation_site_ids", []) if str(v).isdigit()]
+        chosen = Format(values.get("format")) if values.get("format") in Format.__members__ else Format.info_collective
         try:
+            rule = series.rule_of(from_form(RuleInWords, _words(values)), values.get("rrule", ""))
             data = from_form(
                 SeriesInput,
-                {k: v for k, v in values.items() if k != "rotation_site_ids"},
+                {k: v for k, v in values.items() if k != "rotation_site_ids" and k not in WORDS} | {"rrule": rule},
                 lists={"rotation_site_ids": rotation},
             )
             series_id = await series.create_series(request.user, data)
         except Refusal as error:
-            chosen = (
-                Format(values.get("format")) if values.get("format") in Format.__members__ else Format.info_collective
-            )
-            return form_page(
-                "events/series_new.html", error, values, format=chosen, site_options=await _site_options(request.user)
-            )
+            return await _series_form(request.user, values, chosen, error)
         flash(request, _("The series and its dates were created."))
         return Redirect(f"/series/{series_id}")
 

@@ -6,7 +6,7 @@ The same structs type the API's JSON bodies and the console's forms (see app/for
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -105,6 +105,25 @@ class SeriesInput(msgspec.Struct, kw_only=True):
     description: str = ""
     organisation_id: int | None = None
     months_ahead: Annotated[int, msgspec.Meta(ge=1, le=24)] = 12
+
+
+class RuleInWords(msgspec.Struct, kw_only=True):
+    """A repetition composed in words (events.rules.build): every N weeks on a weekday, or every N months on the
+    first … last weekday, until a day or for a number of dates."""
+
+    every: Annotated[int, msgspec.Meta(ge=1, le=12)] = 1
+    unit: Literal["weeks", "months"] = "weeks"
+    weekday: Literal["MO", "TU", "WE", "TH", "FR", "SA", "SU"] = "MO"
+    week: Annotated[int, msgspec.Meta(ge=-1, le=4)] = 1
+    until: date | None = None
+    count: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
+
+
+class SeriesStart(msgspec.Struct, kw_only=True):
+    """When a new series starts and how long each date lasts (for its preview)."""
+
+    first_start: datetime  # naive local wall-clock time
+    duration_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60 - 1)]
 
 
 class OccurrenceMove(msgspec.Struct):

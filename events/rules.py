@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from core.i18n import gettext as _
 from core.i18n import lazy, ngettext
 from core.labels import label
@@ -38,3 +40,46 @@ def describe(rrule: str) -> str:
     if frequency == "MONTHLY":
         return ngettext("every month on %(days)s", "every %(num)s months on %(days)s", interval, days=on)
     return rrule
+
+
+# ----------------------------------------------------------------------------- composing a rule in words
+
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+WEEKS = (1, 2, 3, 4, -1)  # the first … fourth, or the last, weekday of the month
+
+
+def build(
+    *, every: int, unit: str, weekday: str, week: int | None = None, until: date | None = None, count: int | None = None
+) -> str:
+    """The rule an organiser composed in words: every `every` weeks on a weekday, or every `every` months on the
+    `week`-th weekday (-1: the last), until a day or for `count` dates."""
+    parts = ["FREQ=WEEKLY" if unit == "weeks" else "FREQ=MONTHLY"]
+    if every > 1:
+        parts.append(f"INTERVAL={every}")
+    parts.append(f"BYDAY={weekday}" if unit == "weeks" else f"BYDAY={week or 1:+d}{weekday}")
+    if until is not None:
+        parts.append(f"UNTIL={until:%Y%m%d}T235959")  # the whole last day, in local time like the start
+    elif count:
+        parts.append(f"COUNT={count}")
+    return ";".join(parts)
+
+
+def composed(rrule: str) -> dict[str, str] | None:
+    """The words of a rule `build` could have written (to fill the builder), or None for an expert's rule."""
+    parts = _parts(rrule)
+    frequency, day = parts.get("FREQ"), parts.get("BYDAY", "")
+    unusual = set(parts) - {"FREQ", "INTERVAL", "BYDAY", "UNTIL", "COUNT"}
+    if unusual or "," in day or frequency not in ("WEEKLY", "MONTHLY"):
+        return None
+    week = day[:-2].lstrip("+")
+    if day[-2:] not in WEEKDAYS or (frequency == "WEEKLY") != (week == "") or (week and int(week) not in WEEKS):
+        return None
+    until = parts.get("UNTIL", "")
+    return {
+        "every": parts.get("INTERVAL", "1"),
+        "unit": "weeks" if frequency == "WEEKLY" else "months",
+        "weekday": day[-2:],
+        "week": week or "1",
+        "until": f"{until[:4]}-{until[4:6]}-{until[6:8]}" if until else "",
+        "count": parts.get("COUNT", ""),
+    }

@@ -8,6 +8,7 @@ registrations and attendance. Editing one occurrence detaches it from the series
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,9 +18,9 @@ from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import InvalidInput, NotFound
 from core.i18n import lazy
-from events import formats
+from events import formats, rules
 from events.errors import InvalidRule, RuleNeverOccurs
-from events.inputs import OccurrenceMove, SeriesChange, SeriesInput, SessionInput
+from events.inputs import OccurrenceMove, RuleInWords, SeriesChange, SeriesInput, SessionInput
 from events.recurrence import InvalidRecurrence, Occurrence, Recurrence, occurrences, split, validate
 from events.services import (
     editable_event,
@@ -106,6 +107,36 @@ async def _create_occurrence(series: Series, occurrence: Occurrence, key: str, r
         place=series.place,
         capacity=series.capacity,
     ).save()
+
+
+def rule_of(words: RuleInWords, expert_rule: str = "") -> str:
+    """The rule of a new series: an expert's own RRULE when given, else the one composed in words."""
+    if expert_rule.strip():
+        return expert_rule.strip().removeprefix("RRULE:")
+    return rules.build(
+        every=words.every, unit=words.unit, weekday=words.weekday, week=words.week, until=words.until, count=words.count
+    )
+
+
+@dataclass(frozen=True)
+class Preview:
+    sentence: str
+    starts: list[datetime]  # the next dates, naive local wall-clock times
+
+
+def preview(rrule: str, first_start: datetime, duration_minutes: int, timezone: str, count: int = 5) -> Preview:
+    """What a rule means in words and its first dates, before anything is saved (InvalidRule, RuleNeverOccurs)."""
+    recurrence = _checked(
+        Recurrence(
+            rrule=rrule,
+            dtstart=first_start.replace(tzinfo=None, second=0),
+            duration=timedelta(minutes=duration_minutes),
+            timezone=timezone,
+        )
+    )
+    zone = ZoneInfo(timezone)
+    starts = [o.starts_at.astimezone(zone).replace(tzinfo=None) for o in occurrences(recurrence, limit=count)]
+    return Preview(rules.describe(recurrence.rrule), starts)
 
 
 async def create_series(user: CurrentUser, data: SeriesInput) -> int:

@@ -6,7 +6,6 @@ Importing this module connects each feature's `receivers.py` to the signals of t
 from __future__ import annotations
 
 import calendars.receivers
-import checkin.lists_receivers
 import checkin.receivers
 import messaging.receivers
 import planning.receivers
@@ -31,7 +30,6 @@ from registration.public import ROUTES as REGISTRATION_PUBLIC
 
 RECEIVERS = (
     calendars.receivers,
-    checkin.lists_receivers,
     checkin.receivers,
     messaging.receivers,
     planning.receivers,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from accounts import signals as accounts_signals
-from checkin.tables import CheckIn
+from checkin.tables import AttendanceStatus, CheckIn
 from checkin.tickets import DevicePrincipal, device_principal
 from core.signals import receiver
 from events import signals as events_signals
@@ -25,14 +25,26 @@ async def present_by_event(*, event_ids: list[int]) -> dict[int, dict[str, int]]
     return counts
 
 
-@receiver(registration_signals.checked_in)
-async def checked_in(*, registration_ids: list[int], present_only: bool = False) -> set[int]:
-    """Who of them has a check-in record; with `present_only`, one saying they came (present or late)."""
-    where = CheckIn.registration.is_in(registration_ids or [-1])
-    if present_only:
-        where &= CheckIn.status.is_in(["present", "late"])
-    rows = await CheckIn.select(CheckIn.registration).where(where)
-    return {row["registration"] for row in rows}
+# When a youth has several sessions, the list shows the best of them: they came at least once.
+RANK = {
+    AttendanceStatus.present: 0,
+    AttendanceStatus.late: 1,
+    AttendanceStatus.excused: 2,
+    AttendanceStatus.absent: 3,
+}
+
+
+@receiver(registration_signals.attendance_wanted)
+async def attendance(*, registration_ids: list[int]) -> dict[int, str]:
+    rows = await CheckIn.select(CheckIn.registration, CheckIn.status).where(
+        CheckIn.registration.is_in(registration_ids or [-1])
+    )
+    best: dict[int, str] = {}
+    for row in rows:
+        known = best.get(row["registration"])
+        if row["status"] in RANK and (known is None or RANK[row["status"]] < RANK[known]):
+            best[row["registration"]] = row["status"]
+    return best
 
 
 @receiver(accounts_signals.device_presented)

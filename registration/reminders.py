@@ -97,8 +97,10 @@ async def _came(registration_ids: list[int]) -> set[int] | None:
     """Who of them came (a check-in saying present or late): check-in knows; None when nobody answers."""
     if not registration_ids:
         return set()
-    answers = await signals.send(registration_signals.checked_in, registration_ids=registration_ids, present_only=True)
-    return set().union(*answers) if answers else None
+    answers = await signals.send(registration_signals.attendance_wanted, registration_ids=registration_ids)
+    if not answers:
+        return None
+    return {rid for answer in answers for rid, status in answer.items() if status in ("present", "late")}
 
 
 async def next_date(event_id: int, now: datetime) -> str:

@@ -12,11 +12,6 @@ personal_page = signal(
     "What the youth's personal page shows beside their registration: registration -> dict of template values "
     "(their published team…), merged over receivers.",
 )
-checked_in = signal(
-    "checked-in",
-    "Which of these registrations have a check-in record: registration_ids, present_only (only a check-in "
-    "saying present or late counts; False by default) -> set of ids. Answered by checkin.",
-)
 attendance_wanted = signal(
     "attendance-wanted",
     "What was recorded of these registrations' attendance: registration_ids -> {id: 'present' | 'late' | "

@@ -64,6 +64,12 @@ async def test_home_page_says_no_message_failed_in_words(client):
     assert "0 message n'a pas pu partir" not in page
 
 
+async def test_messages_page_says_how_many_failed_in_words(client):
+    organisation, _ = await organiser(client)
+    page = (await client.get(f"/organisations/{organisation.id}/messages/")).text
+    assert "Aucun message en échec" in page
+
+
 async def test_anyone_reads_the_accessibility_statement_linked_from_every_footer(client):
     statement = await client.get("/accessibility")
     assert statement.status_code == 200

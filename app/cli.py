@@ -167,7 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=2, help="PostgreSQL only; SQLite always uses one")
-    p.add_argument("--access-log", action="store_true")
+    # One line per request by default, so `make run` shows what the app is doing.
+    p.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     sub.add_parser("worker", help="deliver queued messages (scale-out mode)")
     p = sub.add_parser(
         "plan",

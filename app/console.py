@@ -31,6 +31,11 @@ class ConsoleHome(Controller):
             failed_messages=await failed_count(user.organisation_ids),
         )
 
+    @get("/accessibility", opt={"public": True})
+    async def accessibility(self) -> Template:
+        """The accessibility statement (RGAA): public, linked from the footer of every page."""
+        return page("console/accessibility.html")
+
     @get("/lang/{code:str}", opt={"public": True})
     async def switch_language(self, code: FromPath[str], next: FromQuery[str] = "/") -> Redirect:
         response = Redirect(next if next.startswith("/") and not next.startswith("//") else "/")

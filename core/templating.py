@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_date_format, get_datetime_format, get_time_format
+from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Request
 
@@ -21,15 +22,40 @@ def _date(value: date | datetime | None, fmt: str = "full") -> str:
 
 
 def _datetime(value: datetime | None, fmt: str = "medium", tz: Any = None) -> str:
+    """The date in the given length, the time always without seconds ("10 mars 2026, 09:30", never "09:30:00")."""
     if value is None:
         return ""
-    return format_datetime(value, format=fmt, tzinfo=tz, locale=current_language.get())
+    locale = current_language.get()
+    if fmt in ("full", "long", "medium", "short"):
+        fmt = (
+            get_datetime_format(fmt, locale=locale)
+            .replace("{1}", get_date_format(fmt, locale=locale).pattern)
+            .replace("{0}", get_time_format("short", locale=locale).pattern)
+        )
+    return format_datetime(value, format=fmt, tzinfo=tz, locale=locale)
 
 
 def _time(value: datetime | None) -> str:
     if value is None:
         return ""
     return format_time(value, format="HH:mm", locale=current_language.get())
+
+
+def _number(value: float | int | None, fmt: str = "#,##0.##") -> str:
+    """A number as the reader writes it: "0,41" and "1 250" in French, "0.41" and "1,250" in English."""
+    if value is None:
+        return ""
+    return format_decimal(value, format=fmt, locale=current_language.get())
+
+
+def _duration(minutes: float | int | None) -> str:
+    """A length of time from minutes, the way people say it: "9 h 43", "45 min" (the same in both languages)."""
+    if minutes is None:
+        return ""
+    hours, rest = divmod(round(minutes), 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
 
 
 def current_user(request: Request) -> Any:
@@ -51,7 +77,7 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_callables(gettext=raw_gettext, ngettext=raw_ngettext, newstyle=True)  # type: ignore[attr-defined]
-    env.filters.update(date=_date, datetime=_datetime, time=_time)
+    env.filters.update(date=_date, datetime=_datetime, time=_time, number=_number, duration=_duration)
     env.globals.update(
         label=label,
         current_user=current_user,

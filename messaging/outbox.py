@@ -99,6 +99,8 @@ async def enqueue_sms(
     The caller checks the person's consent and opt-out (STOP) before calling."""
     now = now or utcnow()
     due = now if urgent else (quiet_until(now, get_settings()) or now)
+    if due > now:
+        log.info("Text %s is held for the quiet hours until %s UTC", key, due.strftime("%Y-%m-%d %H:%M"))
     return await _insert(
         OutboxMessage(
             organisation=organisation_id,

@@ -82,6 +82,7 @@ def sketch(places: list[dict]) -> dict[str, Any] | None:
         {"x": x, "y": y, "label": str(places.index(p)), "depot": i == 0, "name": p["name"]}
         for i, (p, (x, y)) in enumerate(zip(known, points, strict=True))
     ]
+    _keep_apart(markers)
     px_per_km = scale / KM_PER_DEGREE_LAT
     km = max((k for k in SCALE_STEPS_KM if k * px_per_km <= MAP_WIDTH / 4), default=SCALE_STEPS_KM[0])
     return {
@@ -92,6 +93,28 @@ def sketch(places: list[dict]) -> dict[str, Any] | None:
         "scale_px": round(km * px_per_km, 1),
         "scale_label": f"{int(km * 1000)} m" if km < 1 else f"{km:g} km",
     }
+
+
+MARKER_GAP = 24  # px between marker centres, so a visit never hides the meeting point or another visit
+
+
+def _keep_apart(markers: list[dict[str, Any]]) -> None:
+    """Move a visit's marker off the markers drawn before it (the meeting point first), keeping its true place
+    as `at` so the sketch ties it back with a short line: a company next door no longer covers the meeting point."""
+    placed: list[tuple[float, float]] = []
+    for marker in markers:
+        marker["at"] = None
+        x, y = marker["x"], marker["y"]
+        turn = 0
+        while any(math.dist((x, y), other) < MARKER_GAP for other in placed) and turn < 16:
+            angle = math.radians(-45 + 45 * turn)
+            x = round(min(max(marker["x"] + MARKER_GAP * math.cos(angle), 12), MAP_WIDTH - 12), 1)
+            y = round(min(max(marker["y"] + MARKER_GAP * math.sin(angle), 12), MAP_HEIGHT - 12), 1)
+            turn += 1
+        if (x, y) != (marker["x"], marker["y"]):
+            marker["at"] = (marker["x"], marker["y"])
+            marker["x"], marker["y"] = x, y
+        placed.append((x, y))
 
 
 @dataclass

@@ -25,6 +25,7 @@ from messaging import outbox
 from messaging.tables import Channel
 from planning import signals as planning_signals
 from planning import store
+from planning.explain import explain_days
 from planning.metrics import metrics
 from planning.model import Instance, PlanningFormatError, load_solution
 from planning.tables import Companion, PairRule, PlanningRun, Team, TeamMember, TravelTime
@@ -106,10 +107,12 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
         (s["id"], s["name"]) for s in await store.host_sites(event_id)
     ]
     document = await store.plan_document(event)
+    days_by_team: dict[str, list] = {}
     if document["teams"]:
         solution = load_solution(document)
         view["violations"] = validate(instance, solution)
         view["metrics"] = metrics(instance, solution)
+        days_by_team = explain_days(instance, solution)
     view["teams"] = await _teams(event, instance)
     grid = view["grid"] = await store.grid_of(event)
     view["published"] = any(t["published_at"] for t in view["teams"])
@@ -119,6 +122,7 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
     problems_by_team: dict[str, int] = Counter(v.team for v in view["violations"] if v.team)
     for team in view["teams"]:
         team["problems"] = problems_by_team.get(f"T{team['number']:03d}", 0)
+        team["days"] = days_by_team.get(f"T{team['number']:03d}", [])
     return view
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import html
 import json
+from collections import Counter
 
 from accounts.tables import Role
 from messaging.tables import OutboxMessage
@@ -33,6 +34,23 @@ async def test_organiser_composes_teams_of_three_each_with_a_companion(client):
     page = text(await client.get(f"/events/{event.id}/planning"))
     assert "Équipe 1" in page and "Toutes les règles sont respectées." in page
     assert "Logistique Rhône Sud" in page  # in the itinerary grid and the company view
+
+
+async def test_a_rally_over_two_visit_days_sends_every_team_out_on_both_days(client):
+    # The Rallye format asks for two visits a day at least; the teams used to do all theirs on one day.
+    organisation, user = await organiser(client)
+    event = (await rally(organisation)).event
+    await _planned(client, user, event)
+
+    teams = await Team.select(Team.id, Team.number).where(Team.event == event.id)
+    for team in teams:
+        visits = await Visit.select(Visit.starts_at).where(Visit.team == team["id"])
+        per_day = Counter(v["starts_at"].date() for v in visits)
+        assert len(per_day) == 2 and min(per_day.values()) >= 2, (team["number"], per_day)
+    # The page says, per team and day, how many visits and why not more (here: the team saw every company).
+    page = text(await client.get(f"/events/{event.id}/planning"))
+    assert "2 visites" in page
+    assert "aucune autre entreprise ne peut recevoir l'équipe ce jour-là" in page
 
 
 async def test_the_planner_runs_in_the_background_and_the_page_follows_it(client):
@@ -92,7 +110,7 @@ async def test_locked_team_and_visit_are_kept_when_replanning(client):
     await post_form(client, f"/events/{event.id}/planning/visits/{visit['id']}/lock", {"locked": "1"})
 
     run_id = await runs.start_run(user, event.id, seconds=1, seed=7, spawn=False)
-    assert await runner.execute_run(run_id) == "done"
+    assert await runner.execute_run(run_id) == "done", (await runs.latest_run(event.id))["message"]
 
     kept = await Team.select().where((Team.event == event.id) & (Team.number == team["number"])).first()
     assert kept["locked"]

@@ -16,6 +16,7 @@ from planning import Solution, Team, Visit, load_instance, validate
 from planning.generate import generate
 from planning.metrics import metrics
 from planning.solver import InfeasibleInstance, Locks, Progress, solve
+from planning.validator import full_days
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "planning" / "examples"
 
@@ -175,6 +176,44 @@ def test_a_generated_large_instance_gets_a_valid_plan_quickly():
     result = solve(instance, seconds=2.0, seed=0)
     assert validate(instance, result.solution) == []
     assert result.history and result.history[0][0] < 1.5
+
+
+def visits_per_full_day(instance, solution) -> list[tuple[str, int, int]]:
+    """(team, day, visits) for each day when every member and the companion of a team can come."""
+    return [
+        (team.id, day, sum(1 for v in team.visits if v.day == day))
+        for team in solution.teams
+        for day in full_days(instance, team.members, team.companion)
+    ]
+
+
+@pytest.mark.parametrize("name", ["tiny", "rally"])
+def test_with_two_visits_a_day_asked_every_team_visits_on_each_day_it_can_go_out(name):
+    data = example(name)
+    data["params"]["min_visits_per_day"] = 2
+    instance = load_instance(data)
+    result = solve(instance, seconds=20.0, seed=0, moves=400)
+    assert validate(instance, result.solution) == []
+    counts = visits_per_full_day(instance, result.solution)
+    assert counts and all(n >= 2 for _, _, n in counts), counts
+    assert {day for _, day, _ in counts} == {0, 1}
+
+
+def test_a_generated_instance_with_two_visits_a_day_keeps_every_team_busy_each_day():
+    data = generate(30, 12, 10, seed=3, min_visits=4, max_visits=6)
+    data["params"]["min_visits_per_day"] = 2
+    instance = load_instance(data)
+    result = solve(instance, seconds=20.0, seed=0, moves=300)
+    assert validate(instance, result.solution) == []
+    counts = visits_per_full_day(instance, result.solution)
+    assert sum(1 for team in result.solution.teams if len(full_days(instance, team.members, team.companion)) == 2)
+    assert all(n >= 2 for _, _, n in counts), counts
+
+
+def test_more_visits_a_day_required_than_allowed_is_infeasible(tiny):
+    with pytest.raises(InfeasibleInstance) as caught:
+        solve(replace(tiny, params=replace(tiny.params, min_visits_per_day=5)), seconds=0.5)
+    assert "H16" in {v.code for v in caught.value.problems}
 
 
 @st.composite

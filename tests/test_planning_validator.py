@@ -389,6 +389,29 @@ def test_h15_too_many_visits_in_one_day_is_reported(tiny_data, plan):
     assert violations[0].message == f"Team 1 has 3 visits on {DAY1} but at most 2 are allowed per day."
 
 
+def test_h16_a_team_idle_on_a_day_everyone_can_come_is_reported(tiny_data, plan):
+    # Team 1 and team 2 could go out on both days but each visits on one only; team 3's Rayan comes on day 0 only.
+    tiny_data["params"]["min_visits_per_day"] = 1
+    violations = only(check(tiny_data, plan), "H16")
+    assert [(v.team, v.day) for v in violations] == [("T1", 0), ("T2", 1)]
+    assert violations[0].message == (
+        f"Team 1 has 0 visits on {DAY0} but must have at least 1 on each day when its whole team and companion can"
+        " come."
+    )
+
+
+def test_h16_a_day_the_companion_cannot_come_needs_no_visit(tiny_data, plan):
+    tiny_data["params"]["min_visits_per_day"] = 1
+    tiny_data["companions"][0]["availability"]["0"] = []  # C01, team 1's companion, only comes on day 1
+    tiny_data["companions"][1]["availability"].pop("1")  # C02, team 2's, only on day 0
+    assert check(tiny_data, plan) == []
+
+
+def test_h16_is_off_when_the_instance_does_not_ask_for_it(tiny_data, plan):
+    assert "min_visits_per_day" not in tiny_data["params"]
+    assert check(tiny_data, plan) == []
+
+
 # --------------------------------------------------------------------------- how messages name things
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from accounts.services import CurrentUser, require_role
@@ -28,7 +28,7 @@ from planning import store
 from planning.explain import explain_days
 from planning.metrics import metrics
 from planning.model import Instance, PlanningFormatError, load_solution
-from planning.tables import Companion, PairRule, PlanningRun, Team, TeamMember, TravelTime
+from planning.tables import Companion, PairRule, PlanningRun, PublishedTeam, Team, TeamMember, TravelTime
 from planning.tables import Visit as VisitRow
 from planning.validator import Violation, validate
 from registration.messages import contexts_of, reach, tell
@@ -301,8 +301,9 @@ async def set_visit_lock(user: CurrentUser, event_id: int, visit_id: int, locked
 
 
 async def publish(user: CurrentUser, event_id: int) -> dict[str, int]:
-    """Publish a plan that breaks no rule: each youth is told their team (SMS, and e-mail when they gave one);
-    what was queued, per channel (registration.messages.reach)."""
+    """Publish a plan that breaks no rule: youths see it on their personal page from now on, and those whose
+    team, companion or visits changed since the last publication (everyone the first time) are told (SMS, and
+    e-mail when they gave one); what was queued, per channel (registration.messages.reach)."""
     event = await _editable(user, event_id)
     instance = await store.instance_of(event)
     document = await store.plan_document(event)
@@ -316,7 +317,8 @@ async def publish(user: CurrentUser, event_id: int) -> dict[str, int]:
     teams = await _teams(event, instance)
     async with write_transaction():
         await Team.update({Team.published_at: now}).where(Team.event == event_id)
-        contexts = await contexts_of([m["registration"] for team in teams for m in team["members"]])
+        changed = await publish_details(event_id, {m["registration"] for team in teams for m in team["members"]}, now)
+        contexts = await contexts_of(sorted(changed))
         for team in teams:
             companion = team["companion_row"]
             with language("fr"):
@@ -326,7 +328,7 @@ async def publish(user: CurrentUser, event_id: int) -> dict[str, int]:
                     companion=companion["full_name"] if companion else "—",
                     phone=companion["phone"] if companion else "—",
                 )
-            for member in team["members"]:
+            for member in (m for m in team["members"] if m["registration"] in changed):
                 channels = await tell(
                     member["registration"],
                     "team",
@@ -414,33 +416,84 @@ async def import_plan(user: CurrentUser, event_id: int, raw: bytes) -> None:
 
 
 async def published_team(registration_id: int) -> dict | None:
-    """A youth's team and visits, once the organiser has published them (for their personal page)."""
-    member = (
-        await TeamMember.select(
-            TeamMember.team,
-            TeamMember.team.number.as_alias("number"),
-            TeamMember.team.published_at.as_alias("published_at"),
-            TeamMember.team.companion.full_name.as_alias("companion"),
-            TeamMember.team.companion.phone.as_alias("companion_phone"),
-            TeamMember.team.companion.has_car.as_alias("has_car"),
-        )
-        .where(TeamMember.registration == registration_id)
+    """A youth's team and visits as the organiser last published them (for their personal page and ticket):
+    the draft the organiser is editing reaches them only when it is published again."""
+    row = (
+        await PublishedTeam.select(PublishedTeam.details, PublishedTeam.published_at)
+        .where(PublishedTeam.registration == registration_id)
+        .output(load_json=True)
         .first()
     )
-    if member is None or member["published_at"] is None:
+    if row is None:
         return None
-    member["visits"] = (
-        await VisitRow.select(
-            VisitRow.starts_at,
-            VisitRow.ends_at,
-            VisitRow.site.name.as_alias("name"),
-            VisitRow.site.address.as_alias("address"),
-            VisitRow.site.city.as_alias("city"),
+    details = row["details"]
+    visits = [
+        v | {"starts_at": datetime.fromisoformat(v["starts_at"]), "ends_at": datetime.fromisoformat(v["ends_at"])}
+        for v in details.get("visits", [])
+    ]
+    return details | {"visits": visits, "published_at": row["published_at"]}
+
+
+async def _draft_details(event_id: int) -> dict[int, dict]:
+    """Registration → what publishing would tell them: team number, companion and visits (JSON-ready)."""
+    members = await TeamMember.select(
+        TeamMember.registration,
+        TeamMember.team,
+        TeamMember.team.number.as_alias("number"),
+        TeamMember.team.companion.full_name.as_alias("companion"),
+        TeamMember.team.companion.phone.as_alias("companion_phone"),
+        TeamMember.team.companion.has_car.as_alias("has_car"),
+    ).where(TeamMember.team.event == event_id)
+    visits = await VisitRow.select(
+        VisitRow.team,
+        VisitRow.starts_at,
+        VisitRow.ends_at,
+        VisitRow.site.name.as_alias("name"),
+        VisitRow.site.address.as_alias("address"),
+        VisitRow.site.city.as_alias("city"),
+    ).where(VisitRow.team.event == event_id)
+    by_team: dict[int, list[dict]] = defaultdict(list)
+    for v in sorted(visits, key=lambda v: (v["starts_at"], v["name"] or "")):
+        start, end = v["starts_at"], v["ends_at"]
+        by_team[v["team"]].append(
+            {"starts_at": start.isoformat(), "ends_at": end.isoformat(), "name": v["name"] or ""}
+            | {"address": v["address"] or "", "city": v["city"] or ""}
         )
-        .where(VisitRow.team == member["team"])
-        .order_by(VisitRow.starts_at)
-    )
-    return member
+    return {
+        m["registration"]: {
+            "number": m["number"],
+            "companion": m["companion"],
+            "companion_phone": m["companion_phone"],
+            "has_car": bool(m["has_car"]),
+            "visits": by_team[m["team"]],
+        }
+        for m in members
+    }
+
+
+async def publish_details(event_id: int, registrations: set[int], now: datetime) -> set[int]:
+    """Copy the draft of `registrations` as their published team; the registrations whose copy changed."""
+    # Each compared with the copy read back from JSON, so it goes through JSON too.
+    drafts = {r: json.loads(json.dumps(d)) for r, d in (await _draft_details(event_id)).items() if r in registrations}
+    published = {
+        row["registration"]: row["details"]
+        for row in await PublishedTeam.select(PublishedTeam.registration, PublishedTeam.details)
+        .where(PublishedTeam.event == event_id)
+        .output(load_json=True)
+    }
+    gone = [r for r in published if r not in drafts]
+    if gone:
+        await PublishedTeam.delete().where(PublishedTeam.registration.is_in(gone))
+    changed = {r for r, details in drafts.items() if published.get(r) != details}
+    for registration in changed:
+        details = drafts[registration]
+        if registration in published:
+            await PublishedTeam.update({PublishedTeam.details: details, PublishedTeam.published_at: now}).where(
+                PublishedTeam.registration == registration
+            )
+        else:
+            await PublishedTeam(registration=registration, event=event_id, details=details, published_at=now).save()
+    return changed
 
 
 # --------------------------------------------------------------------------- travel times

@@ -138,6 +138,36 @@ async def test_publishing_tells_each_youth_their_team(client):
     assert "Votre équipe : équipe" in personal and "Accompagnateur" in personal
 
 
+async def test_a_youth_moved_after_publication_sees_the_published_team_until_the_organiser_republishes(client):
+    organisation, user = await organiser(client)
+    r = await rally(organisation)
+    event, youth = r.event, r.registrations[0]
+    await _planned(client, user, event)
+    await post_form(client, f"/events/{event.id}/planning/publish", {})
+    mine = (
+        await TeamMember.select(TeamMember.team.number.as_alias("number"))
+        .where(TeamMember.registration == youth)
+        .first()
+    )
+    other = await Team.select().where((Team.event == event.id) & (Team.number != mine["number"])).first()
+    told_before = max(m["id"] for m in await OutboxMessage.select(OutboxMessage.id))
+
+    await post_form(client, f"/events/{event.id}/planning/members/{youth}/move", {"team_id": other["id"]})
+    personal = text(await client.get(f"/r/manage-{event.id}-0"))
+    assert f"Votre équipe : équipe {mine['number']}" in personal  # the draft does not reach the youth
+    assert not await OutboxMessage.exists().where(OutboxMessage.id > told_before)
+
+    republished = await post_form(client, f"/events/{event.id}/planning/publish", {})
+    assert republished.status_code in (302, 303)
+    personal = text(await client.get(f"/r/manage-{event.id}-0"))
+    assert f"Votre équipe : équipe {other['number']}" in personal
+    # Only the moved youth is told again: the others' team, companion and visits did not change.
+    new = await OutboxMessage.select().where(OutboxMessage.id > told_before)
+    keys = [m["idempotency_key"] for m in new]
+    assert new and {k.split(":")[1] for k in keys} == {str(youth)}, keys
+    assert all(f"équipe {other['number']}" in m["body_text"] for m in new if m["channel"] == "sms")
+
+
 async def test_a_plan_that_breaks_a_rule_cannot_be_published(client):
     organisation, user = await organiser(client)
     r = await rally(organisation)

@@ -31,7 +31,7 @@ from planning.model import Instance, PlanningFormatError, load_solution
 from planning.tables import Companion, PairRule, PlanningRun, PublishedTeam, Team, TeamMember, TravelTime
 from planning.tables import Visit as VisitRow
 from planning.validator import Violation, validate
-from registration.messages import contexts_of, reach, tell
+from registration.messages import contexts_of, invitation_for, reach, tell
 from registration.tables import Registration
 
 
@@ -329,12 +329,17 @@ async def publish(user: CurrentUser, event_id: int) -> dict[str, int]:
                     phone=companion["phone"] if companion else "—",
                 )
             for member in (m for m in team["members"] if m["registration"] in changed):
+                context = contexts.get(member["registration"])
+                # The e-mail brings the updated calendar (sessions and the team's visits): "team" is not an
+                # INVITING key, so the invitation is asked for here.
+                invitation = await invitation_for(context) if context and context["email"] else None
                 channels = await tell(
                     member["registration"],
                     "team",
                     occasion=now.isoformat(),
                     extra={"details": details},
-                    context=contexts.get(member["registration"]),
+                    context=context,
+                    invitation=invitation,
                 )
                 sent.append(channels)
     outbox.wake()

@@ -138,6 +138,20 @@ async def test_publishing_tells_each_youth_their_team(client):
     assert "Votre équipe : équipe" in personal and "Accompagnateur" in personal
 
 
+async def test_the_team_e_mail_carries_the_calendar_invitation_with_the_visits(client):
+    organisation, user = await organiser(client)
+    event = (await rally(organisation)).event
+    await _planned(client, user, event)
+    await post_form(client, f"/events/{event.id}/planning/publish", {})
+    emails = await OutboxMessage.select().where(OutboxMessage.channel == "email")
+    assert emails
+    visits = await Visit.select(Visit.site.name.as_alias("name")).where(Visit.team.event == event.id)
+    for email in emails:
+        assert email["attachment_method"] == "REQUEST"
+        assert "BEGIN:VCALENDAR" in email["attachment"] and "METHOD:REQUEST" in email["attachment"]
+        assert any(v["name"] in email["attachment"] for v in visits)
+
+
 async def test_a_youth_moved_after_publication_sees_the_published_team_until_the_organiser_republishes(client):
     organisation, user = await organiser(client)
     r = await rally(organisation)

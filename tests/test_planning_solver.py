@@ -11,8 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.demo import load_demo
 from core.i18n import language
-from planning import Solution, Team, Visit, load_instance, validate
+from events.tables import Event, Format
+from planning import Solution, Team, Visit, load_instance, store, validate
 from planning.generate import generate
 from planning.metrics import metrics
 from planning.solver import InfeasibleInstance, Locks, Progress, solve
@@ -255,3 +257,16 @@ def test_progress_reports_are_rate_limited(tiny):
     solve(tiny, seconds=1.0, seed=0, on_progress=calls.append)
     assert 1 <= len(calls) <= 12
     assert replace(calls[-1], elapsed=0).phase == "done"
+
+
+async def test_the_demo_rally_is_planned_with_visits_on_both_visit_days():
+    # Issue 13: every demo team did its four visits on one day and none on the other.
+    await load_demo()
+    event = await store.event_row((await Event.select(Event.id).where(Event.format == Format.rallye).first())["id"])
+    instance = await store.instance_of(event)
+    assert instance.params.min_visits_per_day == 2  # the Rallye format's default
+    result = solve(instance, seconds=30.0, seed=0, moves=300)
+    assert validate(instance, result.solution) == []
+    counts = visits_per_full_day(instance, result.solution)
+    assert {day for _, day, _ in counts} == {0, 1}
+    assert all(n >= 2 for _, _, n in counts), counts

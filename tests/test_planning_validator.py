@@ -1,4 +1,4 @@
-"""User stories for the rally plan validator (hard rules H01–H15 of docs/planning-model.md §5) and the JSON loaders.
+"""User stories for the rally plan validator (hard rules H01–H16 of docs/planning-model.md §5) and the JSON loaders.
 
 Each rule test starts from one hand-checked valid plan for `tiny.json`, breaks it in exactly one way,
 and expects exactly that rule to be reported, so a cascade of unrelated codes is caught as a bug.

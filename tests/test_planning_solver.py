@@ -237,6 +237,7 @@ def small_instances(draw):
     for site in data["sites"]:
         if draw(st.booleans()):
             site["open"][str(draw(st.sampled_from([0, 1])))] = []
+    data["params"]["min_visits_per_day"] = draw(st.integers(0, 2))  # H16, off or on
     return load_instance(data)
 
 

@@ -85,6 +85,7 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
         "grid": None,
         "sites": [],
         "published": False,
+        "not_yet_published": 0,
         "travel": [],
         "places_options": [],
     }
@@ -116,6 +117,9 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
     view["teams"] = await _teams(event, instance)
     grid = view["grid"] = await store.grid_of(event)
     view["published"] = any(t["published_at"] for t in view["teams"])
+    view["not_yet_published"] = await not_yet_published(
+        event_id, {m["registration"] for team in view["teams"] for m in team["members"]}
+    )
     view["sites"] = await store.host_sites(event_id)
     view["clock"] = [instance.clock(slot) for slot in range(grid.n_slots + 1)]
     view["by_team"], view["by_site"] = _rows(grid, view["teams"], view["sites"])
@@ -476,9 +480,9 @@ async def _draft_details(event_id: int) -> dict[int, dict]:
     }
 
 
-async def publish_details(event_id: int, registrations: set[int], now: datetime) -> set[int]:
-    """Copy the draft of `registrations` as their published team; the registrations whose copy changed."""
-    # Each compared with the copy read back from JSON, so it goes through JSON too.
+async def _drafts_and_published(event_id: int, registrations: set[int]) -> tuple[dict[int, dict], dict[int, dict]]:
+    """The draft details of `registrations` and every published copy of the event, by registration."""
+    # Each draft is compared with a copy read back from JSON, so it goes through JSON too.
     drafts = {r: json.loads(json.dumps(d)) for r, d in (await _draft_details(event_id)).items() if r in registrations}
     published = {
         row["registration"]: row["details"]
@@ -486,6 +490,20 @@ async def publish_details(event_id: int, registrations: set[int], now: datetime)
         .where(PublishedTeam.event == event_id)
         .output(load_json=True)
     }
+    return drafts, published
+
+
+async def not_yet_published(event_id: int, registrations: set[int]) -> int:
+    """How many youths would be told something new by publishing again (0 before the first publication)."""
+    drafts, published = await _drafts_and_published(event_id, registrations)
+    if not published:
+        return 0
+    return sum(1 for r, details in drafts.items() if published.get(r) != details)
+
+
+async def publish_details(event_id: int, registrations: set[int], now: datetime) -> set[int]:
+    """Copy the draft of `registrations` as their published team; the registrations whose copy changed."""
+    drafts, published = await _drafts_and_published(event_id, registrations)
     gone = [r for r in published if r not in drafts]
     if gone:
         await PublishedTeam.delete().where(PublishedTeam.registration.is_in(gone))

@@ -170,6 +170,8 @@ async def test_a_youth_moved_after_publication_sees_the_published_team_until_the
     personal = text(await client.get(f"/r/manage-{event.id}-0"))
     assert f"Votre équipe : équipe {mine['number']}" in personal  # the draft does not reach the youth
     assert not await OutboxMessage.exists().where(OutboxMessage.id > told_before)
+    page = text(await client.get(f"/events/{event.id}/planning"))
+    assert "1 jeune voit encore la version publiée" in page
 
     republished = await post_form(client, f"/events/{event.id}/planning/publish", {})
     assert republished.status_code in (302, 303)

@@ -28,7 +28,7 @@ BUILTIN: dict[Format, dict[str, Any]] = {
         "companion_per_team": True,
         "min_visits_per_team": 8,
         "max_visits_per_team": 10,
-        "min_visits_per_day": 3,
+        "min_visits_per_day": 2,
         "max_visits_per_day": 6,
         "programme": [
             (0, lazy("Day 1 — company visits (morning)"), SessionKind.visits, "08:30", "12:00"),

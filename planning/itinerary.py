@@ -147,6 +147,7 @@ class Plan:
         self.teams = teams
         p = net.instance.params
         self.min_visits, self.max_visits, self.max_day = p.min_visits, p.max_visits, p.max_visits_per_day
+        self.min_day = p.min_visits_per_day
         nd = len(net.days)
         self.routes: list[list[list[tuple[int, int, bool]]]] = [[[] for _ in range(nd)] for _ in teams]
         self.occ = [[[0] * net.n_slots for _ in range(nd)] for _ in range(net.n_sites)]
@@ -156,10 +157,25 @@ class Plan:
         self.covered = 0
         self.interest = 0
         self.travel = 0.0
-        self.deficit = sum(self.min_visits for _ in teams)
+        self.deficit = sum(self.team_deficit(t) for t in range(len(teams)))
         self.journal: list[tuple] | None = None  # undo log of the current move (None: not recording)
 
     # ------------------------------------------------------------------ objective
+
+    def team_deficit(self, t: int) -> int:
+        """Visits team t lacks: to reach `min_visits` (H15) and `min_visits_per_day` on each of its days (H16)."""
+        short = max(0, self.min_visits - self.count[t])
+        if self.min_day:
+            short += sum(max(0, self.min_day - len(self.routes[t][di])) for di in self.teams[t].windows)
+        return short
+
+    def short_day(self, t: int, di: int) -> bool:
+        """Whether team t still needs a visit on day di to reach `min_visits_per_day` (H16)."""
+        return di in self.teams[t].windows and len(self.routes[t][di]) < self.min_day
+
+    def needs(self, t: int) -> bool:
+        """Whether team t still misses a visit required by H15 or H16."""
+        return self.count[t] < self.min_visits or any(self.short_day(t, di) for di in self.teams[t].windows)
 
     @property
     def objective(self) -> float:
@@ -193,7 +209,7 @@ class Plan:
         if self.journal is not None:
             self.journal.append(("day", t, di, old))
         team = self.teams[t]
-        deficit_before = max(0, self.min_visits - self.count[t])
+        deficit_before = self.team_deficit(t)
         for s, start, _ in old:
             self._occupy(s, di, start, -1)
             self.site_visits[s] -= 1
@@ -212,7 +228,7 @@ class Plan:
             self.interest += team.weight[s]
         self.travel += self.day_travel(t, route)
         self.routes[t][di] = route
-        self.deficit += max(0, self.min_visits - self.count[t]) - deficit_before
+        self.deficit += self.team_deficit(t) - deficit_before
 
     def schedule(self, t: int, di: int, order: list[tuple[int, int]]) -> list[int] | None:
         """Earliest start of each (site, fixed start or -1) in order, or None if the day does not fit.
@@ -281,8 +297,10 @@ class Plan:
             if len(route) >= self.max_day:
                 continue
             nodes = [0] + [x + 1 for x, _, _ in route] + [0]
+            # A day still short of its H16 minimum is preferred by the size of the missing-visit penalty.
+            bonus = MISSING_VISIT_PENALTY if self.short_day(t, di) else 0
             deltas = sorted(
-                (m[nodes[p]][node] + m[node][nodes[p + 1]] - m[nodes[p]][nodes[p + 1]], p)
+                (m[nodes[p]][node] + m[node][nodes[p + 1]] - m[nodes[p]][nodes[p + 1]] - bonus, p)
                 for p in range(len(route) + 1)
             )
             if best is not None and deltas[0][0] >= best[0]:
@@ -319,6 +337,8 @@ class Plan:
             gain += COVER
         if self.count[t] < self.min_visits:
             gain += MISSING_VISIT_PENALTY
+        if any(self.short_day(t, di) for di in self.teams[t].windows):
+            gain += MISSING_VISIT_PENALTY
         return gain
 
     def repair(self, teams: set[int], sites: set[int], rng: random.Random, noise: float = 0.0) -> None:
@@ -340,7 +360,7 @@ class Plan:
                 continue
             if when == stamp:
                 value = -key
-                if value - jitter[(t, s)] <= 0 and self.count[t] >= self.min_visits:
+                if value - jitter[(t, s)] <= 0 and not self.needs(t):
                     break
                 found = self.best_insertion(t, s)
                 if found is None:  # cannot happen (just evaluated), but keep the loop honest
@@ -394,7 +414,11 @@ class Plan:
             ranked = self._day_orders(t, di, alpha, beta, gain)
             per_day.append((di, ranked[: beam * 4]))
         states = self._combine_days(per_day, beam)
-        feasible = [st for st in states if st[2] >= self.min_visits]
+        feasible = [
+            st
+            for st in states
+            if st[2] >= self.min_visits and all(len(st[3].get(di, ())) >= self.min_day for di in team.windows)
+        ]
         if not feasible:
             return False
         _, _, _, routes = feasible[0]
@@ -505,7 +529,13 @@ class Plan:
         assert not any(self.routes[t]), "clear a team before changing its members or companion"
         if self.journal is not None:
             self.journal.append(("spec", t, self.teams[t]))
+        self._put_spec(t, spec)
+
+    def _put_spec(self, t: int, spec: TeamSpec) -> None:
+        """Swap a team's spec, keeping the deficit right (its days, hence H16's, may change)."""
+        before = self.team_deficit(t)
         self.teams[t] = spec
+        self.deficit += self.team_deficit(t) - before
 
     def undo(self) -> None:
         journal, self.journal = self.journal or [], None
@@ -515,7 +545,7 @@ class Plan:
                 self.set_day(t, di, route)
             else:
                 _, t, spec = entry
-                self.teams[t] = spec
+                self._put_spec(t, spec)
 
     # ------------------------------------------------------------------ export
 

@@ -58,6 +58,7 @@ class Params:
     day_start: str
     n_slots: int
     balance_attributes: tuple[str, ...] = ()
+    min_visits_per_day: int = 0  # H16, optional: absent means 0
 
     @property
     def day_start_minutes(self) -> int:
@@ -348,6 +349,7 @@ def _load_params(data: Any) -> Params:
         day_start=day_start,
         n_slots=req_int("n_slots", 1),
         balance_attributes=_str_list(p.get("balance_attributes", []), "params.balance_attributes"),
+        min_visits_per_day=_int(p.get("min_visits_per_day", 0), "params.min_visits_per_day", minimum=0),
     )
     if params.team_size_min > params.team_size_max:
         raise PlanningFormatError("params.team_size_min", "team_size_min exceeds team_size_max")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from accounts.services import CurrentUser, require_role
@@ -25,12 +25,13 @@ from messaging import outbox
 from messaging.tables import Channel
 from planning import signals as planning_signals
 from planning import store
+from planning.explain import explain_days
 from planning.metrics import metrics
 from planning.model import Instance, PlanningFormatError, load_solution
-from planning.tables import Companion, PairRule, PlanningRun, Team, TeamMember, TravelTime
+from planning.tables import Companion, PairRule, PlanningRun, PublishedTeam, Team, TeamMember, TravelTime
 from planning.tables import Visit as VisitRow
 from planning.validator import Violation, validate
-from registration.messages import contexts_of, reach, tell
+from registration.messages import contexts_of, invitation_for, reach, tell
 from registration.tables import Registration
 
 
@@ -84,6 +85,7 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
         "grid": None,
         "sites": [],
         "published": False,
+        "not_yet_published": 0,
         "travel": [],
         "places_options": [],
     }
@@ -106,19 +108,25 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
         (s["id"], s["name"]) for s in await store.host_sites(event_id)
     ]
     document = await store.plan_document(event)
+    days_by_team: dict[str, list] = {}
     if document["teams"]:
         solution = load_solution(document)
         view["violations"] = validate(instance, solution)
         view["metrics"] = metrics(instance, solution)
+        days_by_team = explain_days(instance, solution)
     view["teams"] = await _teams(event, instance)
     grid = view["grid"] = await store.grid_of(event)
     view["published"] = any(t["published_at"] for t in view["teams"])
+    view["not_yet_published"] = await not_yet_published(
+        event_id, {m["registration"] for team in view["teams"] for m in team["members"]}
+    )
     view["sites"] = await store.host_sites(event_id)
     view["clock"] = [instance.clock(slot) for slot in range(grid.n_slots + 1)]
     view["by_team"], view["by_site"] = _rows(grid, view["teams"], view["sites"])
     problems_by_team: dict[str, int] = Counter(v.team for v in view["violations"] if v.team)
     for team in view["teams"]:
         team["problems"] = problems_by_team.get(f"T{team['number']:03d}", 0)
+        team["days"] = days_by_team.get(f"T{team['number']:03d}", [])
     return view
 
 
@@ -297,8 +305,9 @@ async def set_visit_lock(user: CurrentUser, event_id: int, visit_id: int, locked
 
 
 async def publish(user: CurrentUser, event_id: int) -> dict[str, int]:
-    """Publish a plan that breaks no rule: each youth is told their team (SMS, and e-mail when they gave one);
-    what was queued, per channel (registration.messages.reach)."""
+    """Publish a plan that breaks no rule: youths see it on their personal page from now on, and those whose
+    team, companion or visits changed since the last publication (everyone the first time) are told (SMS, and
+    e-mail when they gave one); what was queued, per channel (registration.messages.reach)."""
     event = await _editable(user, event_id)
     instance = await store.instance_of(event)
     document = await store.plan_document(event)
@@ -312,7 +321,8 @@ async def publish(user: CurrentUser, event_id: int) -> dict[str, int]:
     teams = await _teams(event, instance)
     async with write_transaction():
         await Team.update({Team.published_at: now}).where(Team.event == event_id)
-        contexts = await contexts_of([m["registration"] for team in teams for m in team["members"]])
+        changed = await publish_details(event_id, {m["registration"] for team in teams for m in team["members"]}, now)
+        contexts = await contexts_of(sorted(changed))
         for team in teams:
             companion = team["companion_row"]
             with language("fr"):
@@ -322,13 +332,18 @@ async def publish(user: CurrentUser, event_id: int) -> dict[str, int]:
                     companion=companion["full_name"] if companion else "—",
                     phone=companion["phone"] if companion else "—",
                 )
-            for member in team["members"]:
+            for member in (m for m in team["members"] if m["registration"] in changed):
+                context = contexts.get(member["registration"])
+                # The e-mail brings the updated calendar (sessions and the team's visits): "team" is not an
+                # INVITING key, so the invitation is asked for here.
+                invitation = await invitation_for(context) if context and context["email"] else None
                 channels = await tell(
                     member["registration"],
                     "team",
                     occasion=now.isoformat(),
                     extra={"details": details},
-                    context=contexts.get(member["registration"]),
+                    context=context,
+                    invitation=invitation,
                 )
                 sent.append(channels)
     outbox.wake()
@@ -410,33 +425,98 @@ async def import_plan(user: CurrentUser, event_id: int, raw: bytes) -> None:
 
 
 async def published_team(registration_id: int) -> dict | None:
-    """A youth's team and visits, once the organiser has published them (for their personal page)."""
-    member = (
-        await TeamMember.select(
-            TeamMember.team,
-            TeamMember.team.number.as_alias("number"),
-            TeamMember.team.published_at.as_alias("published_at"),
-            TeamMember.team.companion.full_name.as_alias("companion"),
-            TeamMember.team.companion.phone.as_alias("companion_phone"),
-            TeamMember.team.companion.has_car.as_alias("has_car"),
-        )
-        .where(TeamMember.registration == registration_id)
+    """A youth's team and visits as the organiser last published them (for their personal page and ticket):
+    the draft the organiser is editing reaches them only when it is published again."""
+    row = (
+        await PublishedTeam.select(PublishedTeam.details, PublishedTeam.published_at)
+        .where(PublishedTeam.registration == registration_id)
+        .output(load_json=True)
         .first()
     )
-    if member is None or member["published_at"] is None:
+    if row is None:
         return None
-    member["visits"] = (
-        await VisitRow.select(
-            VisitRow.starts_at,
-            VisitRow.ends_at,
-            VisitRow.site.name.as_alias("name"),
-            VisitRow.site.address.as_alias("address"),
-            VisitRow.site.city.as_alias("city"),
+    details = row["details"]
+    visits = [
+        v | {"starts_at": datetime.fromisoformat(v["starts_at"]), "ends_at": datetime.fromisoformat(v["ends_at"])}
+        for v in details.get("visits", [])
+    ]
+    return details | {"visits": visits, "published_at": row["published_at"]}
+
+
+async def _draft_details(event_id: int) -> dict[int, dict]:
+    """Registration → what publishing would tell them: team number, companion and visits (JSON-ready)."""
+    members = await TeamMember.select(
+        TeamMember.registration,
+        TeamMember.team,
+        TeamMember.team.number.as_alias("number"),
+        TeamMember.team.companion.full_name.as_alias("companion"),
+        TeamMember.team.companion.phone.as_alias("companion_phone"),
+        TeamMember.team.companion.has_car.as_alias("has_car"),
+    ).where(TeamMember.team.event == event_id)
+    visits = await VisitRow.select(
+        VisitRow.team,
+        VisitRow.starts_at,
+        VisitRow.ends_at,
+        VisitRow.site.name.as_alias("name"),
+        VisitRow.site.address.as_alias("address"),
+        VisitRow.site.city.as_alias("city"),
+    ).where(VisitRow.team.event == event_id)
+    by_team: dict[int, list[dict]] = defaultdict(list)
+    for v in sorted(visits, key=lambda v: (v["starts_at"], v["name"] or "")):
+        start, end = v["starts_at"], v["ends_at"]
+        by_team[v["team"]].append(
+            {"starts_at": start.isoformat(), "ends_at": end.isoformat(), "name": v["name"] or ""}
+            | {"address": v["address"] or "", "city": v["city"] or ""}
         )
-        .where(VisitRow.team == member["team"])
-        .order_by(VisitRow.starts_at)
-    )
-    return member
+    return {
+        m["registration"]: {
+            "number": m["number"],
+            "companion": m["companion"],
+            "companion_phone": m["companion_phone"],
+            "has_car": bool(m["has_car"]),
+            "visits": by_team[m["team"]],
+        }
+        for m in members
+    }
+
+
+async def _drafts_and_published(event_id: int, registrations: set[int]) -> tuple[dict[int, dict], dict[int, dict]]:
+    """The draft details of `registrations` and every published copy of the event, by registration."""
+    # Each draft is compared with a copy read back from JSON, so it goes through JSON too.
+    drafts = {r: json.loads(json.dumps(d)) for r, d in (await _draft_details(event_id)).items() if r in registrations}
+    published = {
+        row["registration"]: row["details"]
+        for row in await PublishedTeam.select(PublishedTeam.registration, PublishedTeam.details)
+        .where(PublishedTeam.event == event_id)
+        .output(load_json=True)
+    }
+    return drafts, published
+
+
+async def not_yet_published(event_id: int, registrations: set[int]) -> int:
+    """How many youths would be told something new by publishing again (0 before the first publication)."""
+    drafts, published = await _drafts_and_published(event_id, registrations)
+    if not published:
+        return 0
+    return sum(1 for r, details in drafts.items() if published.get(r) != details)
+
+
+async def publish_details(event_id: int, registrations: set[int], now: datetime) -> set[int]:
+    """Copy the draft of `registrations` as their published team; the registrations whose copy changed."""
+    drafts, published = await _drafts_and_published(event_id, registrations)
+    gone = [r for r in published if r not in drafts]
+    if gone:
+        await PublishedTeam.delete().where(PublishedTeam.registration.is_in(gone))
+    changed = {r for r, details in drafts.items() if published.get(r) != details}
+    for registration in changed:
+        details = drafts[registration]
+        if registration in published:
+            await PublishedTeam.update({PublishedTeam.details: details, PublishedTeam.published_at: now}).where(
+                PublishedTeam.registration == registration
+            )
+        else:
+            await PublishedTeam(registration=registration, event=event_id, details=details, published_at=now).save()
+    return changed
 
 
 # --------------------------------------------------------------------------- travel times

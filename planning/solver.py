@@ -185,7 +185,20 @@ def _check_instance(instance: Instance, n_teams: int, units: list[Unit]) -> list
                     youth=youth.id,
                 )
             )
-    return problems
+    return problems + _per_day_impossible(instance)
+
+
+def _per_day_impossible(instance: Instance) -> list[Violation]:
+    """H16 cannot hold when a day must have more visits than a day may have."""
+    p = instance.params
+    if p.min_visits_per_day <= p.max_visits_per_day or not instance.youths:
+        return []
+    message = _(
+        "Every team must make at least %(min)d visits on each of its days but at most %(max)d are allowed per day.",
+        min=p.min_visits_per_day,
+        max=p.max_visits_per_day,
+    )
+    return [Violation("H16", message)]
 
 
 # --------------------------------------------------------------------------- search
@@ -362,6 +375,8 @@ class _Search:
                 continue  # youths outside locked teams are planned by the search
             if v.code == "H15" and v.day is None and len(locked_count[v.team]) <= self.inst.params.max_visits:
                 continue  # too few visits: the search adds unlocked ones
+            if v.code == "H16":
+                continue  # too few visits on a day: likewise
             problems.append(v)
         return problems
 
@@ -667,7 +682,7 @@ class _Search:
                 head = pool[: self.exact_sites - 3]
                 pool = head + rng.sample(pool[len(head) :], min(3, len(pool) - len(head)))
             plan.exact_team(t, pool)
-        plan.repair(set(t for t in teams if plan.count[t] < plan.min_visits), sites, rng)
+        plan.repair(set(t for t in teams if plan.needs(t)), sites, rng)
         return True
 
     def _swap_youths(self, free: list[int]) -> bool:

@@ -19,7 +19,8 @@ from core.db import write_transaction
 from core.errors import InvalidInput
 from core.i18n import lazy
 from core.settings import get_settings
-from events.tables import Event, EventPartner, PartnerRole, Session, SessionKind, Site
+from events.formats import BUILTIN
+from events.tables import Event, EventPartner, Format, PartnerRole, Session, SessionKind, Site
 from planning.model import Instance, load_instance
 from planning.tables import Companion, PairRule, Team, TeamMember, TravelTime
 from planning.tables import Visit as VisitRow
@@ -180,7 +181,16 @@ def _event_options(event: dict) -> dict[str, int]:
         "min_visits": int(options.get("min_visits_per_team") or 4),
         "max_visits": int(options.get("max_visits_per_team") or 6),
         "max_visits_per_day": int(options.get("max_visits_per_day") or 4),
+        "min_visits_per_day": _min_visits_per_day(event, options),
     }
+
+
+def _min_visits_per_day(event: dict, options: dict) -> int:
+    """The event's H16 minimum; an event without the option takes its format's built-in default (Rallye: 2)."""
+    value = options.get("min_visits_per_day")
+    if value is None:
+        value = BUILTIN.get(Format(event["format"]), {}).get("min_visits_per_day", 0) if event.get("format") else 0
+    return int(value)
 
 
 async def instance_document(event: dict) -> dict[str, Any]:
@@ -272,6 +282,7 @@ async def instance_document(event: dict) -> dict[str, Any]:
             "min_visits": options["min_visits"],
             "max_visits": options["max_visits"],
             "max_visits_per_day": options["max_visits_per_day"],
+            "min_visits_per_day": options["min_visits_per_day"],
             "slot_minutes": SLOT_MINUTES,
             "day_start": f"{start // 60:02d}:{start % 60:02d}",
             "n_slots": grid.n_slots,

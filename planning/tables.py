@@ -87,6 +87,18 @@ class TeamMember(Table):
     registration = ForeignKey(references=Registration, unique=True)
 
 
+class PublishedTeam(Table):
+    """What a youth was last told about their team (number, companion, visits), written at each publication.
+
+    The organiser edits a draft (Team, TeamMember, Visit); youths see only this copy, so a move after publication
+    reaches them when the organiser republishes, together with the message that tells them."""
+
+    registration = ForeignKey(references=Registration, unique=True)
+    event = ForeignKey(references=Event, index=True)
+    details = JSON(default="{}")  # number, companion, companion_phone, has_car, visits (ISO times)
+    published_at = Timestamptz()
+
+
 class PairRule(Table):
     """The organiser's "must be with" / "must not be with" between two youths of an event."""
 

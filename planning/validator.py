@@ -1,4 +1,4 @@
-"""The single implementation of the hard rules H01–H15 (docs/planning-model.md §5).
+"""The single implementation of the hard rules H01–H16 (docs/planning-model.md §5).
 
 The solver, its command-line entry and the web app all call `validate`, so a plan is judged the same
 way everywhere. Every rule is checked (no early exit) so an organiser sees all problems at once, and
@@ -79,6 +79,7 @@ def validate(instance: Instance, solution: Solution) -> list[Violation]:
         checker.h13_accessibility,
         checker.h14_no_repeat,
         checker.h15_visit_counts,
+        checker.h16_visits_every_day,
     ):
         found.extend(rule())
     return sorted(found, key=Violation.sort_key)
@@ -640,3 +641,42 @@ class _Checker:
                         max=per_day,
                     )
                     yield Violation("H15", _sentence(message), team=team.id, day=day)
+
+    def h16_visits_every_day(self) -> Iterable[Violation]:
+        """On each day when every member and the companion can come, at least `min_visits_per_day` visits."""
+        low = self.params.min_visits_per_day
+        if low <= 0:
+            return
+        for team in self.sol.teams:
+            counts: dict[int, int] = defaultdict(int)
+            for visit in team.visits:
+                counts[visit.day] += 1
+            for day in full_days(self.inst, team.members, team.companion):
+                if counts[day] < low:
+                    message = ngettext(
+                        "%(team)s has %(num)s visit on %(day)s but must have at least %(min)s on each day"
+                        " when its whole team and companion can come.",
+                        "%(team)s has %(num)s visits on %(day)s but must have at least %(min)s on each day"
+                        " when its whole team and companion can come.",
+                        counts[day],
+                        team=self.team_label(team.id),
+                        day=self.day_label(day),
+                        min=low,
+                    )
+                    yield Violation("H16", _sentence(message), team=team.id, day=day)
+
+
+def full_days(instance: Instance, members: Iterable[str], companion_id: str | None) -> list[int]:
+    """The event days when every (known) member and the companion are available (H16's days)."""
+    companion = instance.companion_by_id.get(companion_id) if companion_id else None
+    if companion is None:
+        return []
+    youths = [instance.youth_by_id[m] for m in members if m in instance.youth_by_id]
+    days = []
+    for day in sorted(instance.day_ids):
+        window = companion.window(day)
+        if window is None or window[1] <= window[0]:
+            continue
+        if all(day in youth.available_days for youth in youths):
+            days.append(day)
+    return days

@@ -3,6 +3,7 @@
 import asyncio
 import html
 import json
+from collections import Counter
 
 from accounts.tables import Role
 from messaging.tables import OutboxMessage
@@ -33,6 +34,23 @@ async def test_organiser_composes_teams_of_three_each_with_a_companion(client):
     page = text(await client.get(f"/events/{event.id}/planning"))
     assert "Équipe 1" in page and "Toutes les règles sont respectées." in page
     assert "Logistique Rhône Sud" in page  # in the itinerary grid and the company view
+
+
+async def test_a_rally_over_two_visit_days_sends_every_team_out_on_both_days(client):
+    # The Rallye format asks for two visits a day at least; the teams used to do all theirs on one day.
+    organisation, user = await organiser(client)
+    event = (await rally(organisation)).event
+    await _planned(client, user, event)
+
+    teams = await Team.select(Team.id, Team.number).where(Team.event == event.id)
+    for team in teams:
+        visits = await Visit.select(Visit.starts_at).where(Visit.team == team["id"])
+        per_day = Counter(v["starts_at"].date() for v in visits)
+        assert len(per_day) == 2 and min(per_day.values()) >= 2, (team["number"], per_day)
+    # The page says, per team and day, how many visits and why not more (here: the team saw every company).
+    page = text(await client.get(f"/events/{event.id}/planning"))
+    assert "2 visites" in page
+    assert "aucune autre entreprise ne peut recevoir l'équipe ce jour-là" in page
 
 
 async def test_the_planner_runs_in_the_background_and_the_page_follows_it(client):
@@ -92,7 +110,7 @@ async def test_locked_team_and_visit_are_kept_when_replanning(client):
     await post_form(client, f"/events/{event.id}/planning/visits/{visit['id']}/lock", {"locked": "1"})
 
     run_id = await runs.start_run(user, event.id, seconds=1, seed=7, spawn=False)
-    assert await runner.execute_run(run_id) == "done"
+    assert await runner.execute_run(run_id) == "done", (await runs.latest_run(event.id))["message"]
 
     kept = await Team.select().where((Team.event == event.id) & (Team.number == team["number"])).first()
     assert kept["locked"]
@@ -118,6 +136,52 @@ async def test_publishing_tells_each_youth_their_team(client):
     assert len(texts) == 9 and all("équipe" in m["body_text"] and "Accompagnateur" in m["body_text"] for m in texts)
     personal = text(await client.get(f"/r/manage-{event.id}-0"))
     assert "Votre équipe : équipe" in personal and "Accompagnateur" in personal
+
+
+async def test_the_team_e_mail_carries_the_calendar_invitation_with_the_visits(client):
+    organisation, user = await organiser(client)
+    event = (await rally(organisation)).event
+    await _planned(client, user, event)
+    await post_form(client, f"/events/{event.id}/planning/publish", {})
+    emails = await OutboxMessage.select().where(OutboxMessage.channel == "email")
+    assert emails
+    visits = await Visit.select(Visit.site.name.as_alias("name")).where(Visit.team.event == event.id)
+    for email in emails:
+        assert email["attachment_method"] == "REQUEST"
+        assert "BEGIN:VCALENDAR" in email["attachment"] and "METHOD:REQUEST" in email["attachment"]
+        assert any(v["name"] in email["attachment"] for v in visits)
+
+
+async def test_a_youth_moved_after_publication_sees_the_published_team_until_the_organiser_republishes(client):
+    organisation, user = await organiser(client)
+    r = await rally(organisation)
+    event, youth = r.event, r.registrations[0]
+    await _planned(client, user, event)
+    await post_form(client, f"/events/{event.id}/planning/publish", {})
+    mine = (
+        await TeamMember.select(TeamMember.team.number.as_alias("number"))
+        .where(TeamMember.registration == youth)
+        .first()
+    )
+    other = await Team.select().where((Team.event == event.id) & (Team.number != mine["number"])).first()
+    told_before = max(m["id"] for m in await OutboxMessage.select(OutboxMessage.id))
+
+    await post_form(client, f"/events/{event.id}/planning/members/{youth}/move", {"team_id": other["id"]})
+    personal = text(await client.get(f"/r/manage-{event.id}-0"))
+    assert f"Votre équipe : équipe {mine['number']}" in personal  # the draft does not reach the youth
+    assert not await OutboxMessage.exists().where(OutboxMessage.id > told_before)
+    page = text(await client.get(f"/events/{event.id}/planning"))
+    assert "1 jeune voit encore la version publiée" in page
+
+    republished = await post_form(client, f"/events/{event.id}/planning/publish", {})
+    assert republished.status_code in (302, 303)
+    personal = text(await client.get(f"/r/manage-{event.id}-0"))
+    assert f"Votre équipe : équipe {other['number']}" in personal
+    # Only the moved youth is told again: the others' team, companion and visits did not change.
+    new = await OutboxMessage.select().where(OutboxMessage.id > told_before)
+    keys = [m["idempotency_key"] for m in new]
+    assert new and {k.split(":")[1] for k in keys} == {str(youth)}, keys
+    assert all(f"équipe {other['number']}" in m["body_text"] for m in new if m["channel"] == "sms")
 
 
 async def test_a_plan_that_breaks_a_rule_cannot_be_published(client):

@@ -11,11 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.demo import load_demo
 from core.i18n import language
-from planning import Solution, Team, Visit, load_instance, validate
+from events.tables import Event, Format
+from planning import Solution, Team, Visit, load_instance, store, validate
 from planning.generate import generate
 from planning.metrics import metrics
 from planning.solver import InfeasibleInstance, Locks, Progress, solve
+from planning.validator import full_days
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "planning" / "examples"
 
@@ -145,11 +148,13 @@ def test_must_with_friends_without_a_common_day_are_reported():
 
 def test_cancelling_returns_promptly_with_the_best_valid_plan_so_far(rally):
     calls: list[Progress] = []
-    began = time.perf_counter()
+    # Counted in the solver's own CPU time (it runs in this thread): other tests sharing the machine's two cores
+    # slow the wall clock, not the solver's answer to a stop.
+    began = time.thread_time()
     result = solve(
-        rally, seconds=30.0, seed=3, on_progress=calls.append, should_stop=lambda: time.perf_counter() - began > 0.6
+        rally, seconds=30.0, seed=3, on_progress=calls.append, should_stop=lambda: time.thread_time() - began > 0.6
     )
-    assert time.perf_counter() - began < 2.0
+    assert time.thread_time() - began < 2.0
     assert validate(rally, result.solution) == []
     assert calls and calls[-1].violations == 0 and calls[-1].objective == result.metrics["itinerary_objective"]
     assert all(b.elapsed >= a.elapsed for a, b in zip(calls, calls[1:], strict=False))
@@ -177,6 +182,44 @@ def test_a_generated_large_instance_gets_a_valid_plan_quickly():
     assert result.history and result.history[0][0] < 1.5
 
 
+def visits_per_full_day(instance, solution) -> list[tuple[str, int, int]]:
+    """(team, day, visits) for each day when every member and the companion of a team can come."""
+    return [
+        (team.id, day, sum(1 for v in team.visits if v.day == day))
+        for team in solution.teams
+        for day in full_days(instance, team.members, team.companion)
+    ]
+
+
+@pytest.mark.parametrize("name", ["tiny", "rally"])
+def test_with_two_visits_a_day_asked_every_team_visits_on_each_day_it_can_go_out(name):
+    data = example(name)
+    data["params"]["min_visits_per_day"] = 2
+    instance = load_instance(data)
+    result = solve(instance, seconds=20.0, seed=0, moves=400)
+    assert validate(instance, result.solution) == []
+    counts = visits_per_full_day(instance, result.solution)
+    assert counts and all(n >= 2 for _, _, n in counts), counts
+    assert {day for _, day, _ in counts} == {0, 1}
+
+
+def test_a_generated_instance_with_two_visits_a_day_keeps_every_team_busy_each_day():
+    data = generate(30, 12, 10, seed=3, min_visits=4, max_visits=6)
+    data["params"]["min_visits_per_day"] = 2
+    instance = load_instance(data)
+    result = solve(instance, seconds=20.0, seed=0, moves=300)
+    assert validate(instance, result.solution) == []
+    counts = visits_per_full_day(instance, result.solution)
+    assert sum(1 for team in result.solution.teams if len(full_days(instance, team.members, team.companion)) == 2)
+    assert all(n >= 2 for _, _, n in counts), counts
+
+
+def test_more_visits_a_day_required_than_allowed_is_infeasible(tiny):
+    with pytest.raises(InfeasibleInstance) as caught:
+        solve(replace(tiny, params=replace(tiny.params, min_visits_per_day=5)), seconds=0.5)
+    assert "H16" in {v.code for v in caught.value.problems}
+
+
 @st.composite
 def small_instances(draw):
     n_teams = draw(st.integers(1, 3))
@@ -196,6 +239,7 @@ def small_instances(draw):
     for site in data["sites"]:
         if draw(st.booleans()):
             site["open"][str(draw(st.sampled_from([0, 1])))] = []
+    data["params"]["min_visits_per_day"] = draw(st.integers(0, 2))  # H16, off or on
     return load_instance(data)
 
 
@@ -216,3 +260,16 @@ def test_progress_reports_are_rate_limited(tiny):
     solve(tiny, seconds=1.0, seed=0, on_progress=calls.append)
     assert 1 <= len(calls) <= 12
     assert replace(calls[-1], elapsed=0).phase == "done"
+
+
+async def test_the_demo_rally_is_planned_with_visits_on_both_visit_days():
+    # Issue 13: every demo team did its four visits on one day and none on the other.
+    await load_demo()
+    event = await store.event_row((await Event.select(Event.id).where(Event.format == Format.rallye).first())["id"])
+    instance = await store.instance_of(event)
+    assert instance.params.min_visits_per_day == 2  # the Rallye format's default
+    result = solve(instance, seconds=30.0, seed=0, moves=300)
+    assert validate(instance, result.solution) == []
+    counts = visits_per_full_day(instance, result.solution)
+    assert {day for _, day, _ in counts} == {0, 1}
+    assert all(n >= 2 for _, _, n in counts), counts

@@ -1,4 +1,4 @@
-"""User stories for the rally plan validator (hard rules H01–H15 of docs/planning-model.md §5) and the JSON loaders.
+"""User stories for the rally plan validator (hard rules H01–H16 of docs/planning-model.md §5) and the JSON loaders.
 
 Each rule test starts from one hand-checked valid plan for `tiny.json`, breaks it in exactly one way,
 and expects exactly that rule to be reported, so a cascade of unrelated codes is caught as a bug.
@@ -387,6 +387,29 @@ def test_h15_too_many_visits_in_one_day_is_reported(tiny_data, plan):
     violations = only(check(tiny_data, plan), "H15")
     assert [(v.team, v.day) for v in violations] == [("T1", 1), ("T2", 0), ("T3", 0)]
     assert violations[0].message == f"Team 1 has 3 visits on {DAY1} but at most 2 are allowed per day."
+
+
+def test_h16_a_team_idle_on_a_day_everyone_can_come_is_reported(tiny_data, plan):
+    # Team 1 and team 2 could go out on both days but each visits on one only; team 3's Rayan comes on day 0 only.
+    tiny_data["params"]["min_visits_per_day"] = 1
+    violations = only(check(tiny_data, plan), "H16")
+    assert [(v.team, v.day) for v in violations] == [("T1", 0), ("T2", 1)]
+    assert violations[0].message == (
+        f"Team 1 has 0 visits on {DAY0} but must have at least 1 on each day when its whole team and companion can"
+        " come."
+    )
+
+
+def test_h16_a_day_the_companion_cannot_come_needs_no_visit(tiny_data, plan):
+    tiny_data["params"]["min_visits_per_day"] = 1
+    tiny_data["companions"][0]["availability"]["0"] = []  # C01, team 1's companion, only comes on day 1
+    tiny_data["companions"][1]["availability"].pop("1")  # C02, team 2's, only on day 0
+    assert check(tiny_data, plan) == []
+
+
+def test_h16_is_off_when_the_instance_does_not_ask_for_it(tiny_data, plan):
+    assert "min_visits_per_day" not in tiny_data["params"]
+    assert check(tiny_data, plan) == []
 
 
 # --------------------------------------------------------------------------- how messages name things

@@ -62,12 +62,13 @@ async def test_an_existing_database_keeps_every_row_and_link_through_the_package
     before, after = snapshots["before"], snapshots["after"]
 
     assert snapshots["not_yet_run_before"] == ["calendars", "checkin", "planning"]  # the new packages' apps
-    assert before == after
+    kept = {table: after["rows"][table] for table in before["rows"]}  # later migrations may add tables
+    assert kept == before["rows"]
+    assert all(n == 0 for n in after["dangling_links"].values()), after["dangling_links"]
     for config in ("planning", "checkin", "calendars"):  # every moved table had rows to keep
         for table in snapshots["tables_of"][config]:
-            assert before["rows"][table], table
+            assert table not in before["rows"] or before["rows"][table], table
     assert before["rows"]["registration"] and before["rows"]["participant"]
-    assert all(n == 0 for n in after["dangling_links"].values()), after["dangling_links"]
 
 
 # ----------------------------------------------------------------------------- the upgrade, in its own process
@@ -135,6 +136,8 @@ async def _snapshot() -> dict:
     rows, dangling = {}, {}
     for config in APP_REGISTRY.app_configs.values():
         for table in config.table_classes:
+            if not await table.table_exists():  # added by a migration after the move
+                continue
             name = table._meta.tablename
             rows[name] = json.loads(json.dumps(await table.select().order_by(table._meta.primary_key), default=str))
             for column in table._meta.foreign_key_columns:

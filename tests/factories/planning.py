@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from accounts.services import CurrentUser
 from accounts.tables import Organisation, OrganisationKind, Role
 from events.tables import Event, EventStatus, Format, PartnerRole, Session, SessionKind, Site, SiteKind
+from planning.services import publish_details
 from planning.tables import Companion, Interview, Team, TeamMember, Visit
 from registration.tables import Source
 from tests.factories.accounts import make_organisation, make_user, principal
@@ -323,6 +324,9 @@ async def rally(
         made_teams.append(team)
         for name, starts_at, ends_at in plan.visits:
             made_visits.append(await make_visit(team, sites[name], starts_at, ends_at))
+    told = {made_youths[i]["id"] for plan in teams if plan.published for i in plan.members}
+    if told:  # what the youths of published teams were told, as publishing records it
+        await publish_details(event.id, told, datetime.now(UTC))
 
     return Rally(
         organisation=organisation,

@@ -94,7 +94,7 @@ async def worker() -> None:
 
 
 PLAN_EPILOG = """exit codes:
-  0  the plan was written (every hard rule H01-H15 of docs/planning-model.md holds)
+  0  the plan was written (every hard rule H01-H16 of docs/planning-model.md holds)
   2  the instance cannot be read: missing file, bad JSON or a malformed value (its JSON path is printed)
   3  the instance is infeasible: the hard rules that cannot be met are printed, nothing is written
 """

@@ -104,9 +104,8 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
     view["instance"] = instance
     view["travel"] = await travel_times(event)
     depot = await store.depot_of(event)
-    view["places_options"] = [(depot["id"], depot["name"])] + [
-        (s["id"], s["name"]) for s in await store.host_sites(event_id)
-    ]
+    view["sites"] = await store.host_sites(event_id)
+    view["places_options"] = [(depot["id"], depot["name"])] + [(s["id"], s["name"]) for s in view["sites"]]
     document = await store.plan_document(event)
     days_by_team: dict[str, list] = {}
     if document["teams"]:
@@ -120,7 +119,6 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
     view["not_yet_published"] = await not_yet_published(
         event_id, {m["registration"] for team in view["teams"] for m in team["members"]}
     )
-    view["sites"] = await store.host_sites(event_id)
     view["clock"] = [instance.clock(slot) for slot in range(grid.n_slots + 1)]
     view["by_team"], view["by_site"] = _rows(grid, view["teams"], view["sites"])
     problems_by_team: dict[str, int] = Counter(v.team for v in view["violations"] if v.team)

@@ -56,7 +56,7 @@ async def createuser(args: argparse.Namespace) -> None:
 
 
 async def demo(args: argparse.Namespace) -> None:
-    from app.demo import DEMO_LOGIN, DEMO_PASSWORD, is_empty, load_demo
+    from app.demo import DEMO_LOGIN, DEMO_LOGINS, DEMO_PASSWORD, is_empty, load_demo
 
     if await is_empty():
         await load_demo()
@@ -66,6 +66,8 @@ async def demo(args: argparse.Namespace) -> None:
     else:
         print("The database already has data; demo not loaded.")
     print(f"Demo login: {DEMO_LOGIN} / {DEMO_PASSWORD}")
+    others = ", ".join(f"{email} ({role})" for role, email in DEMO_LOGINS.items() if email != DEMO_LOGIN)
+    print(f"Other roles, same password: {others}")
 
 
 def serve(args: argparse.Namespace) -> None:

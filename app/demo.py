@@ -8,21 +8,40 @@ from __future__ import annotations
 
 import random
 import secrets
+import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from accounts import services as accounts
 from accounts.services import CurrentUser
 from accounts.tables import Contact, Organisation, OrganisationKind, Partnership, Role, SiaeKind
+from checkin.tables import AttendanceStatus, CheckIn
 from core.db import write_transaction
 from events import series
+from events import services as event_services
 from events.inputs import SeriesInput
 from events.tables import Event, EventPartner, EventStatus, Format, PartnerRole, Session, SessionKind, Site, SiteKind
-from planning.tables import Companion, PairRule
+from planning import runner as planning_runner
+from planning import runs as planning_runs
+from planning import services as planning_services
+from planning.tables import Companion, PairRule, PlanningStatus
+from registration import messages as registration_messages
+from registration import services as registrations
 from registration.tables import Participant, Registration, RegistrationStatus, Source
 
 DEMO_LOGIN = "demo@tremplin.local"
 DEMO_PASSWORD = "tremplin-demo-2026"
+# One login per role of the collective, and a partner organisation's director, all with DEMO_PASSWORD:
+# what `make run` prints, and what the automated walk logs in as.
+DEMO_LOGINS = {
+    "admin": DEMO_LOGIN,
+    "organiser": "coordination@tremplin.local",
+    "staff": "accueil@tremplin.local",
+    "adviser": "conseillere.valence@tremplin.local",
+    "viewer": "observatoire@tremplin.local",
+    "partner": "directrice.etti@tremplin.local",
+}
 TZ = ZoneInfo("Europe/Paris")
 
 ORGANISATIONS = [
@@ -189,6 +208,11 @@ def _second_tuesday(around: date) -> date:
     return first + timedelta(days=(1 - first.weekday()) % 7 + 7)
 
 
+def _ascii(name: str) -> str:
+    """An e-mail local part any mail relay accepts: "Inès" → "ines" (SMTPUTF8 is not everywhere)."""
+    return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+
+
 def _next_weekday(start: date, weekday: int) -> date:
     return start + timedelta(days=(weekday - start.weekday()) % 7 or 7)
 
@@ -222,14 +246,31 @@ async def _session(event: Event, title: str, kind: SessionKind, start: datetime,
     await Session(event=event.id, title=title, kind=kind, starts_at=start, ends_at=end, **fields).save()
 
 
-async def load_demo(today: date | None = None, seed: int = 26) -> None:
+async def load_demo(
+    today: date | None = None, seed: int = 26, *, compose_rally: bool = True, exercise: bool = True
+) -> None:
+    """The demo's people, places and events, then (unless `exercise` is False: rows only, as the upgrade test
+    writes them into an older schema) what a few weeks of use leave behind: a youth's cancellation and the
+    waiting list moving up, an organiser's text, a cancelled date, and (unless `compose_rally` is False: a test
+    that composes it itself) the rally's teams composed by the planner and published."""
     today = today or date.today()
     rng = random.Random(seed)
-    async with write_transaction():  # all or nothing
-        await _load(today, rng)
+    async with write_transaction():  # the data: all or nothing
+        world = await _load(today, rng)
+    if exercise:
+        await _exercise(world, compose_rally)
 
 
-async def _load(today: date, rng: random.Random) -> None:
+@dataclass
+class _World:
+    organiser: CurrentUser  # the collective's organiser
+    aci_organiser: CurrentUser
+    rally: Event
+    dating: Event
+    permanence: Event
+
+
+async def _load(today: date, rng: random.Random) -> _World:
     users = {}
     for email, name in [
         (DEMO_LOGIN, "Sophie Durand"),
@@ -237,6 +278,9 @@ async def _load(today: date, rng: random.Random) -> None:
         ("conseiller.montelimar@tremplin.local", "Julien Arnaud"),
         ("directrice.etti@tremplin.local", "Nadia Mansouri"),
         ("encadrant.aci@tremplin.local", "Karim Ouedraogo"),
+        (DEMO_LOGINS["organiser"], "Hugo Lefèvre"),
+        (DEMO_LOGINS["staff"], "Léa Moulin"),
+        (DEMO_LOGINS["viewer"], "Marc Delorme"),
     ]:
         users[email] = await accounts.create_user(email, name, DEMO_PASSWORD, phone="06 12 34 56 78")
 
@@ -270,6 +314,9 @@ async def _load(today: date, rng: random.Random) -> None:
         ("conseiller.montelimar@tremplin.local", ml_montelimar, Role.adviser),
         ("directrice.etti@tremplin.local", etti, Role.admin),
         ("encadrant.aci@tremplin.local", aci, Role.organiser),
+        (DEMO_LOGINS["organiser"], collectif, Role.organiser),
+        (DEMO_LOGINS["staff"], collectif, Role.staff),
+        (DEMO_LOGINS["viewer"], collectif, Role.viewer),
     ]:
         await accounts.add_member(users[email].id, org.id, role)
 
@@ -288,6 +335,72 @@ async def _load(today: date, rng: random.Random) -> None:
     ]
     youths = await _youths(today, rng, collectif, etti)
     await _registrations(rng, advisers, youths, rally, info_events, dating, permanence)
+    await _scans_at_the_last_info_session(
+        [i for i in info_events if i.starts_on < today], users[DEMO_LOGINS["partner"]]
+    )
+    return _World(
+        organiser=_acting(users[DEMO_LOGINS["organiser"]], collectif, Role.organiser),
+        aci_organiser=_acting(users["encadrant.aci@tremplin.local"], aci, Role.organiser),
+        rally=rally,
+        dating=dating,
+        permanence=permanence,
+    )
+
+
+def _acting(user, organisation: Organisation, role: Role) -> CurrentUser:
+    return CurrentUser(
+        id=user.id, email=user.email, full_name=user.full_name, language="fr", roles={organisation.id: role}
+    )
+
+
+async def _scans_at_the_last_info_session(past: list[Event], scanned_by) -> None:
+    """The last information session that took place: most youths scanned in at the door, one late, one absent."""
+    if not past:
+        return
+    session = await Session.objects().where(Session.event == past[-1].id).first()
+    registrations = await Registration.objects().where(Registration.event == past[-1].id).order_by(Registration.id)
+    for index, registration in enumerate(registrations):
+        if index == len(registrations) - 1:
+            status, minutes, source = AttendanceStatus.absent, 0, "manual"
+        else:
+            status = AttendanceStatus.late if index == 2 else AttendanceStatus.present
+            minutes, source = (25 if index == 2 else index - 5), "scan"
+        await CheckIn(
+            registration=registration.id,
+            session=session.id,
+            status=status,
+            scanned_at=session.starts_at + timedelta(minutes=minutes),
+            recorded_at=session.starts_at + timedelta(minutes=max(minutes, 0) + 1),
+            recorded_by=scanned_by.id,
+            nonce=secrets.token_hex(16),
+            source=source,
+        ).save()
+
+
+async def _exercise(world: _World, compose_rally: bool) -> None:
+    """What the first weeks of use leave behind, done through the product's own services (messages included)."""
+    rally_places = (
+        await Registration.objects()
+        .where((Registration.event == world.rally.id) & (Registration.status == RegistrationStatus.confirmed))
+        .order_by(Registration.id)
+    )
+    # A youth drops out of the rally: the first on the waiting list gets the place and a text.
+    await registrations.cancel(rally_places[4].id, by=world.organiser)
+    await registration_messages.broadcast(
+        world.organiser,
+        world.dating.id,
+        "Bonjour, pensez à apporter quelques CV pour les entretiens de jeudi. À bientôt !",
+    )
+    await event_services.set_status(
+        world.aci_organiser,
+        world.permanence.id,
+        EventStatus.cancelled,
+        reason="L'équipe est en formation ce jour-là. Rendez-vous le vendredi suivant.",
+    )
+    if compose_rally:
+        run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
+        if await planning_runner.execute_run(run_id) == PlanningStatus.done:
+            await planning_services.publish(world.organiser, world.rally.id)
 
 
 async def _company_sites(collectif: Organisation, rng: random.Random) -> list[tuple[Organisation, Site]]:
@@ -576,7 +689,7 @@ async def _youths(today: date, rng: random.Random, collectif: Organisation, etti
             postcode=postcode,
             commune=commune,
             birth_date=today - timedelta(days=age_days),
-            email=f"{first_name.lower()}.{index}@exemple.fr" if index % 3 == 0 else "",
+            email=f"{_ascii(first_name)}.{index}@exemple.fr" if index % 3 == 0 else "",
             sectors=rng.sample(sorted({company[1] for company in COMPANIES}), rng.choice((1, 2, 2, 3))),
             driving_licence=rng.random() < 0.3,
         )

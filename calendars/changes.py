@@ -18,7 +18,6 @@ from calendars import invitations as calendars
 from core.i18n import gettext as _
 from core.i18n import language
 from events.tables import Session
-from planning.tables import TeamMember, Visit
 from registration.messages import contexts_of, tell
 from registration.tables import Registration, RegistrationStatus
 
@@ -155,26 +154,3 @@ async def event_cancelled(event_id: int, reason: str = "") -> int:
             )
         )
     return told
-
-
-async def visit_changed(visit_id: int) -> int:
-    """A published team's visit moved: its members are told."""
-    row = (
-        await Visit.select(
-            Visit.team,
-            Visit.starts_at,
-            Visit.ends_at,
-            Visit.sequence,
-            Visit.site.name.as_alias("site"),
-            Visit.team.published_at.as_alias("published_at"),
-            Visit.team.event.timezone.as_alias("timezone"),
-        )
-        .where(Visit.id == visit_id)
-        .first()
-    )
-    if row is None or row["published_at"] is None:  # nobody has this visit in their calendar yet
-        return 0
-    what = _when(row["starts_at"], row["ends_at"], row["timezone"], row["site"])
-    members = TeamMember.select(TeamMember.registration).where(TeamMember.team == row["team"])
-    registrations = await Registration.select(*REGISTRATION_COLUMNS).where(Registration.id.is_in(members))
-    return await _tell_moved(registrations, f"visit-{visit_id}-{row['sequence']}", what)

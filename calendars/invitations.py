@@ -33,6 +33,7 @@ from core.clock import utcnow
 from core.i18n import gettext as _
 from core.settings import get_settings
 from events.tables import Event, EventStatus, Session, Site
+from planning.services import published_team
 from planning.tables import Companion, Interview, Team, TeamMember, Visit
 from registration.people import display_phone
 from registration.tables import Participant, Registration, RegistrationStatus
@@ -206,6 +207,38 @@ async def _visits(condition: Any) -> list[dict]:
         *_through(Visit.team.event, EVENT_COLUMNS),
         *_through(Visit.site, SITE_COLUMNS),
     ).where(condition)
+
+
+async def _published_visits(registration: dict) -> list[dict]:
+    """A youth's visits as last published (the organiser's draft reaches them when published again)."""
+    team = await published_team(registration["id"])
+    if team is None:
+        return []
+    event = (
+        await Event.select(*(c.as_alias(a) for a, c in EVENT_COLUMNS.items()))
+        .where(Event.id == registration["event"])
+        .first()
+    )
+    visits = [v for v in team["visits"] if "id" in v]  # a copy published before visits kept their id has none
+    sites = {
+        s["site_id"]: s
+        for s in await Site.select(*(c.as_alias(a) for a, c in SITE_COLUMNS.items())).where(
+            Site.id.is_in([v["site"] for v in visits] or [-1])
+        )
+    }
+    team_columns = {
+        "team_number": team["number"],
+        "companion": team["companion"],
+        "companion_phone": team["companion_phone"],
+        "published_at": team["published_at"],
+    }
+    return [
+        event
+        | sites.get(v["site"], dict.fromkeys(SITE_COLUMNS) | {"site_name": v["name"], "address": v["address"]})
+        | team_columns
+        | {"id": v["id"], "sequence": v["sequence"], "starts_at": v["starts_at"], "ends_at": v["ends_at"]}
+        for v in visits
+    ]
 
 
 async def _interviews(condition: Any) -> list[dict]:
@@ -416,8 +449,7 @@ async def for_registration(registration: dict, method: Method = "REQUEST") -> by
     visits: list[dict] = []
     interviews: list[dict] = []
     if registration["status"] == RegistrationStatus.confirmed:
-        team = TeamMember.select(TeamMember.team).where(TeamMember.registration == registration["id"])
-        visits = await _visits(Visit.team.is_in(team) & Visit.team.published_at.is_not_null())
+        visits = await _published_visits(registration)
         interviews = await _interviews(
             (Interview.registration == registration["id"]) & Interview.published_at.is_not_null()
         )

@@ -7,7 +7,6 @@ from typing import Any
 from calendars import changes, invitations
 from core.signals import receiver
 from events import signals as events_signals
-from planning import signals as planning_signals
 from registration import signals as registration_signals
 
 
@@ -34,8 +33,3 @@ async def session_cancelled(*, session_id: int, reason: str = "") -> int:
 @receiver(events_signals.session_audience)
 async def session_audience(*, session_id: int) -> int:
     return await changes.session_audience(session_id)
-
-
-@receiver(planning_signals.visit_moved)
-async def visit_moved(*, visit_id: int) -> int:
-    return await changes.visit_changed(visit_id)

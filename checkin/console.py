@@ -30,6 +30,7 @@ from core.web import errors_of, flash, form_data, page
 from events import access
 from events.services import get_event
 from registration.inputs import WalkInInput
+from registration.people import fields_to_correct, walk_in_errors
 from registration.tables import Registration
 
 User = Request[CurrentUser, Any, Any]
@@ -299,6 +300,17 @@ class WalkInConsole(Controller):
     async def walk_in(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
         event = await get_event(request.user, event_id)
         values = await form_data(request)
+        errors = walk_in_errors(values)
+        if errors:  # every mistake at once: the youth is standing there
+            return page(
+                "checkin/walk_in.html",
+                status_code=InvalidInput.status_code,
+                event=event,
+                values=values,
+                errors=fields_to_correct(errors),
+                first_error=next(iter(errors)),
+                session=await walkins.current_session(event_id),
+            )
         try:
             _registration, session = await walkins.register_walk_in(
                 request.user, event_id, from_form(WalkInInput, values)

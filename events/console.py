@@ -20,7 +20,7 @@ from core.i18n import current_language, lazy
 from core.i18n import gettext as _
 from core.labels import label
 from core.web import errors_of, flash, form_data, form_page, page
-from events import formats, rhythm, rules, series, services, sites
+from events import access, formats, rhythm, rules, series, services, sites
 from events.holidays import next_working_day
 from events.inputs import (
     DuplicateInput,
@@ -228,8 +228,15 @@ class EventConsole(Controller):
         return Redirect(f"/events/{new_id}")
 
     @post("/{event_id:int}/cancel-occurrence")
-    async def cancel_occurrence(self, request: User, event_id: FromPath[int]) -> Redirect:
-        await series.cancel_occurrence(request.user, event_id)
+    async def cancel_occurrence(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        values = await form_data(request)
+        await services.editable_event(request.user, event_id)  # refused before anything is counted
+        told = 0 if values.get("confirmed") else await services.people_to_tell(event_id)
+        if told:  # youths to tell: ask first, as for cancelling an event
+            event = await services.get_event(request.user, event_id)
+            check = services.StatusCheck(warnings=[], told=told)
+            return page("events/confirm_status.html", event=event, target=EventStatus.cancelled, check=check, only=True)
+        await series.cancel_occurrence(request.user, event_id, reason=values.get("reason", ""))
         flash(request, _("This date is cancelled; the other dates of the series are unchanged."))
         return Redirect(f"/events/{event_id}")
 
@@ -260,6 +267,7 @@ async def _event_page(request: User, event_id: int, **forms: Any) -> Template:
     user = request.user
     event = await services.get_event(user, event_id)
     can_edit = user.at_least(event["organisation"], Role.organiser)
+    co_organisers = (await access.partners_of(event_id)).co_organisers
     directory_options: list[tuple[str, str]] = []
     if can_edit:
         directory_options = [(str(p["id"]), p["name"]) for p in await directory.partners(user, event["organisation"])]
@@ -278,6 +286,8 @@ async def _event_page(request: User, event_id: int, **forms: Any) -> Template:
         days=await services.programme(event),
         partners=await services.partners(event_id),
         can_edit=can_edit,
+        runs_event=access.runs(user, event["organisation"], co_organisers, Role.staff),  # check-in
+        sees_series=event["organisation"] in user.roles,  # a series belongs to its organisation alone
         next_statuses=sorted(services.STATUS_CHANGES[EventStatus(event["status"])]),
         site_options=await _site_options(user) if can_edit else [],
         kind_options=_options("session_kind", SessionKind),

@@ -14,11 +14,13 @@ from zoneinfo import ZoneInfo
 
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
+from core import signals
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import InvalidInput, NotFound
 from core.i18n import lazy
 from events import formats, rules
+from events import signals as events_signals
 from events.errors import InvalidRule, RuleNeverOccurs
 from events.inputs import OccurrenceMove, RuleInWords, SeriesChange, SeriesInput, SessionInput
 from events.recurrence import InvalidRecurrence, Occurrence, Recurrence, occurrences, split, validate
@@ -31,6 +33,7 @@ from events.services import (
     usable_site,
 )
 from events.tables import Event, EventStatus, Series, Session
+from messaging import outbox
 
 ISO = "%Y-%m-%dT%H:%M:%S"
 
@@ -201,11 +204,14 @@ async def _editable_series(user: CurrentUser, series_id: int) -> Series:
     return series
 
 
-async def cancel_occurrence(user: CurrentUser, event_id: int) -> None:
-    """Cancel this one only: the event stays (its people must be told) and is excluded from the rule."""
+async def cancel_occurrence(user: CurrentUser, event_id: int, *, reason: str = "") -> None:
+    """Cancel this one only: the event stays and is excluded from the rule; its youths are told, as for any
+    cancelled event, with the organiser's `reason` if given."""
     event = await editable_event(user, event_id)
     if event.series is None:
         raise InvalidInput(lazy("This event is not part of a series."))
+    if event.status == EventStatus.cancelled:
+        return
     async with write_transaction():
         await Event.update(
             {Event.status: EventStatus.cancelled, Event.detached: True, Event.updated_at: utcnow()}
@@ -213,6 +219,8 @@ async def cancel_occurrence(user: CurrentUser, event_id: int) -> None:
         series = await Series.objects().where(Series.id == event.series).first()
         exdates = [x for x in series.exdates_local.split(",") if x] + [event.recurrence_id]
         await Series.update({Series.exdates_local: ",".join(sorted(set(exdates)))}).where(Series.id == series.id)
+        await signals.send(events_signals.event_cancelled, event_id=event_id, reason=reason.strip())
+    outbox.wake()
 
 
 async def move_occurrence(user: CurrentUser, event_id: int, data: OccurrenceMove) -> None:

@@ -59,6 +59,7 @@ class PlanningConsole(Controller):
             errors=errors or {},
             undo=request.query_params.get("undo", ""),
             can_edit=request.user.at_least(view["event"]["organisation"], Role.organiser),
+            can_print=await _runs_event(request.user, view["event"]),  # road sheets and company schedules
             **view,
         )
 

@@ -13,7 +13,6 @@ from typing import Any
 
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
-from core import signals
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import InvalidInput, NotFound, Refusal
@@ -23,7 +22,6 @@ from events.services import get_event
 from events.tables import Site
 from messaging import outbox
 from messaging.tables import Channel
-from planning import signals as planning_signals
 from planning import store
 from planning.explain import explain_days
 from planning.metrics import metrics
@@ -284,10 +282,7 @@ async def move_visit(user: CurrentUser, event_id: int, visit_id: int, day: int, 
                 VisitRow.sequence: VisitRow.sequence + 1,  # calendars replace their copy
             }
         ).where(VisitRow.id == visit["id"])
-        # A published team hears of it (calendars); a draft tells nobody.
-        told = sum(await signals.send(planning_signals.visit_moved, visit_id=visit_id))
-    if told:
-        outbox.wake()
+    # The draft tells nobody: publishing again tells the team's youths, with their updated calendar.
 
 
 async def set_team_lock(user: CurrentUser, event_id: int, team_id: int, locked: bool) -> None:
@@ -452,7 +447,10 @@ async def _draft_details(event_id: int) -> dict[int, dict]:
         TeamMember.team.companion.has_car.as_alias("has_car"),
     ).where(TeamMember.team.event == event_id)
     visits = await VisitRow.select(
+        VisitRow.id,
         VisitRow.team,
+        VisitRow.sequence,
+        VisitRow.site,
         VisitRow.starts_at,
         VisitRow.ends_at,
         VisitRow.site.name.as_alias("name"),
@@ -462,9 +460,11 @@ async def _draft_details(event_id: int) -> dict[int, dict]:
     by_team: dict[int, list[dict]] = defaultdict(list)
     for v in sorted(visits, key=lambda v: (v["starts_at"], v["name"] or "")):
         start, end = v["starts_at"], v["ends_at"]
+        # id and sequence keep the visit's entry in the youth's calendar one and the same (UID, SEQUENCE).
         by_team[v["team"]].append(
             {"starts_at": start.isoformat(), "ends_at": end.isoformat(), "name": v["name"] or ""}
             | {"address": v["address"] or "", "city": v["city"] or ""}
+            | {"id": v["id"], "sequence": v["sequence"], "site": v["site"]}
         )
     return {
         m["registration"]: {

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from accounts.services import CurrentUser
 from accounts.tables import Role
+from core.clock import utcnow
 from core.errors import InvalidInput, Refusal
 from core.forms import convert, from_form
 from core.i18n import gettext as _
@@ -23,7 +24,7 @@ from events.sites import SECTORS
 from registration import imports, lists, messages, reminders, services
 from registration.errors import DuplicateRegistration
 from registration.inputs import QuestionInput, RegistrationInput
-from registration.people import display_phone
+from registration.people import display_phone, fields_to_correct, youth_form_errors
 from registration.public import registration_form_data
 from registration.tables import ConsentKind, QuestionKind, RegistrationStatus, Source
 
@@ -107,6 +108,18 @@ class RegistrationConsole(Controller):
     async def register(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
         event = await get_event(request.user, event_id)
         data = await registration_form_data(request)
+        errors = youth_form_errors(data, utcnow().date())
+        if errors:  # every mistake at once, as on the youth's own form
+            return page(
+                "registration/register.html",
+                status_code=InvalidInput.status_code,
+                event=event,
+                values=data,
+                errors=fields_to_correct(errors),
+                first_error=next(iter(errors)),
+                sectors=SECTORS,
+                consent_kinds=[k for k in ConsentKind if k != "parental"],
+            )
         try:
             result = await services.register(
                 event_id, convert(RegistrationInput, data), source=Source.adviser, by=request.user

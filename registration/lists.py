@@ -11,7 +11,9 @@ from core import signals
 from core.db import write_transaction
 from core.errors import Forbidden, NotFound
 from core.i18n import gettext, lazy
+from events import access
 from events.services import get_event
+from events.tables import Event
 from registration import signals as registration_signals
 from registration.tables import ReferralLink, Registration
 
@@ -103,6 +105,16 @@ async def my_youths(user: CurrentUser) -> list[dict]:
         .limit(500)
     )
     await _attendance(rows)
+    # A youth may have been referred to an event the adviser's organisation is not a partner of (through its
+    # public link): its name shows, without a link to a page that would answer 404.
+    visible = {
+        e["id"]
+        for e in await Event.select(Event.id).where(
+            access.visible_to(user) & Event.id.is_in([r["event"] for r in rows] or [-1])
+        )
+    }
+    for row in rows:
+        row["event_visible"] = row["event"] in visible
     return rows
 
 

@@ -11,7 +11,7 @@ import phonenumbers
 
 from core.errors import InvalidInput
 from core.forms import REQUIRED, TOO_LONG
-from core.i18n import lazy
+from core.i18n import lazy, ngettext
 from registration.errors import (
     BirthDateInFuture,
     ImplausibleBirthDate,
@@ -117,14 +117,41 @@ def youth_form_errors(data: dict[str, Any], today: date) -> dict[str, str]:
     The registration service checks the same again (the API goes there directly); this only
     spares the youth finding their mistakes one per submit.
     """
-    checks: list[Callable[[], Any]] = [
+    return _every_error(
+        [
+            *_identity_checks(data),
+            lambda: _check_birth_and_parent(data, today),
+            lambda: check_place(str(data.get("postcode", "")), str(data.get("commune", ""))),
+            lambda: check_email(str(data.get("email", ""))),
+        ]
+    )
+
+
+def walk_in_errors(data: dict[str, Any]) -> dict[str, str]:
+    """Every mistake of the on-the-spot form at once: a name and a phone number, the postcode if given."""
+    postcode = str(data.get("postcode", ""))
+    return _every_error([*_identity_checks(data), lambda: check_place(postcode, "") if postcode else None])
+
+
+def fields_to_correct(errors: dict[str, str]) -> dict[str, str]:
+    """The errors of a form, with the line above it that says how many fields to correct."""
+    count = len(errors)
+    return errors | {
+        "__all__": ngettext(
+            "Please correct the field marked below.", "Please correct the %(num)s fields marked below.", count
+        )
+    }
+
+
+def _identity_checks(data: dict[str, Any]) -> list[Callable[[], Any]]:
+    return [
         lambda: check_name(str(data.get("first_name", "")), "first_name"),
         lambda: check_name(str(data.get("last_name", "")), "last_name"),
         lambda: _check_phone(str(data.get("phone", ""))),
-        lambda: _check_birth_and_parent(data, today),
-        lambda: check_place(str(data.get("postcode", "")), str(data.get("commune", ""))),
-        lambda: check_email(str(data.get("email", ""))),
     ]
+
+
+def _every_error(checks: list[Callable[[], Any]]) -> dict[str, str]:
     errors: dict[str, str] = {}
     for check in checks:
         try:

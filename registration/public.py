@@ -20,7 +20,7 @@ from core import signals
 from core.cache import TtlCache
 from core.errors import InvalidInput, NotFound, Refusal
 from core.forms import convert
-from core.i18n import current_language, ngettext
+from core.i18n import current_language
 from core.ratelimit import limit
 from core.web import errors_of, page
 from events.services import programme
@@ -30,7 +30,7 @@ from registration import messages, services
 from registration import signals as registration_signals
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
-from registration.people import display_phone, youth_form_errors
+from registration.people import display_phone, fields_to_correct, youth_form_errors
 from registration.tables import ConsentKind, Source
 
 # The public page is what every youth opens from an SMS: it is rendered once per few seconds and
@@ -112,10 +112,6 @@ async def registration_form_data(request: Request) -> dict[str, Any]:
     return data
 
 
-def _fields_to_correct(count: int) -> str:
-    return ngettext("Please correct the field marked below.", "Please correct the %(num)s fields marked below.", count)
-
-
 def _form_values(data: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in data.items() if k != "answers"}
     values |= {f"q_{k}": v for k, v in data.get("answers", {}).items()}
@@ -187,7 +183,7 @@ class PublicRegistration(Controller):
                 values=_form_values(data),
                 ref=ref,
                 status_code=InvalidInput.status_code,
-                errors={**errors, "__all__": _fields_to_correct(len(errors))},
+                errors=fields_to_correct(errors),
             )
         try:
             registered = await services.register(

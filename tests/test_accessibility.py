@@ -28,7 +28,7 @@ def unlabelled(html: str) -> list[dict]:
 
 
 async def test_every_field_of_every_page_has_a_label(client):
-    await load_demo()
+    await load_demo(compose_rally=False)
     public_pages = ["/login", "/password-reset"]
     for path in public_pages:
         page = await client.get(path)

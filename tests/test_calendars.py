@@ -22,7 +22,9 @@ from core.i18n import language
 from events import series, services
 from events.inputs import OccurrenceMove, SeriesChange, SeriesInput, SessionInput
 from events.tables import Event, EventStatus, Format, Session, Site
+from messaging.tables import OutboxMessage
 from planning import services as planning
+from planning.services import publish_details
 from planning.tables import Team, Visit
 from registration.tables import Registration, RegistrationStatus
 from tests.factories.accounts import make_organisation, make_user, organiser, principal
@@ -281,16 +283,22 @@ async def test_visits_of_a_team_not_yet_published_stay_out_of_calendars():
     assert f"visit-{visit.id}@{HOST}" not in youth and f"visit-{visit.id}@{HOST}" not in companion
 
 
-async def test_moving_a_visit_raises_its_sequence(client):
+async def test_a_moved_visit_reaches_the_youths_calendar_when_published_again_with_a_raised_sequence(client):
     organisation, user = await organiser(client)
     r = await rally(organisation, teams=[first_team()])
     event, registrations, visit = r.event, r.registrations, r.visit
     site = await Site.select().where(Site.name == "Hôtel du Parc").first()
+    youth = await registration_row(registrations[0])
+    before = vevents(read(await calendars.for_registration(youth), "REQUEST"))[f"visit-{visit.id}@{HOST}"]
+    queued = await OutboxMessage.count()
 
     await planning.move_visit(user, event.id, visit.id, 0, "10:30", site["id"])
+    draft = vevents(read(await calendars.for_registration(youth), "REQUEST"))[f"visit-{visit.id}@{HOST}"]
+    assert (begin(draft), draft["SEQUENCE"], draft["SUMMARY"]) == (begin(before), 0, before["SUMMARY"])
+    assert await OutboxMessage.count() == queued  # the draft tells nobody
 
-    calendar = read(await calendars.for_registration(await registration_row(registrations[0])), "REQUEST")
-    vevent = vevents(calendar)[f"visit-{visit.id}@{HOST}"]
+    await publish_details(event.id, {registrations[i] for i in first_team().members}, datetime.now(UTC))
+    vevent = vevents(read(await calendars.for_registration(youth), "REQUEST"))[f"visit-{visit.id}@{HOST}"]
     assert vevent["SEQUENCE"] == 1 and str(vevent["SUMMARY"]).endswith("Hôtel du Parc")
     assert begin(vevent).strftime("%H:%M") == "10:30"
 

@@ -1,15 +1,18 @@
 """A newcomer's first look: the demo is realistic, loads once, and its login works."""
 
 from accounts.tables import Organisation
-from app.demo import DEMO_LOGIN, DEMO_PASSWORD, is_empty, load_demo
+from app.demo import DEMO_LOGIN, DEMO_LOGINS, DEMO_PASSWORD, is_empty, load_demo
+from checkin.tables import CheckIn
 from events.tables import Event, Format, Site
+from messaging.tables import OutboxMessage
+from planning.tables import PublishedTeam
 from registration.tables import Participant, Registration
 from tests.support import login
 
 
 async def test_demo_holds_the_five_formats_partners_and_about_forty_youths():
     assert await is_empty()
-    await load_demo()
+    await load_demo(compose_rally=False)
     assert not await is_empty()
 
     formats = {row["format"] for row in await Event.select(Event.format)}
@@ -24,7 +27,7 @@ async def test_demo_holds_the_five_formats_partners_and_about_forty_youths():
 
 
 async def test_the_printed_demo_login_opens_the_collectives_console(client):
-    await load_demo()
+    await load_demo(compose_rally=False)
     assert (await login(client, DEMO_LOGIN, DEMO_PASSWORD)).status_code == 302
     home = await client.get("/")
     assert "Collectif Insertion Drôme" in home.text
@@ -33,3 +36,23 @@ async def test_the_printed_demo_login_opens_the_collectives_console(client):
     page = await client.get(f"/events/{rally.id}")
     assert page.status_code == 200
     assert "Jour 3" in page.text and "Mission Locale Valence Agglo" in page.text
+
+
+async def test_the_demo_shows_a_few_weeks_of_use_and_a_login_for_every_role(client):
+    # The walk (tests/e2e/test_walk.py) needs pages with something on them: a promoted youth, sent texts, a
+    # cancelled date, scans, a published rally plan; and one login per role.
+    await load_demo()
+    rally = await Event.objects().where(Event.format == Format.rallye).first()
+    statuses = [
+        r["status"] for r in await Registration.select(Registration.status).where(Registration.event == rally.id)
+    ]
+    assert statuses.count("cancelled") == 1 and statuses.count("confirmed") == 21  # the waiting list moved up
+    assert await Event.count().where(Event.status == "cancelled") == 1
+    assert await CheckIn.count().where(CheckIn.source == "scan") >= 5
+    assert await PublishedTeam.count().where(PublishedTeam.event == rally.id) == 21
+    keys = [m["idempotency_key"] for m in await OutboxMessage.select(OutboxMessage.idempotency_key)]
+    assert {key.split(":")[0] for key in keys} >= {"promoted", "broadcast", "cancelled", "team"}
+    assert all(e["email"].isascii() for e in await Participant.select(Participant.email))
+    for role, email in DEMO_LOGINS.items():
+        client.cookies.clear()
+        assert (await login(client, email, DEMO_PASSWORD)).status_code == 302, role

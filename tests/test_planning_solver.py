@@ -264,7 +264,7 @@ def test_progress_reports_are_rate_limited(tiny):
 
 async def test_the_demo_rally_is_planned_with_visits_on_both_visit_days():
     # Issue 13: every demo team did its four visits on one day and none on the other.
-    await load_demo()
+    await load_demo(compose_rally=False)
     event = await store.event_row((await Event.select(Event.id).where(Event.format == Format.rallye).first())["id"])
     instance = await store.instance_of(event)
     assert instance.params.min_visits_per_day == 2  # the Rallye format's default

@@ -79,3 +79,19 @@ async def test_an_emoji_for_a_name_is_refused_from_the_console_too(client):
     assert response.status_code == 400
     assert error_on(response, "first_name") == "Écrivez le nom avec des lettres."
     assert await Registration.count() == 0
+
+
+async def test_an_adviser_registering_a_youth_and_staff_at_the_door_see_every_mistake_at_once(client):
+    organisation, _user = await organiser(client)
+    event = await published_event(organisation=organisation)
+    empty = {"first_name": "", "last_name": "", "phone": "", "postcode": "", "birth_date": ""}
+    by_adviser = await post_form(client, f"/events/{event.id}/register", youth(**empty))
+    assert by_adviser.status_code == 400
+    assert all(error_on(by_adviser, f) for f in ("first_name", "last_name", "phone", "postcode"))
+
+    at_the_door = await post_form(client, f"/events/{event.id}/walk-in", {"first_name": "", "phone": "04 75 12 34 56"})
+    assert at_the_door.status_code == 400
+    assert error_on(at_the_door, "first_name") and error_on(at_the_door, "last_name")
+    assert "numéro de portable" in error_on(at_the_door, "phone")
+    assert 'value="04 75 12 34 56"' in at_the_door.text
+    assert await Registration.count() == 0

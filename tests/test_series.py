@@ -11,10 +11,11 @@ from events.inputs import OccurrenceMove, SeriesChange, SiteInput
 from events.rules import describe
 from events.sites import create_site
 from events.tables import Event, EventStatus, Format, Series, Session
+from messaging.tables import OutboxMessage
 from registration.tables import Registration
 from tests.factories.accounts import organiser
 from tests.factories.events import make_series
-from tests.factories.registration import make_registration, make_youth
+from tests.factories.registration import make_registration, make_youth, register_online
 from tests.support import api, post_form
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -178,3 +179,24 @@ def test_the_usual_rules_read_as_plain_french():
         assert describe("FREQ=MONTHLY;INTERVAL=2;BYDAY=+2TU") == "tous les 2 mois, le deuxième mardi"
         assert describe("FREQ=MONTHLY;BYDAY=-1TH") == "chaque mois, le dernier jeudi"
         assert describe("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=3") == "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=3"
+
+
+async def test_cancelling_one_date_youths_are_registered_for_asks_first_and_tells_them_the_reason(client):
+    _, user = await organiser(client)
+    series_id = await make_series(user)
+    third = (await _occurrences(series_id))[2]["event"]
+    await Event.update({Event.status: EventStatus.published}).where(Event.series == series_id)
+    event = await Event.objects().get(Event.id == third)
+    await register_online(client, event, n=1)
+    await register_online(client, event, n=2)
+    last = max(m["id"] for m in await OutboxMessage.select(OutboxMessage.id))
+
+    asked = await post_form(client, f"/events/{third}/cancel-occurrence", {})
+    assert "2 jeunes seront prévenu·es" in html.unescape(asked.text)
+    assert (await Event.objects().get(Event.id == third)).status == EventStatus.published
+
+    data = {"confirmed": "1", "reason": "l'équipe est en formation"}
+    await post_form(client, f"/events/{third}/cancel-occurrence", data)
+    assert (await Event.objects().get(Event.id == third)).status == EventStatus.cancelled
+    texts = [m["body_text"] for m in await OutboxMessage.select().where(OutboxMessage.id > last)]
+    assert len(texts) == 2 and all("Motif : l'équipe est en formation." in t for t in texts)

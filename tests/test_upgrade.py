@@ -158,7 +158,7 @@ async def _upgrade() -> dict:
     await open_pool()
     try:
         not_yet_run = await _migrate_to_the_release_before_the_move()
-        await load_demo()
+        await load_demo(exercise=False)
         await _fill_the_moved_tables()
         before = await _snapshot()
         await migrate()

@@ -28,10 +28,12 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 def pytest_collection_modifyitems(items):
     # The session's server and Chromium are heavy for a 2-core machine: the tests that share them run on one
-    # xdist worker (make test distributes with --dist loadgroup), which starts them once.
+    # xdist worker (make test distributes with --dist loadgroup), which starts them once. The walk, as long as
+    # all the others together, is a group of its own: the two can go to different workers.
     for item in items:
         if "live_server" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("live_server"))
+            group = "walk" if item.path.name == "test_walk.py" else "live_server"
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def _free_port() -> int:

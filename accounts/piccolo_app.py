@@ -2,14 +2,34 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from accounts.tables import ApiToken, Contact, Membership, Organisation, Partnership, PasswordReset, User
+from accounts.tables import (
+    ApiToken,
+    AuditEntry,
+    Contact,
+    Invitation,
+    Membership,
+    Organisation,
+    Partnership,
+    PasswordReset,
+    User,
+)
 
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="accounts",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "piccolo_migrations"),
-    table_classes=[Organisation, User, Membership, PasswordReset, ApiToken, Partnership, Contact],
+    table_classes=[
+        Organisation,
+        User,
+        Membership,
+        PasswordReset,
+        ApiToken,
+        Partnership,
+        Contact,
+        Invitation,
+        AuditEntry,
+    ],
     migration_dependencies=[],
     commands=[],
 )

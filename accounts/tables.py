@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from piccolo.columns import (
+    JSON,
     Boolean,
     ForeignKey,
     Timestamptz,
@@ -75,6 +76,34 @@ class Membership(Table):
     organisation = ForeignKey(references=Organisation, index=True)
     role = Varchar(length=20, choices=Role, default=Role.viewer)
     created_at = Timestamptz(default=TimestamptzNow())
+    # Someone who left: no access any more, their history stays theirs (who registered, scanned, decided).
+    deactivated_at = Timestamptz(null=True, default=None)
+
+
+class Invitation(Table):
+    """A colleague invited by e-mail; a single-use link (only its hash is kept), for 7 days."""
+
+    organisation = ForeignKey(references=Organisation, index=True)
+    email = Varchar(length=254, index=True)
+    role = Varchar(length=20, choices=Role, default=Role.viewer)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    invited_by = ForeignKey(references=User, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    accepted_at = Timestamptz(null=True, default=None)
+    accepted_by = ForeignKey(references=User, null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class AuditEntry(Table):
+    """An administrative action: who did what, when, in which organisation. Kept; shown to its admins."""
+
+    organisation = ForeignKey(references=Organisation, index=True)
+    actor = ForeignKey(references=User, null=True, default=None)  # None: the system, or a command line
+    action = Varchar(length=40)  # invitation_sent, role_changed, member_deactivated, handed_over, merged...
+    summary = TextColumn(default="")  # what happened, in words, with the names as they were then
+    details = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
 class ApiTokenScope(StrEnum):

@@ -12,9 +12,7 @@ from accounts.tables import AuditEntry, Role
 PAGE = 100
 
 
-async def record(
-    actor: CurrentUser | None, organisation_id: int, action: str, summary: str, **details: Any
-) -> None:
+async def record(actor: CurrentUser | None, organisation_id: int, action: str, summary: str, **details: Any) -> None:
     """Keep one entry. `summary` says what happened in words, with names as they are now (a person renamed
     or deactivated later still reads as they were); `details` holds the ids."""
     await AuditEntry(

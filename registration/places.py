@@ -22,6 +22,7 @@ from core.cache import TtlCache
 from core.db import bind, sql_once
 from messaging import addressing
 from messaging.tables import Channel
+from registration.tables import fold_name
 
 EVENT_AND_QUESTIONS = (
     "SELECT e.id, e.organisation, e.title, e.status, e.capacity, e.waiting_list, e.options, e.age_min, e.age_max, "
@@ -41,10 +42,12 @@ EVENT_AND_QUESTIONS = (
 REGISTER = """
 WITH youth AS (
     INSERT INTO participant (organisation, first_name, last_name, phone, email, birth_date, postcode, commune,
-        created_at, sectors, driving_licence, vehicle, reduced_mobility, available_days, last_contact_at)
-    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
+        created_at, sectors, driving_licence, vehicle, reduced_mobility, available_days, last_contact_at,
+        search_name)
+    VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
     ON CONFLICT (organisation, phone) DO UPDATE SET first_name = excluded.first_name,
-        last_name = excluded.last_name, email = excluded.email, birth_date = excluded.birth_date,
+        last_name = excluded.last_name, search_name = excluded.search_name, email = excluded.email,
+        birth_date = excluded.birth_date,
         postcode = excluded.postcode, commune = excluded.commune, sectors = excluded.sectors,
         driving_licence = excluded.driving_licence, vehicle = excluded.vehicle,
         reduced_mobility = excluded.reduced_mobility, available_days = excluded.available_days,
@@ -129,6 +132,7 @@ def participant_values(organisation_id: int, profile: dict[str, Any], now: datet
         profile["reduced_mobility"],
         json.dumps(profile["available_days"]),
         now,
+        fold_name(profile["first_name"], profile["last_name"]),
     )
 
 

@@ -308,9 +308,10 @@ async def _upsert_youth(organisation_id: int, profile: dict, now: datetime, even
         await sql(
             "INSERT INTO participant (organisation, first_name, last_name, phone, email, birth_date, postcode, "
             "commune, created_at, sectors, driving_licence, vehicle, reduced_mobility, available_days, "
-            "last_contact_at) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+            "last_contact_at, search_name) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
             "ON CONFLICT (organisation, phone) DO UPDATE SET first_name = excluded.first_name, "
-            "last_name = excluded.last_name, email = excluded.email, birth_date = excluded.birth_date, "
+            "last_name = excluded.last_name, search_name = excluded.search_name, email = excluded.email, "
+            "birth_date = excluded.birth_date, "
             "postcode = excluded.postcode, commune = excluded.commune, sectors = excluded.sectors, "
             "driving_licence = excluded.driving_licence, vehicle = excluded.vehicle, "
             "reduced_mobility = excluded.reduced_mobility, available_days = excluded.available_days, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from enum import StrEnum
 
 from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Timestamptz, Varchar
@@ -10,6 +11,15 @@ from piccolo.table import Table
 
 from accounts.tables import Organisation, User
 from events.tables import Event, Session
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Inès" and "INES" read the same to the youths' search."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+def fold_name(first_name: str, last_name: str) -> str:
+    return " ".join(fold(f"{first_name} {last_name}").split())
 
 
 class RegistrationStatus(StrEnum):
@@ -47,6 +57,16 @@ class Participant(Table):
     channel = Varchar(length=8, default="sms")  # how they prefer to be reached: sms, email or both
     sms_opt_out_at = Timestamptz(null=True, default=None)  # they answered STOP: no more text messages
     last_contact_at = Timestamptz(default=TimestamptzNow())  # for the 2-year retention
+    qpv = Boolean(default=False)  # lives in a priority neighbourhood (quartier prioritaire de la ville)
+    # "first last" folded (no accents, lower case) for the youths' search; written with the name, on every
+    # path that writes one: save() below and the two registration upserts (participant_values).
+    search_name = Varchar(length=201, default="")
+
+    def save(self, columns=None):  # type: ignore[override]
+        self.search_name = fold_name(self.first_name, self.last_name)
+        if columns is not None:
+            columns = [*columns, Participant.search_name]
+        return super().save(columns)
 
 
 class Registration(Table):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from accounts import signals as accounts_signals
 from checkin.tables import AttendanceStatus, CheckIn
 from checkin.tickets import DevicePrincipal, device_principal
@@ -50,3 +52,24 @@ async def attendance(*, registration_ids: list[int]) -> dict[int, str]:
 @receiver(accounts_signals.device_presented)
 async def device(*, token: str) -> DevicePrincipal:
     return await device_principal(token)
+
+
+@receiver(registration_signals.attendance_by_session)
+async def attendance_by_session(*, registration_ids: list[int]) -> dict[int, dict[int, str]]:
+    rows = await CheckIn.select(CheckIn.registration, CheckIn.session, CheckIn.status).where(
+        CheckIn.registration.is_in(registration_ids or [-1]) & CheckIn.session.is_not_null()
+    )
+    best: dict[int, dict[int, str]] = {}
+    for row in rows:
+        sessions = best.setdefault(row["registration"], {})
+        known = sessions.get(row["session"])
+        if row["status"] in RANK and (known is None or RANK[row["status"]] < RANK[known]):
+            sessions[row["session"]] = row["status"]
+    return best
+
+
+@receiver(registration_signals.came_to)
+async def came_to() -> Any:
+    return CheckIn.select(CheckIn.registration).where(
+        CheckIn.status.is_in([AttendanceStatus.present, AttendanceStatus.late])
+    )

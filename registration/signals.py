@@ -17,3 +17,14 @@ attendance_wanted = signal(
     "What was recorded of these registrations' attendance: registration_ids -> {id: 'present' | 'late' | "
     "'excused' | 'absent'} (the best of their sessions; none when nothing was recorded). Answered by checkin.",
 )
+attendance_by_session = signal(
+    "attendance-by-session",
+    "What was recorded of these registrations' attendance, session by session: registration_ids -> "
+    "{registration id: {session id: 'present' | 'late' | 'excused' | 'absent'}} (the best record of each session). "
+    "Answered by checkin.",
+)
+came_to = signal(
+    "came-to",
+    "The registrations someone came to (present or late), for the youths' 'came / did not come' filter: -> a "
+    "query selecting those registrations' ids, used as a subquery (no rows are read). Answered by checkin.",
+)

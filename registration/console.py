@@ -1,4 +1,4 @@
-"""Console pages: an event's registrations and waiting list, advisers' youths, registering
+"""Console pages: an event's registrations and waiting list, registering
 on someone's behalf, importing a list and the event's own questions (walk-ins: checkin.console)."""
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from registration.inputs import QuestionInput, RegistrationInput
 from registration.people import display_phone, fields_to_correct, youth_form_errors
 from registration.public import registration_form_data
 from registration.tables import ConsentKind, QuestionKind, RegistrationStatus, Source
+from registration.youths_console import ROUTES as YOUTHS_CONSOLE
 
 User = Request[CurrentUser, Any, Any]
 MAX_CSV_BYTES = 1024 * 1024
@@ -249,12 +250,4 @@ class RegistrationActions(Controller):
         return Redirect(f"/events/{row['event']}/registrations")
 
 
-class AdviserConsole(Controller):
-    include_in_schema = False
-
-    @get("/youths")
-    async def youths(self, request: User) -> Template:
-        return page("registration/youths.html", rows=await lists.my_youths(request.user), display_phone=display_phone)
-
-
-ROUTES = [RegistrationConsole, RegistrationActions, AdviserConsole]
+ROUTES = [RegistrationConsole, RegistrationActions, *YOUTHS_CONSOLE]

@@ -83,3 +83,26 @@ class NoPlaceLeft(Refusal):
 class SessionRequired(InvalidInput):
     code = "session_required"
     message = lazy("Choose a time slot.")
+
+
+class MergeIntoItself(Refusal):
+    code = "merge_into_itself"
+    status_code = 409
+    message = lazy("This is the same record: choose another record of this youth to merge into it.")
+
+
+class MergeAcrossOrganisations(Refusal):
+    code = "merge_across_organisations"
+    status_code = 409
+    message = lazy(
+        "These two records belong to different organisations (%(kept)s and %(other)s): each organisation keeps "
+        "its own youths' records, so they cannot be merged."
+    )
+
+
+class MergeOnSameEvent(Refusal):
+    code = "merge_on_same_event"
+    status_code = 409
+    message = lazy(
+        "Both records are registered for “%(event)s”: cancel one of these two registrations first, then merge."
+    )

@@ -11,9 +11,7 @@ from core import signals
 from core.db import write_transaction
 from core.errors import Forbidden, NotFound
 from core.i18n import gettext, lazy
-from events import access
 from events.services import get_event
-from events.tables import Event
 from registration import signals as registration_signals
 from registration.tables import ReferralLink, Registration
 
@@ -90,32 +88,6 @@ async def managed_registration(user: CurrentUser, registration_id: int, minimum:
     if minimum == Role.adviser and (row["referred_by"] == user.id or row["referring_organisation"] in user.roles):
         return row  # an adviser may cancel for a youth they referred
     raise Forbidden()
-
-
-async def my_youths(user: CurrentUser) -> list[dict]:
-    """Every registration this adviser or their organisation referred, most recent first."""
-    rows = (
-        await Registration.select(
-            *COLUMNS,
-            Registration.event.title.as_alias("event_title"),
-            Registration.event.starts_on.as_alias("starts_on"),
-        )
-        .where(_referred_by_me(user))
-        .order_by(Registration.event.starts_on, ascending=False)
-        .limit(500)
-    )
-    await _attendance(rows)
-    # A youth may have been referred to an event the adviser's organisation is not a partner of (through its
-    # public link): its name shows, without a link to a page that would answer 404.
-    visible = {
-        e["id"]
-        for e in await Event.select(Event.id).where(
-            access.visible_to(user) & Event.id.is_in([r["event"] for r in rows] or [-1])
-        )
-    }
-    for row in rows:
-        row["event_visible"] = row["event"] in visible
-    return rows
 
 
 async def referral_code(user: CurrentUser, organisation_id: int, *, personal: bool = True) -> str:

@@ -18,6 +18,7 @@ from events.inputs import SessionInput, SiteInput
 from events.tables import Event, Format
 from piccolo_conf import APP_REGISTRY
 from planning.tables import PairRule, TravelTime
+from registration.tables import Registration
 from tests.factories.accounts import make_organisation, make_user, principal
 from tests.factories.events import adviser_of_partner, make_event, make_series
 from tests.factories.planning import make_companion, make_interview, make_team, make_visit
@@ -135,6 +136,8 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /events/{event_id:int}/interviews/{interview_id:int}/move": {"site_id": 1, "start": "09:00"},
         "POST /events/{event_id:int}/interviews/{interview_id:int}/lock": {"locked": "1"},
         "POST /events/{event_id:int}/interviews/{interview_id:int}/delete": {},
+        "POST /youths/{participant_id:int}/qpv": {"qpv": "on"},
+        "POST /youths/{participant_id:int}/merge": {"other": 1},
     }
 
 
@@ -203,6 +206,9 @@ async def _their_world():
         "interview_id": interview.id,
         "token_id": token_id,
         "registration_id": registration_id,
+        "participant_id": (
+            await Registration.select(Registration.participant).where(Registration.id == registration_id)
+        )[0]["participant"],
         "organisation_id": theirs.id,
         "event_id": event.id,
         "session_id": session_id,

@@ -1,0 +1,475 @@
+"""The youths of an organisation (/youths): who may see whom, the search, the filters, one youth's page.
+
+Who sees a youth:
+- every member of the organisation that holds the youth's record (`Participant.organisation`), whatever
+  their role: an organisation's viewers see the list too (names, ages, events, attendance: what they need to
+  report), but not phone numbers or e-mail addresses, which only people who contact youths need (adviser and
+  above);
+- an adviser of a partner organisation (any member, in fact) sees the youths they or their organisation
+  referred, with their phone, and on the youth's page only the registrations they or their organisation
+  referred: the rest of the youth's path belongs to the organisation holding the record.
+Anyone else gets 404. An adviser's list opens on "my youths" (those they referred themselves), with a switch
+to every youth they may see; everyone else's opens on every youth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from piccolo.query import OrderByRaw
+
+from accounts.services import CurrentUser, require_role
+from accounts.tables import Organisation, Role, User
+from core import signals
+from core.clock import utcnow
+from core.db import write_transaction
+from core.errors import Forbidden, NotFound
+from core.i18n import gettext, lazy
+from core.labels import label
+from events import access
+from events.tables import Event, Format, Session
+from registration import signals as registration_signals
+from registration.lists import ATTENDANCE_LABELS
+from registration.people import age_on
+from registration.tables import Consent, Participant, Registration, fold
+
+PAGE_SIZE = 50
+AGE_BANDS = {"16-17": (16, 17), "18-21": (18, 21), "22-25": (22, 25), "26+": (26, None)}
+AGE_LABELS = {
+    "16-17": lazy("16–17 years old"),
+    "18-21": lazy("18–21 years old"),
+    "22-25": lazy("22–25 years old"),
+    "26+": lazy("26 and over"),
+}
+SORTS = ("name", "last_registration", "age")
+SCOPES = ("mine", "all")
+YES_NO = ("yes", "no")
+_LAST_REGISTRATION = "(SELECT MAX(r.created_at) FROM registration r WHERE r.participant = participant.id)"
+
+PROFILE = (
+    Participant.id,
+    Participant.organisation,
+    Participant.first_name,
+    Participant.last_name,
+    Participant.phone,
+    Participant.email,
+    Participant.birth_date,
+    Participant.postcode,
+    Participant.commune,
+    Participant.qpv,
+    Participant.created_at,
+)
+
+
+@dataclass(frozen=True)
+class YouthFilters:
+    """What the list is asked for: the search words, the filters, the order and the page."""
+
+    q: str = ""
+    scope: str = ""  # "mine" (referred by me) or "all"; "" is the user's default
+    event: int | None = None
+    format: str = ""
+    adviser: int | None = None  # who referred them (Registration.referred_by)
+    referring: int | None = None  # the referring organisation
+    attended: str = ""  # "yes": came at least once; "no": registered, never came
+    age: str = ""  # one of AGE_BANDS
+    qpv: str = ""  # "yes" / "no"
+    sort: str = "name"
+    page: int = 1
+
+    def query_string(self, **changes: Any) -> str:
+        """The list's query string with `changes`: pages and sort links keep the search and the filters."""
+        values = {k: v for k, v in vars(replace(self, **changes)).items() if v not in ("", None)}
+        for name, default in (("page", 1), ("sort", "name")):
+            if values.get(name) == default:
+                values.pop(name)
+        return urlencode(values)
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value))
+    except ValueError:
+        return None
+
+
+def filters_from(params: dict[str, str]) -> YouthFilters:
+    """The filters from a GET form; anything not understood is left out rather than refused."""
+    page = _int(params.get("page", "")) or 1
+    return YouthFilters(
+        q=params.get("q", "").strip()[:100],
+        scope=params.get("scope", "") if params.get("scope") in SCOPES else "",
+        event=_int(params.get("event", "")),
+        format=params.get("format", "") if params.get("format") in Format.__members__ else "",
+        adviser=_int(params.get("adviser", "")),
+        referring=_int(params.get("referring", "")),
+        attended=params.get("attended", "") if params.get("attended") in YES_NO else "",
+        age=params.get("age", "") if params.get("age") in AGE_BANDS else "",
+        qpv=params.get("qpv", "") if params.get("qpv") in YES_NO else "",
+        sort=params.get("sort", "") if params.get("sort") in SORTS else "name",
+        page=max(page, 1),
+    )
+
+
+# --------------------------------------------------------------------------- who sees whom
+
+
+def is_adviser(user: CurrentUser) -> bool:
+    """Advises youths, runs nothing: their list opens on the youths they referred."""
+    return (
+        bool(user.roles)
+        and not any(user.at_least(o, Role.staff) for o in user.roles)
+        and any(user.at_least(o, Role.adviser) for o in user.roles)
+    )
+
+
+def _referred_by_us(user: CurrentUser):
+    """Registrations the user or one of their organisations referred (a condition on Registration)."""
+    return (Registration.referred_by == user.id) | Registration.referring_organisation.is_in(
+        user.organisation_ids or [-1]
+    )
+
+
+def _registration_seen(user: CurrentUser):
+    """The registrations the user sees: all of their organisations' youths', and those they referred."""
+    return Registration.participant.organisation.is_in(user.organisation_ids or [-1]) | _referred_by_us(user)
+
+
+def _seen(user: CurrentUser, scope: str):
+    """The youths the user sees, as a condition on Participant (scope "mine": those they referred)."""
+    if scope == "mine":
+        return Participant.id.is_in(
+            Registration.select(Registration.participant).where(Registration.referred_by == user.id)
+        )
+    referred = Registration.select(Registration.participant).where(_referred_by_us(user))
+    return Participant.organisation.is_in(user.organisation_ids or [-1]) | Participant.id.is_in(referred)
+
+
+def _contact_seen(user: CurrentUser):
+    """The youths whose phone and e-mail the user sees: an organisation's viewers do not see them."""
+    contacts = [o for o in user.roles if user.at_least(o, Role.adviser)] or [-1]
+    referred = Registration.select(Registration.participant).where(_referred_by_us(user))
+    return Participant.organisation.is_in(contacts) | Participant.id.is_in(referred)
+
+
+def shows_contact(user: CurrentUser, organisation_id: int) -> bool:
+    """Whether the user sees the phone of a youth of `organisation_id` they may see at all."""
+    return organisation_id not in user.roles or user.at_least(organisation_id, Role.adviser)
+
+
+# --------------------------------------------------------------------------- the search and the filters
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _age_condition(band: str, today: date):
+    low, high = AGE_BANDS[band]
+    condition = Participant.birth_date <= _years_before(today, low)
+    if high is not None:
+        condition &= Participant.birth_date > _years_before(today, high + 1)
+    return condition
+
+
+def phone_digits(text: str) -> str | None:
+    """The national digits (without the leading 0) of a phone number typed any French way, or its last
+    digits: "06 12 34 56 78", "+33 6 12…", "0033…", "5678". None when `text` is not a number."""
+    digits = re.sub(r"[\s.\-+()/]", "", text)
+    if not digits.isdigit():
+        return None
+    for prefix in ("0033", "33"):
+        if digits.startswith(prefix) and len(digits) >= len(prefix) + 9:
+            return digits[len(prefix) :]
+    return digits[1:] if digits.startswith("0") and len(digits) == 10 else digits
+
+
+def _search_condition(user: CurrentUser, q: str):
+    digits = phone_digits(q)
+    if digits is not None:
+        # A number: the end of a phone (their own digits only for those who may see phones), or a postcode
+        # (all or its start: "26" is the Drôme).
+        condition = Participant.phone.like(f"%{digits}") & _contact_seen(user) if len(digits) >= 2 else None
+        if len(digits) <= 5:
+            by_place = Participant.postcode.like(f"{digits}%")
+            condition = by_place if condition is None else condition | by_place
+        return condition
+    condition = None
+    # Each word starts the first or the last name, in any order: "ines ben", "Benali Inès".
+    for word in fold(q).split():
+        word = re.sub(r"[%_\\]", "", word)
+        if not word:
+            continue
+        starts = Participant.search_name.like(f"{word}%") | Participant.search_name.like(f"% {word}%")
+        condition = starts if condition is None else condition & starts
+    return condition
+
+
+def _registration_filters(user: CurrentUser, f: YouthFilters) -> list:
+    conditions = []
+    if f.event is not None:
+        conditions.append(Registration.event == f.event)
+    if f.format:
+        conditions.append(Registration.event.format == f.format)
+    if f.adviser is not None:
+        conditions.append(Registration.referred_by == f.adviser)
+    if f.referring is not None:
+        conditions.append(Registration.referring_organisation == f.referring)
+    return conditions
+
+
+def _and(conditions: list):
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined &= condition
+    return combined
+
+
+async def _conditions(user: CurrentUser, f: YouthFilters, today: date) -> list:
+    conditions = [_seen(user, f.scope)]
+    if f.q and (search := _search_condition(user, f.q)) is not None:
+        conditions.append(search)
+    if f.age:
+        conditions.append(_age_condition(f.age, today))
+    if f.qpv:
+        conditions.append(Participant.qpv == (f.qpv == "yes"))
+    registration_filters = _registration_filters(user, f)
+    if registration_filters or f.attended:
+        # Only the registrations the user sees count: a partner's adviser filters on their own referrals.
+        seen = _and([_registration_seen(user), *registration_filters])
+        conditions.append(Participant.id.is_in(Registration.select(Registration.participant).where(seen)))
+        if f.attended:
+            came = await signals.first(registration_signals.came_to) or [-1]  # nobody came without check-in
+            attended = Registration.select(Registration.participant).where(seen & Registration.id.is_in(came))
+            conditions.append(
+                Participant.id.is_in(attended) if f.attended == "yes" else Participant.id.not_in(attended)
+            )
+    return conditions
+
+
+def _ordered(query, sort: str):
+    if sort == "age":  # the youngest first; unknown ages last
+        return query.order_by(OrderByRaw("birth_date IS NULL, birth_date DESC, id"))
+    if sort == "last_registration":  # the latest registered first; never registered last
+        return query.order_by(OrderByRaw(f"{_LAST_REGISTRATION} IS NULL, {_LAST_REGISTRATION} DESC, id"))
+    return query.order_by(Participant.last_name, Participant.first_name, Participant.id)
+
+
+@dataclass
+class YouthList:
+    filters: YouthFilters
+    rows: list[dict]
+    total: int
+    pages: int
+    adviser_view: bool  # the user is an adviser: the switch between "my youths" and all of them shows
+    options: dict[str, list[tuple[Any, str]]] = field(default_factory=dict)
+
+
+async def youth_list(user: CurrentUser, filters: YouthFilters, *, today: date | None = None) -> YouthList:
+    """One page of the youths the user sees, searched, filtered and sorted, with the total."""
+    today = today or utcnow().date()
+    adviser_view = is_adviser(user)
+    if not filters.scope:
+        filters = replace(filters, scope="mine" if adviser_view else "all")
+    conditions = await _conditions(user, filters, today)
+    where = _and(conditions)
+    total = await Participant.count().where(where)
+    pages = max(1, -(-total // PAGE_SIZE))
+    filters = replace(filters, page=min(filters.page, pages))
+    rows = (
+        await _ordered(Participant.select(*PROFILE).where(where), filters.sort)
+        .limit(PAGE_SIZE)
+        .offset((filters.page - 1) * PAGE_SIZE)
+    )
+    await _summaries(user, rows, today)
+    return YouthList(filters, rows, total, pages, adviser_view, await _options(user))
+
+
+async def _summaries(user: CurrentUser, rows: list[dict], today: date) -> None:
+    """Each youth's age, whether the user sees their phone, their registrations (the ones the user sees):
+    how many, the latest and what was recorded of their attendance there."""
+    registrations = await (
+        Registration.select(
+            Registration.id,
+            Registration.participant,
+            Registration.status,
+            Registration.created_at,
+            Registration.event.title.as_alias("event_title"),
+            Registration.event.starts_on.as_alias("starts_on"),
+        )
+        .where(Registration.participant.is_in([r["id"] for r in rows] or [-1]) & _registration_seen(user))
+        .order_by(Registration.created_at)
+    )
+    attendance = await signals.merged(
+        registration_signals.attendance_wanted, registration_ids=[r["id"] for r in registrations]
+    )
+    by_youth: dict[int, list[dict]] = {}
+    for registration in registrations:
+        by_youth.setdefault(registration["participant"], []).append(registration)
+    for row in rows:
+        mine = by_youth.get(row["id"], [])
+        row["age"] = age_on(row["birth_date"], today) if row["birth_date"] else None
+        row["shows_contact"] = shows_contact(user, row["organisation"])
+        row["registrations"] = len(mine)
+        row["last"] = mine[-1] if mine else None
+        last_attendance = attendance.get(mine[-1]["id"]) if mine else None
+        row["attendance"] = gettext(ATTENDANCE_LABELS[last_attendance]) if last_attendance in ATTENDANCE_LABELS else ""
+
+
+async def _options(user: CurrentUser) -> dict[str, list[tuple[Any, str]]]:
+    """The choices of the filters: the events the user sees, who referred their youths, from where."""
+    events = await (
+        Event.select(Event.id, Event.title, Event.starts_on)
+        .where(access.visible_to(user))
+        .order_by(Event.starts_on, ascending=False)
+        .limit(200)
+    )
+    referrers = (
+        Registration.select(Registration.referred_by)
+        .where(_registration_seen(user) & Registration.referred_by.is_not_null())
+        .distinct()
+    )
+    advisers = await User.select(User.id, User.full_name).where(User.id.is_in(referrers)).order_by(User.full_name)
+    referring = (
+        Registration.select(Registration.referring_organisation)
+        .where(_registration_seen(user) & Registration.referring_organisation.is_not_null())
+        .distinct()
+    )
+    organisations = (
+        await Organisation.select(Organisation.id, Organisation.name)
+        .where(Organisation.id.is_in(referring))
+        .order_by(Organisation.name)
+    )
+    return {
+        "format": [(f.value, label("format", f.value)) for f in Format],
+        "age": [(band, gettext(text)) for band, text in AGE_LABELS.items()],
+        "event": [(e["id"], f"{e['title']} ({e['starts_on']:%d/%m/%Y})") for e in events],
+        "adviser": [(a["id"], a["full_name"]) for a in advisers],
+        "referring": [(o["id"], o["name"]) for o in organisations],
+    }
+
+
+# --------------------------------------------------------------------------- one youth
+
+
+async def visible_youth(user: CurrentUser, participant_id: int) -> tuple[dict, bool]:
+    """The youth's record and whether the user sees all of it (a member of the organisation holding it) or
+    only what they referred; 404 when they may not see the youth at all."""
+    youth = (
+        await Participant.select(*PROFILE, Participant.sms_opt_out_at, Participant.channel)
+        .where(Participant.id == participant_id)
+        .first()
+    )
+    if youth is None:
+        raise NotFound()
+    if youth["organisation"] in user.roles:
+        return youth, True
+    referred = await Registration.exists().where((Registration.participant == participant_id) & _referred_by_us(user))
+    if not referred:
+        raise NotFound()
+    return youth, False
+
+
+async def youth_page(user: CurrentUser, participant_id: int, *, today: date | None = None) -> dict[str, Any]:
+    """Everything the youth's page shows: their details, consents, registrations with attendance per
+    session, and the records that may be the same person (for those who may merge them).
+
+    Extension point: what higher features add to a youth's page (outcomes and follow-ups, once recorded) will
+    come the way the personal page gets its team, through a signal of `registration.signals` answered in their
+    `receivers.py` and merged into this dict under its own key."""
+    today = today or utcnow().date()
+    youth, holder = await visible_youth(user, participant_id)
+    youth["age"] = age_on(youth["birth_date"], today) if youth["birth_date"] else None
+    youth["shows_contact"] = shows_contact(user, youth["organisation"])
+    query = Registration.select(
+        Registration.id,
+        Registration.event,
+        Registration.status,
+        Registration.source,
+        Registration.created_at,
+        Registration.event.title.as_alias("event_title"),
+        Registration.event.starts_on.as_alias("starts_on"),
+        Registration.event.format.as_alias("format"),
+        Registration.referred_by.full_name.as_alias("adviser_name"),
+        Registration.referring_organisation.name.as_alias("referring_name"),
+    ).where(Registration.participant == participant_id)
+    if not holder:
+        query = query.where(_referred_by_us(user))
+    registrations = await query.order_by(Registration.event.starts_on, ascending=False)
+    await _sessions_and_attendance(user, registrations)
+    consents = await (
+        Consent.select(Consent.kind, Consent.given_at, Consent.withdrawn_at, Consent.given_by)
+        .where(Consent.participant == participant_id)
+        .order_by(Consent.given_at)
+    )
+    organisation = youth["organisation"]
+    return {
+        "youth": youth,
+        "holder": holder,
+        "registrations": registrations,
+        "consents": consents if holder else [],
+        "duplicates": await likely_duplicates(youth) if user.at_least(organisation, Role.staff) else [],
+        "can_merge": user.at_least(organisation, Role.organiser),
+        "can_edit": user.at_least(organisation, Role.adviser),
+    }
+
+
+async def _sessions_and_attendance(user: CurrentUser, registrations: list[dict]) -> None:
+    """Each registration's sessions with what was recorded there (check-in knows), and whether the user sees
+    the event's page (a youth may have been referred through a public link to an event the user does not see)."""
+    event_ids = [r["event"] for r in registrations] or [-1]
+    sessions = await (
+        Session.select(Session.id, Session.event, Session.title, Session.starts_at)
+        .where(Session.event.is_in(event_ids))
+        .order_by(Session.starts_at)
+    )
+    recorded = await signals.merged(
+        registration_signals.attendance_by_session, registration_ids=[r["id"] for r in registrations]
+    )
+    visible = {e["id"] for e in await Event.select(Event.id).where(access.visible_to(user) & Event.id.is_in(event_ids))}
+    for registration in registrations:
+        statuses = recorded.get(registration["id"], {})
+        registration["event_visible"] = registration["event"] in visible
+        registration["sessions"] = [
+            {**s, "attendance": gettext(ATTENDANCE_LABELS[statuses[s["id"]]]) if s["id"] in statuses else ""}
+            for s in sessions
+            if s["event"] == registration["event"]
+        ]
+
+
+async def likely_duplicates(youth: dict) -> list[dict]:
+    """Other records of the same organisation that may be the same person: the same phone, or the same
+    first and last names (accents and case aside) and birth date."""
+    same_person = Participant.phone == youth["phone"]
+    if youth["birth_date"]:
+        same_person |= (Participant.search_name == (await _folded_name(youth["id"]))) & (
+            Participant.birth_date == youth["birth_date"]
+        )
+    return await (
+        Participant.select(*PROFILE)
+        .where((Participant.organisation == youth["organisation"]) & (Participant.id != youth["id"]) & same_person)
+        .order_by(Participant.id)
+    )
+
+
+async def _folded_name(participant_id: int) -> str:
+    row = await Participant.select(Participant.search_name).where(Participant.id == participant_id).first()
+    return row["search_name"] if row else ""
+
+
+async def set_qpv(user: CurrentUser, participant_id: int, qpv: bool) -> None:
+    """Record whether the youth lives in a priority neighbourhood: members of the organisation holding the
+    record, adviser and above (a partner's adviser sees the youth but does not keep their record: 403)."""
+    youth, _holder = await visible_youth(user, participant_id)
+    if youth["organisation"] not in user.roles:
+        raise Forbidden()
+    require_role(user, youth["organisation"], Role.adviser)
+    async with write_transaction():
+        await Participant.update({Participant.qpv: qpv}).where(Participant.id == participant_id)

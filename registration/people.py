@@ -42,6 +42,10 @@ def normalise_phone(raw: str, region: str = "FR") -> str:
 
 
 def display_phone(e164: str) -> str:
+    if len(e164) == 12 and e164.startswith("+33") and e164[3:].isdigit():
+        # A French number, as phonenumbers writes it, without parsing it (a list shows 50 of them at a time).
+        national = "0" + e164[3:]
+        return " ".join(national[i : i + 2] for i in range(0, 10, 2))
     try:
         return phonenumbers.format_number(phonenumbers.parse(e164, "FR"), phonenumbers.PhoneNumberFormat.NATIONAL)
     except phonenumbers.NumberParseException:

@@ -25,10 +25,11 @@ from piccolo.query import OrderByRaw
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Organisation, Role, User
 from core import signals
+from core.cache import TtlCache
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import Forbidden, NotFound
-from core.i18n import gettext, lazy
+from core.i18n import current_language, gettext, lazy
 from core.labels import label
 from events import access
 from events.tables import Event, Format, Session
@@ -139,21 +140,32 @@ def _registration_seen(user: CurrentUser):
     return Registration.participant.organisation.is_in(user.organisation_ids or [-1]) | _referred_by_us(user)
 
 
-def _seen(user: CurrentUser, scope: str):
+async def _referred_elsewhere(user: CurrentUser) -> list[int]:
+    """The youths of other organisations the user or their organisations referred: usually few (none for an
+    organiser's own staff), read once so that the list's condition stays a plain one on indexed columns."""
+    mine = user.organisation_ids or [-1]
+    rows = await (
+        Registration.select(Registration.participant)
+        .where(_referred_by_us(user) & Registration.participant.organisation.not_in(mine))
+        .distinct()
+    )
+    return [r["participant"] for r in rows]
+
+
+async def _seen(user: CurrentUser, scope: str, elsewhere: list[int]):
     """The youths the user sees, as a condition on Participant (scope "mine": those they referred)."""
     if scope == "mine":
         return Participant.id.is_in(
             Registration.select(Registration.participant).where(Registration.referred_by == user.id)
         )
-    referred = Registration.select(Registration.participant).where(_referred_by_us(user))
-    return Participant.organisation.is_in(user.organisation_ids or [-1]) | Participant.id.is_in(referred)
+    seen = Participant.organisation.is_in(user.organisation_ids or [-1])
+    return seen | Participant.id.is_in(elsewhere) if elsewhere else seen
 
 
-def _contact_seen(user: CurrentUser):
+def _contact_seen(user: CurrentUser, elsewhere: list[int]):
     """The youths whose phone and e-mail the user sees: an organisation's viewers do not see them."""
-    contacts = [o for o in user.roles if user.at_least(o, Role.adviser)] or [-1]
-    referred = Registration.select(Registration.participant).where(_referred_by_us(user))
-    return Participant.organisation.is_in(contacts) | Participant.id.is_in(referred)
+    seen = Participant.organisation.is_in([o for o in user.roles if user.at_least(o, Role.adviser)] or [-1])
+    return seen | Participant.id.is_in(elsewhere) if elsewhere else seen
 
 
 def shows_contact(user: CurrentUser, organisation_id: int) -> bool:
@@ -191,12 +203,12 @@ def phone_digits(text: str) -> str | None:
     return digits[1:] if digits.startswith("0") and len(digits) == 10 else digits
 
 
-def _search_condition(user: CurrentUser, q: str):
+def _search_condition(user: CurrentUser, q: str, elsewhere: list[int]):
     digits = phone_digits(q)
     if digits is not None:
         # A number: the end of a phone (their own digits only for those who may see phones), or a postcode
         # (all or its start: "26" is the Drôme).
-        condition = Participant.phone.like(f"%{digits}") & _contact_seen(user) if len(digits) >= 2 else None
+        condition = Participant.phone.like(f"%{digits}") & _contact_seen(user, elsewhere) if len(digits) >= 2 else None
         if len(digits) <= 5:
             by_place = Participant.postcode.like(f"{digits}%")
             condition = by_place if condition is None else condition | by_place
@@ -233,8 +245,9 @@ def _and(conditions: list):
 
 
 async def _conditions(user: CurrentUser, f: YouthFilters, today: date) -> list:
-    conditions = [_seen(user, f.scope)]
-    if f.q and (search := _search_condition(user, f.q)) is not None:
+    elsewhere = await _referred_elsewhere(user)
+    conditions = [await _seen(user, f.scope, elsewhere)]
+    if f.q and (search := _search_condition(user, f.q, elsewhere)) is not None:
         conditions.append(search)
     if f.age:
         conditions.append(_age_condition(f.age, today))
@@ -300,13 +313,21 @@ async def _summaries(user: CurrentUser, rows: list[dict], today: date) -> None:
             Registration.id,
             Registration.participant,
             Registration.status,
-            Registration.created_at,
+            Registration.referred_by,
+            Registration.referring_organisation,
             Registration.event.title.as_alias("event_title"),
             Registration.event.starts_on.as_alias("starts_on"),
         )
-        .where(Registration.participant.is_in([r["id"] for r in rows] or [-1]) & _registration_seen(user))
+        .where(Registration.participant.is_in([r["id"] for r in rows] or [-1]))
         .order_by(Registration.created_at)
     )
+    # Of another organisation's youth, only the registrations the user or their organisations referred.
+    holders = {r["id"]: r["organisation"] in user.roles for r in rows}
+    registrations = [
+        r
+        for r in registrations
+        if holders[r["participant"]] or r["referred_by"] == user.id or r["referring_organisation"] in user.roles
+    ]
     attendance = await signals.merged(
         registration_signals.attendance_wanted, registration_ids=[r["id"] for r in registrations]
     )
@@ -323,7 +344,21 @@ async def _summaries(user: CurrentUser, rows: list[dict], today: date) -> None:
         row["attendance"] = gettext(ATTENDANCE_LABELS[last_attendance]) if last_attendance in ATTENDANCE_LABELS else ""
 
 
+# The filters' choices per user and roles: a new event or adviser shows in them within a minute, and a change
+# of roles is a new key. Keyed by id and e-mail together, which are not both given to someone else.
+OPTIONS_TTL = 60
+_options_cache: TtlCache[tuple, dict[str, list[tuple[Any, str]]]] = TtlCache(OPTIONS_TTL, 2_000)
+
+
 async def _options(user: CurrentUser) -> dict[str, list[tuple[Any, str]]]:
+    key = (user.id, user.email, tuple(sorted(user.roles.items())), current_language.get())
+    cached = _options_cache.get(key)
+    if cached is None:
+        cached = _options_cache.set(key, await _read_options(user))
+    return cached
+
+
+async def _read_options(user: CurrentUser) -> dict[str, list[tuple[Any, str]]]:
     """The choices of the filters: the events the user sees, who referred their youths, from where."""
     events = await (
         Event.select(Event.id, Event.title, Event.starts_on)

@@ -692,6 +692,7 @@ async def _youths(today: date, rng: random.Random, collectif: Organisation, etti
             email=f"{_ascii(first_name)}.{index}@exemple.fr" if index % 3 == 0 else "",
             sectors=rng.sample(sorted({company[1] for company in COMPANIES}), rng.choice((1, 2, 2, 3))),
             driving_licence=rng.random() < 0.3,
+            qpv=index % 5 == 1,  # a few live in a priority neighbourhood
         )
         await youth.save()
         youths.append(youth)

@@ -358,6 +358,11 @@ async def _options(user: CurrentUser) -> dict[str, list[tuple[Any, str]]]:
     return cached
 
 
+def _short(text: str, length: int = 24) -> str:
+    """A choice short enough for a select on a phone: a select is as wide as its longest choice."""
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
 async def _read_options(user: CurrentUser) -> dict[str, list[tuple[Any, str]]]:
     """The choices of the filters: the events the user sees, who referred their youths, from where."""
     events = await (
@@ -385,9 +390,9 @@ async def _read_options(user: CurrentUser) -> dict[str, list[tuple[Any, str]]]:
     return {
         "format": [(f.value, label("format", f.value)) for f in Format],
         "age": [(band, gettext(text)) for band, text in AGE_LABELS.items()],
-        "event": [(e["id"], f"{e['title']} ({e['starts_on']:%d/%m/%Y})") for e in events],
-        "adviser": [(a["id"], a["full_name"]) for a in advisers],
-        "referring": [(o["id"], o["name"]) for o in organisations],
+        "event": [(e["id"], f"{_short(e['title'])} {e['starts_on']:%d/%m/%y}") for e in events],
+        "adviser": [(a["id"], _short(a["full_name"])) for a in advisers],
+        "referring": [(o["id"], _short(o["name"])) for o in organisations],
     }
 
 

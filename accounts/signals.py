@@ -11,3 +11,8 @@ device_presented = signal(
     "A paired phone's token on a check-in API call: token -> the principal acting for it, or None. Answered by "
     "checkin.",
 )
+settings_changed = signal(
+    "organisation-settings-changed",
+    "An organisation's settings were saved: organisation_id. Answered by messaging (drops what it keeps of its "
+    "sender names and quiet hours).",
+)

@@ -528,7 +528,7 @@ async def _confirmation(event: dict, profile: dict, token: str, now: datetime) -
         subject[status], email[status] = templates.render(title, values), templates.render(body, values)
         sms[status] = templates.render((await templates.template(event["organisation"], key, Channel.sms))[1], values)
     html = {status: messages.as_html(text) for status, text in email.items()}
-    return places.Confirmation(subject, email, html, sms, outbox.quiet_until(now, get_settings()) or now)
+    return places.Confirmation(subject, email, html, sms, await outbox.sms_due(event["organisation"], now))
 
 
 def _event_context(event: dict) -> dict:

@@ -12,6 +12,7 @@ import planning.receivers
 import registration.receivers
 from accounts.api import ROUTES as ACCOUNTS_API
 from accounts.console import ROUTES as ACCOUNTS_CONSOLE
+from accounts.organisation_console import ROUTES as ORGANISATION_SETTINGS
 from app.console import ConsoleHome, healthz
 from calendars.console import ROUTES as CALENDAR_FEEDS
 from calendars.public import ROUTES as CALENDAR_PUBLIC
@@ -40,6 +41,7 @@ ROUTES = [
     ConsoleHome,
     healthz,
     *ACCOUNTS_CONSOLE,
+    *ORGANISATION_SETTINGS,
     *ACCOUNTS_API,
     *EVENT_CONSOLE,
     *PLANNING_CONSOLE,

@@ -58,6 +58,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /directory/{organisation_id:int}/partners": {"name": "Boulangerie"},
         "POST /organisations/{organisation_id:int}/tokens": {"name": "Script", "scope": "write"},
         "POST /organisations/{organisation_id:int}/privacy": {"privacy_notice": "Piraté"},
+        "POST /organisations/{organisation_id:int}/settings": {"name": "Piraté", "kind": "autre"},
         "POST /organisations/{organisation_id:int}/formats/{format:str}": {"days": 2, "capacity": 9},
         "POST /organisations/{organisation_id:int}/tokens/{token_id:int}/revoke": {},
         "POST /events/{event_id:int}/sessions": session,

@@ -300,6 +300,7 @@ async def _load(today: date, rng: random.Random) -> _World:
         await org.save()
         orgs[name] = org
     collectif = orgs["Collectif Insertion Drôme"]
+    await collectif.update_self({Organisation.siret: "98765432100015", Organisation.sms_sender: "InsertDrome"})
     ml_valence = orgs["Mission Locale Valence Agglo"]
     ml_montelimar = orgs["Mission Locale Montélimar Provence"]
     ml_romans = orgs["Mission Locale Romans Vercors"]

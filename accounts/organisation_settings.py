@@ -172,7 +172,7 @@ class QuietHoursEmpty(InvalidInput):
 
 class LogoTooLarge(InvalidInput):
     code = "logo_too_large"
-    message = lazy("The logo weighs %(size)s KB: 500 KB at most.")
+    message = lazy("The logo is larger than 500 KB: save it smaller, or as a JPEG.")
 
 
 class LogoNotAnImage(InvalidInput):
@@ -299,7 +299,7 @@ def check_quiet_hours(start: str, end: str) -> str:
 def check_logo(content: bytes) -> str:
     """The content type of a logo, read from its bytes (never from its name): image/png or image/jpeg."""
     if len(content) > MAX_LOGO_BYTES:
-        raise LogoTooLarge(field="logo", size=-(-len(content) // 1024))
+        raise LogoTooLarge(field="logo")  # the controller reads one byte more than allowed, not the whole file
     if content.startswith(b"\x89PNG\r\n\x1a\n"):
         expected, content_type = "PNG", "image/png"
     elif content.startswith(b"\xff\xd8\xff"):

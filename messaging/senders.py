@@ -12,6 +12,7 @@ Its admins set them (accounts.organisation_settings); an empty column means the 
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 from datetime import time
 from email.headerregistry import Address
@@ -20,7 +21,9 @@ from email.utils import parseaddr
 from accounts.tables import Organisation
 from core.cache import TtlCache
 from core.db import is_sqlite
-from core.settings import Settings
+from core.settings import Settings, SettingsError
+
+log = logging.getLogger("tremplin.outbox")
 
 # New quiet hours reach the other processes' queued texts within CACHE_S of being saved.
 CACHE_S = 30.0
@@ -73,9 +76,12 @@ async def quiet_hours(organisation_id: int | None) -> str:
 
 def quiet_window(settings: Settings, hours: str) -> tuple[time, time] | None:
     """The quiet hours in force: the organisation's `hours`, else the platform's."""
-    if not hours:
-        return settings.quiet_window
-    return dataclasses.replace(settings, quiet_hours=hours).quiet_window
+    if hours:
+        try:
+            return dataclasses.replace(settings, quiet_hours=hours).quiet_window
+        except SettingsError:  # never saved so (accounts checks them): the platform's hours rather than no text
+            log.error("Quiet hours %r of an organisation are not understood; the platform's apply", hours)
+    return settings.quiet_window
 
 
 def forget(organisation_id: int) -> None:

@@ -10,7 +10,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -368,7 +368,7 @@ async def test_the_logo_shows_on_the_public_page_and_on_the_badges(client):
     [
         (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "PNG ou JPEG"),
         (b"\x89PNG\r\n\x1a\n" + b"pas une image", "PNG ou JPEG"),  # the signature alone is not enough
-        (b"\xff\xd8\xff" + b"0" * (500 * 1024), "500 Ko au plus"),
+        (b"\xff\xd8\xff" + b"0" * (800 * 1024), "Le logo dépasse 500 Ko"),
     ],
 )
 async def test_a_logo_that_is_not_a_small_png_or_jpeg_is_refused(client, content, words):
@@ -406,3 +406,15 @@ async def test_another_organisation_gets_404_and_changes_nothing(client):
     refused = await post_form(client, f"/organisations/{theirs.id}/settings", form(name="Piraté"))
     assert refused.status_code == 404 and "Mission Locale Voisine" not in refused.text
     assert (await row(theirs.id))["name"] == "Mission Locale Voisine"
+
+
+def test_quiet_hours_the_platform_cannot_read_give_way_to_its_own(settings):
+    assert senders.quiet_window(settings, "22:00-07:30") == (time(22, 0), time(7, 30))
+    assert (
+        senders.quiet_window(settings, "")
+        == senders.quiet_window(settings, "n'importe quoi")
+        == (
+            time(21, 0),
+            time(8, 0),
+        )
+    )

@@ -58,6 +58,7 @@ class Organisation(Table):
     website = Varchar(length=300, default="")
     privacy_notice = TextColumn(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    checklist_dismissed_at = Timestamptz(null=True, default=None)  # the first-run checklist was put away
 
 
 class User(Table, tablename="account_user"):

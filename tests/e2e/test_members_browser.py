@@ -47,9 +47,7 @@ async def test_an_admin_invites_a_colleague_and_hands_a_departing_advisers_youth
     leaving = await make_user("julien@ml.test", organisation, Role.adviser)
     event = await published_event(organisation=organisation)
     youth = await make_youth(organisation, "Inès", phone="+33633333333")
-    registration = await make_registration(
-        event, youth, referred_by=leaving.id, referring_organisation=organisation.id
-    )
+    registration = await make_registration(event, youth, referred_by=leaving.id, referring_organisation=organisation.id)
     base = live_server
     context = await browser.new_context(viewport={"width": width, "height": height}, locale="fr-FR")
     page = await context.new_page()

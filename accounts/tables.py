@@ -59,6 +59,7 @@ class Organisation(Table):
     website = Varchar(length=300, default="")
     privacy_notice = TextColumn(default="")
     created_at = Timestamptz(default=TimestamptzNow())
+    checklist_dismissed_at = Timestamptz(null=True, default=None)  # the first-run checklist was put away
     # How its messages go out (accounts.organisation_settings); "" means the platform's default.
     email_sender_name = Varchar(length=100, default="")  # the From header's name; "": the organisation's name
     sms_sender = Varchar(length=11, default="")  # alphanumeric sender id; "": SMS_SENDER

@@ -254,6 +254,7 @@ class PersonalPage(Controller):
             tz=ZoneInfo(event["timezone"]),
             organiser_phone=_organiser_phone(event),
             phone=display_phone(registration["participant.phone"]),
+            adviser_phone=display_phone(registration["adviser_phone"] or ""),
             **await signals.merged(registration_signals.personal_page, registration=registration),
             **extra,
         )

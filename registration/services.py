@@ -674,6 +674,10 @@ async def by_manage_token(token: str) -> dict | None:
         await Registration.select(
             Registration.all_columns(),
             *Registration.participant.all_columns(),
+            # Their contact: the adviser who registered them (a hand-over names the colleague instead).
+            Registration.referred_by.full_name.as_alias("adviser_name"),
+            Registration.referred_by.phone.as_alias("adviser_phone"),
+            Registration.referring_organisation.name.as_alias("adviser_organisation"),
         )
         .where(Registration.manage_token == token)
         .output(load_json=True)

@@ -8,6 +8,7 @@ tokens work on /api/ only and need no CSRF token (no cookie is involved).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from litestar.config.csrf import CSRFConfig
@@ -86,7 +87,11 @@ async def retrieve_user(session: dict[str, Any]) -> CurrentUser | None:
     user_id, fingerprint = session.get("user_id"), session.get("fingerprint")
     if not isinstance(user_id, int) or not isinstance(fingerprint, str):
         return None
-    return await load_current_user(user_id, fingerprint)
+    user = await load_current_user(user_id, fingerprint)
+    chosen = session.get("organisation")
+    if user is not None and isinstance(chosen, int):
+        user = replace(user, chosen=chosen)
+    return user
 
 
 class TremplinAuthMiddleware(AbstractAuthenticationMiddleware):

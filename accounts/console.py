@@ -6,7 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from accounts import directory, services, tokens
+from accounts import directory, members, services, tokens
 from accounts.auth import SESSION_COOKIE, rotate_session
 from accounts.services import CurrentUser, session_fingerprint
 from accounts.tables import ApiTokenScope, OrganisationKind, Role, SiaeKind
@@ -152,7 +152,8 @@ async def _organisation_page(user: CurrentUser, organisation_id: int, status_cod
         "accounts/organisation.html",
         status_code=status_code,
         organisation=organisation,
-        members=await services.members_of(user, organisation_id),
+        members=await members.members(user, organisation_id),
+        others=[o for o in await services.organisations_of(user) if o["id"] != organisation_id],
         is_admin=is_admin,
         tokens=await tokens.tokens(user, organisation_id) if is_admin else [],
         scope_options=[("read", _("Read only")), ("write", _("Read and write"))],

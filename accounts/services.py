@@ -64,10 +64,18 @@ class CurrentUser:
     full_name: str
     language: str
     roles: dict[int, Role] = field(default_factory=dict)
+    chosen: int | None = None  # the organisation they switched to (session), when they belong to several
 
     @property
     def organisation_ids(self) -> list[int]:
         return sorted(self.roles)
+
+    @property
+    def current_organisation(self) -> int | None:
+        """The organisation the console's menu leads to: the one chosen, else the first."""
+        if self.chosen in self.roles:
+            return self.chosen
+        return self.organisation_ids[0] if self.roles else None
 
     def has_role(self, organisation_id: int, *allowed: Role) -> bool:
         role = self.roles.get(organisation_id)
@@ -136,7 +144,9 @@ async def load_current_user(user_id: int, fingerprint: str) -> CurrentUser | Non
     user = await User.objects().where((User.id == user_id) & (User.is_active == True)).first()  # noqa: E712
     if user is None or session_fingerprint(user.password_hash) != fingerprint:
         return None
-    memberships = await Membership.select(Membership.organisation, Membership.role).where(Membership.user == user_id)
+    memberships = await Membership.select(Membership.organisation, Membership.role).where(
+        (Membership.user == user_id) & Membership.deactivated_at.is_null()  # someone who left has no access there
+    )
     return CurrentUser(
         id=user.id,
         email=user.email,
@@ -240,15 +250,6 @@ async def get_organisation(user: CurrentUser, organisation_id: int) -> dict:
     if organisation is None:
         raise NotFound()
     return organisation
-
-
-async def members_of(user: CurrentUser, organisation_id: int) -> list[dict]:
-    await get_organisation(user, organisation_id)
-    return (
-        await Membership.select(Membership.id, Membership.role, Membership.user.full_name, Membership.user.email)
-        .where(Membership.organisation == organisation_id)
-        .order_by(Membership.user.full_name)
-    )
 
 
 async def save_privacy_notice(user: CurrentUser, organisation_id: int, notice: str) -> None:

@@ -7,6 +7,7 @@ from enum import StrEnum
 from piccolo.columns import (
     JSON,
     Boolean,
+    Bytea,
     ForeignKey,
     Timestamptz,
     Varchar,
@@ -57,6 +58,24 @@ class Organisation(Table):
     email = Varchar(length=254, default="")
     website = Varchar(length=300, default="")
     privacy_notice = TextColumn(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    checklist_dismissed_at = Timestamptz(null=True, default=None)  # the first-run checklist was put away
+    # How its messages go out (accounts.organisation_settings); "" means the platform's default.
+    email_sender_name = Varchar(length=100, default="")  # the From header's name; "": the organisation's name
+    sms_sender = Varchar(length=11, default="")  # alphanumeric sender id; "": SMS_SENDER
+    quiet_hours = Varchar(length=11, default="")  # "HH:MM-HH:MM" local time; "": QUIET_HOURS
+    logo = Varchar(length=64, default="")  # the sha256 of its Logo's content; "": none
+
+
+class Logo(Table):
+    """An organisation's logo (PNG or JPEG, checked by content), found by the sha256 of its bytes.
+
+    In the database rather than under var_dir: every app process and host sees it (PostgreSQL deployments run
+    several), it is saved in the same transaction as the settings that point at it, and backed up with them."""
+
+    digest = Varchar(length=64, unique=True, index=True)
+    content_type = Varchar(length=20)
+    content = Bytea()
     created_at = Timestamptz(default=TimestamptzNow())
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from accounts import audit
 from accounts.services import CurrentUser, require_role
 from accounts.tables import ApiToken, ApiTokenScope, Role
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import InvalidInput, NotFound
+from core.i18n import gettext as _
 from core.i18n import lazy
 
 PREFIX = "trp_"
@@ -34,6 +36,8 @@ async def create_token(user: CurrentUser, organisation_id: int, name: str, scope
             scope=scope,
             created_by=user.id,
         ).save()
+        summary = _("API token “%(name)s” created (%(prefix)s…)", name=name.strip(), prefix=token[:12])
+        await audit.record(user, organisation_id, "token_created", summary, scope=scope.value)
     return token
 
 
@@ -55,12 +59,14 @@ async def tokens(user: CurrentUser, organisation_id: int) -> list[dict]:
 
 
 async def revoke_token(user: CurrentUser, token_id: int) -> None:
-    row = await ApiToken.select(ApiToken.organisation).where(ApiToken.id == token_id).first()
+    row = await ApiToken.select(ApiToken.organisation, ApiToken.name).where(ApiToken.id == token_id).first()
     if row is None or row["organisation"] not in user.roles:
         raise NotFound()
     require_role(user, row["organisation"], Role.admin)
     async with write_transaction():
         await ApiToken.update({ApiToken.revoked_at: utcnow()}).where(ApiToken.id == token_id)
+        summary = _("API token “%(name)s” revoked", name=row["name"])
+        await audit.record(user, row["organisation"], "token_revoked", summary, token=token_id)
 
 
 async def principal_for(token: str) -> CurrentUser | None:

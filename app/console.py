@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from accounts.services import CurrentUser, organisations_of
+from app import first_run
 from core.db import ping
 from core.i18n import LANGUAGES
 from core.web import page
@@ -29,7 +30,13 @@ class ConsoleHome(Controller):
             waiting=sum(e["figures"].waiting for e in events),
             pending=sum(e["figures"].pending for e in events),
             failed_messages=await failed_count(user.organisation_ids),
+            first_steps=await first_run.checklist(user),
         )
+
+    @post("/first-steps/put-away")
+    async def put_away_first_steps(self, request: Request[CurrentUser, dict, object]) -> Redirect:
+        await first_run.put_away(request.user)
+        return Redirect("/")
 
     @get("/accessibility", opt={"public": True})
     async def accessibility(self) -> Template:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from accounts import members
 from accounts import services as accounts
 from accounts.services import CurrentUser
-from accounts.tables import Contact, Organisation, OrganisationKind, Partnership, Role, SiaeKind
+from accounts.tables import Contact, Organisation, OrganisationKind, Partnership, Role, SiaeKind, User
 from checkin.tables import AttendanceStatus, CheckIn
 from core.db import write_transaction
 from events import series
@@ -208,6 +209,11 @@ def _second_tuesday(around: date) -> date:
     return first + timedelta(days=(1 - first.weekday()) % 7 + 7)
 
 
+async def _user_id(email: str) -> int | None:
+    found = await User.select(User.id).where(User.email == email).first()
+    return found["id"] if found else None
+
+
 def _ascii(name: str) -> str:
     """An e-mail local part any mail relay accepts: "Inès" → "ines" (SMTPUTF8 is not everywhere)."""
     return unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
@@ -229,6 +235,7 @@ def _opening_hours(sector: str) -> list[dict]:
 
 async def _event(organisation: int, title: str, fmt: Format, start: date, end: date, **fields) -> Event:
     fields.setdefault("status", EventStatus.published)
+    fields.setdefault("responsible", await _user_id(DEMO_LOGINS["organiser"]))
     event = Event(
         organisation=organisation,
         title=title,
@@ -263,6 +270,8 @@ async def load_demo(
 
 @dataclass
 class _World:
+    admin: CurrentUser  # the collective's admin
+    admin_organisation: int
     organiser: CurrentUser  # the collective's organiser
     aci_organiser: CurrentUser
     rally: Event
@@ -296,6 +305,7 @@ async def _load(today: date, rng: random.Random) -> _World:
             phone=phone,
             privacy_notice="Vos données servent uniquement à organiser l'événement "
             "et à vous accompagner. Elles sont gardées 2 ans.",
+            **({"siret": "98765432100015", "sms_sender": "InsertDrome"} if kind == "collectif" else {}),  # made up
         )
         await org.save()
         orgs[name] = org
@@ -339,6 +349,8 @@ async def _load(today: date, rng: random.Random) -> _World:
         [i for i in info_events if i.starts_on < today], users[DEMO_LOGINS["partner"]]
     )
     return _World(
+        admin=_acting(users[DEMO_LOGIN], collectif, Role.admin),
+        admin_organisation=collectif.id,
         organiser=_acting(users[DEMO_LOGINS["organiser"]], collectif, Role.organiser),
         aci_organiser=_acting(users["encadrant.aci@tremplin.local"], aci, Role.organiser),
         rally=rally,
@@ -397,6 +409,7 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
         EventStatus.cancelled,
         reason="L'équipe est en formation ce jour-là. Rendez-vous le vendredi suivant.",
     )
+    await members.invite(world.admin, world.admin_organisation, "nouvelle.recrue@tremplin.local", Role.staff)
     if compose_rally:
         run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
         if await planning_runner.execute_run(run_id) == PlanningStatus.done:

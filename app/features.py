@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import calendars.receivers
 import checkin.receivers
+import events.receivers
 import messaging.receivers
 import planning.receivers
 import registration.receivers
 from accounts.api import ROUTES as ACCOUNTS_API
 from accounts.console import ROUTES as ACCOUNTS_CONSOLE
+from accounts.members_console import ROUTES as MEMBERS_CONSOLE
+from accounts.organisation_console import ROUTES as ORGANISATION_SETTINGS
 from app.console import ConsoleHome, healthz
 from calendars.console import ROUTES as CALENDAR_FEEDS
 from calendars.public import ROUTES as CALENDAR_PUBLIC
@@ -31,6 +34,7 @@ from registration.public import ROUTES as REGISTRATION_PUBLIC
 RECEIVERS = (
     calendars.receivers,
     checkin.receivers,
+    events.receivers,
     messaging.receivers,
     planning.receivers,
     registration.receivers,
@@ -40,6 +44,8 @@ ROUTES = [
     ConsoleHome,
     healthz,
     *ACCOUNTS_CONSOLE,
+    *ORGANISATION_SETTINGS,
+    *MEMBERS_CONSOLE,
     *ACCOUNTS_API,
     *EVENT_CONSOLE,
     *PLANNING_CONSOLE,

@@ -188,6 +188,7 @@ async def feed_calendar(token: str) -> bytes:
             (Membership.user == subject)
             & (Membership.organisation == feed["organisation"])
             & (Membership.user.is_active == True)  # noqa: E712
+            & Membership.deactivated_at.is_null()  # an adviser who left: their feed stops
         )
         if not member:
             raise NotFound()

@@ -16,6 +16,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from accounts import organisation_settings
 from accounts.services import CurrentUser
 from checkin import attendance, corrections, tickets, walkins
 from checkin.services import CheckList, check_access, load_list
@@ -180,7 +181,12 @@ class CheckInConsole(Controller):
     @get("/lists/{list_id:str}/sheet.pdf")
     async def sheet_pdf(self, request: User, event_id: FromPath[int], list_id: FromPath[str]) -> Response[bytes]:
         event, lst = await _list(request.user, event_id, list_id)
-        html = tickets.render_html("checkin/sheet.html", event=event, sheet=await sheet(lst, request.user))
+        html = tickets.render_html(
+            "checkin/sheet.html",
+            event=event,
+            sheet=await sheet(lst, request.user),
+            logo=await organisation_settings.logo_data_uri(event["organisation"]),
+        )
         return Response(
             await render_pdf(html, str(request.base_url)),
             media_type="application/pdf",
@@ -255,7 +261,8 @@ class CheckInConsole(Controller):
     @post("/badges")
     async def badges(self, request: User, event_id: FromPath[int]) -> Redirect:
         event = await _event(request.user, event_id)
-        job = await tickets.start_badges(event_id, event["title"])
+        logo = await organisation_settings.logo_data_uri(event["organisation"])
+        job = await tickets.start_badges(event_id, event["title"], logo)
         return Redirect(f"/events/{event_id}/checkin?job={job.id}#badges")
 
     @get("/badges/{job_id:str}")

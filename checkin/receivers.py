@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import signals as accounts_signals
-from checkin.tables import AttendanceStatus, CheckIn
+from checkin.tables import AttendanceStatus, CheckIn, Device
 from checkin.tickets import DevicePrincipal, device_principal
+from core.clock import utcnow
 from core.signals import receiver
 from events import signals as events_signals
+from events.tables import Event
 from registration import signals as registration_signals
 
 
@@ -52,6 +54,15 @@ async def attendance(*, registration_ids: list[int]) -> dict[int, str]:
 @receiver(accounts_signals.device_presented)
 async def device(*, token: str) -> DevicePrincipal:
     return await device_principal(token)
+
+
+@receiver(accounts_signals.member_left)
+async def phones_of_a_member_who_left(*, user_id: int, organisation_id: int) -> None:
+    """The phones they paired for the organisation's events stop checking people in."""
+    events = Event.select(Event.id).where(Event.organisation == organisation_id)
+    await Device.update({Device.revoked_at: utcnow()}).where(
+        (Device.created_by == user_id) & Device.event.is_in(events) & Device.revoked_at.is_null()
+    )
 
 
 @receiver(registration_signals.attendance_by_session)

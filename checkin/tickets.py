@@ -335,15 +335,18 @@ def name_size(row: dict[str, Any]) -> float:
     return round(max(NAME_MIN_PT, min(NAME_PT, NAME_PT * 12 / longest)) if longest else NAME_PT, 1)
 
 
-def badges_html(event_title: str, rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None) -> str:
-    """A4 sheets of BADGES_PER_SHEET badges; `progress` hears how many are ready (QR codes are most of the work)."""
+def badges_html(
+    event_title: str, rows: list[dict[str, Any]], progress: Callable[[int], None] | None = None, logo: str = ""
+) -> str:
+    """A4 sheets of BADGES_PER_SHEET badges; `progress` hears how many are ready (QR codes are most of the work);
+    `logo`, the organisation's as a data: URI, goes in a corner of each."""
     badges = []
     for n, row in enumerate(rows, start=1):
         badges.append({**row, "qr": qr_print_uri(row["ticket_token"]), "name_size": name_size(row)})
         if progress:
             progress(n)
     sheets = [badges[i : i + BADGES_PER_SHEET] for i in range(0, len(badges), BADGES_PER_SHEET)]
-    return render_html("checkin/badges.html", event_title=event_title, sheets=sheets)
+    return render_html("checkin/badges.html", event_title=event_title, sheets=sheets, logo=logo)
 
 
 @dataclass
@@ -370,7 +373,7 @@ def badge_job(job_id: str, event_id: int) -> BadgeJob | None:
     return job if job is not None and job.event_id == event_id else None
 
 
-async def start_badges(event_id: int, event_title: str) -> BadgeJob:
+async def start_badges(event_id: int, event_title: str, logo: str = "") -> BadgeJob:
     from core.pdf import render_pdf
 
     for old in [k for k, j in _jobs.items() if time.monotonic() - j.started > JOB_KEPT_S]:
@@ -383,7 +386,7 @@ async def start_badges(event_id: int, event_title: str) -> BadgeJob:
 
     async def run() -> None:
         try:
-            html = await anyio.to_thread.run_sync(badges_html, event_title, rows, advance)
+            html = await anyio.to_thread.run_sync(badges_html, event_title, rows, advance, logo)
             job.state = "rendering"
             job.pdf = await render_pdf(html, get_settings().base_url)
             job.state = "ready"

@@ -97,6 +97,7 @@ async def _create_occurrence(series: Series, occurrence: Occurrence, key: str, r
         options=series.options,
         series=series.id,
         recurrence_id=key,
+        responsible=series.responsible,
         waiting_list=bool(formats.BUILTIN[series.format].get("waiting_list", True)),
     )
     await event.save()
@@ -171,6 +172,7 @@ async def create_series(user: CurrentUser, data: SeriesInput) -> int:
             description=data.description,
             session_kind=defaults["programme"][0][2] if defaults.get("programme") else "info",
             options=formats.options_of(defaults),
+            responsible=user.id or None,
         )
         await series.save()
         series = await Series.objects().where(Series.id == series.id).output(load_json=True).first()

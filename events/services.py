@@ -115,7 +115,11 @@ async def list_events(
 
 async def get_event(user: CurrentUser, event_id: int) -> dict:
     event = (
-        await Event.select(Event.all_columns(), Event.organisation.name.as_alias("organisation_name"))
+        await Event.select(
+            Event.all_columns(),
+            Event.organisation.name.as_alias("organisation_name"),
+            Event.responsible.full_name.as_alias("responsible_name"),
+        )
         .where((Event.id == event_id) & visible_to(user))
         .output(load_json=True)
         .first()
@@ -260,6 +264,7 @@ async def create_event(user: CurrentUser, data: NewEventInput) -> int:
             status=EventStatus.draft,
             public_token=secrets.token_urlsafe(16),
             options={**formats.options_of(values), **data.options},
+            responsible=user.id or None,
             **_event_values(data, ends_on),
         )
         await event.save()

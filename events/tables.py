@@ -18,7 +18,7 @@ from piccolo.columns import (
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
-from accounts.tables import Organisation
+from accounts.tables import Organisation, User
 
 
 class Format(StrEnum):
@@ -107,6 +107,7 @@ class Series(Table):
     session_kind = Varchar(length=20, choices=SessionKind, default=SessionKind.info)
     options = JSON(default="{}")
     created_at = Timestamptz(default=TimestamptzNow())
+    responsible = ForeignKey(references=User, null=True, default=None)  # its dates' person in charge
 
 
 class FormatDefaults(Table):
@@ -140,6 +141,8 @@ class Event(Table):
     options = JSON(default="{}")  # the format's settings: team size, visits per day, slot length…
     series = ForeignKey(references=Series, null=True, default=None, index=True)
     recurrence_id = Varchar(length=19, null=True, default=None)  # the occurrence's original local start
+    # The organiser in charge (who created it, until a hand-over gives it to a colleague).
+    responsible = ForeignKey(references=User, null=True, default=None, index=True)
     detached = Boolean(default=False)  # edited on its own: series edits leave it alone
 
 

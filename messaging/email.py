@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import parseaddr
 
@@ -53,15 +54,17 @@ def build_email(
     key: str,
     attachment: str = "",
     attachment_method: str = "",
+    sender: str | Address = "",
 ) -> EmailMessage:
     """A text (and HTML) e-mail; with `attachment` (an iCalendar document) it is an invitation.
 
     Calendar clients (Outlook, Gmail, Apple Mail, Thunderbird) recognise an invitation by a
     `text/calendar; method=REQUEST` (or CANCEL) part beside the text and HTML bodies; the same
     document is also attached as invitation.ics for those that only offer to open attachments.
+    `sender` is the From header (messaging.senders: the organisation's name on the platform's address).
     """
     message = EmailMessage()
-    message["From"] = settings.smtp_from
+    message["From"] = sender or settings.smtp_from
     message["To"] = check_address(to)
     message["Subject"] = subject
     message["Message-ID"] = message_id_for(settings, key)

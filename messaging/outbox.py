@@ -35,6 +35,7 @@ from core.clock import utcnow
 from core.db import is_sqlite, sql, write_transaction
 from core.i18n import _, language
 from core.settings import Settings, get_settings
+from messaging import senders
 from messaging.email import PermanentFailure, TemporaryFailure, build_email, check_address, message_id_for, send_email
 from messaging.sms import FindsSent, SmsProvider, normalise_phone, provider_from
 from messaging.tables import Channel, DeliveryStatus, OutboxMessage
@@ -95,10 +96,10 @@ async def enqueue_sms(
 ) -> bool:
     """Queue a text message (inside the caller's `write_transaction()`); whether it was (see `enqueue_email`).
 
-    Written during the quiet hours (QUIET_HOURS, local time), it waits for their end unless `urgent`.
-    The caller checks the person's consent and opt-out (STOP) before calling."""
+    Written during the quiet hours (the organisation's, else QUIET_HOURS; local time), it waits for their end
+    unless `urgent`. The caller checks the person's consent and opt-out (STOP) before calling."""
     now = now or utcnow()
-    due = now if urgent else (quiet_until(now, get_settings()) or now)
+    due = await sms_due(organisation_id, now, urgent=urgent)
     if due > now:
         log.info("Text %s is held for the quiet hours until %s UTC", key, due.strftime("%Y-%m-%d %H:%M"))
     return await _insert(
@@ -126,9 +127,17 @@ async def _insert(message: OutboxMessage) -> bool:
     return bool(rows)
 
 
-def quiet_until(now: datetime, settings: Settings) -> datetime | None:
-    """When the quiet hours around `now` end (aware UTC), or None when `now` is not in them."""
-    window = settings.quiet_window
+async def sms_due(organisation_id: int | None, now: datetime, *, urgent: bool = False) -> datetime:
+    """When a text of this organisation written at `now` may go: now, or the end of its quiet hours."""
+    if urgent:
+        return now
+    return quiet_until(now, get_settings(), await senders.quiet_hours(organisation_id)) or now
+
+
+def quiet_until(now: datetime, settings: Settings, hours: str = "") -> datetime | None:
+    """When the quiet hours around `now` end (aware UTC), or None when `now` is not in them; `hours` are an
+    organisation's own ("HH:MM-HH:MM"), "" for the platform's (QUIET_HOURS)."""
+    window = senders.quiet_window(settings, hours)
     if window is None:
         return None
     start, end = window
@@ -188,12 +197,18 @@ async def _claim(limit: int, lease: timedelta) -> tuple[list[OutboxMessage], dat
                 OutboxMessage.attempts: OutboxMessage.attempts + 1,
             }
         ).where(OutboxMessage.id.is_in(ids))
-        messages = await OutboxMessage.objects().where(OutboxMessage.id.is_in(ids)).order_by(OutboxMessage.id)
+        # With its organisation's row, in the same query: the names the message goes out under (messaging.senders).
+        messages = (
+            await OutboxMessage.objects(OutboxMessage.organisation)
+            .where(OutboxMessage.id.is_in(ids))
+            .order_by(OutboxMessage.id)
+        )
         return messages, until
 
 
 async def _deliver(settings: Settings, message: OutboxMessage, sms: SmsProvider | None, seconds: float) -> str:
     """Send one message; returns the provider's id for it."""
+    names = senders.of(message.organisation)
     if message.channel == Channel.email:
         check_address(message.recipient)
         email = build_email(
@@ -205,6 +220,7 @@ async def _deliver(settings: Settings, message: OutboxMessage, sms: SmsProvider 
             key=message.idempotency_key,
             attachment=message.attachment,
             attachment_method=message.attachment_method,
+            sender=names.email_from(settings),
         )
         await send_email(settings, email, seconds=seconds)
         return message_id_for(settings, message.idempotency_key)
@@ -217,7 +233,7 @@ async def _deliver(settings: Settings, message: OutboxMessage, sms: SmsProvider 
                 log.info("Message %s was already accepted by %s as %s", message.id, sms.name, found)
                 return found
         return await sms.send(
-            to=to, text=message.body_text, sender=settings.sms_sender, reference=message.idempotency_key
+            to=to, text=message.body_text, sender=names.sms(settings), reference=message.idempotency_key
         )
     raise PermanentFailure(_("No way to send messages of kind %(channel)s.", channel=message.channel))
 

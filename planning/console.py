@@ -17,6 +17,7 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from accounts import organisation_settings
 from accounts.services import CurrentUser
 from accounts.tables import Role
 from core.errors import DomainError, Forbidden, InvalidInput, Refusal
@@ -243,8 +244,11 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "site"
 
 
-async def _pdf(request: User, template: str, filename: str, **context: Any) -> Response[bytes]:
-    html = request.app.template_engine.get_template(template).render(layout=PRINT, request=request, **context)
+async def _pdf(request: User, template: str, filename: str, organisation_id: int, **context: Any) -> Response[bytes]:
+    logo = await organisation_settings.logo_data_uri(organisation_id)  # a data: URI: core.pdf fetches nothing else
+    html = request.app.template_engine.get_template(template).render(
+        layout=PRINT, request=request, logo=logo, **context
+    )
     body = await render_pdf(html, str(request.base_url))
     return Response(
         body,
@@ -264,13 +268,13 @@ class RallyDocuments(Controller):
         event = await get_event(request.user, event_id)
         sheet = await documents.road_sheet(event_id, team_id)
         await _check(request.user, event, companion_user=(sheet["companion"] or {}).get("user"))
-        return sheet
+        return sheet | {"organisation_id": event["organisation"]}
 
     async def _site_schedule(self, request: User, event_id: int, site_id: int) -> dict:
         event = await get_event(request.user, event_id)
         schedule = await documents.site_schedule(event_id, site_id)
         await _check(request.user, event, host=schedule["site"]["host"])
-        return schedule
+        return schedule | {"organisation_id": event["organisation"]}
 
     @get("/teams/{team_id:int}/road-sheet")
     async def road_sheet(self, request: User, event_id: FromPath[int], team_id: FromPath[int]) -> Template:
@@ -287,7 +291,8 @@ class RallyDocuments(Controller):
     async def road_sheet_pdf(self, request: User, event_id: FromPath[int], team_id: FromPath[int]) -> Response[bytes]:
         sheet = await self._road_sheet(request, event_id, team_id)
         filename = f"feuille-de-route-equipe-{sheet['team']['number']}.pdf"
-        return await _pdf(request, "planning/road_sheet.html", filename, event=sheet["event"], sheets=[sheet])
+        template = "planning/road_sheet.html"
+        return await _pdf(request, template, filename, sheet["organisation_id"], event=sheet["event"], sheets=[sheet])
 
     @get("/sites/{site_id:int}/schedule")
     async def site_schedule(self, request: User, event_id: FromPath[int], site_id: FromPath[int]) -> Template:
@@ -307,7 +312,9 @@ class RallyDocuments(Controller):
         schedule = await self._site_schedule(request, event_id, site_id)
         filename = f"planning-{_slug(schedule['site']['name'])}.pdf"
         template = "planning/site_schedule.html"
-        return await _pdf(request, template, filename, event=schedule["event"], schedules=[schedule])
+        return await _pdf(
+            request, template, filename, schedule["organisation_id"], event=schedule["event"], schedules=[schedule]
+        )
 
     @get("/road-sheets.pdf")
     async def road_sheets_pdf(self, request: User, event_id: FromPath[int]) -> Response[bytes]:
@@ -316,7 +323,9 @@ class RallyDocuments(Controller):
         sheets = await documents.all_road_sheets(event_id)
         summary = sheets[0]["event"] if sheets else {"title": event["title"]}
         template = "planning/road_sheet.html"
-        return await _pdf(request, template, "feuilles-de-route.pdf", event=summary, sheets=sheets)
+        return await _pdf(
+            request, template, "feuilles-de-route.pdf", event["organisation"], event=summary, sheets=sheets
+        )
 
     @get("/site-schedules.pdf")
     async def site_schedules_pdf(self, request: User, event_id: FromPath[int]) -> Response[bytes]:
@@ -325,7 +334,9 @@ class RallyDocuments(Controller):
         schedules = await documents.all_site_schedules(event_id)
         summary = schedules[0]["event"] if schedules else {"title": event["title"]}
         template = "planning/site_schedule.html"
-        return await _pdf(request, template, "plannings-entreprises.pdf", event=summary, schedules=schedules)
+        return await _pdf(
+            request, template, "plannings-entreprises.pdf", event["organisation"], event=summary, schedules=schedules
+        )
 
 
 ROUTES = [PlanningConsole, RallyDocuments]

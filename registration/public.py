@@ -60,6 +60,7 @@ async def event_for_youth(condition: Any) -> dict | None:
             Event.all_columns(),
             Event.organisation.name.as_alias("organisation_name"),
             Event.organisation.phone.as_alias("organisation_phone"),
+            Event.organisation.logo.as_alias("organisation_logo"),  # its digest: /logos/<digest>
         )
         .where(condition)
         .output(load_json=True)
@@ -253,6 +254,7 @@ class PersonalPage(Controller):
             tz=ZoneInfo(event["timezone"]),
             organiser_phone=_organiser_phone(event),
             phone=display_phone(registration["participant.phone"]),
+            adviser_phone=display_phone(registration["adviser_phone"] or ""),
             **await signals.merged(registration_signals.personal_page, registration=registration),
             **extra,
         )

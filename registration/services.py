@@ -529,7 +529,7 @@ async def _confirmation(event: dict, profile: dict, token: str, now: datetime) -
         subject[status], email[status] = templates.render(title, values), templates.render(body, values)
         sms[status] = templates.render((await templates.template(event["organisation"], key, Channel.sms))[1], values)
     html = {status: messages.as_html(text) for status, text in email.items()}
-    return places.Confirmation(subject, email, html, sms, outbox.quiet_until(now, get_settings()) or now)
+    return places.Confirmation(subject, email, html, sms, await outbox.sms_due(event["organisation"], now))
 
 
 def _event_context(event: dict) -> dict:
@@ -675,6 +675,10 @@ async def by_manage_token(token: str) -> dict | None:
         await Registration.select(
             Registration.all_columns(),
             *Registration.participant.all_columns(),
+            # Their contact: the adviser who registered them (a hand-over names the colleague instead).
+            Registration.referred_by.full_name.as_alias("adviser_name"),
+            Registration.referred_by.phone.as_alias("adviser_phone"),
+            Registration.referring_organisation.name.as_alias("adviser_organisation"),
         )
         .where(Registration.manage_token == token)
         .output(load_json=True)

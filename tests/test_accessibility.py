@@ -54,6 +54,7 @@ async def test_every_field_of_every_page_has_a_label(client):
         f"/sessions/{session.id}/edit",
         f"/organisations/{event.organisation}",
         f"/organisations/{event.organisation}/formats/",
+        f"/organisations/{event.organisation}/settings",
     ]
     for path in pages:
         page = await client.get(path)

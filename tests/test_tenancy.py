@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from litestar.routes import HTTPRoute
 
-from accounts import directory, tokens
+from accounts import directory, members, tokens
 from accounts.auth import PUBLIC_PATHS
-from accounts.tables import ApiToken, ApiTokenScope, Organisation, OrganisationKind, Role
+from accounts.tables import ApiToken, ApiTokenScope, Membership, Organisation, OrganisationKind, Role
 from calendars.tables import CalendarFeed
 from checkin.tables import CheckIn, Device
 from events import services, sites
@@ -59,8 +59,15 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /directory/{organisation_id:int}/partners": {"name": "Boulangerie"},
         "POST /organisations/{organisation_id:int}/tokens": {"name": "Script", "scope": "write"},
         "POST /organisations/{organisation_id:int}/privacy": {"privacy_notice": "Piraté"},
+        "POST /organisations/{organisation_id:int}/settings": {"name": "Piraté", "kind": "autre"},
         "POST /organisations/{organisation_id:int}/formats/{format:str}": {"days": 2, "capacity": 9},
         "POST /organisations/{organisation_id:int}/tokens/{token_id:int}/revoke": {},
+        "POST /organisations/{organisation_id:int}/invitations": {"email": "intrus@ml.test", "role": "admin"},
+        "POST /organisations/{organisation_id:int}/invitations/{invitation_id:int}/resend": {},
+        "POST /organisations/{organisation_id:int}/invitations/{invitation_id:int}/revoke": {},
+        "POST /organisations/{organisation_id:int}/members/{membership_id:int}/role": {"role": "viewer"},
+        "POST /organisations/{organisation_id:int}/members/{membership_id:int}/deactivate": {},
+        "POST /organisations/{organisation_id:int}/switch": {},
         "POST /events/{event_id:int}/sessions": session,
         "POST /events/{event_id:int}/cancel-occurrence": {},
         "POST /events/{event_id:int}/duplicate": {"starts_on": "2030-01-07"},
@@ -173,6 +180,8 @@ async def _their_world():
         "id"
     ]
     token_id = (await ApiToken.select(ApiToken.id).first())["id"]
+    invitation_id = await members.invite(boss_principal, theirs.id, "leur-recrue@ml.test", Role.staff)
+    membership_id = (await Membership.select(Membership.id).where(Membership.user == boss.id).first())["id"]
     companion = await make_companion(event, "Accompagnatrice secrète")
     team = await make_team(event, 1, members=[registration_id], companion=companion)
     start = datetime(2030, 1, 7, 9, tzinfo=UTC)
@@ -205,6 +214,8 @@ async def _their_world():
         "pair_id": pair.id,
         "interview_id": interview.id,
         "token_id": token_id,
+        "invitation_id": invitation_id,
+        "membership_id": membership_id,
         "registration_id": registration_id,
         "participant_id": (
             await Registration.select(Registration.participant).where(Registration.id == registration_id)

@@ -309,34 +309,33 @@ class WalkInConsole(Controller):
         values = await form_data(request)
         errors = walk_in_errors(values)
         if errors:  # every mistake at once: the youth is standing there
-            return page(
-                "checkin/walk_in.html",
-                status_code=InvalidInput.status_code,
-                event=event,
-                values=values,
-                errors=fields_to_correct(errors),
-                first_error=next(iter(errors)),
-                session=await walkins.current_session(event_id),
-            )
+            return await _walk_in_again(event, values, fields_to_correct(errors), next(iter(errors)))
         try:
             _registration, session = await walkins.register_walk_in(
                 request.user, event_id, from_form(WalkInInput, values)
             )
         except Refusal as error:
-            return page(
-                "checkin/walk_in.html",
-                status_code=error.status_code,
-                event=event,
-                values=values,
-                errors=errors_of(error),
-                first_error=error.field,
-                session=await walkins.current_session(event_id),
-            )
+            return await _walk_in_again(event, values, errors_of(error), error.field, error.status_code)
         if session:
             flash(request, _("%(name)s is registered and marked present.", name=values.get("first_name", "")))
         else:
             flash(request, _("%(name)s is registered.", name=values.get("first_name", "")))
         return Redirect(f"/events/{event_id}/walk-in")
+
+
+async def _walk_in_again(
+    event: dict, values: dict, errors: dict, first_error: str | None, status_code: int = InvalidInput.status_code
+) -> Template:
+    """The on-the-spot form again, with what was typed and what to correct."""
+    return page(
+        "checkin/walk_in.html",
+        status_code=status_code,
+        event=event,
+        values=values,
+        errors=errors,
+        first_error=first_error,
+        session=await walkins.current_session(event["id"]),
+    )
 
 
 ROUTES: list = [CheckInConsole, WalkInConsole]

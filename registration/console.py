@@ -95,15 +95,7 @@ class RegistrationConsole(Controller):
 
     @get("/register")
     async def register_form(self, request: User, event_id: FromPath[int]) -> Template:
-        event = await get_event(request.user, event_id)
-        return page(
-            "registration/register.html",
-            event=event,
-            values={},
-            errors={},
-            sectors=SECTORS,
-            consent_kinds=[k for k in ConsentKind if k != "parental"],
-        )
+        return _register_page(await get_event(request.user, event_id), {}, {}, None, 200)
 
     @post("/register")
     async def register(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
@@ -111,41 +103,15 @@ class RegistrationConsole(Controller):
         data = await registration_form_data(request)
         errors = youth_form_errors(data, utcnow().date())
         if errors:  # every mistake at once, as on the youth's own form
-            return page(
-                "registration/register.html",
-                status_code=InvalidInput.status_code,
-                event=event,
-                values=data,
-                errors=fields_to_correct(errors),
-                first_error=next(iter(errors)),
-                sectors=SECTORS,
-                consent_kinds=[k for k in ConsentKind if k != "parental"],
-            )
+            return _register_page(event, data, fields_to_correct(errors), next(iter(errors)), InvalidInput.status_code)
         try:
             result = await services.register(
                 event_id, convert(RegistrationInput, data), source=Source.adviser, by=request.user
             )
         except DuplicateRegistration as error:
-            return page(
-                "registration/register.html",
-                status_code=409,
-                event=event,
-                values=data,
-                sectors=SECTORS,
-                errors={"phone": error.text()},
-                consent_kinds=[k for k in ConsentKind if k != "parental"],
-            )
+            return _register_page(event, data, {"phone": error.text()}, None, 409)
         except Refusal as error:
-            return page(
-                "registration/register.html",
-                status_code=error.status_code,
-                event=event,
-                values=data,
-                errors=errors_of(error),
-                first_error=error.field,
-                sectors=SECTORS,
-                consent_kinds=[k for k in ConsentKind if k != "parental"],
-            )
+            return _register_page(event, data, errors_of(error), error.field, error.status_code)
         message = {
             RegistrationStatus.confirmed: _("%(name)s is registered."),
             RegistrationStatus.waiting: _("%(name)s is on the waiting list."),
@@ -212,6 +178,20 @@ class RegistrationConsole(Controller):
         await services.add_question(event.id, data)
         flash(request, _("Question added."))
         return Redirect(f"/events/{event_id}/questions")
+
+
+def _register_page(event: dict, values: dict, errors: dict, first_error: str | None, status_code: int) -> Template:
+    """The adviser's registration form: empty, or again with what was typed and what to correct."""
+    return page(
+        "registration/register.html",
+        status_code=status_code,
+        event=event,
+        values=values,
+        errors=errors,
+        first_error=first_error,
+        sectors=SECTORS,
+        consent_kinds=[k for k in ConsentKind if k != "parental"],
+    )
 
 
 async def _questions_page(event_id: int, status_code: int = 200, **extra: Any) -> Template:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_datetime, format_time, get_date_format, get_datetime_format, get_time_format
@@ -18,7 +19,13 @@ from core.settings import ROOT
 def _date(value: date | datetime | None, fmt: str = "full") -> str:
     if value is None:
         return ""
-    return format_date(value, format=fmt, locale=current_language.get())
+    return _formatted_date(value, fmt, current_language.get())
+
+
+@lru_cache(maxsize=4096)
+def _formatted_date(value: date | datetime, fmt: str, locale: str) -> str:
+    # A list page formats the same few dates over and over (each youth's last event): Babel once for each.
+    return format_date(value, format=fmt, locale=locale)
 
 
 def _datetime(value: datetime | None, fmt: str = "medium", tz: Any = None) -> str:

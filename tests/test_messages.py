@@ -326,3 +326,19 @@ async def test_the_message_to_those_who_did_not_come_can_be_reworded(client):
         client, f"/organisations/{organisation.id}/messages/missed/sms", {"body": "On vous attend ! {next}"}
     )
     assert saved.status_code in (302, 303)
+
+
+def test_the_team_text_names_team_and_companion_in_the_standard_set():
+    # Issue 13: "vous êtes" made every team text UCS-2 (4 segments instead of 2); ê is not in GSM-7.
+    from core.i18n import gettext, language
+    from messaging.sms import outside_gsm7
+
+    with language("fr"):
+        details = gettext(
+            "you are in team %(number)s with %(companion)s (%(phone)s).",
+            number=7,
+            companion="Thomas Faure",
+            phone="06 65 87 09 21",
+        )
+    assert not outside_gsm7(details), outside_gsm7(details)
+    assert details == "vous serez dans l'équipe 7 avec Thomas Faure (06 65 87 09 21) pour vous accompagner."

@@ -9,7 +9,6 @@ transaction (`handed_over`, answered by the features that hold work). An organis
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from accounts import audit
 from accounts import signals as accounts_signals
 from accounts.passwords import hash_password, verify_password
-from accounts.services import CurrentUser, normalise_email, require_role
+from accounts.services import CurrentUser, normalise_email, require_role, token_hash
 from accounts.tables import ApiToken, Invitation, Membership, Organisation, Role, User
 from core import signals
 from core.clock import utcnow
@@ -72,10 +71,6 @@ class SuccessorRefused(Refusal):
 class WrongPassword(InvalidInput):
     code = "wrong_password"
     message = lazy("This is not the password of this account.")
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _active(organisation_id: int):
@@ -209,7 +204,7 @@ def _summary_invited(email: str, role: Role) -> str:
 
 async def _send(user: CurrentUser, invitation_id: int, organisation_id: int, email: str, role: Role) -> None:
     token = secrets.token_urlsafe(32)
-    await Invitation.update({Invitation.token_hash: _hash(token)}).where(Invitation.id == invitation_id)
+    await Invitation.update({Invitation.token_hash: token_hash(token)}).where(Invitation.id == invitation_id)
     organisation = await Organisation.select(Organisation.name).where(Organisation.id == organisation_id).first()
     link = f"{get_settings().base_url}/invitations/{token}"
     subject = _("%(name)s invites you to Tremplin", name=user.full_name)
@@ -222,7 +217,7 @@ async def _send(user: CurrentUser, invitation_id: int, organisation_id: int, ema
         role=label("role", role),
         link=link,
     )
-    key = f"invitation:{invitation_id}:{_hash(token)[:12]}"
+    key = f"invitation:{invitation_id}:{token_hash(token)[:12]}"
     await signals.send(accounts_signals.mail_to_user, to=email, subject=subject, text=text, key=key)
 
 
@@ -230,7 +225,7 @@ async def invitation_by_token(token: str) -> dict[str, Any]:
     """The invitation a link opens, with whether its address already has an account; refused when used or old."""
     found = (
         await Invitation.select(Invitation.all_columns(), Invitation.organisation.name.as_alias("organisation_name"))
-        .where(Invitation.token_hash == _hash(token))
+        .where(Invitation.token_hash == token_hash(token))
         .first()
     )
     if found is None:

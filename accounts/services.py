@@ -186,7 +186,8 @@ async def authenticate(store: Store, email: str, password: str, ip: str) -> User
     return user
 
 
-def _token_hash(token: str) -> str:
+def token_hash(token: str) -> str:
+    """What the database keeps of a secret link or token (reset links, invitations, API tokens): its SHA-256."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -206,7 +207,7 @@ async def request_password_reset(settings: Settings, email: str) -> None:
             link=link,
         )
     async with write_transaction():
-        reset = PasswordReset(user=user.id, token_hash=_token_hash(token), expires_at=utcnow() + RESET_VALIDITY)
+        reset = PasswordReset(user=user.id, token_hash=token_hash(token), expires_at=utcnow() + RESET_VALIDITY)
         await reset.save()
         await signals.send(
             accounts_signals.mail_to_user, to=user.email, subject=subject, text=text, key=f"password-reset:{reset.id}"
@@ -216,7 +217,7 @@ async def request_password_reset(settings: Settings, email: str) -> None:
 async def reset_password(token: str, new_password: str) -> User:
     password_hash = await hash_password(new_password)
     async with write_transaction():
-        reset = await PasswordReset.objects().where(PasswordReset.token_hash == _token_hash(token)).first()
+        reset = await PasswordReset.objects().where(PasswordReset.token_hash == token_hash(token)).first()
         if reset is None:
             raise ResetLinkInvalid()
         if reset.used_at is not None or reset.expires_at <= utcnow():
@@ -230,7 +231,7 @@ async def reset_password(token: str, new_password: str) -> User:
 
 
 async def check_reset_token(token: str) -> None:
-    reset = await PasswordReset.objects().where(PasswordReset.token_hash == _token_hash(token)).first()
+    reset = await PasswordReset.objects().where(PasswordReset.token_hash == token_hash(token)).first()
     if reset is None:
         raise ResetLinkInvalid()
     if reset.used_at is not None or reset.expires_at <= utcnow():

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from accounts import audit
-from accounts.services import CurrentUser, require_role
+from accounts.services import CurrentUser, require_role, token_hash
 from accounts.tables import ApiToken, ApiTokenScope, Role
 from core.clock import utcnow
 from core.db import write_transaction
@@ -15,10 +14,6 @@ from core.i18n import gettext as _
 from core.i18n import lazy
 
 PREFIX = "trp_"
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def create_token(user: CurrentUser, organisation_id: int, name: str, scope: ApiTokenScope) -> str:
@@ -32,7 +27,7 @@ async def create_token(user: CurrentUser, organisation_id: int, name: str, scope
             organisation=organisation_id,
             name=name.strip(),
             prefix=token[:12],
-            token_hash=_hash(token),
+            token_hash=token_hash(token),
             scope=scope,
             created_by=user.id,
         ).save()
@@ -75,7 +70,7 @@ async def principal_for(token: str) -> CurrentUser | None:
         return None
     row = (
         await ApiToken.select(ApiToken.id, ApiToken.organisation, ApiToken.scope, ApiToken.name)
-        .where((ApiToken.token_hash == _hash(token)) & ApiToken.revoked_at.is_null())
+        .where((ApiToken.token_hash == token_hash(token)) & ApiToken.revoked_at.is_null())
         .first()
     )
     if row is None:

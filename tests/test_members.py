@@ -11,6 +11,7 @@ from datetime import timedelta
 import httpx
 
 from accounts import members
+from accounts.services import token_hash
 from accounts.tables import ApiToken, AuditEntry, Invitation, Membership, OrganisationKind, Role, User
 from checkin.tables import Device
 from core.clock import utcnow
@@ -72,7 +73,7 @@ async def test_an_invitation_to_a_member_an_expired_link_and_a_withdrawn_one_are
 
     invitation = await members.invite(admin, organisation.id, "karim@ml.test", Role.adviser)
     token = "a-known-token"
-    await Invitation.update({Invitation.token_hash: members._hash(token)}).where(Invitation.id == invitation)
+    await Invitation.update({Invitation.token_hash: token_hash(token)}).where(Invitation.id == invitation)
     await Invitation.update({Invitation.expires_at: utcnow() - timedelta(minutes=1)}).where(Invitation.id == invitation)
     assert "a expiré" in text(await client.get(f"/invitations/{token}"))
     await members.revoke(admin, organisation.id, invitation)

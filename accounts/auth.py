@@ -7,6 +7,7 @@ tokens work on /api/ only and need no CSRF token (no cookie is involved).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -29,6 +30,9 @@ SESSION_COOKIE = "tremplin_session"
 DEVICE_PATH = "/api/checkin/"
 SESSION_MAX_AGE = 10 * 3600  # a working day
 ROTATE_FLAG = "tremplin.rotate_session"
+LOADED_FLAG = "tremplin.session_loaded"
+RENEWED_KEY = "renewed_at"  # in the session: when its expiry was last pushed back
+RENEW_AFTER = 300
 PUBLIC_PATHS = [
     "^/login",
     "^/password-reset",
@@ -45,12 +49,31 @@ PUBLIC_PATHS = [
 
 
 class RotatingSessionBackend(ServerSideSessionBackend):
+    async def load_from_connection(self, connection: ASGIConnection) -> dict[str, Any]:
+        session = await super().load_from_connection(connection)
+        # As stored (serialised), so that a change deep inside (a flash message appended) shows too.
+        connection.scope.setdefault("state", {})[LOADED_FLAG] = self.serialize_data(session)  # type: ignore[typeddict-item]
+        return session
+
     async def store_in_message(self, scope_session: Any, message: Any, connection: ASGIConnection) -> None:
         # Litestar would store an empty session, and set its cookie, for every visitor who has none: a file
         # per glance at the login page. A session begins when there is something in it.
         if scope_session == {} and self.config.key not in connection.cookies:
             return
+        if isinstance(scope_session, dict) and not self._needs_writing(scope_session, connection):
+            return  # unchanged and renewed lately: the stored session and the browser's cookie stand
         await super().store_in_message(scope_session, message, connection)
+
+    def _needs_writing(self, session: dict[str, Any], connection: ASGIConnection) -> bool:
+        """Whether the session must be stored again: it changed, it is given a new id, or its expiry (which
+        slides with use) was last pushed back more than RENEW_AFTER seconds ago. Most pages change nothing:
+        storing the same session at each of them would cost a file write (or a Redis call) per request."""
+        state = connection.scope.get("state", {})
+        now = int(time.time())
+        if state.get(ROTATE_FLAG) or session.get(RENEWED_KEY, 0) < now - RENEW_AFTER:
+            session[RENEWED_KEY] = now
+            return True
+        return self.serialize_data(session) != state.get(LOADED_FLAG)
 
     def get_session_id(self, connection: ASGIConnection) -> str:
         state = connection.scope.setdefault("state", {})  # type: ignore[typeddict-item]

@@ -141,17 +141,22 @@ async def add_member(user_id: int, organisation_id: int, role: Role) -> None:
 
 
 async def load_current_user(user_id: int, fingerprint: str) -> CurrentUser | None:
-    user = await User.objects().where((User.id == user_id) & (User.is_active == True)).first()  # noqa: E712
-    if user is None or session_fingerprint(user.password_hash) != fingerprint:
+    # Read on every request of a logged-in user: the five columns needed, as a row (no model object).
+    user = await (
+        User.select(User.id, User.email, User.full_name, User.language, User.password_hash)
+        .where((User.id == user_id) & (User.is_active == True))  # noqa: E712
+        .first()
+    )
+    if user is None or session_fingerprint(user["password_hash"]) != fingerprint:
         return None
     memberships = await Membership.select(Membership.organisation, Membership.role).where(
         (Membership.user == user_id) & Membership.deactivated_at.is_null()  # someone who left has no access there
     )
     return CurrentUser(
-        id=user.id,
-        email=user.email,
-        full_name=user.full_name,
-        language=user.language,
+        id=user["id"],
+        email=user["email"],
+        full_name=user["full_name"],
+        language=user["language"],
         roles={m["organisation"]: Role(m["role"]) for m in memberships},
     )
 

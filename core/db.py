@@ -63,8 +63,8 @@ class ReadingSQLiteEngine(SQLiteEngine):
             return await super()._run_in_new_connection(query, args, query_type, table)
         self._turn += 1
         connection = self._readers[self._turn % len(self._readers)]
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        # One trip to the connection's thread (execute, fetch and close would be three).
+        return await connection.execute_fetchall(query, args or [])
 
 
 def make_engine(settings: Settings) -> Engine:

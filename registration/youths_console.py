@@ -39,7 +39,6 @@ class YouthsConsole(Controller):
             f=found.filters,
             values=vars(found.filters),
             age_bands=list(youths.AGE_BANDS),
-            display_phone=display_phone,
         )
 
     @get("/{participant_id:int}")

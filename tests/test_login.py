@@ -1,7 +1,10 @@
 """An organiser logs in, sees their organisation's space, and logs out."""
 
+import json
+
 import httpx
 
+from accounts.auth import RENEW_AFTER, RENEWED_KEY
 from accounts.tables import Role
 from tests.factories.accounts import make_organisation, make_user
 from tests.support import login, post_form
@@ -83,6 +86,26 @@ async def _visit_home_with_session(app, session_id: str):
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
         return await other.get("/", headers={"cookie": f"tremplin_session={session_id}"})
+
+
+async def test_pages_that_change_nothing_leave_the_session_alone_but_keep_pushing_its_expiry_back(app, client):
+    ml = await make_organisation("ML")
+    await make_user("karima@ml.test", ml)
+    await login(client, "karima@ml.test")
+    store, session_id = app.stores.get("sessions"), client.cookies.get("tremplin_session")
+    stored = await store.get(session_id)
+
+    page = await client.get("/")
+    assert page.status_code == 200 and "tremplin_session" not in page.headers.get("set-cookie", "")
+    assert await store.get(session_id) == stored  # not written again
+
+    # A few minutes later, the next page pushes the session's expiry back: it slides while she works.
+    data = json.loads(stored)
+    data[RENEWED_KEY] -= RENEW_AFTER + 1
+    await store.set(session_id, json.dumps(data), expires_in=60)
+    page = await client.get("/")
+    assert "tremplin_session" in page.headers.get("set-cookie", "")
+    assert await store.expires_in(session_id) > 60
 
 
 async def test_session_cookie_is_httponly_and_samesite(client):

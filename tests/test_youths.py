@@ -153,6 +153,11 @@ async def test_the_list_pages_by_fifty_and_its_links_keep_the_search(client):
     assert 'href="/youths?q=benali&amp;scope=all&amp;qpv=no&amp;page=2"' in first.text
     third = await client.get("/youths", params={"q": "benali", "qpv": "no", "page": 3})
     assert len(names(third)) == 20 and names(third)[-1] == "Jeune119 Benali"
+    # A bookmark past the end (the list has shrunk since) opens on the last page.
+    beyond = await client.get("/youths", params={"q": "benali", "qpv": "no", "page": 9})
+    assert names(beyond) == names(third) and "Page 3 sur 3" in text(beyond)
+    few = await client.get("/youths", params={"q": "jeune007"})
+    assert names(few) == ["Jeune007 Benali"] and "1 jeune" in text(few)
 
 
 async def test_a_youths_page_shows_their_details_consents_registrations_and_attendance_per_session(client):

@@ -73,15 +73,14 @@ async def demo(args: argparse.Namespace) -> None:
 def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    settings = get_settings()
-    workers = 1 if settings.is_sqlite else args.workers  # SQLite: one writer process
+    get_settings()  # a malformed setting stops here, before the server processes start
     print(f"Tremplin is served on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
     uvicorn.run(
         "app.asgi:app_factory",
         factory=True,
         host=args.host,
         port=args.port,
-        workers=workers,
+        workers=args.workers,
         proxy_headers=True,
         log_level="info",
         access_log=args.access_log,
@@ -168,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="serve the web app")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--workers", type=int, default=2, help="PostgreSQL only; SQLite always uses one")
+    p.add_argument("--workers", type=int, default=2, help="server processes (one per core)")
     # One line per request by default, so `make run` shows what the app is doing.
     p.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     sub.add_parser("worker", help="deliver queued messages (scale-out mode)")

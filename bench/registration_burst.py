@@ -95,7 +95,7 @@ def _python(code: str, env: dict[str, str]) -> str:
 async def main() -> dict:
     env = await _env()
     engine = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
-    workers = 1 if engine == "sqlite" else 2
+    workers = 2  # as `tremplin serve` runs by default, on either engine
     token = _python(SETUP.replace("{capacity}", str(CAPACITY)), env)
     hello, hello_url = start_server(HELLO_APP, {}, workers=workers)
     app, app_url = start_server("app.asgi:app_factory", env, factory=True, workers=workers)

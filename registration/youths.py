@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.query import OrderByRaw
 
 from accounts.services import CurrentUser, require_role
@@ -27,7 +28,7 @@ from accounts.tables import Organisation, Role, User
 from core import signals
 from core.cache import TtlCache
 from core.clock import utcnow
-from core.db import write_transaction
+from core.db import is_sqlite, write_transaction
 from core.errors import Forbidden, NotFound
 from core.i18n import current_language, gettext, lazy
 from core.labels import label
@@ -215,12 +216,24 @@ def _search_condition(user: CurrentUser, q: str, elsewhere: list[int]):
             by_place = Participant.postcode.like(f"{digits}%")
             condition = by_place if condition is None else condition | by_place
         return condition
+    return _name_condition(q)
+
+
+def _name_condition(q: str):
+    """Each word typed starts a word of the name, in any order: "ines ben", "Benali Inès". On SQLite the
+    names' full-text index answers (a migration of 2026-12-06 keeps it); PostgreSQL's trigram index serves
+    the LIKEs."""
+    words = [word for word in fold(q).split() if re.search(r"\w", word)]
+    if not words:
+        return None
+    if is_sqlite():
+        match = " ".join('"{}"*'.format(word.replace('"', "")) for word in words)
+        return WhereRaw(
+            "participant.id IN (SELECT rowid FROM participant_search WHERE participant_search MATCH {})", match
+        )
     condition = None
-    # Each word starts the first or the last name, in any order: "ines ben", "Benali Inès".
-    for word in fold(q).split():
+    for word in words:
         word = re.sub(r"[%_\\]", "", word)
-        if not word:
-            continue
         starts = Participant.search_name.like(f"{word}%") | Participant.search_name.like(f"% {word}%")
         condition = starts if condition is None else condition & starts
     return condition
@@ -346,6 +359,10 @@ async def _page(where, filters: YouthFilters) -> list[dict]:
         .limit(PAGE_SIZE)
         .offset((filters.page - 1) * PAGE_SIZE)
     )
+    if not is_sqlite():
+        # PostgreSQL would hash-join the subquery with every youth of the table (measured: 1.7 ms against
+        # 0.1 ms at 10,000): it is given the ids instead.
+        page = [r["id"] for r in await page] or [-1]
     return await _ordered(Participant.select(*PROFILE).where(Participant.id.is_in(page)), filters.sort)
 
 

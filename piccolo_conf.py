@@ -15,6 +15,7 @@ APP_REGISTRY = AppRegistry(
         "registration.piccolo_app",
         "planning.piccolo_app",
         "checkin.piccolo_app",
+        "outcomes.piccolo_app",
         "calendars.piccolo_app",
     ]
 )

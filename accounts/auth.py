@@ -43,6 +43,7 @@ PUBLIC_PATHS = [
     "^/favicon.ico$",
     "^/e/",  # an event's public registration page
     "^/r/",  # a youth's personal page
+    "^/s/",  # a youth's answer to a follow-up ("what has become of you?")
     "^/feeds/",  # a calendar subscription, opened by a calendar app with its secret link
     "^/webhooks/",  # delivery receipts and replies from the SMS provider, signed
 ]
@@ -170,7 +171,7 @@ def auth_middleware(settings: Settings) -> list:
         samesite="lax",
         store="sessions",
         # The youths' pages need no session: no cookie to write, no store to touch.
-        exclude=["^/e/", "^/r/", "^/static/", "^/healthz$", "^/feeds/", "^/webhooks/"],
+        exclude=["^/e/", "^/r/", "^/s/", "^/static/", "^/healthz$", "^/feeds/", "^/webhooks/"],
     )
     csrf = CSRFConfig(
         secret=settings.secret_key,

@@ -20,7 +20,7 @@ import phonenumbers
 from accounts import audit
 from accounts import signals as accounts_signals
 from accounts.services import CurrentUser, get_organisation, require_role
-from accounts.tables import Logo, Organisation, OrganisationKind, Role, SiaeKind
+from accounts.tables import DEFAULT_FOLLOW_UP_DAYS, Logo, Organisation, OrganisationKind, Role, SiaeKind, follow_up_days
 from core import signals
 from core.db import write_transaction
 from core.errors import InvalidInput, NotFound, Refusal
@@ -170,6 +170,13 @@ class QuietHoursEmpty(InvalidInput):
     message = lazy("The start and the end are the same time.")
 
 
+class FollowUpDaysInvalid(InvalidInput):
+    code = "follow_up_days_invalid"
+    message = lazy(
+        "Give one to four numbers of days between 7 and 730, from the first to the last, for example 30, 90, 180."
+    )
+
+
 class LogoTooLarge(InvalidInput):
     code = "logo_too_large"
     message = lazy("The logo is larger than 500 KB: save it smaller, or as a JPEG.")
@@ -209,6 +216,7 @@ FIELDS = (
     "sms_sender",
     "quiet_start",
     "quiet_end",
+    "follow_up_days",
     "logo",
 )
 
@@ -294,6 +302,19 @@ def check_quiet_hours(start: str, end: str) -> str:
     if begin == finish:
         raise QuietHoursEmpty(field="quiet_end")
     return f"{begin:%H:%M}-{finish:%H:%M}"
+
+
+def check_follow_up_days(raw: str) -> str:
+    """ "30, 60" as stored ("30,60"); "" for the default (30, 90, 180). Increasing, 7 days to two years."""
+    parts = [part for part in re.split(r"[\s,;]+", raw.strip()) if part]
+    if not parts:
+        return ""
+    if not all(part.isdigit() for part in parts) or not 1 <= len(parts) <= 4:
+        raise FollowUpDaysInvalid(field="follow_up_days")
+    days = [int(part) for part in parts]
+    if days != sorted(set(days)) or days[0] < 7 or days[-1] > 730:
+        raise FollowUpDaysInvalid(field="follow_up_days")
+    return "" if tuple(days) == DEFAULT_FOLLOW_UP_DAYS else ",".join(str(day) for day in days)
 
 
 def check_logo(content: bytes) -> str:
@@ -383,6 +404,7 @@ def checked(values: dict[str, str], current: dict[str, Any], logo: LogoUpload | 
         "email_sender_name": lambda: _sender_name(values),
         "sms_sender": lambda: check_sms_sender(values.get("sms_sender", "")),
         "quiet_hours": lambda: check_quiet_hours(values.get("quiet_start", ""), values.get("quiet_end", "")),
+        "follow_up_days": lambda: check_follow_up_days(values.get("follow_up_days", "")),
     }
     if logo is not None and logo.content:
         checks["logo"] = lambda: check_logo(logo.content)
@@ -428,6 +450,7 @@ def form_values(organisation: dict[str, Any]) -> dict[str, str]:
         "sms_sender": organisation["sms_sender"],
         "quiet_start": start,
         "quiet_end": end,
+        "follow_up_days": ", ".join(str(day) for day in follow_up_days(organisation["follow_up_days"])),
     }
 
 
@@ -472,6 +495,7 @@ FIELD_LABELS = {
     "email_sender_name": lazy("e-mail sender name"),
     "sms_sender": lazy("sender name of the texts"),
     "quiet_hours": lazy("quiet hours"),
+    "follow_up_days": lazy("follow-up delays"),
     "logo": lazy("logo"),
 }
 

@@ -65,6 +65,16 @@ class Organisation(Table):
     sms_sender = Varchar(length=11, default="")  # alphanumeric sender id; "": SMS_SENDER
     quiet_hours = Varchar(length=11, default="")  # "HH:MM-HH:MM" local time; "": QUIET_HOURS
     logo = Varchar(length=64, default="")  # the sha256 of its Logo's content; "": none
+    follow_up_days = Varchar(length=40, default="")  # "30,90,180": days after an event to ask what became of
+    # the youths who came (outcomes.followups); "": DEFAULT_FOLLOW_UP_DAYS
+
+
+DEFAULT_FOLLOW_UP_DAYS = (30, 90, 180)
+
+
+def follow_up_days(stored: str) -> tuple[int, ...]:
+    """The delays an organisation chose (`Organisation.follow_up_days`), or the default."""
+    return tuple(int(day) for day in stored.split(",") if day.strip()) or DEFAULT_FOLLOW_UP_DAYS
 
 
 class Logo(Table):

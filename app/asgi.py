@@ -101,9 +101,10 @@ def make_stores(settings: Settings) -> dict[str, Store]:
 
 
 async def background_work(settings: Settings) -> None:
+    from outcomes import followups
     from registration import reminders
 
-    await asyncio.gather(run_worker(settings), reminders.run())
+    await asyncio.gather(run_worker(settings), reminders.run(), followups.run())
 
 
 def create_app(

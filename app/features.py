@@ -9,6 +9,7 @@ import calendars.receivers
 import checkin.receivers
 import events.receivers
 import messaging.receivers
+import outcomes.receivers
 import planning.receivers
 import registration.receivers
 from accounts.api import ROUTES as ACCOUNTS_API
@@ -26,6 +27,8 @@ from events.api import ROUTES as EVENT_API
 from events.console import ROUTES as EVENT_CONSOLE
 from messaging.console import ROUTES as MESSAGES_CONSOLE
 from messaging.webhooks import ROUTES as SMS_WEBHOOKS
+from outcomes.console import ROUTES as OUTCOMES_CONSOLE
+from outcomes.public import ROUTES as OUTCOMES_PUBLIC
 from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
@@ -36,6 +39,7 @@ RECEIVERS = (
     checkin.receivers,
     events.receivers,
     messaging.receivers,
+    outcomes.receivers,
     planning.receivers,
     registration.receivers,
 )
@@ -60,5 +64,7 @@ ROUTES = [
     *CHECKIN_PUBLIC,
     *CALENDAR_PUBLIC,
     *REGISTRATION_CONSOLE,
+    *OUTCOMES_CONSOLE,
+    *OUTCOMES_PUBLIC,
     *EVENT_API,
 ]

@@ -1,7 +1,8 @@
 """The rhythm of an event's automatic messages: reminders before, a thank-you after.
 
-No "where are you now?" a month after until outcomes exist: its link would lead nowhere. An event whose
-options still name "follow_up" (saved before) sends nothing for it: only the rules below are ever sent.
+The "what has become of you?" text a month after is not a rule here: outcomes.self_report sends it at the
+youth's first follow-up date, to those who came only, with their answer link. An event whose options still
+name "follow_up" (saved before) sends nothing more for it: only the rules below are sent from here.
 
 Each event chooses which are sent (options["reminders"], all on by default); registration.reminders sends them.
 """

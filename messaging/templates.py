@@ -35,6 +35,7 @@ VARIABLES: dict[str, str] = {
     "reason": lazy("the organiser's reason, if given (for cancellations)"),
     "details": lazy("the youth's team or interviews (for published plans)"),
     "next": lazy("the next date of the same kind of event and its link (for those who did not come)"),
+    "answer": lazy("the link where the youth says where they are now (for the follow-up message)"),
 }
 
 
@@ -115,6 +116,15 @@ DEFAULTS: dict[str, Default] = {
         lazy(
             "Hello {first_name},\n\nwe did not see you at {event}. No matter, it happens.\n{next}\n\n"
             "A question? Call {phone}.\n{organiser}"
+        ),
+    ),
+    "follow_up": Default(
+        lazy("A month after, to those who came: where are you now?"),
+        lazy("What has become of you since {event}?"),
+        lazy("Hello {first_name}, a month after {event}: what has become of you? 3 questions, 1 minute: {answer}"),
+        lazy(
+            "Hello {first_name},\n\na month ago you came to {event}. What has become of you since? Three "
+            "questions, one minute, and your adviser will know: {answer}\n\nA question? Call {phone}.\n{organiser}"
         ),
     ),
     "team": Default(

@@ -21,11 +21,6 @@ class ContractLengthMismatch(InvalidInput):
     message = lazy("A contract of %(months)s months is not “%(kind)s”: check the length or the situation.")
 
 
-class ContractLengthRequired(InvalidInput):
-    code = "contract_length_required"
-    message = lazy("Give the contract's length in months.")
-
-
 class UnknownChoice(InvalidInput):
     code = "unknown_choice"
     message = lazy("Choose one of the options.")

@@ -65,17 +65,11 @@ async def situation_errors(data: SituationInput, *, today: date) -> list[Invalid
         found.append(errors.DateInFuture(field="since"))
     elif data.event is not None and data.since < (start := await _event_start(data.event)):
         found.append(errors.SituationBeforeEvent(field="since", day=start.strftime("%d/%m/%Y")))
-    if data.kind in CONTRACTS:
-        if data.contract_months is None:
-            found.append(errors.ContractLengthRequired(field="contract_months"))
-        elif contract_kind(data.contract_months) != data.kind:
-            found.append(
-                errors.ContractLengthMismatch(
-                    field="contract_months",
-                    months=data.contract_months,
-                    kind=SITUATION_LABELS[SituationKind(data.kind)],
-                )
-            )
+    # The situation itself says "6 months or more" or "less": a length, when given, must agree with it.
+    length = data.contract_months
+    if data.kind in CONTRACTS and length is not None and contract_kind(length) != data.kind:
+        kind = SITUATION_LABELS[SituationKind(data.kind)]
+        found.append(errors.ContractLengthMismatch(field="contract_months", months=length, kind=kind))
     if data.contract_months is not None and not 0 < data.contract_months <= 120:
         found.append(InvalidInput(field="contract_months"))
     return found
@@ -209,6 +203,7 @@ async def results_of(registration_ids: list[int]) -> list[dict]:
         Result.select(
             Result.all_columns(),
             Result.company.name.as_alias("company_label"),
+            Result.registration.event.title.as_alias("event_title"),
             Result.recorded_by.full_name.as_alias("author"),
         )
         .where(Result.registration.is_in(registration_ids or [-1]) & Result.withdrawn_at.is_null())

@@ -12,6 +12,11 @@ personal_page = signal(
     "What the youth's personal page shows beside their registration: registration -> dict of template values "
     "(their published team…), merged over receivers.",
 )
+youth_page = signal(
+    "youth-page",
+    "What a youth's console page shows beside their registrations: user, participant_id, registration_ids (those "
+    "the user sees) -> dict of template values merged over receivers (outcomes: their situations and results).",
+)
 attendance_wanted = signal(
     "attendance-wanted",
     "What was recorded of these registrations' attendance: registration_ids -> {id: 'present' | 'late' | "

@@ -488,9 +488,8 @@ async def youth_page(user: CurrentUser, participant_id: int, *, today: date | No
     """Everything the youth's page shows: their details, consents, registrations with attendance per
     session, and the records that may be the same person (for those who may merge them).
 
-    Extension point: what higher features add to a youth's page (outcomes and follow-ups, once recorded) will
-    come the way the personal page gets its team, through a signal of `registration.signals` answered in their
-    `receivers.py` and merged into this dict under its own key."""
+    What higher features add (outcomes: situations and results) comes through `registration.signals.youth_page`,
+    merged into this dict under their own key."""
     today = today or utcnow().date()
     youth, holder = await visible_youth(user, participant_id)
     youth["age"] = age_on(youth["birth_date"], today) if youth["birth_date"] else None
@@ -525,6 +524,12 @@ async def youth_page(user: CurrentUser, participant_id: int, *, today: date | No
         "duplicates": await likely_duplicates(youth) if user.at_least(organisation, Role.staff) else [],
         "can_merge": user.at_least(organisation, Role.organiser),
         "can_edit": user.at_least(organisation, Role.adviser),
+        **await signals.merged(
+            registration_signals.youth_page,
+            user=user,
+            participant_id=participant_id,
+            registration_ids=[r["id"] for r in registrations],
+        ),
     }
 
 

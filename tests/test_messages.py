@@ -138,11 +138,14 @@ async def test_the_organiser_turns_off_the_day_after_thank_you_for_an_event(clie
     assert reminders.enabled(saved["options"]) == {"reminder_2d", "reminder_1d"}
 
 
-async def test_no_where_are_you_now_text_a_month_after_even_for_an_event_that_chose_it(client):
+async def test_the_month_after_text_comes_from_the_follow_ups_not_from_the_reminders(client):
+    """The reminders' rhythm sends nothing a month after, even for an event that chose "follow_up" before:
+    the "what has become of you?" text goes with the first follow-up, to those who came only, with their answer
+    link (tests/test_follow_ups.py). Its wording is the organisation's to change, like the others."""
     organisation, _user = await organiser(client)
     event = await published_event(organisation=organisation)
     page = text(await client.get(f"/events/{event.id}"))
-    assert "Un mois après" not in page and "où en es-tu" not in page.lower()
+    assert "Un mois après" not in page
     chose_it_before = await published_event(organisation=organisation, title="Forum emploi")
     await Event.update({Event.options: {"reminders": ["thanks", "follow_up"]}}).where(Event.id == chose_it_before.id)
     await register_online(client, event)
@@ -152,7 +155,7 @@ async def test_no_where_are_you_now_text_a_month_after_even_for_an_event_that_ch
     a_month_after = datetime.combine(last.astimezone(PARIS).date() + timedelta(days=30), time(10, 1), PARIS)
     assert await reminders.send_due(a_month_after) == 0
     assert await OutboxMessage.count() == 0
-    assert "follow_up" not in {entry["key"] for entry in await templates.organisation_templates(_user, organisation.id)}
+    assert "follow_up" in {entry["key"] for entry in await templates.organisation_templates(_user, organisation.id)}
 
 
 async def test_a_stop_reply_from_the_provider_stops_text_messages_to_that_youth(client, settings):

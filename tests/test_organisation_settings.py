@@ -418,3 +418,17 @@ def test_quiet_hours_the_platform_cannot_read_give_way_to_its_own(settings):
             time(8, 0),
         )
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [("", ""), ("30, 90, 180", ""), ("15 45", "15,45"), ("30;60;120;365", "30,60,120,365")],
+)
+def test_follow_up_delays_are_kept_as_typed_or_as_the_default(typed, kept):
+    assert org_settings.check_follow_up_days(typed) == kept
+
+
+@pytest.mark.parametrize("typed", ["90, 30", "30, 30", "3", "30, 800", "un mois", "7, 14, 21, 28, 35"])
+def test_follow_up_delays_refused(typed):
+    with pytest.raises(org_settings.FollowUpDaysInvalid):
+        org_settings.check_follow_up_days(typed)

@@ -16,6 +16,7 @@ from checkin.tables import CheckIn, Device
 from events import services, sites
 from events.inputs import SessionInput, SiteInput
 from events.tables import Event, Format
+from outcomes.tables import FollowUp
 from piccolo_conf import APP_REGISTRY
 from planning.tables import PairRule, TravelTime
 from registration.tables import Registration
@@ -145,6 +146,8 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /events/{event_id:int}/interviews/{interview_id:int}/delete": {},
         "POST /youths/{participant_id:int}/qpv": {"qpv": "on"},
         "POST /youths/{participant_id:int}/merge": {"other": 1},
+        "POST /youths/{participant_id:int}/situations": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
+        "POST /follow-ups/{follow_up_id:int}": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
     }
 
 
@@ -199,7 +202,10 @@ async def _their_world():
         kind="organisation", subject=theirs.id, organisation=theirs.id, token_hash="x" * 64, created_by=boss.id
     )
     await feed.save()
+    follow_up = FollowUp(registration=registration_id, days=30, due_on=start.date())
+    await follow_up.save()
     return {
+        "follow_up_id": follow_up.id,
         "list_id": f"session-{session_id}",
         "check_in_id": check_in.id,
         "device_id": device.id,

@@ -1,0 +1,108 @@
+"""Console pages of outcomes: the follow-up list, recording a situation (for a follow-up or from a youth's
+page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from accounts.services import CurrentUser
+from core.clock import utcnow
+from core.i18n import gettext as _
+from core.web import flash, form_data, page
+from outcomes import followups, forms
+from outcomes.services import may_record_for, record_situation, situation_errors
+
+User = Request[CurrentUser, Any, Any]
+
+
+class FollowUpsConsole(Controller):
+    path = "/follow-ups"
+    include_in_schema = False
+
+    @get("/")
+    async def index(self, request: User) -> Template:
+        params = request.query_params
+        found = await followups.work_list(request.user, params.get("state", ""), params.get("scope", ""))
+        return page("outcomes/follow_ups.html", found=found)
+
+    @get("/{follow_up_id:int}")
+    async def form(self, request: User, follow_up_id: FromPath[int]) -> Template:
+        follow_up = await followups.follow_up_for(request.user, follow_up_id)
+        await may_record_for(request.user, follow_up["participant"])
+        values = {"since": utcnow().date().isoformat(), "source": "adviser"}
+        return _form(follow_up, values, {})
+
+    @post("/{follow_up_id:int}")
+    async def record(self, request: User, follow_up_id: FromPath[int]) -> Template | Redirect:
+        follow_up = await followups.follow_up_for(request.user, follow_up_id)
+        values = await form_data(request)
+        data, problems = forms.parse(values, event=follow_up["event"], follow_up=follow_up_id)
+        found = await situation_errors(data, today=utcnow().date())
+        if found or problems:
+            return _form(follow_up, values, forms.errors_of(found, problems), status_code=400)
+        await record_situation(request.user, follow_up["participant"], data)
+        flash(request, _("The situation of %(name)s is recorded.", name=follow_up["first_name"]))
+        return Redirect("/follow-ups")
+
+
+def _form(follow_up: dict, values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Template:
+    return page(
+        "outcomes/situation_form.html",
+        status_code=status_code,
+        action=f"/follow-ups/{follow_up['id']}",
+        back=("/follow-ups", _("Back to the follow-ups")),
+        youth={"id": follow_up["participant"], "name": f"{follow_up['first_name']} {follow_up['last_name']}"},
+        follow_up=follow_up,
+        values=values,
+        errors=errors,
+        first_error=forms.first_error(errors),
+        kinds=forms.kind_options(),
+        sources=forms.source_options(),
+    )
+
+
+class YouthSituations(Controller):
+    """A situation recorded from the youth's page, whatever the follow-up dates (a call, a visit)."""
+
+    path = "/youths/{participant_id:int}/situations"
+    include_in_schema = False
+
+    @get("/new")
+    async def form(self, request: User, participant_id: FromPath[int]) -> Template:
+        youth = await may_record_for(request.user, participant_id)
+        return _youth_form(youth, {"since": utcnow().date().isoformat(), "source": "adviser"}, {})
+
+    @post("/")
+    async def record(self, request: User, participant_id: FromPath[int]) -> Template | Redirect:
+        youth = await may_record_for(request.user, participant_id)
+        values = await form_data(request)
+        data, problems = forms.parse(values)
+        found = await situation_errors(data, today=utcnow().date())
+        if found or problems:
+            return _youth_form(youth, values, forms.errors_of(found, problems), status_code=400)
+        await record_situation(request.user, participant_id, data)
+        flash(request, _("The situation of %(name)s is recorded.", name=youth["first_name"]))
+        return Redirect(f"/youths/{participant_id}#outcomes")
+
+
+def _youth_form(youth: dict, values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Template:
+    return page(
+        "outcomes/situation_form.html",
+        status_code=status_code,
+        action=f"/youths/{youth['id']}/situations",
+        back=(f"/youths/{youth['id']}", _("Back to the youth")),
+        youth={"id": youth["id"], "name": f"{youth['first_name']} {youth['last_name']}"},
+        follow_up=None,
+        values=values,
+        errors=errors,
+        first_error=forms.first_error(errors),
+        kinds=forms.kind_options(),
+        sources=forms.source_options(),
+    )
+
+
+ROUTES = [FollowUpsConsole, YouthSituations]

@@ -15,10 +15,11 @@ import msgspec
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from checkin import attendance, corrections, tickets
+from checkin import attendance, corrections, presence, tickets
 from checkin import services as checkin
 from checkin.services import Answer, Principal
 from checkin.tables import AttendanceStatus
+from core.errors import InvalidInput
 
 Caller = Request[Principal, Any, Any]
 Nonce = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -68,6 +69,17 @@ class RedeemOut(msgspec.Struct):
     status: str | None = None
     # the session's start, only when it is on another day than the scan (left out otherwise)
     session_at: datetime | msgspec.UnsetType = msgspec.UNSET
+
+
+class ExitIn(msgspec.Struct, kw_only=True):
+    """An exit: the ticket scanned (`token`), or the person found by a search (`registration`)."""
+
+    list: ListId
+    nonce: Nonce
+    exited_at: datetime
+    token: Token | None = None
+    registration: int | None = None
+    device: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 
 class UndoIn(msgspec.Struct):
@@ -174,6 +186,25 @@ class CheckInApi(Controller):
         )
         if answer.result == "ok" or answer.flagged:
             attendance.publish(lst.event_id, lst.id)
+        return _out(answer)
+
+    @post(
+        "/exit",
+        summary="Record when someone left (idempotent by the client's nonce); refused before their entry scan",
+        status_code=200,
+    )
+    async def exit(self, request: Caller, data: JSONBody[ExitIn]) -> RedeemOut:
+        if (data.token is None) == (data.registration is None):
+            raise InvalidInput(field="token")
+        answer = await presence.record_exit(
+            request.user,
+            data.list,
+            data.nonce,
+            data.exited_at,
+            token=data.token,
+            registration_id=data.registration,
+            device=data.device,
+        )
         return _out(answer)
 
     @post("/undo", summary="Remove the check-in a scan recorded (the phone's undo)", status_code=200)

@@ -146,7 +146,7 @@ def split(rows: list[dict[str, Any]]) -> tuple[dict[int, dict], list[dict]]:
 
 
 def counts(expected: list[int], record: dict[int, dict], review: list, ended: bool) -> dict[str, int]:
-    """`present` counts everyone there (présent or en retard); `late` is the part of them who came late."""
+    """`present` counts everyone who came (présent·e, en retard, parti·e en avance); `late`: those who came late."""
     statuses = [record[r]["status"] for r in record]
     missing = sum(1 for r in expected if r not in record) if ended else 0
     return {

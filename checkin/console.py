@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
+from datetime import date, datetime, time
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from accounts import organisation_settings
 from accounts.services import CurrentUser
-from checkin import attendance, corrections, tickets, walkins
+from checkin import attendance, corrections, presence, tickets, walkins
 from checkin.services import CheckList, check_access, load_list
 from checkin.tables import AttendanceStatus
 from core.clock import utcnow
@@ -38,6 +39,7 @@ User = Request[CurrentUser, Any, Any]
 STATUS_LABELS = {
     AttendanceStatus.present: lazy("Attendance: present"),  # one person: "Présent·e", not "Présents"
     AttendanceStatus.late: lazy("Late"),
+    AttendanceStatus.left_early: lazy("Left early"),
     AttendanceStatus.excused: lazy("Excused absence"),
     AttendanceStatus.absent: lazy("Unexcused absence"),
 }
@@ -85,6 +87,8 @@ async def sheet(lst: CheckList, user: CurrentUser) -> dict[str, Any]:
                 "team": m["team_number"],
                 "at": r and attendance.aware(r["scanned_at"]).astimezone(tz).strftime("%H:%M"),
                 "out": r and r["exited_at"] and attendance.aware(r["exited_at"]).astimezone(tz).strftime("%H:%M"),
+                "minutes": presence.record_minutes(r, lst.starts_at, lst.ends_at) if r else None,
+                "can_leave": bool(r) and status in presence.ATTENDED,
                 "by": r and r["by"],
                 "status": status,
                 "label": status_label(status),
@@ -104,6 +108,44 @@ async def sheet(lst: CheckList, user: CurrentUser) -> dict[str, Any]:
         "figures": attendance.counts(sorted(known), record, review, ended),
         "generated_at": utcnow().astimezone(tz),
     }
+
+
+def _at(lst: CheckList, typed: str) -> datetime:
+    """A time typed on the Émargement page ("16:45"), on the list's day in its time zone; now when empty."""
+    if not typed:
+        return utcnow()
+    try:
+        clock = time.fromisoformat(typed)
+    except ValueError:
+        raise InvalidInput(field="time") from None
+    tz = ZoneInfo(lst.timezone)
+    return datetime.combine(lst.starts_at.astimezone(tz).date(), clock, tzinfo=tz)
+
+
+def _day(value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise presence.InvalidPeriod(field="from") from None
+
+
+def attestation_html(data: dict[str, Any]) -> str:
+    return tickets.render_html("checkin/attestation.html", **data)
+
+
+async def attestation_pdf(request: User, data: dict[str, Any]) -> Response[bytes]:
+    youth = data["youth"]
+    name = "".join(c for c in f"{youth['last_name']}-{youth['first_name']}" if c.isalnum() or c == "-")
+    return Response(
+        await render_pdf(attestation_html(data), str(request.base_url)),
+        media_type="application/pdf",
+        headers={
+            "content-disposition": f'inline; filename="attestation-presence-{name}.pdf"',
+            "cache-control": "private, no-store",  # a youth's name and birth date
+        },
+    )
 
 
 def _version(lists: list[dict]) -> str:
@@ -177,6 +219,43 @@ class CheckInConsole(Controller):
     async def show_list(self, request: User, event_id: FromPath[int], list_id: FromPath[str]) -> Template:
         event, lst = await _list(request.user, event_id, list_id)
         return page("checkin/list.html", event=event, sheet=await sheet(lst, request.user), statuses=STATUS_LABELS)
+
+    @post("/lists/{list_id:str}/exit")
+    async def record_exit(self, request: User, event_id: FromPath[int], list_id: FromPath[str]) -> Redirect | Template:
+        """Someone left: at the time typed (the list's day, local time), or now."""
+        event, lst = await _list(request.user, event_id, list_id)
+        form = await form_data(request)
+        registration = int(form.get("registration", "0") or 0) if form.get("registration", "").isdigit() else 0
+        try:
+            at = _at(lst, form.get("time", ""))
+            answer = await presence.record_exit(
+                request.user,
+                lst.id,
+                f"console-{secrets.token_hex(12)}",
+                at,
+                registration_id=registration,
+                by_hand=True,
+            )
+        except Refusal as error:
+            sheet_ = await sheet(lst, request.user)
+            return page(
+                "checkin/list.html",
+                status_code=error.status_code,
+                event=event,
+                sheet=sheet_,
+                statuses=STATUS_LABELS,
+                errors=errors_of(error),
+            )
+        if answer.result != "ok":
+            flash(request, _("This person is not on this list."), "error")
+        return Redirect(f"/events/{event_id}/checkin/lists/{lst.id}#r{registration}")
+
+    @get("/registrations/{registration_id:int}/attestation.pdf")
+    async def attestation(
+        self, request: User, event_id: FromPath[int], registration_id: FromPath[int]
+    ) -> Response[bytes]:
+        data = await presence.event_attestation(request.user, event_id, registration_id)
+        return await attestation_pdf(request, data)
 
     @get("/lists/{list_id:str}/sheet.pdf")
     async def sheet_pdf(self, request: User, event_id: FromPath[int], list_id: FromPath[str]) -> Response[bytes]:
@@ -338,4 +417,36 @@ async def _walk_in_again(
     )
 
 
-ROUTES: list = [CheckInConsole, WalkInConsole]
+class YouthAttendance(Controller):
+    """A youth's attended hours per period and their attestation de présence, from the youth's page."""
+
+    path = "/youths/{participant_id:int}"
+    include_in_schema = False
+
+    @get("/attendance")
+    async def hours(
+        self,
+        request: User,
+        participant_id: FromPath[int],
+        start: Annotated[str, QueryParameter(name="from")] = "",
+        end: Annotated[str, QueryParameter(name="to")] = "",
+    ) -> Template:
+        data = await presence.youth_hours(request.user, participant_id, _day(start), _day(end))
+        return page("checkin/hours.html", statuses=STATUS_LABELS, **data)
+
+    @get("/attestation.pdf")
+    async def attestation(
+        self,
+        request: User,
+        participant_id: FromPath[int],
+        start: Annotated[str, QueryParameter(name="from")] = "",
+        end: Annotated[str, QueryParameter(name="to")] = "",
+        event: FromQuery[int | None] = None,
+    ) -> Response[bytes]:
+        data = await presence.youth_attestation(
+            request.user, participant_id, start=_day(start), end=_day(end), event_id=event
+        )
+        return await attestation_pdf(request, data)
+
+
+ROUTES: list = [CheckInConsole, WalkInConsole, YouthAttendance]

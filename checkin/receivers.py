@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from accounts import signals as accounts_signals
+from checkin import presence
+from checkin.services import PRESENT
 from checkin.tables import AttendanceStatus, CheckIn, Device
 from checkin.tickets import DevicePrincipal, device_principal
 from core.clock import utcnow
@@ -19,7 +21,7 @@ async def present_by_event(*, event_ids: list[int]) -> dict[int, dict[str, int]]
     """How many people came to each event (present or late)."""
     rows = (
         await CheckIn.select(CheckIn.registration.event.as_alias("event"), CheckIn.registration)
-        .where(CheckIn.registration.event.is_in(event_ids or [-1]) & (CheckIn.status.is_in(["present", "late"])))
+        .where(CheckIn.registration.event.is_in(event_ids or [-1]) & CheckIn.status.is_in(list(PRESENT)))
         .distinct()
     )
     counts: dict[int, dict[str, int]] = {}
@@ -33,8 +35,9 @@ async def present_by_event(*, event_ids: list[int]) -> dict[int, dict[str, int]]
 RANK = {
     AttendanceStatus.present: 0,
     AttendanceStatus.late: 1,
-    AttendanceStatus.excused: 2,
-    AttendanceStatus.absent: 3,
+    AttendanceStatus.left_early: 2,
+    AttendanceStatus.excused: 3,
+    AttendanceStatus.absent: 4,
 }
 
 
@@ -79,8 +82,11 @@ async def attendance_by_session(*, registration_ids: list[int]) -> dict[int, dic
     return best
 
 
+@receiver(registration_signals.attended_time)
+async def attended_time(*, registration_ids: list[int]) -> dict[int, dict[int, int]]:
+    return await presence.minutes_by_session(registration_ids)
+
+
 @receiver(registration_signals.came_to)
 async def came_to() -> Any:
-    return CheckIn.select(CheckIn.registration).where(
-        CheckIn.status.is_in([AttendanceStatus.present, AttendanceStatus.late])
-    )
+    return CheckIn.select(CheckIn.registration).where(CheckIn.status.is_in(list(PRESENT)))

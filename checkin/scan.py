@@ -132,6 +132,13 @@ def scan_strings() -> dict[str, str]:
         "status_late": _("already checked in (late)"),
         "status_excused": _("marked: excused absence"),
         "status_absent": _("marked: absent"),
+        "status_left_early": _("left early"),
+        # exits (the Entry / Exit switch)
+        "exit": _("Exit recorded"),
+        "exit_refused": _("Exit refused"),
+        "kind_exit": _("Exit"),
+        "mark_exit": _("Record the exit"),
+        "reason_exit_recorded": "",
     }
 
 

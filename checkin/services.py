@@ -47,7 +47,7 @@ OFFLINE_AFTER = timedelta(seconds=30)  # a scan this old when it reaches the ser
 FUTURE_SLACK = timedelta(minutes=5)  # a phone's clock ahead of ours by more than this is not believed
 LIST_CACHE_S = 5.0
 MAX_CACHED_LISTS = 5000
-PRESENT = (AttendanceStatus.present, AttendanceStatus.late)
+PRESENT = (AttendanceStatus.present, AttendanceStatus.late, AttendanceStatus.left_early)  # they came
 _lists: TtlCache[str, CheckList | None] = TtlCache(LIST_CACHE_S, MAX_CACHED_LISTS)  # PostgreSQL only: load_list
 
 
@@ -246,7 +246,8 @@ WITH reg AS ("""
     RETURNING flagged
 ), superseded AS (
     UPDATE check_in SET flagged = true FROM decision WHERE check_in.id = decision.first_id
-    AND decision.outcome = 'win' AND decision.first_status IN ('present', 'late') AND EXISTS (SELECT 1 FROM added)
+    AND decision.outcome = 'win' AND decision.first_status IN ('present', 'late', 'left_early')
+    AND EXISTS (SELECT 1 FROM added)
 ), cleared AS (
     DELETE FROM check_in USING decision WHERE check_in.id = decision.first_id
     AND decision.outcome = 'win' AND decision.first_status IN ('excused', 'absent') AND EXISTS (SELECT 1 FROM added)

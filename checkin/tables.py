@@ -17,6 +17,7 @@ from registration.tables import Registration
 class AttendanceStatus(StrEnum):
     present = "present"
     late = "late"
+    left_early = "left_early"  # an exit scan well before the session's end
     excused = "excused"
     absent = "absent"
 
@@ -36,7 +37,8 @@ class CheckIn(Table):
     flagged = Boolean(default=False)  # a later duplicate scan, for the organiser to look at
     notes = Text(default="")
     visit = ForeignKey(references=Visit, null=True, default=None, index=True)  # a rally team at a company
-    exited_at = Timestamptz(null=True, default=None)  # optional exit scan
+    exited_at = Timestamptz(null=True, default=None)  # the exit scan (checkin.presence), if any
+    exit_nonce = Varchar(length=64, null=True, default=None, index=True)  # one exit is recorded once
     signature = Text(default="")  # an on-screen signature (SVG path), part of the digital attendance proof
 
 

@@ -45,6 +45,7 @@ def _referred_by_me(user: CurrentUser):
 ATTENDANCE_LABELS = {
     "present": lazy("Attendance: present"),
     "late": lazy("Attendance: late"),
+    "left_early": lazy("Attendance: left early"),
     "excused": lazy("Attendance: excused"),
     "absent": lazy("Attendance: absent"),
 }
@@ -57,7 +58,7 @@ async def _attendance(rows: list[dict]) -> None:
     for row in rows:
         status = statuses.get(row["id"])
         row["attendance"] = gettext(ATTENDANCE_LABELS[status]) if status in ATTENDANCE_LABELS else ""
-        row["present"] = status in ("present", "late")
+        row["present"] = status in ("present", "late", "left_early")
 
 
 async def for_event(user: CurrentUser, event_id: int) -> tuple[dict, list[dict], bool]:

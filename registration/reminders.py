@@ -100,7 +100,7 @@ async def _came(registration_ids: list[int]) -> set[int] | None:
     answers = await signals.send(registration_signals.attendance_wanted, registration_ids=registration_ids)
     if not answers:
         return None
-    return {rid for answer in answers for rid, status in answer.items() if status in ("present", "late")}
+    return {rid for answer in answers for rid, status in answer.items() if status in ("present", "late", "left_early")}
 
 
 async def next_date(event_id: int, now: datetime) -> str:

@@ -20,13 +20,19 @@ youth_page = signal(
 attendance_wanted = signal(
     "attendance-wanted",
     "What was recorded of these registrations' attendance: registration_ids -> {id: 'present' | 'late' | "
-    "'excused' | 'absent'} (the best of their sessions; none when nothing was recorded). Answered by checkin.",
+    "'left_early' | 'excused' | 'absent'} (the best of their sessions; none when nothing was recorded). "
+    "Answered by checkin.",
 )
 attendance_by_session = signal(
     "attendance-by-session",
     "What was recorded of these registrations' attendance, session by session: registration_ids -> "
-    "{registration id: {session id: 'present' | 'late' | 'excused' | 'absent'}} (the best record of each session). "
-    "Answered by checkin.",
+    "{registration id: {session id: 'present' | 'late' | 'left_early' | 'excused' | 'absent'}} (the best record of "
+    "each session). Answered by checkin.",
+)
+attended_time = signal(
+    "attended-time",
+    "How long these registrations' youths attended each session, from their entry and exit scans: "
+    "registration_ids -> {registration id: {session id: minutes}} (sessions with a record only). Answered by checkin.",
 )
 came_to = signal(
     "came-to",

@@ -484,6 +484,16 @@ async def visible_youth(user: CurrentUser, participant_id: int) -> tuple[dict, b
     return youth, False
 
 
+async def seen_registrations(user: CurrentUser, participant_id: int) -> tuple[dict, bool, list[int]]:
+    """The youth (404 when unseen), whether the user holds their record, and the ids of the registrations the
+    user sees: all of them for the holder's members, those they referred for a partner (as on the youth's page)."""
+    youth, holder = await visible_youth(user, participant_id)
+    query = Registration.select(Registration.id).where(Registration.participant == participant_id)
+    if not holder:
+        query = query.where(_referred_by_us(user))
+    return youth, holder, [row["id"] for row in await query]
+
+
 async def youth_page(user: CurrentUser, participant_id: int, *, today: date | None = None) -> dict[str, Any]:
     """Everything the youth's page shows: their details, consents, registrations with attendance per
     session, and the records that may be the same person (for those who may merge them).
@@ -545,12 +555,20 @@ async def _sessions_and_attendance(user: CurrentUser, registrations: list[dict])
     recorded = await signals.merged(
         registration_signals.attendance_by_session, registration_ids=[r["id"] for r in registrations]
     )
+    durations = await signals.merged(
+        registration_signals.attended_time, registration_ids=[r["id"] for r in registrations]
+    )
     visible = {e["id"] for e in await Event.select(Event.id).where(access.visible_to(user) & Event.id.is_in(event_ids))}
     for registration in registrations:
         statuses = recorded.get(registration["id"], {})
+        minutes = durations.get(registration["id"], {})
         registration["event_visible"] = registration["event"] in visible
         registration["sessions"] = [
-            {**s, "attendance": gettext(ATTENDANCE_LABELS[statuses[s["id"]]]) if s["id"] in statuses else ""}
+            {
+                **s,
+                "attendance": gettext(ATTENDANCE_LABELS[statuses[s["id"]]]) if s["id"] in statuses else "",
+                "minutes": minutes.get(s["id"]),
+            }
             for s in sessions
             if s["event"] == registration["event"]
         ]

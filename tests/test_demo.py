@@ -49,6 +49,8 @@ async def test_the_demo_shows_a_few_weeks_of_use_and_a_login_for_every_role(clie
     assert statuses.count("cancelled") == 1 and statuses.count("confirmed") == 21  # the waiting list moved up
     assert await Event.count().where(Event.status == "cancelled") == 1
     assert await CheckIn.count().where(CheckIn.source == "scan") >= 5
+    assert await CheckIn.count().where(CheckIn.exited_at.is_not_null()) >= 2  # attended hours show
+    assert await CheckIn.count().where(CheckIn.status == "left_early") == 1
     assert await PublishedTeam.count().where(PublishedTeam.event == rally.id) == 21
     keys = [m["idempotency_key"] for m in await OutboxMessage.select(OutboxMessage.idempotency_key)]
     assert {key.split(":")[0] for key in keys} >= {"promoted", "broadcast", "cancelled", "team"}

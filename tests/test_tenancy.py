@@ -126,6 +126,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /events/{event_id:int}/reminders": {"reminders": "thanks"},
         "POST /events/{event_id:int}/message": {"text": "Rendez-vous décalé à 10h", "urgent": "on"},
         "POST /events/{event_id:int}/checkin/lists/{list_id:str}/status": {"registration": 1, "status": "present"},
+        "POST /events/{event_id:int}/checkin/lists/{list_id:str}/exit": {"registration": 1, "time": "10:00"},
         "POST /events/{event_id:int}/checkin/review/{check_in_id:int}": {},
         "POST /events/{event_id:int}/checkin/registrations/{registration_id:int}/reissue": {},
         "POST /events/{event_id:int}/checkin/devices": {"name": "Téléphone", "days": 3},

@@ -39,6 +39,7 @@
     resultTimer: null,
     stream: null,
     authProblem: false,
+    mode: "entry",  // "entry" or "exit": what a scan records
   };
 
   /* ---- small helpers ---------------------------------------------------------------------------------- */
@@ -291,7 +292,8 @@
       if (data) {
         // `status` is the person's attendance on this list when the list was downloaded: an absence mark
         // does not stop a scan (they came after all), a presence does.
-        var here = data.at && (!data.status || data.status === "present" || data.status === "late");
+        var here = data.at && (!data.status || data.status === "present" || data.status === "late" ||
+          data.status === "left_early");
         if (here) return { result: "already", name: name, team: team, first_at: data.at, first_by: data.by, source: "local" };
         return { result: "ok", name: name, team: team, registration: data.registration, source: "local" };
       }
@@ -318,7 +320,8 @@
     });
   }
 
-  var COLOURS = { ok: "green", already: "amber", unknown: "red", wrong_list: "red", cancelled: "red", saved: "blue" };
+  var COLOURS = { ok: "green", already: "amber", unknown: "red", wrong_list: "red", cancelled: "red", saved: "blue",
+    exit: "green", exit_refused: "red" };
   var BUZZ = { green: [90], amber: [80, 60, 80], red: [250, 100, 250], blue: [60] };
 
   function showResult(verdict) {
@@ -454,6 +457,57 @@
     });
   }
 
+  /* An exit scan: queued like an entry (sent once, kept while offline); the server refuses an exit before the
+   * entry, or without one, and says why. */
+  function leave(token) {
+    state.busy = true;
+    var listId = state.list;
+    var h;
+    return Store.sha256hex(token).then(function (hash) {
+      h = hash;
+      return decrypt(listId, h, token);
+    }).then(function (data) {
+      var name = data ? data.name : "";
+      var nonce = Store.newNonce();
+      var record = {
+        nonce: nonce,
+        kind: "exit",
+        url: "/api/checkin/exit",
+        body: { token: token, list: listId, nonce: nonce, exited_at: new Date().toISOString(), device: state.deviceName },
+        list: listId,
+        h: h,
+        local: { result: "exit", name: name || "", team: data ? data.team || "" : "" },
+        label: name || "",
+      };
+      return queueAndTry(record, { source: data ? "local" : "none" }).then(function (saved) {
+        var server = (saved && saved.server) || {};
+        if (saved && saved.state === "done" && server.result) {
+          var verdict = serverVerdict(server, name);
+          if (verdict.result === "ok") verdict.result = "exit";
+          if (verdict.name && !saved.label) {
+            saved.label = verdict.name;
+            Store.putScan(saved);
+          }
+          showResult(verdict);
+        } else if (saved && saved.state === "rejected") {
+          showResult({ result: "exit_refused", name: name, reason: server.detail || "", source: "server" });
+        } else {
+          showResult({ result: "saved", name: name, source: data ? "local" : "none" });
+        }
+      });
+    }).catch(function () {
+      state.busy = false;
+    });
+  }
+
+  function setMode(mode) {
+    state.mode = mode === "exit" ? "exit" : "entry";
+    try { localStorage.setItem("tremplin.scan.mode", state.mode); } catch (e) { /* private browsing */ }
+    $("mode-entry").setAttribute("aria-pressed", String(state.mode === "entry"));
+    $("mode-exit").setAttribute("aria-pressed", String(state.mode === "exit"));
+    document.body.setAttribute("data-mode", state.mode);
+  }
+
   /* ---- the camera --------------------------------------------------------------------------------------- */
 
   var canvas = $("frame");
@@ -529,7 +583,7 @@
       if (token && !(token === state.lastCode && now - state.lastCodeAt < SAME_CODE_PAUSE_MS) && !state.busy) {
         state.lastCode = token;
         state.lastCodeAt = now;
-        return redeem(token).then(function () { state.lastCodeAt = Date.now(); });
+        return (state.mode === "exit" ? leave(token) : redeem(token)).then(function () { state.lastCodeAt = Date.now(); });
       }
       return null;
     }).then(next, next);
@@ -585,7 +639,7 @@
     });
   }
 
-  var KINDS = { redeem: "kind_redeem", manual: "kind_manual", walkin: "kind_walkin", undo: "kind_undo" };
+  var KINDS = { redeem: "kind_redeem", manual: "kind_manual", walkin: "kind_walkin", undo: "kind_undo", exit: "kind_exit" };
 
   function renderLog() {
     return Store.allScans().then(function (rows) {
@@ -597,6 +651,7 @@
         li.setAttribute("data-state", r.state);
         li.setAttribute("data-nonce", r.nonce);
         var result = effective(r);
+        if (r.kind === "exit") result = r.state === "rejected" ? "exit_refused" : (result === "ok" ? "exit" : result);
         if (r.kind !== "undo" && COLOURS[result]) li.setAttribute("data-colour", COLOURS[result]);
         var flagged = !!(r.server && r.server.flagged);
         if (flagged) li.setAttribute("data-flagged", "yes");
@@ -625,6 +680,10 @@
     Store.getScan(message.nonce).then(function (record) {
       if (!record || record.kind === "undo") return;
       var server = record.server || {};
+      if (record.kind === "exit") {  // an exit sent later: only a refusal needs telling
+        if (record.state === "rejected") toast((record.label || S.someone) + " · " + S.exit_refused + " · " + (server.detail || ""));
+        return;
+      }
       if (server.name && !record.label) {
         record.label = server.name;
         Store.putScan(record);
@@ -644,7 +703,8 @@
     return Store.withQueueLock(function () {
       return Store.allScans().then(function (rows) {
         var last = rows.filter(function (r) {
-          return r.kind !== "undo" && !r.undone && r.state !== "cancelled" && r.state !== "rejected";
+          // an exit is corrected on the Émargement page, not undone here
+          return r.kind !== "undo" && r.kind !== "exit" && !r.undone && r.state !== "cancelled" && r.state !== "rejected";
         }).pop();
         if (!last) return null;
         last.undone = true;
@@ -681,7 +741,7 @@
     var token = tokenOf(q);
     if (token && q.length >= 16 && !/\s/.test(q)) {  // a ticket code typed or pasted: same as a scan
       closePanels();
-      return redeem(token);
+      return state.mode === "exit" ? leave(token) : redeem(token);
     }
     $("search-state").textContent = S.sending;
     $("search-results").textContent = "";
@@ -715,14 +775,16 @@
     li.appendChild(who);
     var actions = document.createElement("div");
     actions.className = "scan-row";
-    [["present", S.mark_present], ["late", S.mark_late]].forEach(function (pair) {
+    var choices = state.mode === "exit" ? [["exit", S.mark_exit]] : [["present", S.mark_present], ["late", S.mark_late]];
+    choices.forEach(function (pair) {
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = pair[1];
       button.setAttribute("data-status", pair[0]);
       button.addEventListener("click", function () {
         closePanels();
-        manual(row, pair[0]);
+        if (pair[0] === "exit") leaveByHand(row);
+        else manual(row, pair[0]);
       });
       actions.appendChild(button);
     });
@@ -749,6 +811,35 @@
         showResult(serverVerdict(saved.server || {}, nameOf(row)));
       } else {
         showResult({ result: "ok", name: nameOf(row), team: row.team, source: "local" });
+      }
+    }).catch(function () { state.busy = false; });
+  }
+
+  /* Someone found by the search leaves: the same exit as a scan, by their registration. */
+  function leaveByHand(row) {
+    state.busy = true;
+    var nonce = Store.newNonce();
+    var registration = row.registration !== undefined ? row.registration : row.id;
+    var record = {
+      nonce: nonce,
+      kind: "exit",
+      url: "/api/checkin/exit",
+      body: { registration: registration, list: state.list, nonce: nonce, exited_at: new Date().toISOString(),
+        device: state.deviceName },
+      list: state.list,
+      local: { result: "exit", name: nameOf(row), team: row.team || "" },
+      label: nameOf(row),
+    };
+    return queueAndTry(record, { source: "local" }).then(function (saved) {
+      var server = (saved && saved.server) || {};
+      if (saved && saved.state === "done") {
+        var verdict = serverVerdict(server, nameOf(row));
+        if (verdict.result === "ok") verdict.result = "exit";
+        showResult(verdict);
+      } else if (saved && saved.state === "rejected") {
+        showResult({ result: "exit_refused", name: nameOf(row), reason: server.detail || "", source: "server" });
+      } else {
+        showResult({ result: "saved", name: nameOf(row), team: row.team, source: "local" });
       }
     }).catch(function () { state.busy = false; });
   }
@@ -811,6 +902,11 @@
     });
     $("send-now").addEventListener("click", function () { flushNow().then(renderLog); });
     $("undo").addEventListener("click", undoLast);
+    $("mode-entry").addEventListener("click", function () { setMode("entry"); });
+    $("mode-exit").addEventListener("click", function () { setMode("exit"); });
+    var saved = null;
+    try { saved = localStorage.getItem("tremplin.scan.mode"); } catch (e) { saved = null; }
+    setMode(saved);
     $("change-list").addEventListener("click", function () {
       localStorage.removeItem(listKey());
       showSetup();

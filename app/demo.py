@@ -16,13 +16,26 @@ from zoneinfo import ZoneInfo
 from accounts import members
 from accounts import services as accounts
 from accounts.services import CurrentUser
-from accounts.tables import Contact, Organisation, OrganisationKind, Partnership, Role, SiaeKind, User
+from accounts.tables import (
+    DEFAULT_FOLLOW_UP_DAYS,
+    Contact,
+    Organisation,
+    OrganisationKind,
+    Partnership,
+    Role,
+    SiaeKind,
+    User,
+)
 from checkin.tables import AttendanceStatus, CheckIn
 from core.db import write_transaction
 from events import series
 from events import services as event_services
 from events.inputs import SeriesInput
 from events.tables import Event, EventPartner, EventStatus, Format, PartnerRole, Session, SessionKind, Site, SiteKind
+from outcomes import followups, self_report
+from outcomes import services as outcomes
+from outcomes.tables import FollowUp, ResultKind, SituationKind
+from outcomes.tables import Source as SituationSource
 from planning import runner as planning_runner
 from planning import runs as planning_runs
 from planning import services as planning_services
@@ -277,6 +290,9 @@ class _World:
     rally: Event
     dating: Event
     permanence: Event
+    etti_admin: CurrentUser  # the ETTI's director, who runs its information sessions
+    last_info: Event | None  # the last information session that took place
+    today: date
 
 
 async def _load(today: date, rng: random.Random) -> _World:
@@ -356,6 +372,9 @@ async def _load(today: date, rng: random.Random) -> _World:
         rally=rally,
         dating=dating,
         permanence=permanence,
+        etti_admin=_acting(users["directrice.etti@tremplin.local"], etti, Role.admin),
+        last_info=([i for i in info_events if i.starts_on < today] or [None])[-1],
+        today=today,
     )
 
 
@@ -420,10 +439,48 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
         reason="L'équipe est en formation ce jour-là. Rendez-vous le vendredi suivant.",
     )
     await members.invite(world.admin, world.admin_organisation, "nouvelle.recrue@tremplin.local", Role.staff)
+    await _outcomes(world)
     if compose_rally:
         run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
         if await planning_runner.execute_run(run_id) == PlanningStatus.done:
             await planning_services.publish(world.organiser, world.rally.id)
+
+
+async def _outcomes(world: _World) -> None:
+    """What came of the last information session: its follow-ups, results on the spot, a situation the ETTI's
+    director recorded after a call and one a youth gave through their link."""
+    await followups.schedule(world.today)
+    if world.last_info is None:
+        return
+    came = (
+        await FollowUp.select(FollowUp.id, FollowUp.registration, FollowUp.registration.participant.as_alias("youth"))
+        .where((FollowUp.registration.event == world.last_info.id) & (FollowUp.days == min(DEFAULT_FOLLOW_UP_DAYS)))
+        .order_by(FollowUp.registration)
+    )
+    etti = next(iter(world.etti_admin.roles))
+    kinds = [ResultKind.contact_taken, ResultKind.cv_left, ResultKind.interview_booked]
+    for follow_up, kind in zip(came, kinds, strict=False):  # the first three who came
+        await outcomes.record_result(
+            world.etti_admin, follow_up["registration"], outcomes.ResultInput(kind=kind, company=etti)
+        )
+    since = world.last_info.starts_on + timedelta(days=21)
+    if len(came) >= 2 and since < world.today:
+        await outcomes.record_situation(
+            world.etti_admin,
+            came[0]["youth"],
+            outcomes.SituationInput(
+                kind=SituationKind.short_contract,
+                since=since,
+                source=SituationSource.adviser,
+                contract_months=4,
+                employer="Intérim Solidaire Drôme (mission chez Valrhona)",
+                event=world.last_info.id,
+                follow_up=came[0]["id"],
+            ),
+        )
+        token = secrets.token_urlsafe(16)
+        await FollowUp.update({FollowUp.token_hash: accounts.token_hash(token)}).where(FollowUp.id == came[1]["id"])
+        await self_report.answer(token, SituationKind.training, since, "Je commence une formation de cariste.")
 
 
 async def _company_sites(collectif: Organisation, rng: random.Random) -> list[tuple[Organisation, Site]]:

@@ -11,9 +11,11 @@ from litestar.response import Redirect, Template
 
 from accounts.services import CurrentUser
 from core.clock import utcnow
+from core.errors import NotFound, Refusal
 from core.i18n import gettext as _
+from core.i18n import ngettext
 from core.web import flash, form_data, page
-from outcomes import followups, forms
+from outcomes import followups, forms, team_results
 from outcomes.services import may_record_for, record_situation, situation_errors
 
 User = Request[CurrentUser, Any, Any]
@@ -105,4 +107,41 @@ def _youth_form(youth: dict, values: dict[str, str], errors: dict[str, str], sta
     )
 
 
-ROUTES = [FollowUpsConsole, YouthSituations]
+class TeamResults(Controller):
+    """A rally team's results at its visits, on the companion's phone."""
+
+    path = "/events/{event_id:int}/teams/{team_id:int}/results"
+    include_in_schema = False
+
+    @get("/")
+    async def show(self, request: User, event_id: FromPath[int], team_id: FromPath[int]) -> Template:
+        return page("outcomes/team_results.html", **await team_results.team_view(request.user, event_id, team_id))
+
+    @post("/")
+    async def record(self, request: User, event_id: FromPath[int], team_id: FromPath[int]) -> Template | Redirect:
+        form = await request.form()
+        visit_id = _int(form.get("visit"))
+        chosen = [_pair(value) for value in form.getall("result")] if hasattr(form, "getall") else []
+        try:
+            added = await team_results.record_visit(request.user, event_id, team_id, visit_id, chosen)
+        except Refusal as refusal:
+            view = await team_results.team_view(request.user, event_id, team_id)
+            return page("outcomes/team_results.html", status_code=refusal.status_code, refusal=refusal.text(), **view)
+        flash(request, ngettext("%(num)s result recorded.", "%(num)s results recorded.", added))
+        return Redirect(f"/events/{event_id}/teams/{team_id}/results#visit-{visit_id}")
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(str(value))
+    except ValueError:
+        raise NotFound() from None
+
+
+def _pair(value: Any) -> tuple[int, str]:
+    """ "12:cv_left": a youth's registration and a result."""
+    registration, _sep, kind = str(value).partition(":")
+    return _int(registration), kind
+
+
+ROUTES = [FollowUpsConsole, YouthSituations, TeamResults]

@@ -167,7 +167,7 @@ async def record_result(
         raise NotFound()
     await may_record_for(user, registration["participant"])
     await check_result(data, registration["starts_on"], now)
-    return await _insert_result(user.id, registration_id, data, now)
+    return await add_result(user.id, registration_id, data, now)
 
 
 async def check_result(data: ResultInput, starts_on: date, now: datetime) -> None:
@@ -179,7 +179,10 @@ async def check_result(data: ResultInput, starts_on: date, now: datetime) -> Non
         raise errors.ResultBeforeEvent()
 
 
-async def _insert_result(user_id: int, registration_id: int, data: ResultInput, now: datetime) -> int:
+async def add_result(
+    user_id: int, registration_id: int, data: ResultInput, now: datetime, *, visit: int | None = None
+) -> int:
+    """Insert a result whose checks the caller made (record_result, a team's visit)."""
     async with write_transaction():
         row = await Result.insert(
             Result(
@@ -187,7 +190,7 @@ async def _insert_result(user_id: int, registration_id: int, data: ResultInput, 
                 kind=data.kind,
                 company=data.company,
                 company_name=data.company_name.strip()[:200],
-                visit=data.visit,
+                visit=visit or data.visit,
                 session=data.session,
                 notes=data.notes.strip(),
                 recorded_by=user_id,

@@ -8,10 +8,16 @@ from accounts.services import CurrentUser
 from core.errors import Forbidden
 from core.i18n import gettext
 from core.signals import receiver
+from outcomes.followups import latest_situations
 from outcomes.services import may_record_for, results_of, situations_of
 from outcomes.situations import CATEGORY_LABELS, RESULT_LABELS, SITUATION_LABELS, SOURCE_LABELS, category
 from outcomes.tables import ResultKind, SituationKind, Source
 from registration import signals as registration_signals
+
+
+@receiver(registration_signals.latest_outcomes)
+async def on_latest_outcomes(*, participant_ids: list[int]) -> dict[int, str]:
+    return await latest_situations(participant_ids)
 
 
 @receiver(registration_signals.youth_page)

@@ -34,6 +34,11 @@ attended_time = signal(
     "How long these registrations' youths attended each session, from their entry and exit scans: "
     "registration_ids -> {registration id: {session id: minutes}} (sessions with a record only). Answered by checkin.",
 )
+latest_outcomes = signal(
+    "latest-outcomes",
+    "Each youth's latest situation, in words, for an adviser's list of their youths: participant_ids -> "
+    "{participant id: text}. Answered by outcomes.",
+)
 came_to = signal(
     "came-to",
     "The registrations someone came to (present or late), for the youths' 'came / did not come' filter: -> a "

@@ -307,6 +307,8 @@ class YouthRow:
     last_starts_on: date | None = None
     last_status: str = ""
     attendance: str = ""  # what was recorded there
+    hours: float | None = None  # attended, all events (an adviser's own youths: the adviser's loop)
+    latest: str = ""  # their latest situation, in words (the same)
 
 
 @dataclass
@@ -336,6 +338,8 @@ async def youth_list(user: CurrentUser, filters: YouthFilters, *, today: date | 
         filters = replace(filters, page=pages)
         records = await _page(where, filters)
     rows = await _summaries(user, records, today)
+    if filters.scope == "mine":
+        await _adviser_loop(rows)
     return YouthList(filters, rows, total, pages, adviser_view, await _options(user))
 
 
@@ -409,6 +413,23 @@ async def _summaries(user: CurrentUser, records: list[dict], today: date) -> lis
             row.attendance = gettext(ATTENDANCE_LABELS[recorded]) if recorded in ATTENDANCE_LABELS else ""
         rows.append(row)
     return rows
+
+
+async def _adviser_loop(rows: list[YouthRow]) -> None:
+    """For an adviser's own youths: the hours each attended (all their registrations) and what followed."""
+    by_youth: dict[int, list[int]] = {}
+    for r in await Registration.select(Registration.id, Registration.participant).where(
+        Registration.participant.is_in([row.id for row in rows] or [-1])
+    ):
+        by_youth.setdefault(r["participant"], []).append(r["id"])
+    minutes = await signals.merged(
+        registration_signals.attended_time, registration_ids=[i for ids in by_youth.values() for i in ids]
+    )
+    latest = await signals.merged(registration_signals.latest_outcomes, participant_ids=[row.id for row in rows])
+    for row in rows:
+        total = sum(sum(minutes.get(i, {}).values()) for i in by_youth.get(row.id, []))
+        row.hours = round(total / 60, 1) if total else None
+        row.latest = latest.get(row.id, "")
 
 
 # The filters' choices per user and roles: a new event or adviser shows in them within a minute, and a change

@@ -1,5 +1,7 @@
 """What came of an event for each youth: situations at follow-up dates and results on the spot."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,7 +16,8 @@ from outcomes.tables import Result, Situation, SituationKind
 from registration.tables import Registration
 from tests.factories.accounts import make_organisation, make_user, principal
 from tests.factories.events import adviser_of_partner
-from tests.factories.outcomes import past_event, situation
+from tests.factories.outcomes import came, past_event, situation
+from tests.support import login
 
 # CONTEXT.md: the IAE "sorties dynamiques" and what is counted but not dynamic.
 EXPECTED = {
@@ -118,3 +121,18 @@ async def test_a_result_names_the_company_and_is_refused_before_the_event_began(
     with pytest.raises(errors.ResultBeforeEvent):
         await record_result(early.organiser, early.registration.id, ResultInput(kind="contact_taken", company_name="X"))
     assert await Result.count() == 1
+
+
+async def test_an_advisers_list_of_their_youths_shows_hours_attended_and_what_followed(client):
+    past = await past_event()
+    await came(past)
+    ml = await adviser_of_partner(past.event)
+    adviser = await principal(await User.objects().where(User.email == "karima@ml.test").first())
+    await Registration.update({Registration.referring_organisation: ml.id, Registration.referred_by: adviser.id}).where(
+        Registration.id == past.registration.id
+    )
+    await record_situation(adviser, past.youth.id, situation("cdi", employer="Valrhona"))
+    await login(client, "karima@ml.test")
+    page = html.unescape((await client.get("/youths")).text)
+    assert "Inès Benali" in page and "CDI (Emploi durable)" in page
+    assert re.search(r"<td>3</td><td>CDI", page)  # a three-hour session, no exit scan: counted to its end

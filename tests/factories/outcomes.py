@@ -49,7 +49,11 @@ async def came(past: PastEvent, *youths: Participant) -> None:
             .first()
         )
         await CheckIn(
-            registration=registration["id"], session=session.id, status="present", nonce=secrets.token_hex(8)
+            registration=registration["id"],
+            session=session.id,
+            status="present",
+            scanned_at=start,
+            nonce=secrets.token_hex(8),
         ).save()
 
 

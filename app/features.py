@@ -27,6 +27,7 @@ from events.api import ROUTES as EVENT_API
 from events.console import ROUTES as EVENT_CONSOLE
 from messaging.console import ROUTES as MESSAGES_CONSOLE
 from messaging.webhooks import ROUTES as SMS_WEBHOOKS
+from outcomes.api import ROUTES as OUTCOMES_API
 from outcomes.console import ROUTES as OUTCOMES_CONSOLE
 from outcomes.public import ROUTES as OUTCOMES_PUBLIC
 from planning.console import ROUTES as PLANNING_CONSOLE
@@ -66,5 +67,6 @@ ROUTES = [
     *REGISTRATION_CONSOLE,
     *OUTCOMES_CONSOLE,
     *OUTCOMES_PUBLIC,
+    *OUTCOMES_API,
     *EVENT_API,
 ]

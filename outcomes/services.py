@@ -103,7 +103,7 @@ async def record_situation(
                 employer=data.employer.strip()[:200],
                 source=data.source,
                 notes=data.notes.strip(),
-                recorded_by=user.id if user else None,
+                recorded_by=(user.id or None) if user else None,  # an API token acts as no one (id 0)
                 recorded_at=now,
             )
         ).returning(Situation.id)
@@ -193,7 +193,7 @@ async def add_result(
                 visit=visit or data.visit,
                 session=data.session,
                 notes=data.notes.strip(),
-                recorded_by=user_id,
+                recorded_by=user_id or None,
                 recorded_at=now,
             )
         ).returning(Result.id)

@@ -129,7 +129,7 @@ def is_adviser(user: CurrentUser) -> bool:
     )
 
 
-def _referred_by_us(user: CurrentUser):
+def referred_by_us(user: CurrentUser):
     """Registrations the user or one of their organisations referred (a condition on Registration)."""
     return (Registration.referred_by == user.id) | Registration.referring_organisation.is_in(
         user.organisation_ids or [-1]
@@ -142,7 +142,7 @@ _HOLDER = Registration.participant.organisation
 
 def _registration_seen(user: CurrentUser):
     """The registrations the user sees: all of their organisations' youths', and those they referred."""
-    return _HOLDER.is_in(user.organisation_ids or [-1]) | _referred_by_us(user)
+    return _HOLDER.is_in(user.organisation_ids or [-1]) | referred_by_us(user)
 
 
 async def _referred_elsewhere(user: CurrentUser) -> list[int]:
@@ -150,7 +150,7 @@ async def _referred_elsewhere(user: CurrentUser) -> list[int]:
     organiser's own staff), read once so that the list's condition stays a plain one on indexed columns."""
     mine = user.organisation_ids or [-1]
     rows = await (
-        Registration.select(Registration.participant).where(_referred_by_us(user) & _HOLDER.not_in(mine)).distinct()
+        Registration.select(Registration.participant).where(referred_by_us(user) & _HOLDER.not_in(mine)).distinct()
     )
     return [r["participant"] for r in rows]
 
@@ -499,7 +499,7 @@ async def visible_youth(user: CurrentUser, participant_id: int) -> tuple[dict, b
         raise NotFound()
     if youth["organisation"] in user.roles:
         return youth, True
-    referred = await Registration.exists().where((Registration.participant == participant_id) & _referred_by_us(user))
+    referred = await Registration.exists().where((Registration.participant == participant_id) & referred_by_us(user))
     if not referred:
         raise NotFound()
     return youth, False
@@ -511,7 +511,7 @@ async def seen_registrations(user: CurrentUser, participant_id: int) -> tuple[di
     youth, holder = await visible_youth(user, participant_id)
     query = Registration.select(Registration.id).where(Registration.participant == participant_id)
     if not holder:
-        query = query.where(_referred_by_us(user))
+        query = query.where(referred_by_us(user))
     return youth, holder, [row["id"] for row in await query]
 
 
@@ -538,7 +538,7 @@ async def youth_page(user: CurrentUser, participant_id: int, *, today: date | No
         Registration.referring_organisation.name.as_alias("referring_name"),
     ).where(Registration.participant == participant_id)
     if not holder:
-        query = query.where(_referred_by_us(user))
+        query = query.where(referred_by_us(user))
     registrations = await query.order_by(Registration.event.starts_on, ascending=False)
     await _sessions_and_attendance(user, registrations)
     consents = await (

@@ -28,7 +28,10 @@ class FollowUpsConsole(Controller):
     @get("/")
     async def index(self, request: User) -> Template:
         params = request.query_params
-        found = await followups.work_list(request.user, params.get("state", ""), params.get("scope", ""))
+        page_number = int(params.get("page", "1")) if params.get("page", "1").isdigit() else 1
+        found = await followups.work_list(
+            request.user, params.get("state", ""), params.get("scope", ""), page=page_number
+        )
         return page("outcomes/follow_ups.html", found=found)
 
     @get("/{follow_up_id:int}")

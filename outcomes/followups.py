@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from accounts.services import CurrentUser
 from accounts.tables import follow_up_days
 from checkin.receivers import came_to
+from core.cache import TtlCache
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import NotFound
@@ -35,36 +36,42 @@ log = logging.getLogger("tremplin.followups")
 CATCH_UP_DAYS = 60
 STATES = ("due", "overdue", "done")
 DUE_AHEAD_DAYS = 7  # "due": falling due within the coming week
+OVERDUE_DAYS = 60
+DONE_DAYS = 90
 
 
 async def schedule(today: date | None = None) -> int:
     """Create the follow-ups of the youths who came to events that ended; how many were created. Idempotent:
     one follow-up per registration and delay, however often and by however many workers this runs."""
     today = today or utcnow().date()
-    events = await Event.select(Event.id, Event.ends_on, Event.organisation.follow_up_days.as_alias("days")).where(
-        Event.status.is_in([EventStatus.published, EventStatus.closed, EventStatus.done])
-        & (Event.ends_on < today)
-        & (Event.ends_on >= today - timedelta(days=CATCH_UP_DAYS))
-    )
-    created = 0
-    for event in events:
-        came = await Registration.select(Registration.id).where(
-            (Registration.event == event["id"])
-            & (Registration.status == RegistrationStatus.confirmed)
-            & Registration.id.is_in(await came_to())
+    events = {
+        e["id"]: e
+        for e in await Event.select(Event.id, Event.ends_on, Event.organisation.follow_up_days.as_alias("days")).where(
+            Event.status.is_in([EventStatus.published, EventStatus.closed, EventStatus.done])
+            & (Event.ends_on < today)
+            & (Event.ends_on >= today - timedelta(days=CATCH_UP_DAYS))
         )
-        rows = [
-            FollowUp(registration=r["id"], days=days, due_on=event["ends_on"] + timedelta(days=days))
-            for r in came
-            for days in follow_up_days(event["days"])
-        ]
-        if not rows:
-            continue
-        async with write_transaction():
-            before = await FollowUp.count().where(FollowUp.registration.is_in([r["id"] for r in came]))
-            await FollowUp.insert(*rows).on_conflict(target=(FollowUp.registration, FollowUp.days), action="DO NOTHING")
-            created += await FollowUp.count().where(FollowUp.registration.is_in([r["id"] for r in came])) - before
-    return created
+    }
+    # One statement for every event: the registrations of those who came that have no follow-up yet.
+    came = await Registration.select(Registration.id, Registration.event).where(
+        Registration.event.is_in(list(events) or [-1])
+        & (Registration.status == RegistrationStatus.confirmed)
+        & Registration.id.is_in(await came_to())
+        & Registration.id.not_in(FollowUp.select(FollowUp.registration))
+    )
+    rows = [
+        FollowUp(registration=r["id"], days=days, due_on=events[r["event"]]["ends_on"] + timedelta(days=days))
+        for r in came
+        for days in follow_up_days(events[r["event"]]["days"])
+    ]
+    if not rows:
+        return 0
+    async with write_transaction():
+        for start in range(0, len(rows), 500):
+            await FollowUp.insert(*rows[start : start + 500]).on_conflict(
+                target=(FollowUp.registration, FollowUp.days), action="DO NOTHING"
+            )
+    return len(rows)
 
 
 async def run(every_s: float = 600.0) -> None:
@@ -108,6 +115,8 @@ class WorkList:
     adviser_view: bool
     rows: list[FollowUpRow]
     counts: dict[str, int] = field(default_factory=dict)
+    page: int = 1
+    pages: int = 1
 
 
 def _seen(user: CurrentUser, scope: str):
@@ -124,10 +133,17 @@ def _seen(user: CurrentUser, scope: str):
 
 
 def _state(state: str, today: date):
+    """The follow-ups in a tab, each a bounded window of dates (an index range, whatever the history):
+    due within the coming week; overdue for at most OVERDUE_DAYS (by then the next follow-up of the same youth
+    has come, or the last one has lapsed: still reported, no longer on the list); done in the last DONE_DAYS."""
     if state == "done":
-        return FollowUp.done_at.is_not_null()
+        return FollowUp.done_at >= datetime.combine(today - timedelta(days=DONE_DAYS), datetime.min.time(), UTC)
     if state == "overdue":
-        return FollowUp.done_at.is_null() & (FollowUp.due_on < today)
+        return (
+            FollowUp.done_at.is_null()
+            & (FollowUp.due_on < today)
+            & (FollowUp.due_on >= today - timedelta(days=OVERDUE_DAYS))
+        )
     return (
         FollowUp.done_at.is_null()
         & (FollowUp.due_on >= today)
@@ -135,14 +151,36 @@ def _state(state: str, today: date):
     )
 
 
-async def work_list(user: CurrentUser, state: str = "", scope: str = "", *, today: date | None = None) -> WorkList:
+# The tabs' counts, per user and day: they tell the size of the work, a minute late at worst, and counting
+# the follow-ups of an organisation's whole history on every page would cost more than the page.
+COUNTS_TTL = 60
+_counts: TtlCache[tuple, dict[str, int]] = TtlCache(COUNTS_TTL, 2_000)
+
+
+async def _counted(user: CurrentUser, scope: str, today: date) -> dict[str, int]:
+    key = (user.id, user.email, tuple(sorted(user.roles.items())), scope, today)
+    counts = _counts.get(key)
+    if counts is None:
+        seen = _seen(user, scope)
+        counts = _counts.set(key, {s: await FollowUp.count().where(seen & _state(s, today)) for s in STATES})
+    return counts
+
+
+PAGE_SIZE = 50
+
+
+async def work_list(
+    user: CurrentUser, state: str = "", scope: str = "", *, page: int = 1, today: date | None = None
+) -> WorkList:
     """The follow-ups in `state` (due this week, overdue, done) the user follows, with the count of each."""
     today = today or utcnow().date()
     adviser_view = is_adviser(user)
     scope = scope if scope in ("mine", "all") else ("mine" if adviser_view else "all")
     state = state if state in STATES else "due"
     seen = _seen(user, scope)
-    counts = {s: await FollowUp.count().where(seen & _state(s, today)) for s in STATES}
+    counts = await _counted(user, scope, today)
+    pages = max(1, -(-counts[state] // PAGE_SIZE))
+    page = min(max(page, 1), pages)
     rows = await (
         FollowUp.select(
             FollowUp.id,
@@ -159,9 +197,10 @@ async def work_list(user: CurrentUser, state: str = "", scope: str = "", *, toda
             FollowUp.registration.referred_by.full_name.as_alias("adviser"),
         )
         .where(seen & _state(state, today))
-        .order_by(FollowUp.due_on, ascending=state != "done")
+        .order_by(FollowUp.done_at if state == "done" else FollowUp.due_on, ascending=state != "done")
         .order_by(FollowUp.id)
-        .limit(200)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
     )
     latest = await latest_situations([r["participant"] for r in rows])
     return WorkList(
@@ -186,6 +225,8 @@ async def work_list(user: CurrentUser, state: str = "", scope: str = "", *, toda
             for r in rows
         ],
         counts,
+        page,
+        pages,
     )
 
 

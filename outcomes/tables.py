@@ -80,7 +80,7 @@ class FollowUp(Table):
     registration = ForeignKey(references=Registration, index=True)
     days = Integer()  # after the event's last day
     due_on = Date(index=True)
-    done_at = Timestamptz(null=True, default=None)
+    done_at = Timestamptz(null=True, default=None, index=True)
     token_hash = Varchar(length=64, null=True, default=None, unique=True)  # the youth's self-report link
     answered_at = Timestamptz(null=True, default=None)  # the youth answered through that link
     created_at = Timestamptz(default=TimestamptzNow())

@@ -260,7 +260,10 @@ def _and(conditions: list):
 
 
 async def _conditions(user: CurrentUser, f: YouthFilters, today: date) -> list:
-    elsewhere = await _referred_elsewhere(user)
+    # Another organisation's youths the user referred: needed for "all" and for a phone search only (an
+    # adviser's own list is "those I referred", whoever holds them).
+    needed = f.scope != "mine" or bool(f.q and phone_digits(f.q))
+    elsewhere = await _referred_elsewhere(user) if needed else []
     conditions = [await _seen(user, f.scope, elsewhere)]
     if f.q and (search := _search_condition(user, f.q, elsewhere)) is not None:
         conditions.append(search)

@@ -111,13 +111,12 @@ def _prepare(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", YOUTHS_SETUP, str(YOUTHS)], env=run_env, check=True, cwd=ROOT)
 
 
-def _login(url: str) -> str:
+def _login(url: str, email: str = "demo@tremplin.local") -> str:
+    """A demo user's session cookie, logged in through the form."""
     with httpx.Client(base_url=url) as client:
         client.get("/login")
         token = client.cookies.get("tremplin_csrf")
-        response = client.post(
-            "/login", data={"_csrf_token": token, "email": "demo@tremplin.local", "password": "tremplin-demo-2026"}
-        )
+        response = client.post("/login", data={"_csrf_token": token, "email": email, "password": "tremplin-demo-2026"})
         assert response.status_code == 302, response.text
         return f"tremplin_session={client.cookies.get('tremplin_session')}"
 

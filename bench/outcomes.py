@@ -22,7 +22,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._loadgen import HELLO_APP, ROOT, hammer, start_server  # noqa: E402
-from bench.console_pages import _env  # noqa: E402
+from bench.console_pages import _env, _login  # noqa: E402
 
 SECONDS = 8.0
 YOUTHS, EVENTS, REGISTRATIONS_EACH, REFERRED, SITUATIONS = 10_000, 500, 5, 1_000, 5_000
@@ -141,15 +141,6 @@ def _prepare(env: dict[str, str]) -> None:
     subprocess.run([*cli, "demo", "--if-empty"], env=run_env, check=True, capture_output=True)
     counts = [str(n) for n in (YOUTHS, EVENTS, REGISTRATIONS_EACH, REFERRED, SITUATIONS)]
     subprocess.run([sys.executable, "-c", SETUP, *counts], env=run_env, check=True, cwd=ROOT)
-
-
-def _login(url: str, email: str) -> str:
-    with httpx.Client(base_url=url) as client:
-        client.get("/login")
-        token = client.cookies.get("tremplin_csrf")
-        response = client.post("/login", data={"_csrf_token": token, "email": email, "password": "tremplin-demo-2026"})
-        assert response.status_code == 302, response.text
-        return f"tremplin_session={client.cookies.get('tremplin_session')}"
 
 
 async def main() -> dict:

@@ -55,12 +55,27 @@ class FollowUpsConsole(Controller):
 
 
 def _form(follow_up: dict, values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Template:
+    youth = {"id": follow_up["participant"], "name": f"{follow_up['first_name']} {follow_up['last_name']}"}
+    back = ("/follow-ups", _("Back to the follow-ups"))
+    return _situation_form(f"/follow-ups/{follow_up['id']}", back, youth, follow_up, values, errors, status_code)
+
+
+def _situation_form(
+    action: str,
+    back: tuple[str, str],
+    youth: dict,
+    follow_up: dict | None,
+    values: dict[str, str],
+    errors: dict[str, str],
+    status_code: int,
+) -> Template:
+    """The situation form, for a follow-up or from the youth's page: every error at once."""
     return page(
         "outcomes/situation_form.html",
         status_code=status_code,
-        action=f"/follow-ups/{follow_up['id']}",
-        back=("/follow-ups", _("Back to the follow-ups")),
-        youth={"id": follow_up["participant"], "name": f"{follow_up['first_name']} {follow_up['last_name']}"},
+        action=action,
+        back=back,
+        youth=youth,
         follow_up=follow_up,
         values=values,
         errors=errors,
@@ -95,19 +110,9 @@ class YouthSituations(Controller):
 
 
 def _youth_form(youth: dict, values: dict[str, str], errors: dict[str, str], status_code: int = 200) -> Template:
-    return page(
-        "outcomes/situation_form.html",
-        status_code=status_code,
-        action=f"/youths/{youth['id']}/situations",
-        back=(f"/youths/{youth['id']}", _("Back to the youth")),
-        youth={"id": youth["id"], "name": f"{youth['first_name']} {youth['last_name']}"},
-        follow_up=None,
-        values=values,
-        errors=errors,
-        first_error=forms.first_error(errors),
-        kinds=forms.kind_options(),
-        sources=forms.source_options(),
-    )
+    name = {"id": youth["id"], "name": f"{youth['first_name']} {youth['last_name']}"}
+    back = (f"/youths/{youth['id']}", _("Back to the youth"))
+    return _situation_form(f"/youths/{youth['id']}/situations", back, name, None, values, errors, status_code)
 
 
 class TeamResults(Controller):

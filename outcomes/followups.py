@@ -75,14 +75,15 @@ async def schedule(today: date | None = None) -> int:
 
 
 async def run(every_s: float = 600.0) -> None:
-    """Schedule follow-ups and send the youths' links every ten minutes, for as long as the worker runs."""
+    """Schedule follow-ups, send the youths' links and the Monday reminders every ten minutes, for as long as
+    the worker runs."""
     from messaging import outbox
-    from outcomes import self_report
+    from outcomes import reminders, self_report
 
     while True:
         try:
             await schedule()
-            if await self_report.send_due():
+            if await self_report.send_due() + await reminders.send_weekly():
                 outbox.wake()
         except Exception:  # a database hiccup must not stop the follow-ups for good
             log.exception("Follow-up pass failed")
@@ -157,7 +158,7 @@ COUNTS_TTL = 60
 _counts: TtlCache[tuple, dict[str, int]] = TtlCache(COUNTS_TTL, 2_000)
 
 
-async def _counted(user: CurrentUser, scope: str, today: date) -> dict[str, int]:
+async def counted(user: CurrentUser, scope: str, today: date) -> dict[str, int]:
     key = (user.id, user.email, tuple(sorted(user.roles.items())), scope, today)
     counts = _counts.get(key)
     if counts is None:
@@ -178,7 +179,7 @@ async def work_list(
     scope = scope if scope in ("mine", "all") else ("mine" if adviser_view else "all")
     state = state if state in STATES else "due"
     seen = _seen(user, scope)
-    counts = await _counted(user, scope, today)
+    counts = await counted(user, scope, today)
     pages = max(1, -(-counts[state] // PAGE_SIZE))
     page = min(max(page, 1), pages)
     rows = await (

@@ -3,12 +3,13 @@ organiser and the adviser work through; the youth's own answer through a link, o
 
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from accounts.tables import Organisation, Role
 from core.clock import utcnow
+from core.settings import get_settings
 from messaging.tables import OutboxMessage
-from outcomes import followups, self_report
+from outcomes import followups, reminders, self_report
 from outcomes.tables import FollowUp, Situation
 from registration.tables import Registration
 from tests.factories.accounts import make_user, principal
@@ -152,3 +153,19 @@ async def test_no_follow_up_text_goes_to_a_youth_who_did_not_come():
     await OutboxMessage.delete(force=True)
     assert await self_report.send_due() == 0
     assert await OutboxMessage.count() == 0
+
+
+async def test_on_monday_morning_each_person_who_follows_youths_gets_one_reminder_of_the_week():
+    past = await past_event(days_ago=45)  # its J+30 follow-up is overdue (by more than a week)
+    await came(past)
+    await followups.schedule()
+    await OutboxMessage.delete(force=True)
+    monday = datetime.combine(utcnow().date() - timedelta(days=utcnow().weekday()), time(9), get_settings().tz)
+
+    assert await reminders.send_weekly(monday - timedelta(hours=2)) == 0  # 07:00: not yet
+    assert await reminders.send_weekly(monday) == 1
+    assert await reminders.send_weekly(monday + timedelta(hours=3)) == 0  # once a week
+    assert await reminders.send_weekly(monday + timedelta(days=1)) == 0  # Mondays only
+    mail = await OutboxMessage.select(OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body_text).first()
+    assert mail["recipient"] == "sophie@etti.test"
+    assert "1 en retard" in mail["subject"] and "/follow-ups" in mail["body_text"]

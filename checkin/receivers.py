@@ -6,7 +6,7 @@ from typing import Any
 
 from accounts import signals as accounts_signals
 from checkin import presence
-from checkin.services import PRESENT
+from checkin.services import PRESENT, came
 from checkin.tables import AttendanceStatus, CheckIn, Device
 from checkin.tickets import DevicePrincipal, device_principal
 from core.clock import utcnow
@@ -89,4 +89,4 @@ async def attended_time(*, registration_ids: list[int]) -> dict[int, dict[int, i
 
 @receiver(registration_signals.came_to)
 async def came_to() -> Any:
-    return CheckIn.select(CheckIn.registration).where(CheckIn.status.is_in(list(PRESENT)))
+    return came()

@@ -17,7 +17,7 @@ from typing import Any
 
 from accounts.services import CurrentUser
 from accounts.tables import follow_up_days
-from checkin.receivers import came_to
+from checkin.services import came
 from core.cache import TtlCache
 from core.clock import utcnow
 from core.db import write_transaction
@@ -53,15 +53,15 @@ async def schedule(today: date | None = None) -> int:
         )
     }
     # One statement for every event: the registrations of those who came that have no follow-up yet.
-    came = await Registration.select(Registration.id, Registration.event).where(
+    to_follow = await Registration.select(Registration.id, Registration.event).where(
         Registration.event.is_in(list(events) or [-1])
         & (Registration.status == RegistrationStatus.confirmed)
-        & Registration.id.is_in(await came_to())
+        & Registration.id.is_in(came())
         & Registration.id.not_in(FollowUp.select(FollowUp.registration))
     )
     rows = [
         FollowUp(registration=r["id"], days=days, due_on=events[r["event"]]["ends_on"] + timedelta(days=days))
-        for r in came
+        for r in to_follow
         for days in follow_up_days(events[r["event"]]["days"])
     ]
     if not rows:

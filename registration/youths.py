@@ -306,6 +306,7 @@ class YouthRow:
     postcode: str
     qpv: bool
     registrations: int  # of those the user sees
+    registration_ids: list[int] = field(default_factory=list)  # the same, for what higher features add
     last_event: str = ""  # their latest registration the user sees: its event, date and status
     last_starts_on: date | None = None
     last_status: str = ""
@@ -407,6 +408,7 @@ async def _summaries(user: CurrentUser, records: list[dict], today: date) -> lis
             postcode=record["postcode"],
             qpv=record["qpv"],
             registrations=len(mine),
+            registration_ids=[r["id"] for r in mine],
         )
         if mine:
             last = mine[-1]
@@ -419,18 +421,14 @@ async def _summaries(user: CurrentUser, records: list[dict], today: date) -> lis
 
 
 async def _adviser_loop(rows: list[YouthRow]) -> None:
-    """For an adviser's own youths: the hours each attended (all their registrations) and what followed."""
-    by_youth: dict[int, list[int]] = {}
-    for r in await Registration.select(Registration.id, Registration.participant).where(
-        Registration.participant.is_in([row.id for row in rows] or [-1])
-    ):
-        by_youth.setdefault(r["participant"], []).append(r["id"])
+    """For an adviser's own youths: the hours each attended and what followed, from the registrations the list
+    already read (those the adviser sees, as on the youth's page)."""
     minutes = await signals.merged(
-        registration_signals.attended_time, registration_ids=[i for ids in by_youth.values() for i in ids]
+        registration_signals.attended_time, registration_ids=[i for row in rows for i in row.registration_ids]
     )
     latest = await signals.merged(registration_signals.latest_outcomes, participant_ids=[row.id for row in rows])
     for row in rows:
-        total = sum(sum(minutes.get(i, {}).values()) for i in by_youth.get(row.id, []))
+        total = sum(sum(minutes.get(i, {}).values()) for i in row.registration_ids)
         row.hours = round(total / 60, 1) if total else None
         row.latest = latest.get(row.id, "")
 

@@ -9,11 +9,13 @@ from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 
 from accounts.services import CurrentUser, organisations_of
 from app import first_run
+from core.clock import utcnow
 from core.db import ping
 from core.i18n import LANGUAGES
 from core.web import page
 from events.services import list_events
 from messaging.services import failed_count
+from planning import companions
 
 
 class ConsoleHome(Controller):
@@ -31,6 +33,7 @@ class ConsoleHome(Controller):
             pending=sum(e["figures"].pending for e in events),
             failed_messages=await failed_count(user.organisation_ids),
             first_steps=await first_run.checklist(user),
+            teams=await companions.teams_of(user.id, utcnow().date()),
         )
 
     @post("/first-steps/put-away")

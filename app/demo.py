@@ -89,7 +89,7 @@ ORGANISATIONS = [
 COMPANIONS = [
     ("Karim Haddad", "06 21 43 65 87", True),
     ("Sophie Marchand", "06 32 54 76 98", True),
-    ("Julien Robert", "06 43 65 87 09", False),
+    ("Julien Arnaud", "06 43 65 87 09", False),  # the Montélimar adviser: his account records results
     ("Nadia Cherif", "06 54 76 98 10", True),
     ("Thomas Faure", "06 65 87 09 21", False),
     ("Aurélie Blanc", "06 76 98 10 32", True),
@@ -635,7 +635,10 @@ async def _rally(
     # Seven companions, one per team of three; two without a car, one only free on the first day.
     for index, (name, phone, car) in enumerate(COMPANIONS):
         availability = {(rally_start + timedelta(days=1)).isoformat(): None} if index == 6 else {}
-        await Companion(event=rally.id, full_name=name, phone=phone, has_car=car, availability=availability).save()
+        account = await _user_id("conseiller.montelimar@tremplin.local") if name == "Julien Arnaud" else None
+        await Companion(
+            event=rally.id, full_name=name, phone=phone, has_car=car, availability=availability, user=account
+        ).save()
     day3 = rally_start + timedelta(days=2)
     await _session(rally, "Jour 3 — bilan", SessionKind.debrief, _at(day3, 9), _at(day3, 12), site=ml_site.id)
     await _session(

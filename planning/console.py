@@ -147,7 +147,12 @@ class PlanningConsole(Controller):
     async def add_companion(self, request: User, event_id: FromPath[int]) -> Any:
         form = await form_data(request)
         change = services.add_companion(
-            request.user, event_id, form.get("full_name", ""), form.get("phone", ""), form.get("has_car") == "on"
+            request.user,
+            event_id,
+            form.get("full_name", ""),
+            form.get("phone", ""),
+            form.get("has_car") == "on",
+            form.get("companion_email", ""),
         )
         return await self._back(request, event_id, change, "#companions")
 

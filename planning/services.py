@@ -22,7 +22,7 @@ from events.services import get_event
 from events.tables import Site
 from messaging import outbox
 from messaging.tables import Channel
-from planning import store
+from planning import companions, store
 from planning.explain import explain_days
 from planning.metrics import metrics
 from planning.model import Instance, PlanningFormatError, load_solution
@@ -88,7 +88,10 @@ async def overview(user: CurrentUser, event_id: int) -> dict[str, Any]:
         "places_options": [],
     }
     view["companions"] = (
-        await Companion.select().where(Companion.event == event_id).order_by(Companion.id).output(load_json=True)
+        await Companion.select(Companion.all_columns(), Companion.user.email.as_alias("account_email"))
+        .where(Companion.event == event_id)
+        .order_by(Companion.id)
+        .output(load_json=True)
     )
     view["youths"] = await store.members_of(event_id)
     view["youths_options"] = [(y["id"], f"{y['first_name']} {y['last_name']}") for y in view["youths"]]
@@ -346,11 +349,16 @@ async def publish(user: CurrentUser, event_id: int) -> dict[str, int]:
 # --------------------------------------------------------------------------- companions and pairs
 
 
-async def add_companion(user: CurrentUser, event_id: int, name: str, phone: str, has_car: bool) -> None:
+async def add_companion(
+    user: CurrentUser, event_id: int, name: str, phone: str, has_car: bool, email: str = ""
+) -> None:
+    """A companion; with the e-mail of their Tremplin account, their team shows on their home page and they
+    record its results (planning.companions)."""
     await _editable(user, event_id)
     if not name.strip():
         raise InvalidInput(lazy("Enter a name."), field="full_name")
-    await Companion(event=event_id, full_name=name.strip(), phone=phone.strip(), has_car=has_car).save()
+    account = await companions.account_for(event_id, email)
+    await Companion(event=event_id, full_name=name.strip(), phone=phone.strip(), has_car=has_car, user=account).save()
 
 
 async def set_companion_day(user: CurrentUser, event_id: int, companion_id: int, day: str, available: bool) -> None:

@@ -10,6 +10,8 @@ from core.clock import utcnow
 from core.errors import Forbidden
 from outcomes import errors, team_results
 from outcomes.tables import Result
+from planning import companions
+from planning import services as planning_services
 from planning.tables import Companion, Team
 from tests.factories.accounts import make_user, principal
 from tests.factories.checkin import rally_under_way
@@ -85,3 +87,20 @@ async def test_a_result_at_a_visit_that_has_not_begun_is_refused():
         )
     assert await Result.count() == 0
     assert utcnow() >= rally.visits[0].starts_at
+
+
+async def test_a_companion_linked_by_their_account_email_finds_their_team_on_their_home_page(client):
+    rally = await rally_under_way()
+    organiser = await principal(await make_user("coord@collectif.test", rally.organisation, Role.organiser))
+    volunteer = await make_user("benevole@collectif.test", rally.organisation, Role.viewer)
+    with pytest.raises(companions.NoSuchCompanionAccount):
+        await planning_services.add_companion(organiser, rally.event.id, "Sami", "", False, "inconnu@ailleurs.test")
+    await planning_services.add_companion(organiser, rally.event.id, "Sami Haddad", "", True, "Benevole@collectif.test")
+    companion = await Companion.objects().where(Companion.full_name == "Sami Haddad").first()
+    assert companion.user == volunteer.id
+    await Team.update({Team.companion: companion.id}).where(Team.id == rally.teams[0].id)
+
+    await login(client, "benevole@collectif.test")
+    home = html.unescape((await client.get("/")).text)
+    assert "Rallye pour l'emploi" in home and "équipe 3" in home
+    assert f"/events/{rally.event.id}/teams/{rally.teams[0].id}/results" in home

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from accounts.services import CurrentUser
 from accounts.tables import Role
@@ -92,6 +93,7 @@ async def team_view(user: CurrentUser, event_id: int, team_id: int) -> dict[str,
     by_visit: dict[int, list[dict]] = {}
     for result in results:
         by_visit.setdefault(result["visit"], []).append(result)
+    tz = ZoneInfo(event["timezone"])
     return {
         "event": event,
         "team": team,
@@ -100,8 +102,8 @@ async def team_view(user: CurrentUser, event_id: int, team_id: int) -> dict[str,
         "visits": [
             VisitResults(
                 id=v["id"],
-                starts_at=v["starts_at"],
-                ends_at=v["ends_at"],
+                starts_at=v["starts_at"].astimezone(tz),  # shown in the event's time, as on the road sheet
+                ends_at=v["ends_at"].astimezone(tz),
                 site=v["site"],
                 company=v["company"],
                 recorded={(r["registration"], r["kind"]) for r in by_visit.get(v["id"], [])},

@@ -120,17 +120,34 @@ class WorkList:
     pages: int = 1
 
 
+# Piccolo copies a column at each step of a join chain (`FollowUp.registration.participant...`): built once
+# here, not on every page, where they cost more than the query itself.
+_REFERRED_BY = FollowUp.registration.referred_by
+_YOUTHS_ORGANISATION = FollowUp.registration.participant.organisation
+_REFERRING_ORGANISATION = FollowUp.registration.referring_organisation
+_ROW_COLUMNS = (
+    FollowUp.id,
+    FollowUp.due_on,
+    FollowUp.days,
+    FollowUp.done_at,
+    FollowUp.registration.participant.as_alias("participant"),
+    FollowUp.registration.participant.first_name.as_alias("first_name"),
+    FollowUp.registration.participant.last_name.as_alias("last_name"),
+    FollowUp.registration.participant.phone.as_alias("phone"),
+    FollowUp.registration.participant.organisation.as_alias("organisation"),
+    FollowUp.registration.event.as_alias("event"),
+    FollowUp.registration.event.title.as_alias("event_title"),
+    FollowUp.registration.referred_by.full_name.as_alias("adviser"),
+)
+
+
 def _seen(user: CurrentUser, scope: str):
     """The follow-ups of the registrations the user follows: their organisations' youths and those they or
     their organisations referred; "mine": those they referred."""
     if scope == "mine":
-        return FollowUp.registration.referred_by == user.id
+        return _REFERRED_BY.eq(user.id)
     mine = user.organisation_ids or [-1]
-    return (
-        FollowUp.registration.participant.organisation.is_in(mine)
-        | (FollowUp.registration.referred_by == user.id)
-        | FollowUp.registration.referring_organisation.is_in(mine)
-    )
+    return _YOUTHS_ORGANISATION.is_in(mine) | _REFERRED_BY.eq(user.id) | _REFERRING_ORGANISATION.is_in(mine)
 
 
 def _state(state: str, today: date):
@@ -183,20 +200,7 @@ async def work_list(
     pages = max(1, -(-counts[state] // PAGE_SIZE))
     page = min(max(page, 1), pages)
     rows = await (
-        FollowUp.select(
-            FollowUp.id,
-            FollowUp.due_on,
-            FollowUp.days,
-            FollowUp.done_at,
-            FollowUp.registration.participant.as_alias("participant"),
-            FollowUp.registration.participant.first_name.as_alias("first_name"),
-            FollowUp.registration.participant.last_name.as_alias("last_name"),
-            FollowUp.registration.participant.phone.as_alias("phone"),
-            FollowUp.registration.participant.organisation.as_alias("organisation"),
-            FollowUp.registration.event.as_alias("event"),
-            FollowUp.registration.event.title.as_alias("event_title"),
-            FollowUp.registration.referred_by.full_name.as_alias("adviser"),
-        )
+        FollowUp.select(*_ROW_COLUMNS)
         .where(seen & _state(state, today))
         .order_by(FollowUp.done_at if state == "done" else FollowUp.due_on, ascending=state != "done")
         .order_by(FollowUp.id)

@@ -145,9 +145,10 @@ def _seen(user: CurrentUser, scope: str):
     """The follow-ups of the registrations the user follows: their organisations' youths and those they or
     their organisations referred; "mine": those they referred."""
     if scope == "mine":
-        return _REFERRED_BY.eq(user.id)
+        return _REFERRED_BY == user.id  # noqa: SIM300 (a column, not a constant)
     mine = user.organisation_ids or [-1]
-    return _YOUTHS_ORGANISATION.is_in(mine) | _REFERRED_BY.eq(user.id) | _REFERRING_ORGANISATION.is_in(mine)
+    referred = _REFERRED_BY == user.id  # noqa: SIM300 (a column, not a constant)
+    return _YOUTHS_ORGANISATION.is_in(mine) | referred | _REFERRING_ORGANISATION.is_in(mine)
 
 
 def _state(state: str, today: date):

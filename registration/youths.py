@@ -389,12 +389,13 @@ async def _summaries(user: CurrentUser, records: list[dict], today: date) -> lis
         for r in registrations
         if holders[r["participant"]] or r["referred_by"] == user.id or r["referring_organisation"] in user.roles
     ]
-    attendance = await signals.merged(
-        registration_signals.attendance_wanted, registration_ids=[r["id"] for r in registrations]
-    )
     by_youth: dict[int, list[dict]] = {}
     for registration in registrations:
         by_youth.setdefault(registration["participant"], []).append(registration)
+    # The line shows what was recorded at each youth's latest registration only.
+    attendance = await signals.merged(
+        registration_signals.attendance_wanted, registration_ids=[mine[-1]["id"] for mine in by_youth.values()]
+    )
     rows = []
     for record in records:
         mine = by_youth.get(record["id"], [])

@@ -13,10 +13,12 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from accounts.services import CurrentUser
+from accounts.services import CurrentUser, require_role
+from accounts.tables import Role
 from core import signals
 from core.spreadsheets import MAX_CSV_BYTES
 from events.services import get_event
@@ -92,8 +94,14 @@ class FollowUpOut(msgspec.Struct):
 
 
 @dataclass
-class SituationsFileIn:
-    file: UploadFile  # CSV: the console's model file's columns (see /follow-ups/import/model.csv)
+class _CsvUpload(Operation):
+    """The import's body in the schema: the handler reads the form itself, once the organisation is checked
+    (a body Litestar parsed first would answer 400 to someone who may not even know the organisation exists)."""
+
+    def __post_init__(self) -> None:
+        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY, description="the CSV file")
+        form = Schema(type=OpenAPIType.OBJECT, properties={"file": file}, required=["file"])
+        self.request_body = RequestBody(content={"multipart/form-data": OpenAPIMediaType(schema=form)}, required=True)
 
 
 class ImportErrorOut(msgspec.Struct):
@@ -219,15 +227,14 @@ class OutcomesApi(Controller):
             f"At most {MAX_CSV_BYTES // (1024 * 1024)} MB and {imports.MAX_ROWS} rows."
         ),
         status_code=200,
+        operation_class=_CsvUpload,
     )
     async def import_situations(
-        self,
-        request: User,
-        organisation_id: FromPath[int],
-        data: MultipartBody[SituationsFileIn],
-        dry_run: Annotated[bool, QueryParameter()] = False,
+        self, request: User, organisation_id: FromPath[int], dry_run: Annotated[bool, QueryParameter()] = False
     ) -> SituationsImportOut:
-        content = await data.file.read(MAX_CSV_BYTES + 1)
+        require_role(request.user, organisation_id, Role.organiser)  # before reading what they sent
+        upload = (await request.form()).get("file")
+        content = await upload.read(MAX_CSV_BYTES + 1) if isinstance(upload, UploadFile) else b""
         report = await imports.import_situations(request.user, organisation_id, content, dry_run=dry_run)
         return _import_report(report)
 

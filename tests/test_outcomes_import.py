@@ -181,7 +181,9 @@ async def test_the_api_checks_a_file_and_answers_each_rejected_row_with_structur
         url, files={"file": ("x.csv", huge, "text/csv")}, headers={"authorization": f"Bearer {writer}"}
     )
     assert too_many.status_code == 413 and too_many.json()["code"] == "too_many_rows"
-    assert "/api/organisations/{organisation_id}/situations/import" in (await client.get("/schema/openapi.json")).text
+    schema = (await client.get("/schema/openapi.json")).json()
+    operation = schema["paths"]["/api/organisations/{organisation_id}/situations/import"]["post"]
+    assert "file" in operation["requestBody"]["content"]["multipart/form-data"]["schema"]["properties"]
 
 
 async def test_the_model_file_has_the_headers_and_an_example_row_that_reads(client):

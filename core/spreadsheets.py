@@ -23,20 +23,22 @@ def decode(content: bytes) -> str:
         return content.decode("cp1252", errors="replace")
 
 
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
+SEPARATORS: dict[str, type[csv.Dialect]] = {";": _Semicolon, ",": csv.excel, "\t": csv.excel_tab}
+
+
 def read_rows(content: bytes) -> list[list[str]]:
-    """The file's rows, the header first, cells stripped; the separator is guessed from the first lines."""
+    """The file's rows, the header first, cells stripped. The separator is the one the header line uses most
+    (`;` on a tie, as French Excel writes): headers hold no commas, whereas a comment cell in a `;` file may."""
     text = decode(content)
     if not text.strip():
         return []
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
-    except csv.Error:  # one column, or a sample the sniffer cannot decide on: count the separators instead
-        dialect = csv.excel if text.count(",") > text.count(";") else _Semicolon
+    header = next(line for line in text.splitlines() if line.strip())
+    dialect = SEPARATORS[max(SEPARATORS, key=header.count)]
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
-
-
-class _Semicolon(csv.excel):
-    delimiter = ";"
 
 
 def _header(name: str) -> str:

@@ -238,6 +238,7 @@ def _import_page(organisation: dict, status_code: int = 200, **context: Any) -> 
         max_rows=imports.MAX_ROWS,
         max_mb=MAX_CSV_BYTES // (1024 * 1024),
         kinds=forms.kind_options()[1:],
+        field_labels={name: _(label) for name, label in imports.FIELD_LABELS.items()},
         **context,
     )
 

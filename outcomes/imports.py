@@ -23,7 +23,7 @@ from core import spreadsheets
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import InvalidInput, NotFound
-from core.i18n import catalogue
+from core.i18n import catalogue, lazy
 from core.text import fold
 from events.tables import Event
 from outcomes import errors
@@ -62,6 +62,17 @@ HEADERS = (  # the model file's header, in the users' words
     "employeur",
     "commentaire",
 )
+FIELD_LABELS = {  # how a rejected row's reasons are headed in the console (the API gives `field`)
+    "youth": lazy("Youth"),
+    "phone": lazy("Phone"),
+    "birth_date": lazy("Date of birth"),
+    "event": lazy("Event"),
+    "event_date": lazy("Date of the event"),
+    "since": lazy("Date of the situation"),
+    "kind": lazy("Situation"),
+    "source": lazy("Source"),
+    "contract_months": lazy("Contract length, in months"),
+}
 SOURCES = {
     "jeune": Source.youth,
     "le jeune": Source.youth,

@@ -71,7 +71,7 @@ async def test_a_file_mixing_good_and_bad_rows_is_checked_first_and_only_the_goo
     assert "« patron » n'est pas une source" in rejected["6"]
     assert "avant lui" in rejected["7"] and "Un contrat de 8 mois" in rejected["7"]
     assert "Même jeune, même date et même situation qu'à la ligne 2" in rejected["8"]
-    assert "« 32/13/2025 » n'est pas une date" in rejected["9"]
+    assert "Date de la situation : « 32/13/2025 » n'est pas une date" in rejected["9"]  # each reason names its column
     assert await Situation.count() == 0  # a preview saves nothing
 
     token = re.search(r'name="token" value="([^"]+)"', preview).group(1)

@@ -150,6 +150,8 @@ def _rows(content: bytes) -> list[list[str]]:
 
 
 async def check_file(organisation_id: int, content: bytes, *, today: date) -> ImportReport:
+    """Each row accepted or rejected with all its reasons; the whole file refused (ImportRefused) when it is
+    too large, empty, or lacks the columns every row needs."""
     rows = _rows(content)
     where = spreadsheets.columns(rows[0], COLUMNS)
     missing = [k for k in ("since", "kind") if k not in where]
@@ -166,21 +168,21 @@ async def check_file(organisation_id: int, content: bytes, *, today: date) -> Im
     taken: set[int] = set()  # follow-ups already answered by an earlier row
     for line, cells in lines:
         found, participant, data = await _check_row(known, cells, today)
-        who = _who(cells)
-        if participant is not None and data.since is not None and not found:
-            key = (participant, data.since, data.kind)
-            if key in known.situations:
-                found.append(errors.DuplicateSituation(field="kind"))
-            elif key in seen:
-                found.append(errors.DuplicateRow(field="kind", line=seen[key]))
-        if found or participant is None:
-            report.rejected.append(RejectedRow(line, who, [_error(e) for e in found]))
+        if participant is None or data.since is None or found:
+            report.rejected.append(RejectedRow(line, _who(cells), [_error(e) for e in found]))
             continue
-        seen[(participant, data.since, data.kind)] = line  # type: ignore[index]
-        follow_up = known.follow_up(participant, data.event, data.since, taken)  # type: ignore[arg-type]
+        key = (participant, data.since, data.kind)
+        if key in known.situations or key in seen:
+            again = errors.DuplicateRow(field="kind", line=seen[key]) if key in seen else None
+            report.rejected.append(
+                RejectedRow(line, _who(cells), [_error(again or errors.DuplicateSituation(field="kind"))])
+            )
+            continue
+        seen[key] = line
+        follow_up = known.follow_up(participant, data.event, data.since, taken)
         if follow_up:
             taken.add(follow_up)
-        report.accepted.append(AcceptedRow(line, who, participant, replace(data, follow_up=follow_up)))
+        report.accepted.append(AcceptedRow(line, _who(cells), participant, replace(data, follow_up=follow_up)))
     return report
 
 

@@ -91,12 +91,18 @@ def security_headers(app: ASGIApp) -> ASGIApp:
 def make_stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
         root = RedisStore.with_client(url=settings.redis_url, namespace="tremplin")
-        return {"sessions": root.with_namespace("sessions"), "throttle": root.with_namespace("throttle")}
+        return {
+            "sessions": root.with_namespace("sessions"),
+            "throttle": root.with_namespace("throttle"),
+            "imports": root.with_namespace("imports"),
+        }
     # Sessions survive a restart on disk; counters (login and form-post limits) are short-lived and
-    # checked on every public post, so they stay in memory (per process: use Redis to share them).
+    # checked on every public post, so they stay in memory (per process: use Redis to share them). A file
+    # waiting between its import's preview and confirmation is on disk, where every server process finds it.
     return {
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
         "throttle": MemoryStore(),
+        "imports": FileStore(settings.var_dir / "imports", create_directories=True),
     }
 
 

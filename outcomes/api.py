@@ -6,18 +6,23 @@ a partner sees only the registrations it referred. Handlers parse, call one serv
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED
 
-from accounts.services import CurrentUser
+from accounts.services import CurrentUser, require_role
+from accounts.tables import Role
 from core import signals
+from core.spreadsheets import MAX_CSV_BYTES
 from events.services import get_event
-from outcomes import followups
+from outcomes import followups, imports
 from outcomes.services import SituationInput, record_situation, results_of, situations_of
 from outcomes.situations import category
 from registration import signals as registration_signals
@@ -88,6 +93,68 @@ class FollowUpOut(msgspec.Struct):
     done_at: datetime | None
 
 
+@dataclass
+class _CsvUpload(Operation):
+    """The import's body in the schema: the handler reads the form itself, once the organisation is checked
+    (a body Litestar parsed first would answer 400 to someone who may not even know the organisation exists)."""
+
+    def __post_init__(self) -> None:
+        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY, description="the CSV file")
+        form = Schema(type=OpenAPIType.OBJECT, properties={"file": file}, required=["file"])
+        self.request_body = RequestBody(content={"multipart/form-data": OpenAPIMediaType(schema=form)}, required=True)
+
+
+class ImportErrorOut(msgspec.Struct):
+    field: str  # the column: youth, phone, birth_date, event, since, kind, source, contract_months
+    code: str  # stable: unknown_youth, ambiguous_youth, duplicate_situation, date_in_future…
+    message: str  # in the request's language
+
+
+class RejectedRowOut(msgspec.Struct):
+    line: int  # in the file, the header being line 1
+    errors: list[ImportErrorOut]
+
+
+class AcceptedRowOut(msgspec.Struct):
+    line: int
+    participant_id: int
+    kind: str
+    since: date
+    event_id: int | None
+    follow_up_id: int | None  # the follow-up it answers (done once imported)
+
+
+class SituationsImportOut(msgspec.Struct):
+    dry_run: bool
+    accepted: int
+    saved: int  # 0 in a dry run
+    rejected: list[RejectedRowOut]
+    accepted_rows: list[AcceptedRowOut]
+
+
+def _import_report(report: imports.ImportReport) -> SituationsImportOut:
+    return SituationsImportOut(
+        dry_run=report.dry_run,
+        accepted=len(report.accepted),
+        saved=report.saved,
+        rejected=[
+            RejectedRowOut(line=r.line, errors=[ImportErrorOut(e.field, e.code, e.message) for e in r.errors])
+            for r in report.rejected
+        ],
+        accepted_rows=[
+            AcceptedRowOut(
+                line=a.line,
+                participant_id=a.participant,
+                kind=a.data.kind,
+                since=a.data.since,  # type: ignore[arg-type]
+                event_id=a.data.event,
+                follow_up_id=a.data.follow_up,
+            )
+            for a in report.accepted
+        ],
+    )
+
+
 def _situation(s: dict) -> SituationOut:
     return SituationOut(
         id=s["id"],
@@ -149,6 +216,27 @@ class OutcomesApi(Controller):
             ),
         )
         return {"id": situation_id}
+
+    @post(
+        "/organisations/{organisation_id:int}/situations/import",
+        summary="Import situations from a CSV file (multipart field `file`); dry_run=true checks without saving",
+        description=(
+            "Each row is checked as a situation written one by one, and against the organisation's youths (by "
+            "phone, or last name, first name and date of birth). Rejected rows are listed with every reason and "
+            "never saved; the accepted rows are saved together unless dry_run. Nothing saved before is changed. "
+            f"At most {MAX_CSV_BYTES // (1024 * 1024)} MB and {imports.MAX_ROWS} rows."
+        ),
+        status_code=200,
+        operation_class=_CsvUpload,
+    )
+    async def import_situations(
+        self, request: User, organisation_id: FromPath[int], dry_run: Annotated[bool, QueryParameter()] = False
+    ) -> SituationsImportOut:
+        require_role(request.user, organisation_id, Role.organiser)  # before reading what they sent
+        upload = (await request.form()).get("file")
+        content = await upload.read(MAX_CSV_BYTES + 1) if isinstance(upload, UploadFile) else b""
+        report = await imports.import_situations(request.user, organisation_id, content, dry_run=dry_run)
+        return _import_report(report)
 
     @get("/events/{event_id:int}/outcomes", summary="Each registration of an event: attendance, results, situation")
     async def event(self, request: User, event_id: FromPath[int]) -> list[RegistrationOutcomeOut]:

@@ -3,9 +3,11 @@ page)."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -14,8 +16,9 @@ from core.clock import utcnow
 from core.errors import NotFound, Refusal
 from core.i18n import gettext as _
 from core.i18n import ngettext
-from core.web import flash, form_data, page
-from outcomes import followups, forms, team_results
+from core.spreadsheets import MAX_CSV_BYTES
+from core.web import errors_of, flash, form_data, page
+from outcomes import errors, followups, forms, imports, team_results
 from outcomes.services import may_record_for, record_situation, situation_errors
 
 User = Request[CurrentUser, Any, Any]
@@ -32,7 +35,7 @@ class FollowUpsConsole(Controller):
         found = await followups.work_list(
             request.user, params.get("state", ""), params.get("scope", ""), page=page_number
         )
-        return page("outcomes/follow_ups.html", found=found)
+        return page("outcomes/follow_ups.html", found=found, can_import=imports.may_import(request.user))
 
     @get("/{follow_up_id:int}")
     async def form(self, request: User, follow_up_id: FromPath[int]) -> Template:
@@ -152,4 +155,92 @@ def _pair(value: Any) -> tuple[int, str]:
     return _int(registration), kind
 
 
-ROUTES = [FollowUpsConsole, YouthSituations, TeamResults]
+class SituationsImport(Controller):
+    """A spreadsheet of situations: the file is checked and every rejected row shown, then imported on
+    confirmation. Between the two the file waits on the server (the "imports" store, 30 minutes) under an
+    unguessable token bound to the user and the organisation: the confirmation sends only the token, so what is
+    imported is exactly what was previewed, and nothing of the file comes back from the browser."""
+
+    path = "/follow-ups/import"
+    include_in_schema = False
+
+    @get("/")
+    async def form(self, request: User) -> Template:
+        organisation = await imports.importing_organisation(request.user)
+        return _import_page(organisation)
+
+    @get("/model.csv")
+    async def model(self, request: User) -> Response[bytes]:
+        await imports.importing_organisation(request.user)
+        disposition = 'attachment; filename="situations-modele.csv"'
+        return Response(
+            imports.model_file(), media_type="text/csv; charset=utf-8", headers={"content-disposition": disposition}
+        )
+
+    @post("/")
+    async def preview(self, request: User) -> Template:
+        organisation = await imports.importing_organisation(request.user)
+        upload = (await request.form()).get("file")
+        if not isinstance(upload, UploadFile):
+            return _import_page(organisation, errors={"file": _("Choose a CSV file.")}, status_code=400)
+        content = await upload.read(MAX_CSV_BYTES + 1)
+        try:
+            report = await imports.import_situations(request.user, organisation["id"], content, dry_run=True)
+        except errors.ImportRefused as refusal:
+            return _import_page(organisation, errors=errors_of(refusal), status_code=refusal.status_code)
+        token = await _keep(request, organisation["id"], content) if report.accepted else ""
+        return _import_page(organisation, report=report, token=token, filename=upload.filename)
+
+    @post("/confirm")
+    async def confirm(self, request: User) -> Template:
+        organisation = await imports.importing_organisation(request.user)
+        token = (await form_data(request)).get("token", "")
+        content = await _take(request, organisation["id"], token)
+        if content is None:
+            refusal = errors.ImportExpired(field="file")
+            return _import_page(organisation, errors=errors_of(refusal), status_code=refusal.status_code)
+        report = await imports.import_situations(request.user, organisation["id"], content, dry_run=False)
+        return _import_page(organisation, report=report)
+
+
+KEEP_FILE_S = 30 * 60  # time to read a preview, call a colleague about a row, and confirm
+
+
+def _store_key(request: User, organisation_id: int, token: str) -> str:
+    return f"{request.user.id}:{organisation_id}:{token}"
+
+
+async def _keep(request: User, organisation_id: int, content: bytes) -> str:
+    store = request.app.stores.get("imports")
+    token = secrets.token_urlsafe(24)
+    await store.set(_store_key(request, organisation_id, token), content, expires_in=KEEP_FILE_S)
+    await store.delete_expired()  # files left by previews never confirmed
+    return token
+
+
+async def _take(request: User, organisation_id: int, token: str) -> bytes | None:
+    """The previewed file, once: a second confirmation (a double click, the back button) finds nothing."""
+    if not token or len(token) > 64:
+        return None
+    store = request.app.stores.get("imports")
+    key = _store_key(request, organisation_id, token)
+    content = await store.get(key)
+    await store.delete(key)
+    return content
+
+
+def _import_page(organisation: dict, status_code: int = 200, **context: Any) -> Template:
+    context.setdefault("errors", {})
+    return page(
+        "outcomes/import.html",
+        status_code=status_code,
+        organisation=organisation,
+        max_rows=imports.MAX_ROWS,
+        max_mb=MAX_CSV_BYTES // (1024 * 1024),
+        kinds=forms.kind_options()[1:],
+        field_labels={name: _(label) for name, label in imports.FIELD_LABELS.items()},
+        **context,
+    )
+
+
+ROUTES = [FollowUpsConsole, YouthSituations, TeamResults, SituationsImport]

@@ -18,6 +18,7 @@ from core.forms import convert, from_form
 from core.i18n import gettext as _
 from core.i18n import lazy
 from core.settings import get_settings
+from core.spreadsheets import MAX_CSV_BYTES
 from core.web import errors_of, flash, form_data, page
 from events.services import editable_event, get_event
 from events.sites import SECTORS
@@ -30,7 +31,6 @@ from registration.tables import ConsentKind, QuestionKind, RegistrationStatus, S
 from registration.youths_console import ROUTES as YOUTHS_CONSOLE
 
 User = Request[CurrentUser, Any, Any]
-MAX_CSV_BYTES = 1024 * 1024
 
 
 def _share_link(event: dict, code: str | None) -> str:

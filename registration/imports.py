@@ -3,12 +3,10 @@ every row that could not be registered and why."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 from accounts.services import CurrentUser
+from core import spreadsheets
 from core.errors import Refusal
 from core.i18n import gettext as _
 from core.i18n import lazy
@@ -36,35 +34,13 @@ class ImportReport:
     rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (line, who, why)
 
 
-def _date(value: str) -> date | None:
-    value = value.strip()
-    for pattern in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    return None
-
-
-def _columns(header: list[str]) -> dict[str, int]:
-    names = [h.strip().lower() for h in header]
-    found = {}
-    for key, aliases in COLUMNS.items():
-        for index, name in enumerate(names):
-            if name in aliases:
-                found[key] = index
-    return found
-
-
 async def import_csv(user: CurrentUser, event_id: int, content: bytes) -> ImportReport:
-    text = content.decode("utf-8-sig", errors="replace")
-    dialect = csv.Sniffer().sniff(text[:2048], delimiters=";,\t") if text.strip() else csv.excel
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    rows = spreadsheets.read_rows(content)
     report = ImportReport()
     if not rows:
         report.rejected.append((1, "", _("The file is empty.")))
         return report
-    columns = _columns(rows[0])
+    columns = spreadsheets.columns(rows[0], COLUMNS)
     missing = [k for k in ("first_name", "last_name", "phone") if k not in columns]
     if missing:
         report.rejected.append(
@@ -89,11 +65,11 @@ async def _import_row(
     user: CurrentUser, event_id: int, line: int, row: list[str], columns: dict[str, int], report: ImportReport
 ) -> None:
     """Register the youth of one row (blank rows are skipped), or say in the report why not."""
-    if not any(cell.strip() for cell in row):
+    if spreadsheets.is_blank(row):
         return
-    value = {k: (row[i].strip() if i < len(row) else "") for k, i in columns.items()}
+    value = spreadsheets.cells(row, columns)
     who = f"{value.get('first_name', '')} {value.get('last_name', '')}".strip()
-    birth = _date(value.get("birth_date", "")) if value.get("birth_date") else None
+    birth = spreadsheets.parse_date(value.get("birth_date", "")) if value.get("birth_date") else None
     if value.get("birth_date") and birth is None:
         report.rejected.append((line, who, _(BAD_DATE)))
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from enum import StrEnum
 
 from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Timestamptz, Varchar
@@ -10,12 +9,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from accounts.tables import Organisation, User
+from core.text import fold
 from events.tables import Event, Session
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Inès" and "INES" read the same to the youths' search."""
-    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
 
 
 def fold_name(first_name: str, last_name: str) -> str:

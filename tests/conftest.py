@@ -114,7 +114,7 @@ async def database(settings):
 async def clean_tables(database, settings):
     yield
     await support.empty_tables()
-    for store in ("sessions",):  # sessions are files; counters live in each app's memory
+    for store in ("sessions", "imports"):  # files; counters live in each app's memory
         shutil.rmtree(settings.var_dir / store, ignore_errors=True)
 
 

@@ -55,6 +55,7 @@ async def test_every_field_of_every_page_has_a_label(client):
         f"/organisations/{event.organisation}",
         f"/organisations/{event.organisation}/formats/",
         f"/organisations/{event.organisation}/settings",
+        "/follow-ups/import",
     ]
     for path in pages:
         page = await client.get(path)

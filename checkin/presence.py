@@ -290,11 +290,38 @@ def weeks(lines: list[Line]) -> list[Week]:
     return [by_week[monday] for monday in sorted(by_week)]
 
 
+_MINUTES_COLUMNS = (
+    CheckIn.registration,
+    CheckIn.session,
+    CheckIn.status,
+    CheckIn.scanned_at,
+    CheckIn.exited_at,
+    _session_starts.as_alias("starts_at"),
+    CheckIn.session.ends_at.as_alias("ends_at"),
+)
+
+
 async def minutes_by_session(registration_ids: list[int]) -> dict[int, dict[int, int]]:
-    """{registration: {session: attended minutes}}, for a youth's page."""
+    """{registration: {session: attended minutes}}, for a youth's page and an adviser's list of youths: the
+    record of each session (the earliest unflagged row, as `lines_of`) without the lines' titles."""
+    rows = await (
+        CheckIn.select(*_MINUTES_COLUMNS)
+        .where(
+            CheckIn.registration.is_in(registration_ids or [-1])
+            & CheckIn.session.is_not_null()
+            & CheckIn.flagged.eq(False)
+        )
+        .order_by(CheckIn.scanned_at)
+        .order_by(CheckIn.id)
+    )
     out: dict[int, dict[int, int]] = defaultdict(dict)
-    for line in await lines_of(registration_ids):
-        out[line.registration][line.session] = line.minutes
+    for row in rows:
+        sessions = out[row["registration"]]
+        if row["session"] not in sessions:
+            span = attended(
+                row["status"], aware(row["starts_at"]), aware(row["ends_at"]), row["scanned_at"], row["exited_at"]
+            )
+            sessions[row["session"]] = minutes(span)
     return dict(out)
 
 

@@ -12,6 +12,7 @@ import messaging.receivers
 import outcomes.receivers
 import planning.receivers
 import registration.receivers
+from accounts.account_console import ROUTES as ACCOUNT_CONSOLE
 from accounts.api import ROUTES as ACCOUNTS_API
 from accounts.console import ROUTES as ACCOUNTS_CONSOLE
 from accounts.members_console import ROUTES as MEMBERS_CONSOLE
@@ -49,6 +50,7 @@ ROUTES = [
     ConsoleHome,
     healthz,
     *ACCOUNTS_CONSOLE,
+    *ACCOUNT_CONSOLE,
     *ORGANISATION_SETTINGS,
     *MEMBERS_CONSOLE,
     *ACCOUNTS_API,

@@ -4,16 +4,20 @@ that registers them referred by the adviser, then followed from proposed to regi
 
 import html
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
-from accounts.tables import Role
+from accounts.tables import Digest, Role, User
+from core.clock import utcnow
+from core.settings import get_settings
 from events.tables import Session
 from messaging.tables import OutboxMessage
+from outcomes import digest, reminders
 from registration import proposals
 from registration.tables import Participant, Proposal, Registration
 from tests.factories.accounts import make_organisation, make_user
-from tests.factories.adviser_loop import adviser_and_youth, check_in
-from tests.factories.registration import published_event
+from tests.factories.adviser_loop import adviser_and_youth, check_in, event_day
+from tests.factories.events import make_partner
+from tests.factories.registration import make_registration, make_youth, published_event
 from tests.support import login, post_form
 
 
@@ -79,8 +83,6 @@ async def test_the_youth_registers_from_the_adviser_proposal_with_their_details_
 async def test_proposed_registered_and_came_show_on_the_adviser_pages(client):
     loop = await adviser_and_youth()
     other = await published_event(capacity=10, organisation=None, title="Job dating Valence")
-    from tests.factories.events import make_partner
-
     await make_partner(other, loop.ml)
     await proposals.propose(loop.adviser, loop.youth.id, loop.event.id)
     await proposals.propose(loop.adviser, loop.youth.id, other.id)
@@ -130,12 +132,8 @@ async def test_an_event_proposed_twice_is_refused_then_sent_again_on_request(cli
 
 async def test_a_registered_youth_or_a_closed_or_full_event_is_refused(client):
     loop = await adviser_and_youth()
-    from tests.factories.registration import make_registration, make_youth
-
     await login(client, "claire@ml.test")
     full = await published_event(capacity=1, organisation=None, title="Complet")
-    from tests.factories.events import make_partner
-
     await make_partner(full, loop.ml)
     await make_registration(full, await make_youth(loop.ml, "Léa", "Martin", phone="+33622222222"))
     refused = await post_form(client, f"/youths/{loop.youth.id}/propose", {"event": str(full.id)})
@@ -155,3 +153,73 @@ async def test_another_organisation_cannot_propose_to_a_youth_it_does_not_see(cl
     assert (await client.get(f"/youths/{loop.youth.id}/propose")).status_code == 404
     refused = await post_form(client, f"/youths/{loop.youth.id}/propose", {"event": str(loop.event.id)})
     assert refused.status_code == 404 and await proposal_texts() == []
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+async def digests() -> list[dict]:
+    return await OutboxMessage.select().where(OutboxMessage.channel == "email").order_by(OutboxMessage.id)
+
+
+def evening(day, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), get_settings().tz)
+
+
+async def test_the_event_day_digest_goes_that_evening_with_the_adviser_own_youths_only():
+    day = await event_day()
+    assert await digest.send_evening(evening(day.day, 17, 50)) == 0  # not before 18:00
+    assert await digest.send_evening(evening(day.day, 18, 10)) == 1
+    assert await digest.send_evening(evening(day.day, 20)) == 0  # once that day
+    [mail] = await digests()
+    assert mail["recipient"] == "claire@ml.test"
+    body = mail["body_text"]
+    assert "Inès Benali: Job dating Valence (1 h 30)" in body and f"/youths/{day.came.id}" in body
+    assert "Pas venus" in body and "Yanis Roux" in body
+    assert "Léa" not in body  # a colleague's youth
+    assert "<a href=" in mail["body_html"]
+    assert await digest.send_evening(evening(day.day + timedelta(days=1), 19)) == 0  # no session the next day
+
+
+async def test_nothing_happened_no_digest():
+    loop = await adviser_and_youth(digest=Digest.event_day)
+    assert await digest.send_evening(evening(utcnow().date(), 19)) == 0
+    monday = evening(utcnow().date() - timedelta(days=utcnow().weekday()), 9)
+    await User.update({User.digest: Digest.weekly}).where(User.id == loop.adviser.id)
+    assert await reminders.send_weekly(monday) == 0
+    assert await digests() == []
+
+
+async def test_the_weekly_digest_tells_last_week_with_the_follow_ups_in_one_email_on_monday():
+    day = await event_day(digest=Digest.weekly, days_ago=utcnow().weekday() + 5)  # last week's Wednesday
+    monday = evening(utcnow().date() - timedelta(days=utcnow().weekday()), 9)
+    await OutboxMessage.delete(force=True)
+    assert await digest.send_evening(evening(day.day, 19)) == 0  # weekly: no evening digest
+    queued = await reminders.send_weekly(monday)
+    recipients = [m["recipient"] for m in await digests()]
+    assert recipients.count("claire@ml.test") == 1 and queued == len(recipients)
+    mail = next(m for m in await digests() if m["recipient"] == "claire@ml.test")
+    assert "la semaine dernière" in mail["subject"]
+    assert "Inès Benali" in mail["body_text"] and "Yanis Roux" in mail["body_text"] and "Léa" not in mail["body_text"]
+    assert await reminders.send_weekly(monday + timedelta(hours=2)) == 0  # once a week
+
+
+async def test_never_means_no_digest_and_no_reminder(client):
+    day = await event_day(digest=Digest.never)
+    assert await digest.send_evening(evening(day.day, 19)) == 0
+    monday = evening(day.day + timedelta(days=7 - day.day.weekday()), 9)
+    await reminders.send_weekly(monday)
+    assert [m for m in await digests() if m["recipient"] == "claire@ml.test"] == []
+
+
+async def test_each_person_chooses_their_digest_on_their_account_page(client):
+    loop = await adviser_and_youth()
+    await login(client, "claire@ml.test")
+    page = await client.get("/account")
+    assert page.status_code == 200 and 'for="digest-event_day"' in page.text
+    assert 'value="weekly" checked' in page.text  # the default
+    refused = await post_form(client, "/account", {"digest": "daily"})
+    assert refused.status_code == 400
+    saved = await post_form(client, "/account", {"digest": "event_day"})
+    assert saved.status_code in (302, 303)
+    assert (await User.select(User.digest).where(User.id == loop.adviser.id).first())["digest"] == "event_day"

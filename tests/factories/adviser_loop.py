@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from accounts.services import CurrentUser
 from accounts.tables import Digest, Organisation, Role, User
 from checkin.tables import CheckIn
-from events.tables import Event, Session
+from core.clock import utcnow
+from core.settings import get_settings
+from events.tables import Event, EventStatus, Session
 from registration.tables import Participant, Registration
 from tests.factories.accounts import make_user, principal
-from tests.factories.events import adviser_of_partner
-from tests.factories.registration import make_youth, published_event
+from tests.factories.events import adviser_of_partner, make_event, make_partner, make_session
+from tests.factories.registration import make_registration, make_youth, published_event
 
 
 @dataclass
@@ -54,3 +56,36 @@ async def check_in(registration_id: int, at: datetime, minutes: int | None = Non
         exited_at=at + timedelta(minutes=minutes) if minutes is not None else None,
         nonce=secrets.token_hex(8),
     ).save()
+
+
+@dataclass
+class EventDay:
+    loop: Loop
+    event: Event
+    day: date
+    start: datetime  # the session: 09:00 to 12:00 local time
+    came: Participant  # Inès: Claire's youth, came for 1 h 30
+    missed: Participant  # Yanis: Claire's youth, did not come
+    colleague_youth: Participant  # Léa: referred by Karima, a colleague of Claire's; came
+
+
+async def event_day(digest: Digest = Digest.event_day, days_ago: int = 3) -> EventDay:
+    """An SIAE's info-coll `days_ago` days ago (a Wednesday unless the calendar says otherwise) with three youths
+    of the Mission Locale: two referred by Claire (one came, one did not), one by her colleague Karima (came)."""
+    loop = await adviser_and_youth(digest=digest)
+    siae = await Organisation.objects().get(Organisation.id == loop.event.organisation)
+    day = utcnow().date() - timedelta(days=days_ago)
+    event = await make_event(siae, title="Job dating Valence", status=EventStatus.done, starts_on=day)
+    await make_partner(event, loop.ml)
+    start = datetime.combine(day, time(9), get_settings().tz)
+    await make_session(event, start, start + timedelta(hours=3))
+    karima = await User.select(User.id).where(User.email == "karima@ml.test").first()
+    yanis = await make_youth(loop.ml, "Yanis", "Roux", phone="+33622222222")
+    lea = await make_youth(loop.ml, "Léa", "Martin", phone="+33633333333")
+    registered_on = start - timedelta(days=10)
+    came = await make_registration(event, loop.youth, referred_by=loop.adviser.id, created_at=registered_on)
+    await make_registration(event, yanis, referred_by=loop.adviser.id, created_at=registered_on)
+    colleague = await make_registration(event, lea, referred_by=karima["id"], created_at=registered_on)
+    await check_in(came.id, start, minutes=90)
+    await check_in(colleague.id, start, minutes=180)
+    return EventDay(loop, event, day, start, loop.youth, yanis, lea)

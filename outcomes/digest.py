@@ -32,12 +32,12 @@ from outcomes.situations import RESULT_LABELS
 from outcomes.tables import Result, ResultKind, Situation
 from registration import signals as registration_signals
 from registration.messages import as_html
+from registration.services import ACTIVE
 from registration.tables import Registration, RegistrationStatus
 from registration.youths import my_youths, my_youths_registrations
 
 EVENING_HOUR = 18  # local time: the event day's digest goes from then on
 CAME = ("present", "late", "left_early")
-ACTIVE = (RegistrationStatus.confirmed, RegistrationStatus.waiting, RegistrationStatus.pending)
 
 
 @dataclass
@@ -117,9 +117,12 @@ async def news(person: CurrentUser, start: datetime, end: datetime) -> News:
 
 async def _attendance(found: News, mine, window_of) -> None:
     """Who came to the period's sessions, and for how long; who did not, where attendance was taken."""
+    events = Registration.select(Registration.event).where(mine & (Registration.status == RegistrationStatus.confirmed))
     sessions = {
         s["id"]: s
-        for s in await Session.select(Session.id, Session.event, Session.title).where(window_of(Session.starts_at))
+        for s in await Session.select(Session.id, Session.event, Session.title).where(
+            window_of(Session.starts_at) & Session.event.is_in(events)
+        )
     }
     if not sessions:
         return

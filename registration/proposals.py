@@ -189,7 +189,7 @@ async def propose(
             .first()
         )
         if earlier and not resend:
-            raise AlreadyProposed(field="event", date=format_date(earlier["sent_at"], "d MMMM", locale="fr"))
+            raise AlreadyProposed(field="event", date=f"{earlier['sent_at']:%d/%m/%Y}")
         if earlier:
             proposal_id, token, sends = earlier["id"], earlier["token"], earlier["sends"] + 1
             await Proposal.update({Proposal.sends: sends, Proposal.sent_at: now}).where(Proposal.id == proposal_id)

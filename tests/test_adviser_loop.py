@@ -6,7 +6,7 @@ import html
 import re
 from datetime import UTC, datetime, time, timedelta
 
-from accounts.tables import Digest, Role, User
+from accounts.tables import Digest, Organisation, Role, User
 from core.clock import utcnow
 from core.settings import get_settings
 from events.tables import Session
@@ -16,7 +16,7 @@ from registration import proposals
 from registration.tables import Participant, Proposal, Registration
 from tests.factories.accounts import make_organisation, make_user
 from tests.factories.adviser_loop import adviser_and_youth, check_in, event_day
-from tests.factories.events import make_partner
+from tests.factories.events import make_event, make_partner
 from tests.factories.registration import make_registration, make_youth, published_event
 from tests.support import login, post_form
 
@@ -142,6 +142,13 @@ async def test_a_registered_youth_or_a_closed_or_full_event_is_refused(client):
     await make_registration(loop.event, loop.youth)
     refused = await post_form(client, f"/youths/{loop.youth.id}/propose", {"event": str(loop.event.id)})
     assert refused.status_code == 409 and "déjà inscrit" in text(refused)
+
+    draft = await make_event(
+        full_organisation := await Organisation.objects().get(Organisation.id == full.organisation)
+    )
+    await make_partner(draft, loop.ml)
+    refused = await post_form(client, f"/youths/{loop.youth.id}/propose", {"event": str(draft.id)})
+    assert refused.status_code == 409 and "pas ouvert aux inscriptions" in text(refused)
     assert await proposal_texts() == []
 
 

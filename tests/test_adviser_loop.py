@@ -143,9 +143,8 @@ async def test_a_registered_youth_or_a_closed_or_full_event_is_refused(client):
     refused = await post_form(client, f"/youths/{loop.youth.id}/propose", {"event": str(loop.event.id)})
     assert refused.status_code == 409 and "déjà inscrit" in text(refused)
 
-    draft = await make_event(
-        full_organisation := await Organisation.objects().get(Organisation.id == full.organisation)
-    )
+    siae = await Organisation.objects().get(Organisation.id == full.organisation)
+    draft = await make_event(siae)  # not published
     await make_partner(draft, loop.ml)
     refused = await post_form(client, f"/youths/{loop.youth.id}/propose", {"event": str(draft.id)})
     assert refused.status_code == 409 and "pas ouvert aux inscriptions" in text(refused)

@@ -33,6 +33,7 @@ from outcomes.console import ROUTES as OUTCOMES_CONSOLE
 from outcomes.public import ROUTES as OUTCOMES_PUBLIC
 from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
+from registration.api import ROUTES as REGISTRATION_API
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
 
@@ -71,4 +72,5 @@ ROUTES = [
     *OUTCOMES_PUBLIC,
     *OUTCOMES_API,
     *EVENT_API,
+    *REGISTRATION_API,
 ]

@@ -18,7 +18,7 @@ from tests.factories.accounts import make_organisation, make_user
 from tests.factories.adviser_loop import adviser_and_youth, check_in, event_day
 from tests.factories.events import make_event, make_partner
 from tests.factories.registration import make_registration, make_youth, published_event
-from tests.support import login, post_form
+from tests.support import api, login, post_form
 
 
 def text(response) -> str:
@@ -100,6 +100,17 @@ async def test_proposed_registered_and_came_show_on_the_adviser_pages(client):
     assert "Job dating Valence" in page and "Proposé" in page and "Inscrit" in page
     youth_page = text(await client.get(f"/youths/{loop.youth.id}/propose"))
     assert "Job dating Valence" in youth_page
+
+
+async def test_an_adviser_proposes_and_follows_through_the_api(client):
+    loop = await adviser_and_youth()
+    await login(client, "claire@ml.test")
+    created = await api(client, "POST", f"/api/youths/{loop.youth.id}/proposals", {"event_id": loop.event.id})
+    assert created.status_code == 201 and created.json() == {"channels": ["sms", "email"]}
+    again = await api(client, "POST", f"/api/youths/{loop.youth.id}/proposals", {"event_id": loop.event.id})
+    assert again.status_code == 409 and again.json()["code"] == "already_proposed"
+    [row] = (await client.get("/api/proposals")).json()
+    assert row["state"] == "proposed" and row["event_id"] == loop.event.id
 
 
 async def test_a_youth_who_answered_stop_and_has_no_email_cannot_be_proposed_an_event(client):

@@ -57,6 +57,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
     move = {"starts_at": "2030-01-07T09:00:00", "ends_at": "2030-01-07T10:00:00"}
     return {
         "POST /api/youths/{participant_id:int}/situations": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
+        "POST /api/youths/{participant_id:int}/proposals": {"event_id": 1},
         "POST /directory/{organisation_id:int}/contacts": {"organisation_id": partner_id, "full_name": "Léa"},
         "POST /directory/{organisation_id:int}/partners": {"name": "Boulangerie"},
         "POST /organisations/{organisation_id:int}/tokens": {"name": "Script", "scope": "write"},

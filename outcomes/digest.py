@@ -68,7 +68,10 @@ async def news(person: CurrentUser, start: datetime, end: datetime) -> News:
     """What happened to the person's youths between `start` and `end`."""
     found = News()
     mine = my_youths_registrations(person)
-    window_of = lambda column: (column >= start) & (column < end)  # noqa: E731
+
+    def window_of(column):
+        return (column >= start) & (column < end)
+
     for r in await (
         Registration.select(
             Registration.participant,
@@ -80,7 +83,7 @@ async def news(person: CurrentUser, start: datetime, end: datetime) -> News:
         .where(mine & window_of(Registration.created_at) & Registration.status.is_in(list(ACTIVE)))
         .order_by(Registration.created_at)
     ):
-        found.registered.append((r["participant"], f"{_name(r)}: {r['event']}, {r['starts_on']:%d/%m/%Y}"))
+        found.registered.append((r["participant"], f"{_name(r)} — {r['event']}, {r['starts_on']:%d/%m/%Y}"))
     await _attendance(found, mine, window_of)
     for r in await (
         Result.select(
@@ -100,7 +103,7 @@ async def news(person: CurrentUser, start: datetime, end: datetime) -> News:
     ):
         company = r["company"] or r["company_name"]
         words = _(RESULT_LABELS[ResultKind(r["kind"])]) + (f" ({company})" if company else "")
-        found.results.append((r["participant"], f"{_name(r)}: {words}"))
+        found.results.append((r["participant"], f"{_name(r)} — {words}"))
     for r in await (
         Situation.select(
             Situation.participant,
@@ -111,7 +114,7 @@ async def news(person: CurrentUser, start: datetime, end: datetime) -> News:
         .where(Situation.participant.is_in(my_youths(person)) & window_of(Situation.recorded_at))
         .order_by(Situation.recorded_at)
     ):
-        found.situations.append((r["participant"], f"{_name(r)}: {situation_words(r['kind'])}"))
+        found.situations.append((r["participant"], f"{_name(r)} — {situation_words(r['kind'])}"))
     return found
 
 
@@ -162,9 +165,9 @@ async def _attendance(found: News, mine, window_of) -> None:
         if came:
             total = sum(minutes.get(r["id"], {}).get(s["id"], 0) for s in came)
             how_long = f" ({_duration(total)})" if total else ""
-            found.came.append((r["participant"], f"{_name(r)}: {r['event_title']}{how_long}"))
+            found.came.append((r["participant"], f"{_name(r)} — {r['event_title']}{how_long}"))
         elif any(s["id"] in taken for s in expected):
-            found.missed.append((r["participant"], f"{_name(r)}: {r['event_title']}"))
+            found.missed.append((r["participant"], f"{_name(r)} — {r['event_title']}"))
 
 
 def compose(person: CurrentUser, found: News, heading: str, follow_ups: dict[str, int] | None = None) -> str:
@@ -180,7 +183,7 @@ def compose(person: CurrentUser, found: News, heading: str, follow_ups: dict[str
     parts = [_("Hello %(name)s,", name=person.full_name), heading]
     for title, lines in sections:
         if lines:
-            parts.append(f"{title}\n" + "\n".join(f"- {words}: {base}/youths/{youth}" for youth, words in lines))
+            parts.append(f"{title}\n" + "\n".join(f"- {words} — {base}/youths/{youth}" for youth, words in lines))
     if follow_ups and (follow_ups["due"] or follow_ups["overdue"]):
         parts.append(
             _(

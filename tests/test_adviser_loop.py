@@ -191,7 +191,7 @@ async def test_the_event_day_digest_goes_that_evening_with_the_adviser_own_youth
     [mail] = await digests()
     assert mail["recipient"] == "claire@ml.test"
     body = mail["body_text"]
-    assert "Inès Benali: Job dating Valence (1 h 30)" in body and f"/youths/{day.came.id}" in body
+    assert "Inès Benali — Job dating Valence (1 h 30)" in body and f"/youths/{day.came.id}" in body
     assert "Pas venus" in body and "Yanis Roux" in body
     assert "Léa" not in body  # a colleague's youth
     assert "<a href=" in mail["body_html"]

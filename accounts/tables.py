@@ -89,6 +89,14 @@ class Logo(Table):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class Digest(StrEnum):
+    """How often someone who follows youths gets the e-mail of what happened to them (outcomes.digest)."""
+
+    event_day = "event_day"  # the evening of each day one of their youths had a session
+    weekly = "weekly"  # Monday morning, with the follow-ups of the week
+    never = "never"
+
+
 class User(Table, tablename="account_user"):
     email = Varchar(length=254, unique=True, index=True)
     full_name = Varchar(length=200)
@@ -98,6 +106,7 @@ class User(Table, tablename="account_user"):
     language = Varchar(length=5, default="fr")
     created_at = Timestamptz(default=TimestamptzNow())
     last_login_at = Timestamptz(null=True, default=None)
+    digest = Varchar(length=10, choices=Digest, default=Digest.weekly)  # chosen on their own account page
 
 
 class Membership(Table):

@@ -19,6 +19,8 @@ from accounts.services import CurrentUser
 from accounts.tables import (
     DEFAULT_FOLLOW_UP_DAYS,
     Contact,
+    Digest,
+    Membership,
     Organisation,
     OrganisationKind,
     Partnership,
@@ -28,6 +30,7 @@ from accounts.tables import (
 )
 from checkin.tables import AttendanceStatus, CheckIn
 from core.db import write_transaction
+from core.errors import Refusal
 from events import series
 from events import services as event_services
 from events.inputs import SeriesInput
@@ -41,8 +44,10 @@ from planning import runs as planning_runs
 from planning import services as planning_services
 from planning.tables import Companion, PairRule, PlanningStatus
 from registration import messages as registration_messages
+from registration import proposals
 from registration import services as registrations
-from registration.tables import Participant, Registration, RegistrationStatus, Source
+from registration.inputs import RegistrationInput
+from registration.tables import Participant, Proposal, Registration, RegistrationStatus, Source
 
 DEMO_LOGIN = "demo@tremplin.local"
 DEMO_PASSWORD = "tremplin-demo-2026"
@@ -440,6 +445,7 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
     )
     await members.invite(world.admin, world.admin_organisation, "nouvelle.recrue@tremplin.local", Role.staff)
     await _outcomes(world)
+    await _adviser_loop(world)
     if compose_rally:
         run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
         if await planning_runner.execute_run(run_id) == PlanningStatus.done:
@@ -481,6 +487,75 @@ async def _outcomes(world: _World) -> None:
         token = secrets.token_urlsafe(16)
         await FollowUp.update({FollowUp.token_hash: accounts.token_hash(token)}).where(FollowUp.id == came[1]["id"])
         await self_report.answer(token, SituationKind.training, since, "Je commence une formation de cariste.")
+
+
+async def _first_slot(event_id: int) -> int | None:
+    """The first session with its own places, which the public form asks to choose (None: nothing to choose)."""
+    row = await (
+        Session.select(Session.id)
+        .where((Session.event == event_id) & Session.capacity.is_not_null())
+        .order_by(Session.starts_at)
+        .first()
+    )
+    return row["id"] if row else None
+
+
+async def _adviser_loop(world: _World) -> None:
+    """The Valence adviser's loop: she chose the digest after each event day, and proposed events to three of
+    her youths: one still to answer, one registered through her link, one who came (registration.proposals)."""
+    email = DEMO_LOGINS["adviser"]
+    user = await User.select(User.id, User.full_name).where(User.email == email).first()
+    member = await Membership.select(Membership.organisation).where(Membership.user == user["id"]).first()
+    adviser = CurrentUser(user["id"], email, user["full_name"], "fr", {member["organisation"]: Role.adviser})
+    await User.update({User.digest: Digest.event_day}).where(User.id == adviser.id)
+    mine = await (
+        Registration.select(Registration.id, Registration.participant, Registration.event)
+        .where(Registration.referred_by == adviser.id)
+        .order_by(Registration.id)
+    )
+    came = [r for r in mine if world.last_info and r["event"] == world.last_info.id]
+    if came:  # proposed before the last information session, registered through the link, came
+        sent = datetime.combine(world.last_info.starts_on - timedelta(days=8), time(10), UTC)
+        await Proposal(
+            event=came[0]["event"],
+            participant=came[0]["participant"],
+            proposed_by=adviser.id,
+            referring_organisation=member["organisation"],
+            token=secrets.token_urlsafe(16),
+            sent_at=sent,
+            registration=came[0]["id"],
+        ).save()
+    events = await proposals.events_to_propose(adviser)
+    youths = list(dict.fromkeys(r["participant"] for r in mine))
+    answered = False
+    for youth, event in ((y, e) for y in youths for e in events):
+        if await Proposal.exists().where((Proposal.participant == youth) | (Proposal.event == event["id"])):
+            continue
+        try:
+            await proposals.propose(adviser, youth, event["id"])
+        except Refusal:  # already registered there: another event
+            continue
+        if not answered:  # the youth opens the link and confirms
+            proposal = await Proposal.select().where(Proposal.participant == youth).first()
+            record = await Participant.select().where(Participant.id == youth).first()
+            data = RegistrationInput(
+                first_name=record["first_name"],
+                last_name=record["last_name"],
+                phone=record["phone"],
+                email=record["email"],
+                postcode=record["postcode"] or "26000",
+                session_id=await _first_slot(event["id"]),
+            )
+            public_token = (await Event.select(Event.public_token).where(Event.id == event["id"]).first())[
+                "public_token"
+            ]
+            try:
+                await registrations.register(None, data, public_token=public_token, proposal=proposal["token"])
+                answered = True
+            except Refusal:  # a made-up number the form would refuse: this one stays to answer
+                continue
+        if answered and await Proposal.count() >= 3:
+            return
 
 
 async def _company_sites(collectif: Organisation, rng: random.Random) -> list[tuple[Organisation, Site]]:

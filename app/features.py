@@ -12,6 +12,7 @@ import messaging.receivers
 import outcomes.receivers
 import planning.receivers
 import registration.receivers
+from accounts.account_console import ROUTES as ACCOUNT_CONSOLE
 from accounts.api import ROUTES as ACCOUNTS_API
 from accounts.console import ROUTES as ACCOUNTS_CONSOLE
 from accounts.members_console import ROUTES as MEMBERS_CONSOLE
@@ -32,6 +33,7 @@ from outcomes.console import ROUTES as OUTCOMES_CONSOLE
 from outcomes.public import ROUTES as OUTCOMES_PUBLIC
 from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
+from registration.api import ROUTES as REGISTRATION_API
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
 
@@ -49,6 +51,7 @@ ROUTES = [
     ConsoleHome,
     healthz,
     *ACCOUNTS_CONSOLE,
+    *ACCOUNT_CONSOLE,
     *ORGANISATION_SETTINGS,
     *MEMBERS_CONSOLE,
     *ACCOUNTS_API,
@@ -69,4 +72,5 @@ ROUTES = [
     *OUTCOMES_PUBLIC,
     *OUTCOMES_API,
     *EVENT_API,
+    *REGISTRATION_API,
 ]

@@ -36,6 +36,7 @@ VARIABLES: dict[str, str] = {
     "details": lazy("the youth's team or interviews (for published plans)"),
     "next": lazy("the next date of the same kind of event and its link (for those who did not come)"),
     "answer": lazy("the link where the youth says where they are now (for the follow-up message)"),
+    "adviser": lazy("the adviser who proposes the event, and their organisation (for proposals)"),
 }
 
 
@@ -147,6 +148,15 @@ DEFAULTS: dict[str, Default] = {
         lazy("Change: {event}"),
         lazy("{first_name}, change for {event}: {change}. Your page: {link}"),
         lazy("Hello {first_name},\n\na change for {event}: {change}.\nYour page: {link}\n\n{organiser}"),
+    ),
+    "proposal": Default(
+        lazy("An adviser proposes an event to their youth"),
+        lazy("A proposal from your adviser: {event}"),
+        lazy("Hello {first_name}, I suggest {event}, {date} at {time}. To register (1 minute): {link} {adviser}"),
+        lazy(
+            "Hello {first_name},\n\nI suggest you come to {event} on {date} at {time}, {place}.\n"
+            "Your details are already filled in: check them and confirm your registration: {link}\n\n{adviser}"
+        ),
     ),
     "cancelled": Default(
         lazy("Cancellation by the organiser"),
@@ -273,5 +283,6 @@ EXAMPLE = {
     "organiser": "Intérim Solidaire",
     "change": "nouvelle heure 10:00",
     "details": "équipe 3 avec Karim (06 21 43 65 87).",
+    "adviser": "Claire Dupont, Mission Locale Valence",
     "next": "Prochaine date : le jeudi 2 avril, pour vous inscrire : https://tremplin.example/e/Ab3",
 }

@@ -75,15 +75,15 @@ async def schedule(today: date | None = None) -> int:
 
 
 async def run(every_s: float = 600.0) -> None:
-    """Schedule follow-ups, send the youths' links and the Monday reminders every ten minutes, for as long as
-    the worker runs."""
+    """Schedule follow-ups, send the youths' links, the Monday reminders and digests and the event days' digests
+    every ten minutes, for as long as the worker runs."""
     from messaging import outbox
-    from outcomes import reminders, self_report
+    from outcomes import digest, reminders, self_report
 
     while True:
         try:
             await schedule()
-            if await self_report.send_due() + await reminders.send_weekly():
+            if await self_report.send_due() + await reminders.send_weekly() + await digest.send_evening():
                 outbox.wake()
         except Exception:  # a database hiccup must not stop the follow-ups for good
             log.exception("Follow-up pass failed")

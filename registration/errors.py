@@ -106,3 +106,33 @@ class MergeOnSameEvent(Refusal):
     message = lazy(
         "Both records are registered for “%(event)s”: cancel one of these two registrations first, then merge."
     )
+
+
+class ProposalClosed(Refusal):
+    code = "proposal_event_closed"
+    status_code = 409
+    message = lazy("This event is not open to registrations (not published, over, or closed): choose another one.")
+
+
+class ProposalEventFull(Refusal):
+    code = "proposal_event_full"
+    status_code = 409
+    message = lazy("This event is full: choose another one.")
+
+
+class AlreadyRegisteredThere(Refusal):
+    code = "proposal_already_registered"
+    status_code = 409
+    message = lazy("This youth is already registered for this event.")
+
+
+class AlreadyProposed(Refusal):
+    code = "already_proposed"
+    status_code = 409
+    message = lazy("You already proposed this event to this youth on %(date)s. You can send it again.")
+
+
+class YouthUnreachable(Refusal):
+    code = "youth_unreachable"
+    status_code = 409
+    message = lazy("This youth answered STOP to our text messages and gave no e-mail address: call them instead.")

@@ -26,7 +26,7 @@ from core.web import errors_of, page
 from events.services import programme
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
-from registration import messages, services
+from registration import messages, proposals, services
 from registration import signals as registration_signals
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
@@ -152,7 +152,13 @@ class PublicRegistration(Controller):
     opt = {"public": True}
 
     @get("/e/{token:str}")
-    async def event_page(self, request: Request, token: FromPath[str], ref: FromQuery[str | None] = None) -> Response:
+    async def event_page(
+        self, request: Request, token: FromPath[str], ref: FromQuery[str | None] = None, p: FromQuery[str | None] = None
+    ) -> Response:
+        if p:  # an adviser's proposal: the form filled in with the youth's details, never cached
+            values = await proposals.prefilled(token, p)
+            event = await _public_event(token)
+            return await _event_page(event, values=values or {}, errors={}, ref=ref, proposal=p if values else "")
         key = (token, ref or "", current_language.get())
         html = _PAGES.get(key)
         if html is None:
@@ -174,6 +180,7 @@ class PublicRegistration(Controller):
         await limit(request, "register", settings.public_posts_per_10_min)
         form = await request.form()
         ref = str(form.get("ref", "")) or None
+        proposal = str(form.get("p", "")) or None
         if form.get(HONEYPOT):  # filled by robots only; say thanks and keep nothing
             return page("public/thanks.html", event=await _public_event(token))
         data = await registration_form_data(request)
@@ -185,10 +192,16 @@ class PublicRegistration(Controller):
                 ref=ref,
                 status_code=InvalidInput.status_code,
                 errors=fields_to_correct(errors),
+                proposal=proposal or "",
             )
         try:
             registered = await services.register(
-                None, convert(RegistrationInput, data), public_token=token, source=Source.public, referral_code=ref
+                None,
+                convert(RegistrationInput, data),
+                public_token=token,
+                source=Source.public,
+                referral_code=ref,
+                proposal=proposal,
             )
         except DuplicateRegistration:
             return page(
@@ -201,6 +214,7 @@ class PublicRegistration(Controller):
                 ref=ref,
                 status_code=error.status_code,
                 errors=errors_of(error),
+                proposal=proposal or "",
             )
         return Redirect(f"/r/{registered.manage_token}?new=1")
 

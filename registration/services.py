@@ -42,6 +42,7 @@ from registration.people import age_on, check_birth_date, check_email, check_pla
 from registration.tables import (
     Consent,
     ConsentKind,
+    Proposal,
     Question,
     QuestionKind,
     ReferralLink,
@@ -217,6 +218,7 @@ async def register(
     referral_code: str | None = None,
     by: CurrentUser | None = None,
     now: datetime | None = None,
+    proposal: str | None = None,
 ) -> Registered:
     """Register a youth, or put them on the waiting list, in one short locked transaction.
 
@@ -224,13 +226,16 @@ async def register(
     upsert the youth, count the places, insert the registration and its message.
     """
     now = now or utcnow()
-    referred_by, referring_org = await _referrer(referral_code, by, source)
+    referred_by, referring_org, proposal = await _referred(referral_code, by, source, proposal, public_token)
     profile = _clean_profile(data, now.date(), source)
     if not is_sqlite() and source != Source.walk_in and not data.session_id:
         registered = await _register_at_once(
             event_id, public_token, data, profile, source, referred_by, referring_org, by, now
         )
         if registered is not None:
+            if proposal:
+                async with write_transaction():
+                    await _proposal_answered(proposal, registered.registration_id)
             return registered
 
     async with write_transaction():
@@ -270,8 +275,36 @@ async def register(
         if _consents_given(data):
             await _record_consents(participant_id, data, by.id if by else None)
         await messages.tell(registration_id, STATUS_MESSAGE[status])
+        if proposal:
+            await _proposal_answered(proposal, registration_id)
     outbox.wake()
     return Registered(registration_id, token, status)
+
+
+async def _referred(
+    referral_code: str | None, by: CurrentUser | None, source: Source, proposal: str | None, public_token: str | None
+) -> tuple[int | None, int | None, str | None]:
+    """Who referred the youth (`_referrer`), unless they came through an adviser's proposal of this event
+    (registration.proposals): then the adviser did; and the proposal's token when it is one."""
+    proposer = await _proposer(proposal, public_token) if proposal and public_token else None
+    if proposer is None:
+        return (*await _referrer(referral_code, by, source), None)
+    return (*proposer, proposal)
+
+
+async def _proposer(proposal: str, public_token: str) -> tuple[int, int | None] | None:
+    """The adviser and organisation of a proposal of this event (its link's token), if it is one."""
+    row = (
+        await Proposal.select(Proposal.proposed_by, Proposal.referring_organisation)
+        .where((Proposal.token == proposal) & (Proposal.event.public_token == public_token))
+        .first()
+    )
+    return (row["proposed_by"], row["referring_organisation"]) if row else None
+
+
+async def _proposal_answered(proposal: str, registration_id: int) -> None:
+    """The youth registered through the proposal's link: the adviser's page follows that registration."""
+    await Proposal.update({Proposal.registration: registration_id}).where(Proposal.token == proposal)
 
 
 async def _referrer(referral_code: str | None, by: CurrentUser | None, source: Source) -> tuple[int | None, int | None]:

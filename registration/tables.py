@@ -128,3 +128,17 @@ class ReferralLink(Table):
     code = Varchar(length=32, unique=True, index=True)
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class Proposal(Table):
+    """An event an adviser proposed to one of their youths: a text with a registration link pre-filled with the
+    youth's details and attributed to the adviser (`token`); the youth still confirms."""
+
+    event = ForeignKey(references=Event, index=True)
+    participant = ForeignKey(references=Participant, index=True)
+    proposed_by = ForeignKey(references=User, index=True)
+    referring_organisation = ForeignKey(references=Organisation, null=True, default=None)  # the adviser's
+    token = Varchar(length=32, unique=True, index=True)
+    sent_at = Timestamptz(default=TimestamptzNow())  # the last time it was sent (a resend moves it)
+    sends = Integer(default=1)
+    registration = ForeignKey(references=Registration, null=True, default=None)  # made through the link

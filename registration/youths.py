@@ -145,6 +145,17 @@ def _registration_seen(user: CurrentUser):
     return _HOLDER.is_in(user.organisation_ids or [-1]) | referred_by_us(user)
 
 
+def my_youths(user: CurrentUser):
+    """The youths the user referred ("my youths", an adviser's list), as a subquery of participant ids."""
+    return Registration.select(Registration.participant).where(Registration.referred_by == user.id)
+
+
+def my_youths_registrations(user: CurrentUser):
+    """The registrations of the user's own youths that the user sees (as on their list and the youths' pages),
+    a condition on Registration: what an adviser's digest speaks of."""
+    return Registration.participant.is_in(my_youths(user)) & _registration_seen(user)
+
+
 async def _referred_elsewhere(user: CurrentUser) -> list[int]:
     """The youths of other organisations the user or their organisations referred: usually few (none for an
     organiser's own staff), read once so that the list's condition stays a plain one on indexed columns."""

@@ -1,4 +1,5 @@
-"""Console pages of the youths: the list (/youths), one youth's page, their QPV, merging two records."""
+"""Console pages of the youths: the list (/youths), one youth's page, their QPV, merging two records, and the
+events an adviser proposes to them (registration.proposals)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from accounts.services import CurrentUser
 from core.errors import NotFound, Refusal
 from core.i18n import gettext as _
 from core.web import flash, form_data, page
-from registration import merge, youths
+from registration import merge, proposals, youths
+from registration.errors import AlreadyProposed
 from registration.people import display_phone
 
 User = Request[CurrentUser, Any, Any]
@@ -77,6 +79,72 @@ class YouthsConsole(Controller):
             return page("registration/merge.html", status_code=refusal.status_code, display_phone=display_phone, **view)
         flash(request, _("The two records are merged: %(n)s registrations moved to this one.", n=moved))
         return Redirect(f"/youths/{participant_id}")
+
+    @get("/proposals")
+    async def proposals(self, request: User) -> Template:
+        rows = await proposals.proposals_of(request.user)
+        return page(
+            "registration/proposals.html", rows=rows, labels={k: _(v) for k, v in proposals.STATE_LABELS.items()}
+        )
+
+    @get("/{participant_id:int}/propose")
+    async def propose_form(self, request: User, participant_id: FromPath[int]) -> Template:
+        return await _propose_page(request.user, participant_id, {}, {})
+
+    @post("/{participant_id:int}/propose")
+    async def propose(self, request: User, participant_id: FromPath[int]) -> Template | Redirect:
+        form = await form_data(request)
+        if not form.get("event", "").isdigit():
+            errors = {"event": _("Choose the event to propose.")}
+            return await _propose_page(request.user, participant_id, form, errors, status_code=400)
+        event = int(form["event"])
+        try:
+            sent = await proposals.propose(request.user, participant_id, event, resend=form.get("resend") == "1")
+        except Refusal as refusal:
+            return await _propose_page(
+                request.user,
+                participant_id,
+                form,
+                {"event": refusal.text()},
+                status_code=refusal.status_code,
+                resend=event if isinstance(refusal, AlreadyProposed) else None,
+            )
+        flash(
+            request,
+            _(
+                "The event is proposed: the link is on its way (%(channels)s).",
+                channels=" + ".join(_("text message") if c == "sms" else _("e-mail") for c in sent),
+            ),
+        )
+        return Redirect(f"/youths/{participant_id}/propose")
+
+
+async def _propose_page(
+    user: CurrentUser,
+    participant_id: int,
+    values: dict,
+    errors: dict,
+    *,
+    status_code: int = 200,
+    resend: int | None = None,
+) -> Template:
+    youth = await proposals.youth_to_propose_to(user, participant_id)
+    events = await proposals.events_to_propose(user)
+    options = [("", _("Choose an event"))] + [
+        (e["id"], f"{e['title']} — {e['starts_on']:%d/%m/%Y} ({e['organisation_name']})") for e in events
+    ]
+    return page(
+        "registration/propose.html",
+        status_code=status_code,
+        youth=youth,
+        events=events,
+        event_options=options,
+        rows=await proposals.proposals_of(user, participant_id),
+        labels={k: _(v) for k, v in proposals.STATE_LABELS.items()},
+        values=values,
+        errors=errors,
+        resend=resend,
+    )
 
 
 ROUTES = [YouthsConsole]

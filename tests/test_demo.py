@@ -58,3 +58,16 @@ async def test_the_demo_shows_a_few_weeks_of_use_and_a_login_for_every_role(clie
     for role, email in DEMO_LOGINS.items():
         client.cookies.clear()
         assert (await login(client, email, DEMO_PASSWORD)).status_code == 302, role
+
+
+async def test_the_demo_adviser_has_proposals_in_each_state_and_chose_her_digest():
+    from accounts.tables import User
+    from app.demo import DEMO_LOGINS
+    from registration import proposals
+    from tests.factories.accounts import principal
+
+    await load_demo(compose_rally=False)
+    user = await User.objects().get(User.email == DEMO_LOGINS["adviser"])
+    assert user.digest == "event_day"
+    states = {row.state for row in await proposals.proposals_of(await principal(user))}
+    assert states == {"proposed", "registered", "attended"}

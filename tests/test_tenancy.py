@@ -58,6 +58,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
     return {
         "POST /api/youths/{participant_id:int}/situations": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
         "POST /api/organisations/{organisation_id:int}/situations/import": {},  # a CSV file, refused before it is read
+        "POST /api/youths/{participant_id:int}/proposals": {"event_id": 1},
         "POST /directory/{organisation_id:int}/contacts": {"organisation_id": partner_id, "full_name": "Léa"},
         "POST /directory/{organisation_id:int}/partners": {"name": "Boulangerie"},
         "POST /organisations/{organisation_id:int}/tokens": {"name": "Script", "scope": "write"},
@@ -149,6 +150,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /events/{event_id:int}/interviews/{interview_id:int}/delete": {},
         "POST /youths/{participant_id:int}/qpv": {"qpv": "on"},
         "POST /youths/{participant_id:int}/merge": {"other": 1},
+        "POST /youths/{participant_id:int}/propose": {"event": 1},
         "POST /youths/{participant_id:int}/situations": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
         "POST /follow-ups/{follow_up_id:int}": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
         "POST /events/{event_id:int}/teams/{team_id:int}/results": {"visit": "1", "result": "1:cv_left"},

@@ -24,6 +24,7 @@ from checkin.api import ROUTES as CHECKIN_API
 from checkin.console import ROUTES as CHECKIN_CONSOLE
 from checkin.public import ROUTES as CHECKIN_PUBLIC
 from checkin.scan import ROUTES as SCAN_APP
+from dashboard.console import ROUTES as DASHBOARD_CONSOLE
 from events.api import ROUTES as EVENT_API
 from events.console import ROUTES as EVENT_CONSOLE
 from messaging.console import ROUTES as MESSAGES_CONSOLE
@@ -56,6 +57,7 @@ ROUTES = [
     *MEMBERS_CONSOLE,
     *ACCOUNTS_API,
     *EVENT_CONSOLE,
+    *DASHBOARD_CONSOLE,
     *PLANNING_CONSOLE,
     *JOB_DATING_CONSOLE,
     *CALENDAR_FEEDS,

@@ -21,7 +21,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
 import anyio.to_thread
@@ -30,7 +29,6 @@ import qrcode.constants
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from jinja2 import Environment
 from qrcode.image.pil import PilImage
 from qrcode.image.svg import SvgPathFillImage
 
@@ -43,6 +41,7 @@ from core.db import write_transaction
 from core.errors import DomainError, InvalidInput, NotFound
 from core.i18n import lazy
 from core.settings import get_settings
+from core.templating import render_html
 from events.services import get_event
 from registration.tables import Registration, RegistrationStatus
 
@@ -289,18 +288,6 @@ async def offline_list(principal: Any, list_id: str) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- printed tickets and badges
-
-
-@cache
-def _templates() -> Environment:
-    from core.templating import make_environment
-
-    return make_environment()
-
-
-def render_html(template: str, **context: Any) -> str:
-    """A print template, rendered without a request (background jobs use it too)."""
-    return _templates().get_template(template).render(**context)
 
 
 async def ticket_pdf(context: dict[str, Any], token: str) -> bytes:

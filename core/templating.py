@@ -92,3 +92,13 @@ def make_environment() -> Environment:
         current_language=lambda: current_language.get(),
     )
     return env
+
+
+@lru_cache(maxsize=1)
+def _print_environment() -> Environment:
+    return make_environment()
+
+
+def render_html(template: str, **context: Any) -> str:
+    """A print template (a PDF's page), rendered without a request: background jobs use it too."""
+    return _print_environment().get_template(template).render(**context)

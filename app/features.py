@@ -30,6 +30,9 @@ from messaging.webhooks import ROUTES as SMS_WEBHOOKS
 from outcomes.api import ROUTES as OUTCOMES_API
 from outcomes.console import ROUTES as OUTCOMES_CONSOLE
 from outcomes.public import ROUTES as OUTCOMES_PUBLIC
+from outreach.api import ROUTES as OUTREACH_API
+from outreach.console import ROUTES as OUTREACH_CONSOLE
+from outreach.public import ROUTES as OUTREACH_PUBLIC
 from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
@@ -68,5 +71,8 @@ ROUTES = [
     *OUTCOMES_CONSOLE,
     *OUTCOMES_PUBLIC,
     *OUTCOMES_API,
+    *OUTREACH_CONSOLE,
+    *OUTREACH_PUBLIC,
+    *OUTREACH_API,
     *EVENT_API,
 ]

@@ -240,3 +240,17 @@ async def test_another_organisations_organiser_can_neither_see_nor_send(client):
     assert (await client.get(f"/organisations/{world.organisation.id}/public-page/")).status_code == 404
     assert (await client.get(f"/api/events/{world.coming.id}/invitations")).status_code == 404
     assert await OutboxMessage.count() == 0
+
+
+async def test_the_demo_shows_a_public_page_and_invitations_that_brought_a_registration(client):
+    from app.demo import load_demo
+    from outreach.tables import PublicPage
+
+    await load_demo(compose_rally=False)
+    assert await PublicPage.count() == 2  # the collective's and the ETTI's
+    invited = await EventInvitation.select(EventInvitation.event)
+    assert len(invited) >= 2 and len({row["event"] for row in invited}) == 1
+    rows = await services.sent_invitations(invited[0]["event"])
+    assert sum(1 for row in rows if row["registered_at"]) == 1
+    code = (await PublicPage.select(PublicPage.code).first())["code"]
+    assert (await client.get(f"/o/{code}")).status_code == 200

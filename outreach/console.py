@@ -100,7 +100,7 @@ REASON_LABELS = {  # translated in the template
     "no_consent": lazy("Did not agree to hear about other events"),
     "never_came": lazy("Registered for one but never came"),
     "registered": lazy("Already registered for this event"),
-    "cannot_text": lazy("Cannot receive texts (answered STOP, or no mobile)"),
+    "cannot_text": lazy("Cannot receive texts (answered STOP, prefers e-mail, or no mobile)"),
 }
 
 ROUTES = [PublicPageConsole, InviteConsole]

@@ -9,7 +9,7 @@ twice texts nobody twice. Registrations they brought: invited youths who registe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -53,45 +53,47 @@ class Audience:
         return None
 
 
-def _past_registrations(event: Event | dict) -> Any:
-    """The registrations to the organisation's other events of the same format that have begun (a subquery)."""
-    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
+def _past_registrations(event: dict[str, Any], today: date) -> Any:
+    """The condition on registrations to the organisation's other events of the same format that have begun."""
     return (
-        (Registration.event.organisation == get("organisation"))
-        & (Registration.event.format == get("format"))
-        & (Registration.event.id != get("id"))
-        & (Registration.event.starts_on <= utcnow().date())
+        (Registration.event.organisation == event["organisation"])
+        & (Registration.event.format == event["format"])
+        & (Registration.event.id != event["id"])
+        & (Registration.event.starts_on <= today)
     )
 
 
-async def audience(event: Event | dict) -> Audience:
+async def audience(event: dict[str, Any], now: datetime | None = None) -> Audience:
     """Everyone of the organisation who registered for a past event of this format, sorted out."""
-    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
-    past = _past_registrations(event)
+    past = _past_registrations(event, (now or utcnow()).date())
+    theirs = (Participant.organisation == event["organisation"]) & Participant.id.is_in(
+        Registration.select(Registration.participant).where(past)
+    )
     youths = (
         await Participant.select(
-            Participant.id, Participant.first_name, Participant.last_name, Participant.phone, Participant.sms_opt_out_at
+            Participant.id,
+            Participant.first_name,
+            Participant.last_name,
+            Participant.phone,
+            Participant.email,
+            Participant.channel,
+            Participant.sms_opt_out_at,
         )
-        .where(
-            (Participant.organisation == get("organisation"))
-            & Participant.id.is_in(Registration.select(Registration.participant).where(past))
-        )
+        .where(theirs)
         .order_by(Participant.last_name)
         .order_by(Participant.first_name)
-    )
-    ids = Participant.select(Participant.id).where(
-        (Participant.organisation == get("organisation"))
-        & Participant.id.is_in(Registration.select(Registration.participant).where(past))
     )
     came_ids = await _ids(Registration.participant, past & Registration.id.is_in(came()))
     consented = await _ids(
         Consent.participant,
-        (Consent.kind == ConsentKind.other_messages) & Consent.withdrawn_at.is_null() & Consent.participant.is_in(ids),
+        (Consent.kind == ConsentKind.other_messages)
+        & Consent.withdrawn_at.is_null()
+        & Consent.participant.is_in(Participant.select(Participant.id).where(theirs)),
     )
     registered = await _ids(
-        Registration.participant, (Registration.event == get("id")) & Registration.status.is_in(LIVE)
+        Registration.participant, (Registration.event == event["id"]) & Registration.status.is_in(LIVE)
     )
-    invited = await _ids(EventInvitation.participant, EventInvitation.event == get("id"))
+    invited = await _ids(EventInvitation.participant, EventInvitation.event == event["id"])
     found = Audience()
     for youth in youths:
         reason = _reason(youth, consented, came_ids, registered)
@@ -108,10 +110,13 @@ def _reason(youth: dict, consented: set[int], came_ids: set[int], registered: se
     if youth["id"] not in consented:
         return "no_consent"
     if youth["id"] not in came_ids:
-        return "never_came"
+        return "never_came"  # a no-show is never invited
     if youth["id"] in registered:
         return "registered"
-    if not addressing.can_text(phone=youth["phone"], opted_out=youth["sms_opt_out_at"]):
+    channels = addressing.channels(
+        phone=youth["phone"], email=youth["email"], opted_out=youth["sms_opt_out_at"], preference=youth["channel"]
+    )
+    if Channel.sms not in channels:  # STOP, no mobile, or they asked for e-mail rather than texts
         return "cannot_text"
     return None
 
@@ -124,38 +129,36 @@ async def _ids(column: Any, condition: Any) -> set[int]:
 # ----------------------------------------------------------------------------- the text
 
 
-async def text_values(event: Event | dict) -> dict[str, Any]:
+async def text_values(event: dict[str, Any]) -> dict[str, Any]:
     """The variables of the invitation, the same for every youth but their first name."""
-    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
     first = (
         await Session.select(
             Session.starts_at, Session.place, Session.site.name.as_alias("site"), Session.site.city.as_alias("city")
         )
-        .where(Session.event == get("id"))
+        .where(Session.event == event["id"])
         .order_by(Session.starts_at)
         .first()
     )
     organisation = (
         await Event.select(Event.organisation.name.as_alias("name"), Event.organisation.phone.as_alias("phone"))
-        .where(Event.id == get("id"))
+        .where(Event.id == event["id"])
         .first()
     )
-    start = first["starts_at"].astimezone(ZoneInfo(get("timezone"))) if first else None
+    start = first["starts_at"].astimezone(ZoneInfo(event["timezone"])) if first else None
     place = (", ".join(p for p in (first["site"], first["city"]) if p) or first["place"]) if first else ""
     return {
-        "event": get("title"),
-        "date": format_date(start or get("starts_on"), "EEEE d MMMM", locale="fr"),
+        "event": event["title"],
+        "date": format_date(start or event["starts_on"], "EEEE d MMMM", locale="fr"),
         "time": start.strftime("%H:%M") if start else "",
-        "place": place or get("meeting_point"),
-        "link": f"{get_settings().base_url}/e/{get('public_token')}",
-        "phone": display_phone(get("contact_phone") or organisation["phone"] or ""),
+        "place": place or event["meeting_point"],
+        "link": f"{get_settings().base_url}/e/{event['public_token']}",
+        "phone": display_phone(event["contact_phone"] or organisation["phone"] or ""),
         "organiser": organisation["name"],
     }
 
 
-async def text_for(event: Event | dict, first_name: str, values: dict[str, Any] | None = None) -> str:
-    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
-    _subject, body = await templates.template(get("organisation"), MESSAGE, Channel.sms)
+async def text_for(event: dict[str, Any], first_name: str, values: dict[str, Any] | None = None) -> str:
+    _subject, body = await templates.template(event["organisation"], MESSAGE, Channel.sms)
     return templates.render(body, {**(values or await text_values(event)), "first_name": first_name})
 
 
@@ -226,7 +229,7 @@ async def invite(
     values = await text_values(event)
     texted = 0
     async with write_transaction():
-        for youth in chosen(await audience(event), participant_ids):
+        for youth in chosen(await audience(event, now), participant_ids):
             texted += await _invite_one(event, youth, values, user.id or None, now)  # a token is no one (id 0)
         after_commit(outbox.wake)
     return texted

@@ -89,6 +89,7 @@ async def _everyone(world):
         "no_consent": await past_participant(world, "Léa", "+33612340003", consent=False),
         "withdrawn": await past_participant(world, "Omar", "+33612340004", withdrawn=True),
         "stop": await past_participant(world, "Karim", "+33612340005", said_stop=True),
+        "email_only": await past_participant(world, "Zoé", "+33612340008", channel="email", email="zoe@exemple.fr"),
         "registered": await past_participant(world, "Sami", "+33612340006"),
         "rally": await past_participant(world, "Nadia", "+33612340007", event=await past_rally(world)),
     }
@@ -107,7 +108,7 @@ async def test_the_invitation_reaches_only_consenting_past_participants_of_a_sim
         "no_consent": ["Léa", "Omar"],
         "never_came": ["Yanis"],
         "registered": ["Sami"],
-        "cannot_text": ["Karim"],
+        "cannot_text": ["Karim", "Zoé"],
     }
     assert "Nadia" not in str(preview.audience)  # she came to a rally, not to an information session
     link = f"{get_settings().base_url}/e/{world.coming.public_token}"

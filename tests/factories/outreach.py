@@ -49,11 +49,12 @@ async def past_participant(
     withdrawn: bool = False,
     said_stop: bool = False,
     event: Event | None = None,
+    **fields: str,
 ) -> Participant:
     """A youth registered for the past session (or `event`): checked in unless `came=False`, with the consent to
     hear about other events unless `consent=False` (withdrawn since if `withdrawn`)."""
     youth = await make_youth(
-        world.organisation, first_name, "Benali", phone=phone, sms_opt_out_at=utcnow() if said_stop else None
+        world.organisation, first_name, "Benali", phone=phone, sms_opt_out_at=utcnow() if said_stop else None, **fields
     )
     registration = await make_registration(event or world.past, youth)
     if came:

@@ -141,10 +141,27 @@ def _place(session: dict) -> str:
     return ", ".join(p for p in (session["site_name"], session["site_city"]) if p) or session["place"]
 
 
+def by_series(dates: list[dict]) -> list[dict]:
+    """The dates as the page lists them: a one-off event alone; the dates of a series together, where its first
+    one falls (a weekly permanence is one entry with its Fridays, not ten cards with the same title)."""
+    entries: list[dict] = []
+    series: dict[int, dict] = {}
+    for event in dates:
+        if event["series"] is None:
+            entries.append({"title": event["title"], "dates": [event]})
+        elif event["series"] in series:
+            series[event["series"]]["dates"].append(event)
+        else:
+            series[event["series"]] = {"title": event["title"], "dates": [event]}
+            entries.append(series[event["series"]])
+    return entries
+
+
 async def public_page(code: str, now: datetime | None = None) -> dict[str, Any]:
-    """What the public page shows: the organisation and its coming dates."""
+    """What the public page shows: the organisation and its coming dates, a series' dates together."""
     organisation = await organisation_of(code)
-    return {"organisation": organisation, "dates": await coming_dates(organisation["id"], now), "url": page_url(code)}
+    dates = await coming_dates(organisation["id"], now)
+    return {"organisation": organisation, "entries": by_series(dates), "dates": dates, "url": page_url(code)}
 
 
 async def share(user: CurrentUser, organisation_id: int, now: datetime | None = None) -> dict[str, Any]:

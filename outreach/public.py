@@ -25,7 +25,7 @@ class PublicOrganisationPage(Controller):
             "outreach/public.html",
             organisation=organisation,
             phone=display_phone(organisation["phone"]) if organisation["phone"] else "",
-            dates=found["dates"],
+            entries=found["entries"],
         )
 
 

@@ -17,7 +17,7 @@ from outreach.errors import CannotBeTexted, EventNotOpen, NeverCame, NoConsent
 from outreach.tables import EventInvitation
 from registration.tables import RegistrationStatus
 from tests.factories.accounts import make_organisation, make_user, principal
-from tests.factories.events import make_event, make_session
+from tests.factories.events import adviser_of_partner, make_event, make_session
 from tests.factories.outreach import info_sessions, past_participant, past_rally
 from tests.factories.registration import make_registration, make_youth, published_event, register_online
 from tests.support import login, post_form
@@ -229,6 +229,9 @@ async def test_the_api_reads_the_invitations_and_what_they_brought_and_refuses_a
     assert (read["sent"], read["brought"]) == (1, 1)
     assert read["invitations"][0]["participant_id"] == ines.id
     assert read["invitations"][0]["registration_status"] == "confirmed"
+    paths = (await client.get("/schema/openapi.json")).json()["paths"]
+    assert set(paths["/api/events/{event_id}/invitations"]) == {"get", "post"}
+    assert not any(path.startswith(("/o/", "/organisations/{organisation_id}/public-page")) for path in paths)
 
 
 async def test_another_organisations_organiser_can_neither_see_nor_send(client):
@@ -255,3 +258,28 @@ async def test_the_demo_shows_a_public_page_and_invitations_that_brought_a_regis
     assert sum(1 for row in rows if row["registered_at"]) == 1
     code = (await PublicPage.select(PublicPage.code).first())["code"]
     assert (await client.get(f"/o/{code}")).status_code == 200
+
+
+async def test_a_partner_adviser_sees_the_event_but_neither_the_invitations_nor_the_youths_invited(client):
+    world = await info_sessions()
+    await past_participant(world, "Inès", "+33612340001")
+    await services.invite(world.organiser, world.coming.id)
+    await adviser_of_partner(world.coming, "adviser@ml.test", "Mission Locale partenaire")
+    await login(client, "adviser@ml.test")
+    assert (await client.get(f"/events/{world.coming.id}")).status_code == 200
+    assert (await client.get(f"/events/{world.coming.id}/invite")).status_code == 403
+    answer = await client.get(f"/api/events/{world.coming.id}/invitations")
+    assert answer.status_code == 403 and "Inès" not in answer.text
+
+
+def test_a_series_dates_show_together_where_its_first_date_falls():
+    dates = [
+        {"id": 1, "title": "Permanence", "series": 7},
+        {"id": 2, "title": "Job dating", "series": None},
+        {"id": 3, "title": "Permanence", "series": 7},
+    ]
+    entries = pages.by_series(dates)
+    assert [(e["title"], [d["id"] for d in e["dates"]]) for e in entries] == [
+        ("Permanence", [1, 3]),
+        ("Job dating", [2]),
+    ]

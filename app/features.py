@@ -10,6 +10,7 @@ import checkin.receivers
 import events.receivers
 import messaging.receivers
 import outcomes.receivers
+import outreach.receivers
 import planning.receivers
 import registration.receivers
 from accounts.api import ROUTES as ACCOUNTS_API
@@ -44,6 +45,7 @@ RECEIVERS = (
     events.receivers,
     messaging.receivers,
     outcomes.receivers,
+    outreach.receivers,
     planning.receivers,
     registration.receivers,
 )

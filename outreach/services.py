@@ -302,3 +302,30 @@ async def invitations_of(user: CurrentUser, event_id: int) -> list[dict[str, Any
     if not user.at_least(event["organisation"], Role.viewer):
         raise Forbidden()
     return await sent_invitations(event_id)
+
+
+async def move_invitations(kept_id: int, other_id: int) -> int:
+    """The other record's invitations go to the kept one (in the merge's transaction), so what they brought is
+    still counted; where both were invited to the same event, the earlier invitation stays. How many moved."""
+    kept_events = await _ids(EventInvitation.event, EventInvitation.participant == kept_id)
+    moved = 0
+    for row in await EventInvitation.select(EventInvitation.id, EventInvitation.event, EventInvitation.sent_at).where(
+        EventInvitation.participant == other_id
+    ):
+        if row["event"] in kept_events:
+            await _keep_earlier(row, kept_id)
+            continue
+        await EventInvitation.update(
+            {EventInvitation.participant: kept_id, EventInvitation.key: invitation_key(row["event"], kept_id)}
+        ).where(EventInvitation.id == row["id"])
+        moved += 1
+    return moved
+
+
+async def _keep_earlier(other: dict[str, Any], kept_id: int) -> None:
+    mine = EventInvitation.participant == kept_id
+    same_event = EventInvitation.event == other["event"]
+    await EventInvitation.update({EventInvitation.sent_at: other["sent_at"]}).where(
+        mine & same_event & (EventInvitation.sent_at > other["sent_at"])
+    )
+    await EventInvitation.delete().where(EventInvitation.id == other["id"])

@@ -283,3 +283,16 @@ def test_a_series_dates_show_together_where_its_first_date_falls():
         ("Permanence", [1, 3]),
         ("Job dating", [2]),
     ]
+
+
+async def test_when_two_records_of_a_youth_are_merged_the_invitation_follows_the_kept_one():
+    from registration import merge
+
+    world = await info_sessions()
+    invited = await past_participant(world, "Inès", "+33612340001")
+    kept = await make_youth(world.organisation, "Inès", "Benali", phone="+33612340009")
+    await services.invite(world.organiser, world.coming.id)
+
+    await merge.merge(world.organiser, kept.id, invited.id)
+    rows = await EventInvitation.select(EventInvitation.participant, EventInvitation.key)
+    assert rows == [{"participant": kept.id, "key": f"{world.coming.id}:{kept.id}"}]

@@ -90,6 +90,7 @@ def _preview_page(
         sample=found.sample,
         sent=found.sent,
         brought=found.brought,
+        open=found.open,
         errors=errors,
         checked=checked,
         reasons=REASON_LABELS,

@@ -172,16 +172,19 @@ class Preview:
     sample: str  # the text the first youth would get
     sent: list[dict[str, Any]]  # invitations already sent, with whether each brought a registration
     brought: int
+    open: bool  # published and not begun: invitations may go
 
 
-async def preview(user: CurrentUser, event_id: int) -> Preview:
+async def preview(user: CurrentUser, event_id: int, *, now: datetime | None = None) -> Preview:
     """What sending would do (organisers of the event's organisation): whom it texts, who is left out and why,
     the text, and the invitations already sent with the registrations they brought."""
+    now = now or utcnow()
     event = await _organisers_event(user, event_id)
-    found = await audience(event)
+    found = await audience(event, now)
     first = found.to_invite[0]["first_name"] if found.to_invite else "Inès"
     sent = await sent_invitations(event_id)
-    return Preview(event, found, await text_for(event, first), sent, sum(1 for s in sent if s["registered_at"]))
+    brought = sum(1 for s in sent if s["registered_at"])
+    return Preview(event, found, await text_for(event, first), sent, brought, _is_open(event, now))
 
 
 async def _organisers_event(user: CurrentUser, event_id: int) -> dict[str, Any]:
@@ -189,8 +192,12 @@ async def _organisers_event(user: CurrentUser, event_id: int) -> dict[str, Any]:
     return await get_event(user, event_id)
 
 
+def _is_open(event: dict[str, Any], now: datetime) -> bool:
+    return event["status"] == EventStatus.published and event["starts_on"] >= now.date()
+
+
 def _check_open(event: dict[str, Any], now: datetime) -> None:
-    if event["status"] != EventStatus.published or event["starts_on"] < now.date():
+    if not _is_open(event, now):
         raise EventNotOpen()
 
 

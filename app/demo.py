@@ -39,6 +39,8 @@ from outcomes import followups, self_report
 from outcomes import services as outcomes
 from outcomes.tables import FollowUp, ResultKind, SituationKind
 from outcomes.tables import Source as SituationSource
+from outreach import pages as outreach_pages
+from outreach import services as outreach
 from planning import runner as planning_runner
 from planning import runs as planning_runs
 from planning import services as planning_services
@@ -47,7 +49,7 @@ from registration import messages as registration_messages
 from registration import proposals
 from registration import services as registrations
 from registration.inputs import RegistrationInput
-from registration.tables import Participant, Proposal, Registration, RegistrationStatus, Source
+from registration.tables import Consent, ConsentKind, Participant, Proposal, Registration, RegistrationStatus, Source
 
 DEMO_LOGIN = "demo@tremplin.local"
 DEMO_PASSWORD = "tremplin-demo-2026"
@@ -446,6 +448,7 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
     await members.invite(world.admin, world.admin_organisation, "nouvelle.recrue@tremplin.local", Role.staff)
     await _outcomes(world)
     await _adviser_loop(world)
+    await _outreach(world)
     if compose_rally:
         run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
         if await planning_runner.execute_run(run_id) == PlanningStatus.done:
@@ -556,6 +559,54 @@ async def _adviser_loop(world: _World) -> None:
                 continue
         if answered and await Proposal.count() >= 3:
             return
+
+
+async def _outreach(world: _World) -> None:
+    """Reaching youths before the next information session: the collective's and the ETTI's public pages; those
+    who came to the last session and agreed to hear about other events are invited to the next one (one text
+    each), and one of them has already signed up from the text."""
+    await outreach_pages.code_of(world.admin, world.admin_organisation)
+    etti = next(iter(world.etti_admin.roles))
+    await outreach_pages.code_of(world.etti_admin, etti)
+    if world.last_info is None:
+        return
+    registered = (
+        await Registration.select(Registration.participant)
+        .where(Registration.event == world.last_info.id)
+        .order_by(Registration.id)
+    )
+    for index, row in enumerate(registered):
+        if index != 1:  # the second youth did not tick "other news" on the form
+            await Consent(participant=row["participant"], kind=ConsentKind.other_messages, given_by="le jeune").save()
+    coming = (
+        await Event.objects()
+        .where(
+            (Event.organisation == etti)
+            & (Event.format == Format.info_collective)
+            & (Event.status == EventStatus.published)
+            & (Event.starts_on > world.today)
+        )
+        .order_by(Event.starts_on)
+        .first()
+    )
+    if coming is None or not await outreach.invite(world.etti_admin, coming.id):
+        return
+    first = (await outreach.sent_invitations(coming.id))[0]
+    youth = await Participant.objects().where(Participant.id == first["participant"]).first()
+    session = await Session.select(Session.id).where(Session.event == coming.id).order_by(Session.starts_at).first()
+    await registrations.register(
+        coming.id,
+        RegistrationInput(
+            first_name=youth.first_name,
+            last_name=youth.last_name,
+            phone=youth.phone,
+            birth_date=youth.birth_date,
+            postcode=youth.postcode,
+            consent_other_messages=True,
+            session_id=session["id"] if session else None,
+        ),
+        source=Source.public,
+    )
 
 
 async def _company_sites(collectif: Organisation, rng: random.Random) -> list[tuple[Organisation, Site]]:

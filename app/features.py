@@ -10,6 +10,7 @@ import checkin.receivers
 import events.receivers
 import messaging.receivers
 import outcomes.receivers
+import outreach.receivers
 import planning.receivers
 import registration.receivers
 from accounts.account_console import ROUTES as ACCOUNT_CONSOLE
@@ -32,6 +33,9 @@ from messaging.webhooks import ROUTES as SMS_WEBHOOKS
 from outcomes.api import ROUTES as OUTCOMES_API
 from outcomes.console import ROUTES as OUTCOMES_CONSOLE
 from outcomes.public import ROUTES as OUTCOMES_PUBLIC
+from outreach.api import ROUTES as OUTREACH_API
+from outreach.console import ROUTES as OUTREACH_CONSOLE
+from outreach.public import ROUTES as OUTREACH_PUBLIC
 from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
 from registration.api import ROUTES as REGISTRATION_API
@@ -44,6 +48,7 @@ RECEIVERS = (
     events.receivers,
     messaging.receivers,
     outcomes.receivers,
+    outreach.receivers,
     planning.receivers,
     registration.receivers,
 )
@@ -73,6 +78,9 @@ ROUTES = [
     *OUTCOMES_CONSOLE,
     *OUTCOMES_PUBLIC,
     *OUTCOMES_API,
+    *OUTREACH_CONSOLE,
+    *OUTREACH_PUBLIC,
+    *OUTREACH_API,
     *EVENT_API,
     *REGISTRATION_API,
 ]

@@ -13,7 +13,6 @@ from accounts.services import CurrentUser
 from core.clock import utcnow
 from core.errors import Refusal
 from core.i18n import gettext as _
-from core.i18n import lazy
 from core.labels import label
 from core.pdf import render_pdf
 from core.settings import get_settings

@@ -128,6 +128,18 @@ DEFAULTS: dict[str, Default] = {
             "questions, one minute, and your adviser will know: {answer}\n\nA question? Call {phone}.\n{organiser}"
         ),
     ),
+    "invitation": Default(
+        lazy("An invitation to those who came to a similar event (with their consent)"),
+        lazy("An invitation: {event}"),
+        lazy(
+            "Hello {first_name}, {organiser} invites you to {event} on {date} at {time}, {place}. "
+            "To sign up: {link} (STOP to get no more texts)"
+        ),
+        lazy(
+            "Hello {first_name},\n\nyou came to one of our events: {organiser} invites you to {event} on {date} "
+            "at {time}, {place}.\nTo sign up: {link}\n\nA question? Call {phone}."
+        ),
+    ),
     "team": Default(
         lazy("The rally teams are published"),
         lazy("Your team for {event}"),

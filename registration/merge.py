@@ -14,9 +14,11 @@ from typing import Any
 from accounts import audit
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Organisation, Role
+from core import signals
 from core.db import write_transaction
 from core.errors import NotFound, Refusal
 from core.i18n import gettext as _
+from registration import signals as registration_signals
 from registration.errors import MergeAcrossOrganisations, MergeIntoItself, MergeOnSameEvent
 from registration.tables import Consent, Participant, Registration
 from registration.youths import visible_youth
@@ -129,6 +131,7 @@ async def merge(user: CurrentUser, kept_id: int, other_id: int, *, now: datetime
             .returning(Registration.id)
         )
         await _keep_earliest_consents(kept_id, other_id)
+        await signals.send(registration_signals.youths_merged, kept_id=kept_id, other_id=other_id)
         await Participant.delete().where(Participant.id == other_id)
         changes = merged_details(kept, other)
         if changes:

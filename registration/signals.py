@@ -44,3 +44,9 @@ came_to = signal(
     "The registrations someone came to (present or late), for the youths' 'came / did not come' filter: -> a "
     "query selecting those registrations' ids, used as a subquery (no rows are read). Answered by checkin.",
 )
+youths_merged = signal(
+    "youths-merged",
+    "Two records of one youth are being merged, inside the merge's transaction, before the other record is "
+    "deleted: kept_id, other_id. Features holding rows of the other move them to the kept one (outreach: the "
+    "invitations sent to them).",
+)

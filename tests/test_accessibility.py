@@ -30,7 +30,10 @@ def unlabelled(html: str) -> list[dict]:
 
 async def test_every_field_of_every_page_has_a_label(client):
     await load_demo(compose_rally=False)
-    public_pages = ["/login", "/password-reset"]
+    from outreach.tables import PublicPage
+
+    code = (await PublicPage.select(PublicPage.code).first())["code"]
+    public_pages = ["/login", "/password-reset", f"/o/{code}"]
     for path in public_pages:
         page = await client.get(path)
         assert 'name="viewport"' in page.text
@@ -61,6 +64,8 @@ async def test_every_field_of_every_page_has_a_label(client):
         "/account",
         "/youths/proposals",
         f"/youths/{youth['id']}/propose",
+        f"/organisations/{event.organisation}/public-page/",
+        f"/events/{event.id}/invite",
     ]
     for path in pages:
         page = await client.get(path)

@@ -154,6 +154,8 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /youths/{participant_id:int}/situations": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
         "POST /follow-ups/{follow_up_id:int}": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
         "POST /events/{event_id:int}/teams/{team_id:int}/results": {"visit": "1", "result": "1:cv_left"},
+        "POST /events/{event_id:int}/invite": {"youth": "1"},
+        "POST /api/events/{event_id:int}/invitations": {"participant_ids": [1]},
     }
 
 

@@ -7,8 +7,8 @@ from html import escape
 
 from markupsafe import Markup
 
-WIDTH = 640
-BAR = 26
+WIDTH = 480  # drawn at this width on a desktop, scaled down on a phone: the text stays readable
+BAR = 28
 GAP = 10
 LABEL_WIDTH = 200
 # Category colours from a colour-blind-safe palette (Okabe–Ito), in the categories' order.
@@ -25,17 +25,17 @@ def _svg(width: int, height: int, title: str, body: str) -> Markup:
 def bars(title: str, items: list[tuple[str, float]], *, unit: str = "") -> Markup:
     """Horizontal bars, one per item, the value written at the end of each."""
     top = max((value for _, value in items), default=0) or 1
-    room = WIDTH - LABEL_WIDTH - 70
+    room = WIDTH - LABEL_WIDTH - 50
     parts = []
     for index, (label, value) in enumerate(items):
         y = index * (BAR + GAP)
         length = max(room * value / top, 1 if value else 0)
         text = f"{value:g}{unit}"
         parts.append(
-            f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR * 0.68:.1f}" text-anchor="end" font-size="14">'
+            f'<text x="{LABEL_WIDTH - 8}" y="{y + BAR * 0.68:.1f}" text-anchor="end" font-size="18">'
             f"{escape(_short(label))}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length:.1f}" height="{BAR}" fill="{COLOURS[0]}" rx="3"/>'
-            f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + BAR * 0.68:.1f}" font-size="14">{escape(text)}</text>'
+            f'<text x="{LABEL_WIDTH + length + 6:.1f}" y="{y + BAR * 0.68:.1f}" font-size="18">{escape(text)}</text>'
         )
     height = max(len(items) * (BAR + GAP), BAR)
     return _svg(WIDTH, height, title, "".join(parts))
@@ -67,7 +67,7 @@ def stacked_columns(title: str, columns: list[tuple[str, list[float]]], series: 
             f'<text x="{x + width / 2:.1f}" y="{base + 16}" text-anchor="middle" font-size="12">{escape(label)}</text>'
         )
     for position, name in enumerate(series):
-        x, y = 35 + (position % 2) * 300, height + 10 + (position // 2) * 22
+        x, y = 35 + (position % 2) * 220, height + 10 + (position // 2) * 22
         parts.append(
             f'<rect x="{x}" y="{y}" width="14" height="14" fill="{COLOURS[position % len(COLOURS)]}"/>'
             f'<text x="{x + 20}" y="{y + 12}" font-size="13">{escape(name)}</text>'
@@ -75,5 +75,5 @@ def stacked_columns(title: str, columns: list[tuple[str, list[float]]], series: 
     return _svg(WIDTH, height + 14 + legend_rows * 22, title, "".join(parts))
 
 
-def _short(text: str, length: int = 26) -> str:
+def _short(text: str, length: int = 17) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"

@@ -13,6 +13,7 @@ from accounts.services import CurrentUser
 from core.clock import utcnow
 from core.errors import Refusal
 from core.i18n import gettext as _
+from core.i18n import lazy
 from core.labels import label
 from core.pdf import render_pdf
 from core.settings import get_settings
@@ -27,11 +28,11 @@ from outcomes.tables import ResultKind
 User = Request[CurrentUser, dict, Any]
 
 AGE_LABELS = {
-    "under_18": "under 18",
-    "18_21": "18–21",
-    "22_25": "22–25",
-    "26_plus": "26 and over",
-    "unknown": "unknown",
+    "under_18": lazy("under 18"),
+    "18_21": lazy("18 to 21"),
+    "22_25": lazy("22 to 25"),
+    "26_plus": lazy("26 and over"),
+    "unknown": lazy("age not known"),
 }
 
 

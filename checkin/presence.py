@@ -40,7 +40,7 @@ from checkin.services import (
 )
 from checkin.tables import AttendanceStatus, CheckIn
 from core.clock import utcnow
-from core.db import sql, write_transaction
+from core.db import is_sqlite, sql, write_transaction
 from core.errors import InvalidInput, NotFound, Refusal
 from core.i18n import lazy
 from core.settings import get_settings
@@ -325,26 +325,34 @@ async def minutes_by_session(registration_ids: list[int]) -> dict[int, dict[int,
     return dict(out)
 
 
+# The minutes of each session's record (the earliest unflagged row of a registration at a session), summed in
+# the database: a year's dashboard covers 50,000 check-ins, and reading them into Python (four timestamps each)
+# took a second. Raw because Piccolo has no window functions; `attended()` is the rule it repeats, per engine.
+_MINUTES_SQL = """
+SELECT COALESCE(SUM(minutes), 0) AS minutes FROM (
+    SELECT ROW_NUMBER() OVER (PARTITION BY c.registration, c.session ORDER BY c.scanned_at, c.id) AS n,
+           CASE WHEN c.status IN ('present', 'late', 'left_early') AND c.scanned_at IS NOT NULL
+                THEN {minutes} ELSE 0 END AS minutes
+    FROM check_in c JOIN event_session s ON s.id = c.session
+    WHERE c.registration IN ({{}}) AND NOT c.flagged
+) AS records WHERE n = 1
+"""
+_SQLITE_MINUTES = (
+    "MAX(0, CAST(ROUND((MIN(julianday(COALESCE(c.exited_at, s.ends_at)), julianday(s.ends_at))"
+    " - MAX(julianday(c.scanned_at), julianday(s.starts_at))) * 86400) AS INTEGER) / 60)"
+)
+_POSTGRES_MINUTES = (
+    "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (LEAST(COALESCE(c.exited_at, s.ends_at), s.ends_at)"
+    " - GREATEST(c.scanned_at, s.starts_at))) / 60))"
+)
+
+
 async def attended_minutes(registrations: Any) -> int:
     """The minutes attended at the registrations of a subquery (a dashboard's scope), each session's record
-    counted once, as `minutes_by_session`."""
-    rows = await (
-        CheckIn.select(*_MINUTES_COLUMNS)
-        .where(CheckIn.registration.is_in(registrations) & CheckIn.session.is_not_null() & CheckIn.flagged.eq(False))
-        .order_by(CheckIn.scanned_at)
-        .order_by(CheckIn.id)
-    )
-    seen: set[tuple[int, int]] = set()
-    total = 0
-    for row in rows:
-        key = (row["registration"], row["session"])
-        if key not in seen:
-            seen.add(key)
-            span = attended(
-                row["status"], aware(row["starts_at"]), aware(row["ends_at"]), row["scanned_at"], row["exited_at"]
-            )
-            total += minutes(span)
-    return total
+    counted once, as `minutes_by_session` counts them."""
+    minutes = _SQLITE_MINUTES if is_sqlite() else _POSTGRES_MINUTES
+    rows = await CheckIn.raw(_MINUTES_SQL.format(minutes=minutes), registrations.querystrings[0])
+    return int(rows[0]["minutes"] or 0)
 
 
 def record_minutes(record: dict[str, Any], starts_at: datetime, ends_at: datetime) -> int:

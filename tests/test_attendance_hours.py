@@ -12,6 +12,7 @@ from checkin import presence
 from checkin.tables import AttendanceStatus, CheckIn
 from core.clock import utcnow
 from events.tables import EventStatus
+from registration.tables import Registration
 from tests.factories.accounts import make_organisation, make_user, principal
 from tests.factories.events import make_event, make_session
 from tests.factories.registration import make_registration, make_youth
@@ -109,6 +110,8 @@ async def test_attended_hours_come_from_entry_and_exit_scans(client):
 
     lines = await presence.lines_of([w["registrations"][0].id])
     assert [line.minutes for line in lines] == [2 * 60 + 45]
+    ids = Registration.select(Registration.id).where(Registration.id == w["registrations"][0].id)
+    assert await presence.attended_minutes(ids) == 2 * 60 + 45  # the dashboard's sum, in the database
 
     await login(client, "karim@example.org")
     youth_page = html.unescape((await client.get(f"/youths/{w['youths'][0].id}")).text)

@@ -12,6 +12,7 @@ import messaging.receivers
 import outcomes.receivers
 import planning.receivers
 import registration.receivers
+import webhooks.receivers
 from accounts.api import ROUTES as ACCOUNTS_API
 from accounts.console import ROUTES as ACCOUNTS_CONSOLE
 from accounts.members_console import ROUTES as MEMBERS_CONSOLE
@@ -34,6 +35,7 @@ from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
+from webhooks.console import ROUTES as WEBHOOKS_CONSOLE
 
 RECEIVERS = (
     calendars.receivers,
@@ -43,6 +45,7 @@ RECEIVERS = (
     outcomes.receivers,
     planning.receivers,
     registration.receivers,
+    webhooks.receivers,
 )
 
 ROUTES = [
@@ -69,4 +72,5 @@ ROUTES = [
     *OUTCOMES_PUBLIC,
     *OUTCOMES_API,
     *EVENT_API,
+    *WEBHOOKS_CONSOLE,
 ]

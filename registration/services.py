@@ -16,6 +16,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from accounts.services import CurrentUser
+from core import signals
 from core.clock import utcnow
 from core.db import is_sqlite, is_unique_violation, sql, write_transaction
 from core.errors import Refusal
@@ -26,6 +27,7 @@ from events.tables import Event, EventStatus
 from messaging import outbox, templates
 from messaging.tables import Channel
 from registration import messages, places
+from registration import signals as registration_signals
 from registration.errors import (
     AnswerRequired,
     DuplicateRegistration,
@@ -270,8 +272,19 @@ async def register(
         if _consents_given(data):
             await _record_consents(participant_id, data, by.id if by else None)
         await messages.tell(registration_id, STATUS_MESSAGE[status])
+        await _announce(registration_id, organisation_id, "created")
     outbox.wake()
     return Registered(registration_id, token, status)
+
+
+async def _announce(registration_id: int, organisation_id: int, change: str) -> None:
+    """Tell the features above (partners' webhooks) that a registration was created or cancelled."""
+    await signals.send(
+        registration_signals.registration_changed,
+        registration_id=registration_id,
+        organisation_id=organisation_id,
+        change=change,
+    )
 
 
 async def _referrer(referral_code: str | None, by: CurrentUser | None, source: Source) -> tuple[int | None, int | None]:
@@ -497,6 +510,8 @@ async def _register_at_once(
         raise DuplicateRegistration(None)
     if row["id"] is None:  # coming back after cancelling: the general path reuses their registration
         return None
+    # The statement has committed: partners are told just after it (a crash in between loses that one notice).
+    await _announce(row["id"], event["organisation"], "created")
     if profile["email"]:
         await places.attach_invitation(
             row["id"],
@@ -627,6 +642,7 @@ async def cancel(registration_id: int, *, by: CurrentUser | None = None) -> None
         ).where(Registration.id == registration_id)
         if current["status"] == RegistrationStatus.confirmed:
             await _promote_next(event)
+        await _announce(registration_id, event.organisation, "cancelled")
     outbox.wake()
 
 

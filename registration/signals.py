@@ -44,3 +44,9 @@ came_to = signal(
     "The registrations someone came to (present or late), for the youths' 'came / did not come' filter: -> a "
     "query selecting those registrations' ids, used as a subquery (no rows are read). Answered by checkin.",
 )
+registration_changed = signal(
+    "registration-changed",
+    "A registration was created or cancelled, inside the change's transaction (on PostgreSQL's one-statement "
+    "registration, just after its statement): registration_id, organisation_id (the event's), change ('created' | "
+    "'cancelled'). Answered by webhooks (partners' endpoints are told).",
+)

@@ -43,6 +43,7 @@ from planning.tables import Companion, PairRule, PlanningStatus
 from registration import messages as registration_messages
 from registration import services as registrations
 from registration.tables import Participant, Registration, RegistrationStatus, Source
+from webhooks import demo as webhooks_demo
 
 DEMO_LOGIN = "demo@tremplin.local"
 DEMO_PASSWORD = "tremplin-demo-2026"
@@ -440,6 +441,7 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
     )
     await members.invite(world.admin, world.admin_organisation, "nouvelle.recrue@tremplin.local", Role.staff)
     await _outcomes(world)
+    await webhooks_demo.partner_endpoint(world.admin, world.admin_organisation)
     if compose_rally:
         run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
         if await planning_runner.execute_run(run_id) == PlanningStatus.done:

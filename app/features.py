@@ -35,6 +35,7 @@ from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
+from webhooks.api import ROUTES as WEBHOOKS_API
 from webhooks.console import ROUTES as WEBHOOKS_CONSOLE
 
 RECEIVERS = (
@@ -73,4 +74,5 @@ ROUTES = [
     *OUTCOMES_API,
     *EVENT_API,
     *WEBHOOKS_CONSOLE,
+    *WEBHOOKS_API,
 ]

@@ -76,6 +76,8 @@ def _bodies(partner_id: int) -> dict[str, dict]:
             "url": "https://example.org/x",
             "events": "checkin.recorded",
         },
+        "POST /api/organisations/{organisation_id:int}/webhooks": {"url": "https://example.org/x", "events": []},
+        "DELETE /api/organisations/{organisation_id:int}/webhooks/{endpoint_id:int}": {},
         "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/secret": {},
         "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/events": {"events": "checkin.recorded"},
         "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/disable": {},

@@ -24,7 +24,7 @@ from registration import services as registration
 from tests.factories.accounts import make_user, principal
 from tests.factories.registration import published_event, registered
 from tests.factories.webhooks import PartnerServer, organisation_with_endpoint
-from tests.support import login, post_form
+from tests.support import api, login, post_form
 from webhooks import services, urls
 from webhooks.errors import UnsafeUrl
 from webhooks.sending import DISABLE_AFTER, _CheckedNetwork
@@ -254,3 +254,19 @@ async def test_a_recorded_outcome_and_a_check_in_are_sent(settings, partner):
     assert notices["checkin.recorded"]["attendance"]["status"] == "present"
     assert notices["outcome.recorded"]["outcome"]["kind"] == "situation"
     assert notices["outcome.recorded"]["outcome"]["type"] == "cdi"
+
+
+async def test_an_admin_manages_endpoints_through_the_api(client, partner):
+    organisation, _admin, endpoint_id, _secret = await organisation_with_endpoint(partner.url)
+    await login(client, "admin@diois.test")
+    base = f"/api/organisations/{organisation.id}/webhooks"
+
+    refused = await api(client, "POST", base, {"url": "https://127.0.0.1.nip.invalid/x", "events": []})
+    assert refused.status_code == 400 and refused.json()["code"] == "webhook_no_event"
+    added = await api(client, "POST", base, {"url": partner.url, "events": ["outcome.recorded"]})
+    assert added.status_code == 201 and added.json()["secret"].startswith("whsec_")
+    listed = (await client.get(base)).json()
+    assert [e["id"] for e in listed] == [endpoint_id, added.json()["id"]] and all(e["secret"] is None for e in listed)
+    assert (await client.get(f"{base}/{endpoint_id}/deliveries")).json() == []
+    assert (await api(client, "DELETE", f"{base}/{endpoint_id}")).status_code == 204
+    assert await Endpoint.count() == 1

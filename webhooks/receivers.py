@@ -17,7 +17,7 @@ from webhooks.tables import EventType
 @receiver(registration_signals.registration_changed)
 async def registration_changed(*, registration_id: int, organisation_id: int, change: str) -> int:
     event_type = EventType.registration_created if change == "created" else EventType.registration_cancelled
-    if not await services.listening(organisation_id, event_type):  # the usual case: read nothing more
+    if not await services.anyone_listening(event_type):  # the usual case: read nothing more
         return 0
     found = await payloads.registration(registration_id)
     if found is None:

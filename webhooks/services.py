@@ -14,6 +14,7 @@ from typing import Any
 from accounts import audit
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
+from core.cache import MISSING, TtlCache
 from core.clock import utcnow
 from core.db import after_commit, write_transaction
 from core.errors import InvalidInput
@@ -105,6 +106,7 @@ async def add_endpoint(
                 created_by=user.id or None,
             )
         ).returning(Endpoint.id)
+        after_commit(_forget_listening)
         summary = _("Webhook endpoint added: %(url)s", url=url.strip())
         await audit.record(user, organisation_id, "webhook_added", summary, events=chosen)
     return row[0]["id"], secret
@@ -126,6 +128,7 @@ async def set_events(user: CurrentUser, organisation_id: int, endpoint_id: int, 
     chosen = _chosen(events)
     async with write_transaction():
         await Endpoint.update({Endpoint.events: chosen}).where(Endpoint.id == endpoint_id)
+        after_commit(_forget_listening)
 
 
 async def disable(user: CurrentUser, organisation_id: int, endpoint_id: int) -> None:
@@ -152,6 +155,7 @@ async def enable(
                 Endpoint.failing_since: None,
             }
         ).where(Endpoint.id == endpoint_id)
+        after_commit(_forget_listening)
         await audit.record(user, organisation_id, "webhook_enabled", _("Webhook enabled: %(url)s", url=found["url"]))
 
 
@@ -210,10 +214,25 @@ async def listening(organisation_id: int, event_type: str) -> list[dict[str, Any
     return [row for row in rows if event_type in row["events"].split()]
 
 
+# Whether any endpoint listens to an event type, kept a few seconds: a check-in scan (the busiest write) then
+# reads nothing for webhooks in the usual case. Stale for LISTENING_S at most in the other processes: an
+# endpoint just added there misses the check-ins and outcomes of those seconds. Keyed by event type (not ids).
+LISTENING_S = 5
+_listening: TtlCache[str, bool] = TtlCache(LISTENING_S, 16)
+
+
 async def anyone_listening(event_type: str) -> bool:
-    """Whether any enabled endpoint listens to `event_type`: one read of a small table, so that a check-in
-    scan reads nothing more in the usual case."""
-    return await Endpoint.exists().where(Endpoint.disabled_at.is_null() & Endpoint.events.like(f"%{event_type}%"))
+    """Whether any enabled endpoint listens to `event_type` (one read of a small table, then cached)."""
+    found = _listening.get(event_type, MISSING)
+    if found is MISSING:
+        where = Endpoint.disabled_at.is_null() & Endpoint.events.like(f"%{event_type}%")
+        found = _listening.set(event_type, await Endpoint.exists().where(where))
+    return found
+
+
+def _forget_listening() -> None:
+    for event_type in EventType:
+        _listening.pop(event_type.value)
 
 
 async def queue(

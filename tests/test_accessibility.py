@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 from events.tables import Event, Format, Session, Site
 from tests.support import login
+from webhooks.tables import Endpoint
 
 
 class _Fields(HTMLParser):
@@ -38,6 +39,7 @@ async def test_every_field_of_every_page_has_a_label(client):
     event = await Event.objects().where(Event.format == "rallye").first()
     session = await Session.objects().where(Session.event == event.id).first()
     site = await Site.objects().first()
+    webhook = await Endpoint.objects().first()
     pages = [
         "/",
         "/events/",
@@ -56,6 +58,8 @@ async def test_every_field_of_every_page_has_a_label(client):
         f"/organisations/{event.organisation}/formats/",
         f"/organisations/{event.organisation}/settings",
         "/follow-ups/import",
+        f"/organisations/{event.organisation}/webhooks",
+        f"/organisations/{event.organisation}/webhooks/{webhook.id}",
     ]
     for path in pages:
         page = await client.get(path)

@@ -270,3 +270,23 @@ async def test_an_admin_manages_endpoints_through_the_api(client, partner):
     assert (await client.get(f"{base}/{endpoint_id}/deliveries")).json() == []
     assert (await api(client, "DELETE", f"{base}/{endpoint_id}")).status_code == 204
     assert await Endpoint.count() == 1
+
+
+async def test_a_scan_at_the_door_tells_the_partner(client, settings, partner):
+    from checkin import services as checkin
+    from tests.factories.checkin import scan_event
+
+    data = await scan_event(youths=1)
+    admin = await principal(await make_user("admin@interim.test", data["organisation"], Role.admin))
+    await services.add_endpoint(admin, data["organisation"].id, partner.url, ["checkin.recorded"])
+    staff = await principal(data["user"])
+    registration = data["registrations"][0]
+    answer, _list = await checkin.redeem(staff, data["list"], registration.ticket_token, "nonce-door", utcnow())
+    assert answer.result == "ok"
+    await checkin.redeem(staff, data["list"], registration.ticket_token, "nonce-door", utcnow())  # replayed
+    await outbox.deliver_due(settings)
+
+    [request] = partner.received
+    notice = json.loads(request.body)
+    assert notice["type"] == "checkin.recorded" and notice["data"]["registration"]["id"] == registration.id
+    assert notice["data"]["youth"] == {"id": registration.participant, "first_name": "Inès", "last_name_initial": "B"}

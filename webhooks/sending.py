@@ -19,6 +19,7 @@ from typing import Any
 
 import httpcore
 import httpx
+from cryptography.fernet import InvalidToken
 
 from accounts.tables import Membership, Role
 from core.clock import utcnow
@@ -100,7 +101,11 @@ async def deliver(*, message_id: int, body: str, seconds: float) -> str:
     """POST one queued webhook; returns 'HTTP <status>' when delivered, raises TemporaryFailure otherwise."""
     target = await _target(message_id)
     now = utcnow()
-    headers = signing.headers(signing.unseal(target["secret"]), target["webhook_id"], int(now.timestamp()), body)
+    try:
+        secret = signing.unseal(target["secret"])
+    except InvalidToken:  # SECRET_KEY changed since the secret was made
+        raise PermanentFailure(_("The endpoint's secret cannot be read any more: give it a new secret.")) from None
+    headers = signing.headers(secret, target["webhook_id"], int(now.timestamp()), body)
     code, excerpt = None, ""
     try:
         # Cut before the worker's own limit, so that the attempt is always recorded here.
@@ -140,7 +145,7 @@ async def record_attempt(
             (Endpoint.id == endpoint_id) & Endpoint.failing_since.is_null()
         )
         endpoint = await Endpoint.select().where(Endpoint.id == endpoint_id).first()
-        if endpoint["disabled_at"] is None and _worn_out(endpoint, now):
+        if endpoint is not None and endpoint["disabled_at"] is None and _worn_out(endpoint, now):
             await _disable(endpoint, now)
 
 

@@ -18,5 +18,6 @@ APP_REGISTRY = AppRegistry(
         "outcomes.piccolo_app",
         "calendars.piccolo_app",
         "outreach.piccolo_app",
+        "webhooks.piccolo_app",
     ]
 )

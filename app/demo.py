@@ -50,6 +50,7 @@ from registration import proposals
 from registration import services as registrations
 from registration.inputs import RegistrationInput
 from registration.tables import Consent, ConsentKind, Participant, Proposal, Registration, RegistrationStatus, Source
+from webhooks import demo as webhooks_demo
 
 DEMO_LOGIN = "demo@tremplin.local"
 DEMO_PASSWORD = "tremplin-demo-2026"
@@ -449,6 +450,7 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
     await _outcomes(world)
     await _adviser_loop(world)
     await _outreach(world)
+    await webhooks_demo.partner_endpoint(world.admin, world.admin_organisation)
     if compose_rally:
         run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
         if await planning_runner.execute_run(run_id) == PlanningStatus.done:

@@ -13,6 +13,7 @@ import outcomes.receivers
 import outreach.receivers
 import planning.receivers
 import registration.receivers
+import webhooks.receivers
 from accounts.account_console import ROUTES as ACCOUNT_CONSOLE
 from accounts.api import ROUTES as ACCOUNTS_API
 from accounts.console import ROUTES as ACCOUNTS_CONSOLE
@@ -41,6 +42,8 @@ from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
 from registration.api import ROUTES as REGISTRATION_API
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
+from webhooks.api import ROUTES as WEBHOOKS_API
+from webhooks.console import ROUTES as WEBHOOKS_CONSOLE
 
 RECEIVERS = (
     calendars.receivers,
@@ -51,6 +54,7 @@ RECEIVERS = (
     outreach.receivers,
     planning.receivers,
     registration.receivers,
+    webhooks.receivers,
 )
 
 ROUTES = [
@@ -83,4 +87,6 @@ ROUTES = [
     *OUTREACH_API,
     *EVENT_API,
     *REGISTRATION_API,
+    *WEBHOOKS_CONSOLE,
+    *WEBHOOKS_API,
 ]

@@ -120,7 +120,8 @@ async def fill(youths, events, each, referred, situations):
     await q("UPDATE follow_up SET token_hash = 'bench-' || id WHERE due_on <= CURRENT_DATE")
     kinds = ["cdi", "short_contract", "training", "job_seeking", "no_news"]
     await q("INSERT INTO situation (participant, kind, since, source, recorded_at) VALUES (?, ?, ?, 'adviser', ?)",
-            [(ids[(i * 2) % len(ids)], kinds[i % 5], today - dt.timedelta(days=i % 200), now) for i in range(situations)])
+            [(ids[(i * 2) % len(ids)], kinds[i % 5], today - dt.timedelta(days=i % 200), now)
+             for i in range(situations)])
     if db is not None:
         db.commit()
         db.execute("ANALYZE")

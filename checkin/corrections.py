@@ -17,6 +17,7 @@ from checkin.services import (
     CheckList,
     Principal,
     allow,
+    announce,
     aware,
     load_list,
     read,
@@ -126,6 +127,8 @@ async def _record(
                 nonce,
                 False,
             )
+        if status is not None:
+            await announce(registration_id, status, at)
 
 
 async def undo(principal: Principal, nonce: str) -> bool:

@@ -29,8 +29,10 @@ from typing import Any
 
 from accounts.services import CurrentUser
 from accounts.tables import Role
+from checkin import signals as checkin_signals
 from checkin.tables import AttendanceStatus, CheckIn
 from checkin.tickets import DevicePrincipal
+from core import signals
 from core.cache import MISSING, TtlCache
 from core.clock import utcnow
 from core.db import again_if_raced, bind, is_sqlite, sql, sql_once, write_transaction
@@ -319,6 +321,8 @@ async def redeem(
         }
         query, values = bind(_redeem_sql(lst.kind), named, [])
         row = (await again_if_raced(lambda: sql_once(query, *values)))[0]
+        if row["added"] is False:  # this scan is the record; the statement has committed: tell partners now
+            await announce(row["id"], status, scanned_at)
         return _answer(lst, row, row["replayed"], row["added"], scanned_at, status, device, principal), lst
     async with write_transaction():
         # One read for the ticket, a replayed nonce and the person's record: each statement is a trip to
@@ -354,7 +358,14 @@ async def redeem(
                 await sql("UPDATE check_in SET flagged = 1 WHERE id = {}", first["id"])
             else:
                 await sql("DELETE FROM check_in WHERE id = {}", first["id"])
+        if wins:
+            await announce(reg["id"], status, scanned_at)
         return _answer(lst, reg, None, not wins, scanned_at, status, device, principal), lst
+
+
+async def announce(registration_id: int, status: AttendanceStatus, at: datetime) -> None:
+    """Tell the features above (partners' webhooks) that someone's attendance was recorded."""
+    await signals.send(checkin_signals.checked_in, registration_id=registration_id, status=status.value, at=at)
 
 
 def _answer(

@@ -121,6 +121,7 @@ LABELS: dict[str, dict[str, str]] = {
     "channel": {
         "email": lazy("E-mail"),
         "sms": lazy("Text message"),
+        "webhook": lazy("Webhook"),
     },
     "partner_role": {
         "co_organiser": lazy("Co-organiser"),

@@ -54,6 +54,9 @@ class Settings:
     sms_sender: str = "Tremplin"  # alphanumeric sender id: at most 11 characters (French operators' rule)
     quiet_hours: str = "21:00-08:00"  # local time (TIMEZONE) when non-urgent SMS wait; empty: no quiet hours
     languages: tuple[str, ...] = field(default=("fr", "en"))
+    # Lets webhooks reach plain http:// and private or loopback addresses: for the tests' local server only,
+    # never on by default, refused in production (webhooks/urls.py).
+    webhooks_allow_private: bool = False
 
     @property
     def production(self) -> bool:
@@ -247,8 +250,16 @@ def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         public_posts_per_10_min=_int("PUBLIC_POSTS_PER_10_MIN", get("PUBLIC_POSTS_PER_10_MIN", "60")),
         worker=_choice("TREMPLIN_WORKER", get("TREMPLIN_WORKER", "inprocess"), {"inprocess", "external"}),
         outbox_lease_seconds=_positive("OUTBOX_LEASE_SECONDS", get("OUTBOX_LEASE_SECONDS", "120")),
+        webhooks_allow_private=_webhooks_allow_private(env, get("WEBHOOKS_ALLOW_PRIVATE", "false")),
         **_sms_settings(get),
     )
+
+
+def _webhooks_allow_private(env: str, value: str) -> bool:
+    allowed = _bool(value)
+    if allowed and env == "production":
+        raise SettingsError("WEBHOOKS_ALLOW_PRIVATE is for tests: webhooks must not reach private addresses.")
+    return allowed
 
 
 @lru_cache(maxsize=1)

@@ -16,13 +16,13 @@ from core.i18n import lazy
 from core.web import errors_of, flash, form_data, page
 from messaging import services, templates
 from messaging.sms import outside_gsm7, sms_length
-from messaging.tables import Channel
+from messaging.tables import TO_PEOPLE, Channel
 
 User = Request[CurrentUser, Any, Any]
 
 
 def _channel(value: str) -> Channel:
-    if value not in Channel.__members__:
+    if value not in TO_PEOPLE:
         raise InvalidInput(lazy("Choose one of the proposed options."), field="channel")
     return Channel(value)
 
@@ -64,7 +64,7 @@ class MessagesConsole(Controller):
     ) -> Template:
         entries = await templates.organisation_templates(request.user, organisation_id)
         for entry in entries:
-            for channel in Channel:
+            for channel in TO_PEOPLE:
                 entry[channel.value]["preview"] = _preview(entry[channel.value]["body"], channel)
         return page(
             "messaging/messages.html",

@@ -31,11 +31,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
+from core import signals
 from core.clock import utcnow
 from core.db import is_sqlite, sql, write_transaction
 from core.i18n import _, language
 from core.settings import Settings, get_settings
 from messaging import senders
+from messaging import signals as messaging_signals
 from messaging.email import PermanentFailure, TemporaryFailure, build_email, check_address, message_id_for, send_email
 from messaging.sms import FindsSent, SmsProvider, normalise_phone, provider_from
 from messaging.tables import Channel, DeliveryStatus, OutboxMessage
@@ -115,6 +117,27 @@ async def enqueue_sms(
             created_at=now,
         )
     )
+
+
+async def enqueue_webhook(*, to: str, body: str, event_type: str, key: str, organisation_id: int) -> int | None:
+    """Queue a POST of `body` (JSON) to a partner's endpoint, inside the caller's `write_transaction()`; the
+    webhooks package signs and sends it when the worker asks (`messaging.signals.webhook_due`). The new
+    message's id, or None when a message with the same key already was queued."""
+    rows = (
+        await OutboxMessage.insert(
+            OutboxMessage(
+                organisation=organisation_id,
+                channel=Channel.webhook,
+                recipient=to,
+                subject=event_type,
+                body_text=body,
+                idempotency_key=key,
+            )
+        )
+        .on_conflict(target=OutboxMessage.idempotency_key, action="DO NOTHING")
+        .returning(OutboxMessage.id)
+    )
+    return rows[0]["id"] if rows else None
 
 
 async def _insert(message: OutboxMessage) -> bool:
@@ -235,6 +258,12 @@ async def _deliver(settings: Settings, message: OutboxMessage, sms: SmsProvider 
         return await sms.send(
             to=to, text=message.body_text, sender=names.sms(settings), reference=message.idempotency_key
         )
+    if message.channel == Channel.webhook:
+        answer = await signals.first(
+            messaging_signals.webhook_due, message_id=message.id, body=message.body_text, seconds=seconds
+        )
+        if answer is not None:
+            return answer
     raise PermanentFailure(_("No way to send messages of kind %(channel)s.", channel=message.channel))
 
 

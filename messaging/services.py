@@ -6,14 +6,16 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from messaging.tables import DeliveryStatus, OutboxMessage
+from messaging.tables import TO_PEOPLE, DeliveryStatus, OutboxMessage
 
 
 async def failed_count(organisation_ids: list[int]) -> int:
     if not organisation_ids:
         return 0
     return await OutboxMessage.count().where(
-        (OutboxMessage.status == DeliveryStatus.failed) & OutboxMessage.organisation.is_in(organisation_ids)
+        (OutboxMessage.status == DeliveryStatus.failed)
+        & OutboxMessage.organisation.is_in(organisation_ids)
+        & OutboxMessage.channel.is_in(TO_PEOPLE)
     )
 
 
@@ -24,7 +26,7 @@ async def delivery_counts(organisation_ids: list[int]) -> dict[str, int]:
         return counts
     rows = (
         await OutboxMessage.select(OutboxMessage.status, Count(OutboxMessage.id, alias="n"))
-        .where(OutboxMessage.organisation.is_in(organisation_ids))
+        .where(OutboxMessage.organisation.is_in(organisation_ids) & OutboxMessage.channel.is_in(TO_PEOPLE))
         .group_by(OutboxMessage.status)
     )
     for row in rows:
@@ -55,7 +57,7 @@ async def recent_messages(organisation_ids: list[int], limit: int = 50) -> list[
             OutboxMessage.urgent,
             OutboxMessage.category,
         )
-        .where(OutboxMessage.organisation.is_in(organisation_ids))
+        .where(OutboxMessage.organisation.is_in(organisation_ids) & OutboxMessage.channel.is_in(TO_PEOPLE))
         .order_by(OutboxMessage.id, ascending=False)
         .limit(limit)
     )

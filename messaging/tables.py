@@ -14,6 +14,11 @@ from accounts.tables import Organisation
 class Channel(StrEnum):
     email = "email"
     sms = "sms"
+    webhook = "webhook"  # a signed POST to a partner's endpoint (the webhooks package sends it)
+
+
+# The channels that reach people (templates, the youths' messages pages); webhooks reach partners' systems.
+TO_PEOPLE = (Channel.sms, Channel.email)
 
 
 class DeliveryStatus(StrEnum):

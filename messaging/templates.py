@@ -20,7 +20,7 @@ from core.db import write_transaction
 from core.errors import InvalidInput
 from core.i18n import gettext as _
 from core.i18n import language, lazy
-from messaging.tables import Channel, MessageTemplate
+from messaging.tables import TO_PEOPLE, Channel, MessageTemplate
 
 VARIABLES: dict[str, str] = {
     "first_name": lazy("the youth's first name"),
@@ -239,7 +239,7 @@ async def organisation_templates(user: CurrentUser, organisation_id: int) -> lis
     out = []
     for key, d in DEFAULTS.items():
         entry: dict[str, Any] = {"key": key, "label": _(d.label)}
-        for channel in Channel:
+        for channel in TO_PEOPLE:
             mine = own.get((key, channel.value))
             subject, body = (mine["subject"], mine["body"]) if mine else default(key, channel)
             entry[channel.value] = {"subject": subject, "body": body, "custom": mine is not None}

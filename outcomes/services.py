@@ -12,12 +12,14 @@ from datetime import date, datetime
 
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
+from core import signals
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import InvalidInput, NotFound
 from core.forms import REQUIRED
 from events.tables import Event
 from outcomes import errors
+from outcomes import signals as outcomes_signals
 from outcomes.situations import CONTRACTS, SITUATION_LABELS, contract_kind
 from outcomes.tables import FollowUp, Result, ResultKind, Situation, SituationKind, Source
 from registration.tables import Registration
@@ -111,6 +113,7 @@ async def record_situation(
             await FollowUp.update({FollowUp.done_at: now}).where(
                 (FollowUp.id == data.follow_up) & FollowUp.done_at.is_null()
             )
+        await signals.send(outcomes_signals.outcome_recorded, kind="situation", outcome_id=row[0]["id"])
     return row[0]["id"]
 
 
@@ -197,6 +200,7 @@ async def add_result(
                 recorded_at=now,
             )
         ).returning(Result.id)
+        await signals.send(outcomes_signals.outcome_recorded, kind="result", outcome_id=row[0]["id"])
     return row[0]["id"]
 
 

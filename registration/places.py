@@ -21,7 +21,7 @@ from typing import Any
 from core.cache import TtlCache
 from core.db import bind, sql_once
 from messaging import addressing
-from messaging.tables import Channel
+from messaging.tables import TO_PEOPLE, Channel
 from registration.tables import fold_name
 
 EVENT_AND_QUESTIONS = (
@@ -82,7 +82,7 @@ SELECT youth.id AS participant, youth.existing, added.id, added.status FROM yout
 # The messages, by the rules of messaging.addressing: which channels, and the key that makes each go once.
 _KIND = "(CASE added.status WHEN 'confirmed' THEN 'confirmation' ELSE 'waiting' END)"
 _YOUTH = {"phone": "{phone}::varchar", "email": "{mail}::varchar", "opted_out": "youth.sms_opt_out_at"}
-_ALLOWED = {channel: addressing.allowed_sql(channel, preference="youth.channel", **_YOUTH) for channel in Channel}
+_ALLOWED = {channel: addressing.allowed_sql(channel, preference="youth.channel", **_YOUTH) for channel in TO_PEOPLE}
 REGISTER = REGISTER.replace(
     "{email_rows}",
     addressing.queue_sql(

@@ -16,6 +16,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from accounts.services import CurrentUser
+from core import signals
 from core.clock import utcnow
 from core.db import is_sqlite, is_unique_violation, sql, write_transaction
 from core.errors import Refusal
@@ -26,6 +27,7 @@ from events.tables import Event, EventStatus
 from messaging import outbox, templates
 from messaging.tables import Channel
 from registration import messages, places
+from registration import signals as registration_signals
 from registration.errors import (
     AnswerRequired,
     DuplicateRegistration,
@@ -272,13 +274,28 @@ async def register(
             registration_id, status = await _take_a_place(
                 event_id, participant_id, session_id, capacity, here, fixed, otherwise, values
             )
-        if _consents_given(data):
-            await _record_consents(participant_id, data, by.id if by else None)
-        await messages.tell(registration_id, STATUS_MESSAGE[status])
-        if proposal:
-            await _proposal_answered(proposal, registration_id)
+        await _registered(registration_id, status, participant_id, organisation_id, data, by, proposal)
     outbox.wake()
     return Registered(registration_id, token, status)
+
+
+async def _registered(
+    registration_id: int,
+    status: str,
+    participant_id: int,
+    organisation_id: int,
+    data: RegistrationInput,
+    by: CurrentUser | None,
+    proposal: str | None,
+) -> None:
+    """What follows a registration in its transaction: consents, the youth's message, the adviser's proposal
+    answered, partners told."""
+    if _consents_given(data):
+        await _record_consents(participant_id, data, by.id if by else None)
+    await messages.tell(registration_id, STATUS_MESSAGE[status])
+    if proposal:
+        await _proposal_answered(proposal, registration_id)
+    await _announce(registration_id, organisation_id, "created")
 
 
 async def _referred(
@@ -305,6 +322,16 @@ async def _proposer(proposal: str, public_token: str) -> tuple[int, int | None] 
 async def _proposal_answered(proposal: str, registration_id: int) -> None:
     """The youth registered through the proposal's link: the adviser's page follows that registration."""
     await Proposal.update({Proposal.registration: registration_id}).where(Proposal.token == proposal)
+
+
+async def _announce(registration_id: int, organisation_id: int, change: str) -> None:
+    """Tell the features above (partners' webhooks) that a registration was created or cancelled."""
+    await signals.send(
+        registration_signals.registration_changed,
+        registration_id=registration_id,
+        organisation_id=organisation_id,
+        change=change,
+    )
 
 
 async def _referrer(referral_code: str | None, by: CurrentUser | None, source: Source) -> tuple[int | None, int | None]:
@@ -530,6 +557,8 @@ async def _register_at_once(
         raise DuplicateRegistration(None)
     if row["id"] is None:  # coming back after cancelling: the general path reuses their registration
         return None
+    # The statement has committed: partners are told just after it (a crash in between loses that one notice).
+    await _announce(row["id"], event["organisation"], "created")
     if profile["email"]:
         await places.attach_invitation(
             row["id"],
@@ -660,6 +689,7 @@ async def cancel(registration_id: int, *, by: CurrentUser | None = None) -> None
         ).where(Registration.id == registration_id)
         if current["status"] == RegistrationStatus.confirmed:
             await _promote_next(event)
+        await _announce(registration_id, event.organisation, "cancelled")
     outbox.wake()
 
 

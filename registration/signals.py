@@ -50,3 +50,9 @@ youths_merged = signal(
     "deleted: kept_id, other_id. Features holding rows of the other move them to the kept one (outreach: the "
     "invitations sent to them).",
 )
+registration_changed = signal(
+    "registration-changed",
+    "A registration was created or cancelled, inside the change's transaction (on PostgreSQL's one-statement "
+    "registration, just after its statement): registration_id, organisation_id (the event's), change ('created' | "
+    "'cancelled'). Answered by webhooks (partners' endpoints are told).",
+)

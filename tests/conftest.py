@@ -49,6 +49,7 @@ _GIVEN_DATABASE_URL = os.environ["TREMPLIN_TESTS_GIVEN_DATABASE_URL"]
 _VAR = Path(tempfile.mkdtemp(prefix="tremplin-test-"))
 os.environ["TREMPLIN_VAR_DIR"] = str(_VAR)
 os.environ["TREMPLIN_ENV"] = "test"
+os.environ["WEBHOOKS_ALLOW_PRIVATE"] = "1"  # the webhooks' tests post to a server on 127.0.0.1 over plain HTTP
 os.environ["DATABASE_URL"] = _GIVEN_DATABASE_URL or f"sqlite:///{_VAR / 'test.sqlite3'}"
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("SMTP_HOST", None)

@@ -6,6 +6,7 @@ from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 from events.tables import Event, Format, Session, Site
 from registration.tables import Participant
 from tests.support import login
+from webhooks.tables import Endpoint
 
 
 class _Fields(HTMLParser):
@@ -43,6 +44,7 @@ async def test_every_field_of_every_page_has_a_label(client):
     session = await Session.objects().where(Session.event == event.id).first()
     site = await Site.objects().first()
     youth = await Participant.select(Participant.id).where(Participant.organisation == event.organisation).first()
+    webhook = await Endpoint.objects().first()
     pages = [
         "/",
         "/events/",
@@ -66,6 +68,8 @@ async def test_every_field_of_every_page_has_a_label(client):
         f"/youths/{youth['id']}/propose",
         f"/organisations/{event.organisation}/public-page/",
         f"/events/{event.id}/invite",
+        f"/organisations/{event.organisation}/webhooks",
+        f"/organisations/{event.organisation}/webhooks/{webhook.id}",
     ]
     for path in pages:
         page = await client.get(path)

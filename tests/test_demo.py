@@ -8,6 +8,7 @@ from messaging.tables import OutboxMessage
 from planning.tables import PublishedTeam
 from registration.tables import Participant, Registration
 from tests.support import login
+from webhooks.tables import Endpoint
 
 
 async def test_demo_holds_the_five_formats_partners_and_about_forty_youths():
@@ -55,6 +56,11 @@ async def test_the_demo_shows_a_few_weeks_of_use_and_a_login_for_every_role(clie
     keys = [m["idempotency_key"] for m in await OutboxMessage.select(OutboxMessage.idempotency_key)]
     assert {key.split(":")[0] for key in keys} >= {"promoted", "broadcast", "cancelled", "team"}
     assert all(e["email"].isascii() for e in await Participant.select(Participant.email))
+    webhook = await Endpoint.objects().first()  # shown, disabled: the demo posts to nobody
+    assert webhook.disabled_at is not None and webhook.url.startswith("https://example.org/")
+    assert await OutboxMessage.count().where(OutboxMessage.status == "queued") == await OutboxMessage.count().where(
+        (OutboxMessage.status == "queued") & (OutboxMessage.channel != "webhook")
+    )
     for role, email in DEMO_LOGINS.items():
         client.cookies.clear()
         assert (await login(client, email, DEMO_PASSWORD)).status_code == 302, role

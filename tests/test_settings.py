@@ -27,6 +27,13 @@ def test_production_accepts_a_strong_secret_key(tmp_path):
     assert settings.secret_key == STRONG and settings.production
 
 
+def test_webhooks_never_reach_private_addresses_unless_a_test_asks_and_never_in_production(tmp_path):
+    assert not load_settings({"TREMPLIN_VAR_DIR": str(tmp_path)}).webhooks_allow_private
+    production = {"TREMPLIN_ENV": "production", "SECRET_KEY": STRONG, "TREMPLIN_VAR_DIR": str(tmp_path)}
+    with pytest.raises(SettingsError, match="WEBHOOKS_ALLOW_PRIVATE"):
+        load_settings({**production, "WEBHOOKS_ALLOW_PRIVATE": "1"})
+
+
 def test_development_generates_a_secret_once_and_keeps_it(tmp_path):
     first = load_settings({"TREMPLIN_VAR_DIR": str(tmp_path)})
     second = load_settings({"TREMPLIN_VAR_DIR": str(tmp_path)})

@@ -25,6 +25,7 @@ from tests.factories.events import adviser_of_partner, make_event, make_series
 from tests.factories.planning import make_companion, make_interview, make_team, make_visit
 from tests.factories.registration import registered
 from tests.support import csrf_token, login
+from webhooks import services as webhooks
 
 SECRET_TITLE = "Rallye très confidentiel"
 ALL_TABLES = [t for app in APP_REGISTRY.app_configs.values() for t in app.table_classes]
@@ -72,6 +73,18 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /organisations/{organisation_id:int}/members/{membership_id:int}/role": {"role": "viewer"},
         "POST /organisations/{organisation_id:int}/members/{membership_id:int}/deactivate": {},
         "POST /organisations/{organisation_id:int}/switch": {},
+        "POST /organisations/{organisation_id:int}/webhooks": {
+            "url": "https://example.org/x",
+            "events": "checkin.recorded",
+        },
+        "POST /api/organisations/{organisation_id:int}/webhooks": {"url": "https://example.org/x", "events": []},
+        "DELETE /api/organisations/{organisation_id:int}/webhooks/{endpoint_id:int}": {},
+        "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/secret": {},
+        "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/events": {"events": "checkin.recorded"},
+        "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/disable": {},
+        "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/enable": {},
+        "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/test": {},
+        "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/delete": {},
         "POST /events/{event_id:int}/sessions": session,
         "POST /events/{event_id:int}/cancel-occurrence": {},
         "POST /events/{event_id:int}/duplicate": {"starts_on": "2030-01-07"},
@@ -212,8 +225,12 @@ async def _their_world():
     await feed.save()
     follow_up = FollowUp(registration=registration_id, days=30, due_on=start.date())
     await follow_up.save()
+    endpoint_id, _secret = await webhooks.add_endpoint(
+        boss_principal, theirs.id, "http://127.0.0.1:9/leur-crm", ["registration.created"]
+    )
     return {
         "follow_up_id": follow_up.id,
+        "endpoint_id": endpoint_id,
         "list_id": f"session-{session_id}",
         "check_in_id": check_in.id,
         "device_id": device.id,

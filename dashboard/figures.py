@@ -12,6 +12,7 @@ would cost more than the page.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -99,13 +100,26 @@ def _events_where(scope: Scope):
 
 
 _cache: TtlCache[Scope, Figures] = TtlCache(FIGURES_TTL, 500)
+_reading: dict[Scope, asyncio.Task[Figures]] = {}
 
 
 async def figures(scope: Scope) -> Figures:
+    """The scope's figures, read once a minute: requests arriving while they are read wait for that reading
+    (sixteen people opening the dashboard at once would otherwise count the same year sixteen times)."""
     cached = _cache.get(scope)
-    if cached is None:
-        cached = _cache.set(scope, await _read(scope))
-    return cached
+    if cached is not None:
+        return cached
+    task = _reading.get(scope)
+    if task is None:
+        task = _reading[scope] = asyncio.ensure_future(_read(scope))
+        task.add_done_callback(lambda done: _keep(scope, done))
+    return await asyncio.shield(task)  # a request that goes away does not stop the reading the others await
+
+
+def _keep(scope: Scope, done: asyncio.Task[Figures]) -> None:
+    _reading.pop(scope, None)
+    if not done.cancelled() and done.exception() is None:
+        _cache.set(scope, done.result())
 
 
 async def _read(scope: Scope) -> Figures:

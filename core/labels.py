@@ -30,6 +30,11 @@ LABELS: dict[str, dict[str, str]] = {
         "adviser": lazy("Adviser"),
         "viewer": lazy("Viewer"),
     },
+    "gender": {
+        "female": lazy("Woman"),
+        "male": lazy("Man"),
+        "other": lazy("Other or non-binary"),
+    },
     "format": {
         "rallye": lazy("Job rally"),
         "info_collective": lazy("Information session"),

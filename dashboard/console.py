@@ -24,6 +24,7 @@ from dashboard.figures import AGE_BANDS, Figures
 from events.tables import Format
 from outcomes.situations import CATEGORY_LABELS, RESULT_LABELS, Category
 from outcomes.tables import ResultKind
+from registration.tables import Gender
 
 User = Request[CurrentUser, dict, Any]
 
@@ -48,6 +49,7 @@ def _view(found: Figures) -> dict[str, Any]:
     ages = [(_(AGE_LABELS[name]), found.age_bands.get(name, 0)) for *_band, name in AGE_BANDS]
     ages.append((_(AGE_LABELS["unknown"]), found.age_bands.get("unknown", 0)))
     results = [(_(RESULT_LABELS[k]), found.results.get(k.value, 0)) for k in ResultKind]
+    genders = [(label("gender", g) if g else _("Not said"), found.genders.get(g.value, 0)) for g in Gender]
     return {
         "funnel": funnel,
         "funnel_chart": charts.bars(_("From registration to what followed"), funnel),
@@ -68,6 +70,8 @@ def _view(found: Figures) -> dict[str, Any]:
         "advisers": found.by_adviser,
         "ages": ages,
         "ages_chart": charts.bars(_("Youths who came, by age band"), ages),
+        "genders": genders,
+        "genders_chart": charts.bars(_("Youths who came, by gender"), genders),
         "results": results,
         "results_chart": charts.bars(_("Results on the spot"), results),
     }

@@ -26,7 +26,7 @@ from core.cache import TtlCache
 from events.tables import Event, EventPartner, PartnerRole
 from outcomes.situations import CATEGORY, Category
 from outcomes.tables import Result, ResultKind, Situation, SituationKind
-from registration.tables import Participant, Registration, RegistrationStatus
+from registration.tables import Gender, Participant, Registration, RegistrationStatus
 
 AGE_BANDS = ((0, 17, "under_18"), (18, 21, "18_21"), (22, 25, "22_25"), (26, 200, "26_plus"))
 FIGURES_TTL = 60
@@ -59,6 +59,7 @@ class Figures:
     youths: int = 0  # distinct youths who came
     qpv: int = 0
     age_bands: dict[str, int] = field(default_factory=dict)
+    genders: dict[str, int] = field(default_factory=dict)  # "" when not recorded
     minutes: int = 0
     by_format: list[tuple[str, int, int]] = field(default_factory=list)  # format, registered, came
     by_referrer: list[tuple[str, int, int]] = field(default_factory=list)  # organisation name, registered, came
@@ -145,7 +146,7 @@ async def _read(scope: Scope) -> Figures:
 
 
 async def _who_came(found: Figures, present) -> None:
-    youths = await Participant.select(Participant.qpv, Participant.birth_date).where(
+    youths = await Participant.select(Participant.qpv, Participant.birth_date, Participant.gender).where(
         Participant.id.is_in(Registration.select(Registration.participant).where(present))
     )
     found.youths = len(youths)
@@ -154,6 +155,8 @@ async def _who_came(found: Figures, present) -> None:
     for youth in youths:
         bands[_band(youth["birth_date"], found.scope.start)] += 1
     found.age_bands = {name: bands.get(name, 0) for *_, name in AGE_BANDS} | {"unknown": bands.get("unknown", 0)}
+    genders = Counter(youth["gender"] or "" for youth in youths)
+    found.genders = {g.value: genders.get(g.value, 0) for g in Gender}
 
 
 def _band(birth: date | None, on: date) -> str:

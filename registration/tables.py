@@ -25,6 +25,15 @@ class RegistrationStatus(StrEnum):
     refused = "refused"
 
 
+class Gender(StrEnum):
+    """As the youth says it, for the funders' shares; never asked of them on the public form."""
+
+    unknown = ""
+    female = "female"
+    male = "male"
+    other = "other"
+
+
 class Source(StrEnum):
     public = "public"
     adviser = "adviser"
@@ -53,6 +62,7 @@ class Participant(Table):
     sms_opt_out_at = Timestamptz(null=True, default=None)  # they answered STOP: no more text messages
     last_contact_at = Timestamptz(default=TimestamptzNow())  # for the 2-year retention
     qpv = Boolean(default=False)  # lives in a priority neighbourhood (quartier prioritaire de la ville)
+    gender = Varchar(length=8, choices=Gender, default=Gender.unknown)  # recorded by their adviser, if at all
     # "first last" folded (no accents, lower case) for the youths' search; written with the name, on every
     # path that writes one: save() below and the two registration upserts (participant_values).
     search_name = Varchar(length=201, default="")

@@ -29,7 +29,7 @@ from core import signals
 from core.cache import TtlCache
 from core.clock import utcnow
 from core.db import is_sqlite, write_transaction
-from core.errors import Forbidden, NotFound
+from core.errors import Forbidden, InvalidInput, NotFound
 from core.i18n import current_language, gettext, lazy
 from core.labels import label
 from events import access
@@ -37,7 +37,7 @@ from events.tables import Event, Format, Session
 from registration import signals as registration_signals
 from registration.lists import ATTENDANCE_LABELS
 from registration.people import age_on, display_phone
-from registration.tables import Consent, Participant, Registration, fold
+from registration.tables import Consent, Gender, Participant, Registration, fold
 
 PAGE_SIZE = 50
 AGE_BANDS = {"16-17": (16, 17), "18-21": (18, 21), "22-25": (22, 25), "26+": (26, None)}
@@ -628,12 +628,17 @@ async def _folded_name(participant_id: int) -> str:
     return row["search_name"] if row else ""
 
 
-async def set_qpv(user: CurrentUser, participant_id: int, qpv: bool) -> None:
-    """Record whether the youth lives in a priority neighbourhood: members of the organisation holding the
-    record, adviser and above (a partner's adviser sees the youth but does not keep their record: 403)."""
+async def set_details(user: CurrentUser, participant_id: int, qpv: bool, gender: str) -> None:
+    """Record what the funders' figures need (priority neighbourhood, gender): members of the organisation
+    holding the record, adviser and above (a partner's adviser sees the youth but does not keep their record:
+    403)."""
     youth, _holder = await visible_youth(user, participant_id)
     if youth["organisation"] not in user.roles:
         raise Forbidden()
     require_role(user, youth["organisation"], Role.adviser)
+    if gender not in Gender.__members__.values():
+        raise InvalidInput(lazy("Choose one of the proposed options."), field="gender")
     async with write_transaction():
-        await Participant.update({Participant.qpv: qpv}).where(Participant.id == participant_id)
+        await Participant.update({Participant.qpv: qpv, Participant.gender: gender}).where(
+            Participant.id == participant_id
+        )

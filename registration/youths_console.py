@@ -12,10 +12,12 @@ from litestar.response import Redirect, Template
 from accounts.services import CurrentUser
 from core.errors import NotFound, Refusal
 from core.i18n import gettext as _
+from core.labels import label
 from core.web import flash, form_data, page
 from registration import merge, proposals, youths
 from registration.errors import AlreadyProposed
 from registration.people import display_phone
+from registration.tables import Gender
 
 User = Request[CurrentUser, Any, Any]
 
@@ -49,12 +51,13 @@ class YouthsConsole(Controller):
             "registration/youth.html",
             **await youths.youth_page(request.user, participant_id),
             display_phone=display_phone,
+            genders=[(g.value, label("gender", g)) for g in Gender if g],
         )
 
-    @post("/{participant_id:int}/qpv")
-    async def qpv(self, request: User, participant_id: FromPath[int]) -> Redirect:
+    @post("/{participant_id:int}/details")
+    async def details(self, request: User, participant_id: FromPath[int]) -> Redirect:
         form = await form_data(request)
-        await youths.set_qpv(request.user, participant_id, form.get("qpv") == "on")
+        await youths.set_details(request.user, participant_id, form.get("qpv") == "on", form.get("gender", ""))
         flash(request, _("The youth's details are saved."))
         return Redirect(f"/youths/{participant_id}")
 

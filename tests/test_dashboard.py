@@ -30,7 +30,9 @@ async def _an_information_session_with_what_followed():
     came, one found a permanent job and one got a CV taken at the session."""
     past = await past_event(days_ago=40)
     others = [
-        await make_youth(past.organisation, "Lucas", "Martin", "+33611111111", qpv=True, birth_date=date(2004, 5, 1)),
+        await make_youth(
+            past.organisation, "Lucas", "Martin", "+33611111111", qpv=True, birth_date=date(2004, 5, 1), gender="male"
+        ),
         await make_youth(past.organisation, "Sarah", "Roux", "+33622222222"),
         await make_youth(past.organisation, "Yanis", "Durand", "+33633333333"),
     ]
@@ -56,6 +58,7 @@ async def test_the_funnel_counts_who_registered_who_came_and_what_followed():
     found = await dashboard_figures.figures(_scope(past))
     assert (found.events, found.registered, found.came, found.followed) == (1, 4, 3, 1)
     assert found.cancelled == 1 and found.youths == 3 and found.qpv == 1
+    assert found.genders == {"": 2, "female": 0, "male": 1, "other": 0}
     assert found.no_show_rate == pytest.approx(0.25)
     assert found.hours == 9  # three youths, three hours each: the session's length
     assert found.categories["durable_job"] == 1 and found.categories["positive_exit"] == 0

@@ -161,7 +161,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /events/{event_id:int}/interviews/{interview_id:int}/move": {"site_id": 1, "start": "09:00"},
         "POST /events/{event_id:int}/interviews/{interview_id:int}/lock": {"locked": "1"},
         "POST /events/{event_id:int}/interviews/{interview_id:int}/delete": {},
-        "POST /youths/{participant_id:int}/qpv": {"qpv": "on"},
+        "POST /youths/{participant_id:int}/details": {"qpv": "on", "gender": "female"},
         "POST /youths/{participant_id:int}/merge": {"other": 1},
         "POST /youths/{participant_id:int}/propose": {"event": 1},
         "POST /youths/{participant_id:int}/situations": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},

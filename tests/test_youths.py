@@ -188,7 +188,7 @@ async def test_qpv_is_recorded_on_the_youths_page_and_filters_the_list(client):
     organisation, _ = await organiser(client)
     youth = await make_youth(organisation, "Inès", "Benali", "+33612345678")
     await client.get(f"/youths/{youth.id}")
-    response = await post_form(client, f"/youths/{youth.id}/qpv", {"qpv": "on"})
+    response = await post_form(client, f"/youths/{youth.id}/details", {"qpv": "on", "gender": "female"})
     assert response.status_code == 302
     assert (await Participant.select(Participant.qpv).where(Participant.id == youth.id).first())["qpv"] is True
     assert names(await client.get("/youths", params={"qpv": "yes"})) == ["Inès Benali"]

@@ -17,5 +17,6 @@ APP_REGISTRY = AppRegistry(
         "checkin.piccolo_app",
         "outcomes.piccolo_app",
         "calendars.piccolo_app",
+        "privacy.piccolo_app",
     ]
 )

@@ -11,6 +11,7 @@ import events.receivers
 import messaging.receivers
 import outcomes.receivers
 import planning.receivers
+import privacy.receivers
 import registration.receivers
 from accounts.api import ROUTES as ACCOUNTS_API
 from accounts.console import ROUTES as ACCOUNTS_CONSOLE
@@ -32,6 +33,7 @@ from outcomes.console import ROUTES as OUTCOMES_CONSOLE
 from outcomes.public import ROUTES as OUTCOMES_PUBLIC
 from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
+from privacy.console import ROUTES as PRIVACY_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
 
@@ -42,6 +44,7 @@ RECEIVERS = (
     messaging.receivers,
     outcomes.receivers,
     planning.receivers,
+    privacy.receivers,
     registration.receivers,
 )
 
@@ -68,5 +71,6 @@ ROUTES = [
     *OUTCOMES_CONSOLE,
     *OUTCOMES_PUBLIC,
     *OUTCOMES_API,
+    *PRIVACY_CONSOLE,
     *EVENT_API,
 ]

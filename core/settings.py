@@ -54,6 +54,7 @@ class Settings:
     sms_sender: str = "Tremplin"  # alphanumeric sender id: at most 11 characters (French operators' rule)
     quiet_hours: str = "21:00-08:00"  # local time (TIMEZONE) when non-urgent SMS wait; empty: no quiet hours
     languages: tuple[str, ...] = field(default=("fr", "en"))
+    retention_months: int = 24  # a youth's record is erased this long after the last contact (privacy.purge)
 
     @property
     def production(self) -> bool:
@@ -247,6 +248,7 @@ def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         public_posts_per_10_min=_int("PUBLIC_POSTS_PER_10_MIN", get("PUBLIC_POSTS_PER_10_MIN", "60")),
         worker=_choice("TREMPLIN_WORKER", get("TREMPLIN_WORKER", "inprocess"), {"inprocess", "external"}),
         outbox_lease_seconds=_positive("OUTBOX_LEASE_SECONDS", get("OUTBOX_LEASE_SECONDS", "120")),
+        retention_months=_positive("RETENTION_MONTHS", get("RETENTION_MONTHS", "24")),
         **_sms_settings(get),
     )
 

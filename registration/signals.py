@@ -44,3 +44,8 @@ came_to = signal(
     "The registrations someone came to (present or late), for the youths' 'came / did not come' filter: -> a "
     "query selecting those registrations' ids, used as a subquery (no rows are read). Answered by checkin.",
 )
+youth_viewed = signal(
+    "youth-viewed",
+    "Someone opened a youth's console page (after it was read, outside any transaction): user, participant_id, "
+    "organisation_id (holding the record). Answered by privacy (the access log, once a day per user).",
+)

@@ -9,10 +9,12 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from accounts.services import CurrentUser
+from core import signals
 from core.errors import NotFound, Refusal
 from core.i18n import gettext as _
 from core.web import flash, form_data, page
 from registration import merge, youths
+from registration import signals as registration_signals
 from registration.people import display_phone
 
 User = Request[CurrentUser, Any, Any]
@@ -43,11 +45,14 @@ class YouthsConsole(Controller):
 
     @get("/{participant_id:int}")
     async def show(self, request: User, participant_id: FromPath[int]) -> Template:
-        return page(
-            "registration/youth.html",
-            **await youths.youth_page(request.user, participant_id),
-            display_phone=display_phone,
+        view = await youths.youth_page(request.user, participant_id)
+        await signals.send(
+            registration_signals.youth_viewed,
+            user=request.user,
+            participant_id=participant_id,
+            organisation_id=view["youth"]["organisation"],
         )
+        return page("registration/youth.html", **view, display_phone=display_phone)
 
     @post("/{participant_id:int}/qpv")
     async def qpv(self, request: User, participant_id: FromPath[int]) -> Redirect:

@@ -152,16 +152,15 @@ async def _notice(organisation_id: int, name: str, admin: dict, days: dict[date,
     settings = get_settings()
     with language(admin["language"]):
         dates = "\n".join(
-            ngettext("- %(day)s: %(n)s youth", "- %(day)s: %(n)s youths", n, day=f"{day:%d/%m/%Y}", n=n)
+            ngettext("- %(day)s: %(num)s youth", "- %(day)s: %(num)s youths", n, day=f"{day:%d/%m/%Y}")
             for day, n in sorted(days.items())
         )
         total = sum(days.values())
         subject = ngettext(
-            "%(organisation)s: %(n)s youth's record will be erased",
-            "%(organisation)s: %(n)s youths' records will be erased",
+            "%(organisation)s: %(num)s youth's record will be erased",
+            "%(organisation)s: %(num)s youths' records will be erased",
             total,
             organisation=name,
-            n=total,
         )
         text = _(
             "Hello %(name)s,\n\nthe records of these youths of %(organisation)s reach %(months)s months without "

@@ -149,6 +149,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /events/{event_id:int}/interviews/{interview_id:int}/delete": {},
         "POST /youths/{participant_id:int}/qpv": {"qpv": "on"},
         "POST /youths/{participant_id:int}/merge": {"other": 1},
+        "POST /youths/{participant_id:int}/data/erase": {},
         "POST /youths/{participant_id:int}/situations": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
         "POST /follow-ups/{follow_up_id:int}": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
         "POST /events/{event_id:int}/teams/{team_id:int}/results": {"visit": "1", "result": "1:cv_left"},

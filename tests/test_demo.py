@@ -55,6 +55,7 @@ async def test_the_demo_shows_a_few_weeks_of_use_and_a_login_for_every_role(clie
     keys = [m["idempotency_key"] for m in await OutboxMessage.select(OutboxMessage.idempotency_key)]
     assert {key.split(":")[0] for key in keys} >= {"promoted", "broadcast", "cancelled", "team"}
     assert all(e["email"].isascii() for e in await Participant.select(Participant.email))
+    assert await Participant.count().where(Participant.erased_at.is_not_null()) == 1  # asked to be erased
     for role, email in DEMO_LOGINS.items():
         client.cookies.clear()
         assert (await login(client, email, DEMO_PASSWORD)).status_code == 302, role

@@ -10,6 +10,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from accounts.tables import AuditEntry, Organisation, Role
+from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 from checkin.tables import CheckIn
 from core.clock import utcnow
 from messaging.tables import OutboxMessage
@@ -253,3 +254,16 @@ async def test_only_an_admin_of_the_organisation_holding_the_record_exports_or_e
     response = await client.post(f"/youths/{ines.id}/data/erase", headers={"x-csrftoken": csrf_token(client)}, data={})
     assert response.status_code == 404
     assert (await Participant.select(Participant.erased_at).first())["erased_at"] is None
+
+
+async def test_the_demo_shows_an_erased_youth_and_exports_the_others(client):
+    await load_demo(compose_rally=False)
+    await login(client, DEMO_LOGIN, DEMO_PASSWORD)
+    erased = await Participant.select(Participant.id).where(Participant.erased_at.is_not_null()).first()
+    page = await client.get(f"/youths/{erased['id']}")
+    assert page.status_code == 200 and "Personne effacée" in page.text and "ont été effacées le" in page.text
+    other = await Participant.select(Participant.id).where(Participant.erased_at.is_null()).first()
+    page = await client.get(f"/youths/{other['id']}")
+    assert "Exporter ses données (PDF)" in page.text
+    assert (await client.get(f"/youths/{other['id']}/data/export.pdf")).content.startswith(b"%PDF")
+    assert (await client.get(f"/youths/{other['id']}/data/export.json")).json()["person"]["id"] == other["id"]

@@ -4,6 +4,7 @@ from html.parser import HTMLParser
 
 from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 from events.tables import Event, Format, Session, Site
+from registration.tables import Participant
 from tests.support import login
 
 
@@ -38,6 +39,7 @@ async def test_every_field_of_every_page_has_a_label(client):
     event = await Event.objects().where(Event.format == "rallye").first()
     session = await Session.objects().where(Session.event == event.id).first()
     site = await Site.objects().first()
+    youth = await Participant.select(Participant.id).where(Participant.erased_at.is_null()).first()
     pages = [
         "/",
         "/events/",
@@ -56,6 +58,8 @@ async def test_every_field_of_every_page_has_a_label(client):
         f"/organisations/{event.organisation}/formats/",
         f"/organisations/{event.organisation}/settings",
         "/follow-ups/import",
+        f"/youths/{youth['id']}",
+        f"/youths/{youth['id']}/data/erase",
     ]
     for path in pages:
         page = await client.get(path)

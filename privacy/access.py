@@ -1,9 +1,9 @@
 """The access log: who viewed a youth's page, exported or erased their data. Shown to the admins of the
 organisation holding the record (the youth's page, "consulted by").
 
-A view is written at most once per user, youth and day: the youth's page stays a read. A process remembers
-the views it wrote today (a small cache, keyed by user and youth on PostgreSQL, whose ids are never reused),
-and otherwise one indexed read decides."""
+A view is written at most once per user, youth and day: one indexed read (the youth's accesses of the day)
+decides, so the youth's page stays a read on every visit but the first of the day. No cache: it would be
+keyed by ids, which a database emptied and restarted gives again."""
 
 from __future__ import annotations
 
@@ -11,17 +11,12 @@ from datetime import datetime, time
 
 from accounts.services import CurrentUser
 from accounts.tables import Role
-from core.cache import TtlCache
 from core.clock import utcnow
-from core.db import is_sqlite, write_transaction
+from core.db import write_transaction
 from core.settings import get_settings
 from privacy.tables import AccessKind, PersonalDataAccess
 
 SHOWN = 20  # the latest accesses on the youth's page
-
-# A view written by this process today: an hour is enough to spare the read on pages opened again and again.
-VIEWS_TTL = 3600
-_views: TtlCache[tuple, bool] = TtlCache(VIEWS_TTL, 10_000)
 
 
 def _day_start(now: datetime) -> datetime:
@@ -47,20 +42,19 @@ async def record(
 async def record_view(user: CurrentUser, organisation_id: int, participant_id: int, *, now=None) -> bool:
     """Keep the user's view of the youth's page, once a day; whether it was written."""
     now = now or utcnow()
-    since = _day_start(now)
-    key = (user.id, participant_id, since.date())
-    if not is_sqlite() and _views.get(key):
-        return False
-    seen = await PersonalDataAccess.exists().where(
+    seen_today = PersonalDataAccess.exists().where(
         (PersonalDataAccess.participant == participant_id)
         & (PersonalDataAccess.user == user.id)
         & (PersonalDataAccess.action == AccessKind.viewed)
-        & (PersonalDataAccess.at >= since)
+        & (PersonalDataAccess.at >= _day_start(now))
     )
-    if not seen:
+    if await seen_today:  # every visit but the first of the day: a read only
+        return False
+    async with write_transaction():
+        if await seen_today:  # two tabs at once: the second finds the first's
+            return False
         await record(user, organisation_id, participant_id, AccessKind.viewed, now=now)
-    _views.set(key, True)
-    return not seen
+    return True
 
 
 async def accesses_of(user: CurrentUser, organisation_id: int, participant_id: int) -> list[dict]:

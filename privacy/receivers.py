@@ -27,6 +27,8 @@ async def on_youth_page(*, user: CurrentUser, participant_id: int, registration_
     if youth is None:
         return {}
     admin = user.at_least(youth["organisation"], Role.admin)
+    if not admin and youth["erased_at"] is None:
+        return {}  # nothing to show: the export, the erasure and the access log are the admins'
     return {
         "privacy": {
             "admin": admin,

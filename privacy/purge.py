@@ -5,8 +5,8 @@ keeping the anonymous figures.
 - `tremplin purge` shows what would be erased, per organisation, and changes nothing; `--apply` erases (a
   nightly cron job, docker/README.md). A youth registered to an event still to come is skipped and listed.
 - 30 days before youths fall due, each admin of their organisation gets one e-mail (through the outbox, once
-  per organisation, admin and month) saying how many will be erased on which dates: the app's background
-  pass sends it (`run`)."""
+  per organisation, admin and month) saying how many will be erased on which dates (those registered to a
+  coming event are not counted: they will be skipped): the app's background pass sends it (`run`)."""
 
 from __future__ import annotations
 
@@ -23,9 +23,10 @@ from core.db import write_transaction
 from core.i18n import gettext as _
 from core.i18n import language, ngettext
 from core.settings import get_settings
+from events.tables import Event
 from messaging import outbox
 from privacy import erasure
-from registration.tables import Participant
+from registration.tables import Participant, Registration
 
 log = logging.getLogger(__name__)
 NOTICE_DAYS = 30  # the admins hear of a purge this long before it
@@ -105,10 +106,17 @@ def report(found: list[Due], *, applied: bool, months: int) -> str:
 async def _falling_due(now: datetime, months: int) -> dict[int, dict[date, int]]:
     """Per organisation, how many youths fall due on each day of the coming NOTICE_WINDOW_DAYS."""
     start, end = cutoff(now, months), cutoff(now + timedelta(days=NOTICE_WINDOW_DAYS), months)
-    rows = await Participant.select(Participant.organisation, Participant.last_contact_at).where(
-        (Participant.last_contact_at >= start) & (Participant.last_contact_at < end) & Participant.erased_at.is_null()
-    )
     tz = get_settings().tz
+    kept = Registration.select(Registration.participant).where(  # registered to a coming event: skipped
+        Registration.status.is_in(list(erasure.ACTIVE))
+        & Registration.event.is_in(Event.select(Event.id).where(Event.ends_on >= now.astimezone(tz).date()))
+    )
+    rows = await Participant.select(Participant.organisation, Participant.last_contact_at).where(
+        (Participant.last_contact_at >= start)
+        & (Participant.last_contact_at < end)
+        & Participant.erased_at.is_null()
+        & Participant.id.not_in(kept)
+    )
     out: dict[int, dict[date, int]] = {}
     for row in rows:
         day = (row["last_contact_at"] + relativedelta(months=months)).astimezone(tz).date()

@@ -211,7 +211,11 @@ async def test_the_admins_are_told_30_days_before_youths_fall_due():
     place = await organisation_with_a_past()
     ines = await youth_with_a_past(place, "Inès", INES_PHONE)
     await make_user("organiser@ml.test", place.organisation, Role.organiser)
+    karim = await youth_with_a_past(place, "Karim", KARIM_PHONE)
+    coming = await published_event(capacity=None, organisation=place.organisation)
+    await Registration(event=coming.id, participant=karim.id, status="confirmed", manage_token="karim").save()
     await _last_contact(ines.id, 24, days=-40)  # falls due in 40 days
+    await _last_contact(karim.id, 24, days=-40)  # too, but registered to a coming event: kept, not counted
     await OutboxMessage.delete(force=True)
     now = utcnow()
 
@@ -220,7 +224,7 @@ async def test_the_admins_are_told_30_days_before_youths_fall_due():
     assert await purge.send_notices(now=now + timedelta(days=11)) == 0  # once a month
     [notice] = await OutboxMessage.select()
     assert notice["recipient"] == "admin@ml.test"
-    assert "1 jeune" in notice["subject"] and "Mission Locale Drôme" in notice["subject"]
+    assert "de 1 jeune" in notice["subject"] and "Mission Locale Drôme" in notice["subject"]
     assert (now + timedelta(days=40)).strftime("%d/%m/%Y") in notice["body_text"]
 
 

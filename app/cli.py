@@ -104,6 +104,12 @@ async def purge(args: argparse.Namespace) -> None:
     print(retention.report(found, applied=args.apply, months=months))
 
 
+def _months(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("a whole number of months, at least 1")
+    return int(value)
+
+
 PLAN_EPILOG = """exit codes:
   0  the plan was written (every hard rule H01-H16 of docs/planning-model.md holds)
   2  the instance cannot be read: missing file, bad JSON or a malformed value (its JSON path is printed)
@@ -183,7 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("worker", help="deliver queued messages (scale-out mode)")
     p = sub.add_parser("purge", help="erase youths past the retention (a dry run unless --apply)")
     p.add_argument("--apply", action="store_true", help="erase them (without it, only list them)")
-    p.add_argument("--months", type=int, default=None, help="retention after the last contact (RETENTION_MONTHS, 24)")
+    p.add_argument(
+        "--months", type=_months, default=None, help="retention after the last contact (default RETENTION_MONTHS, 24)"
+    )
     p = sub.add_parser(
         "plan",
         help="plan rally teams and itineraries (docs/planning-model.md JSON in, solution JSON out)",

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from dateutil.relativedelta import relativedelta
 
 from accounts.tables import AuditEntry, Organisation, Role
+from app.cli import build_parser
 from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 from checkin.tables import CheckIn
 from core.clock import utcnow
@@ -25,6 +31,7 @@ from tests.factories.privacy import organisation_with_a_past, youth_with_a_past
 from tests.factories.registration import published_event, registered
 from tests.support import csrf_token, login, post_form
 
+ROOT = Path(__file__).resolve().parents[1]
 INES_PHONE, KARIM_PHONE = "+33612340001", "+33612340002"
 
 
@@ -271,3 +278,25 @@ async def test_the_demo_shows_an_erased_youth_and_exports_the_others(client):
     assert "Exporter ses données (PDF)" in page.text
     assert (await client.get(f"/youths/{other['id']}/data/export.pdf")).content.startswith(b"%PDF")
     assert (await client.get(f"/youths/{other['id']}/data/export.json")).json()["person"]["id"] == other["id"]
+
+
+async def test_tremplin_purge_prints_what_it_would_erase_and_erases_nothing(tmp_path):
+    place = await organisation_with_a_past()
+    ines = await youth_with_a_past(place, "Inès", INES_PHONE)
+    await _last_contact(ines.id, 25)
+    env = {**os.environ, "TREMPLIN_VAR_DIR": str(tmp_path)}
+
+    result = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "app.cli", "purge"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "Dry run" in result.stdout and f"#{ines.id}" in result.stdout and "Inès" not in result.stdout
+    assert (await Participant.select(Participant.erased_at).first())["erased_at"] is None
+    assert build_parser().parse_args(["purge", "--apply", "--months", "36"]).months == 36

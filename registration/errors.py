@@ -106,3 +106,9 @@ class MergeOnSameEvent(Refusal):
     message = lazy(
         "Both records are registered for “%(event)s”: cancel one of these two registrations first, then merge."
     )
+
+
+class MergeErased(Refusal):
+    code = "merge_erased"
+    status_code = 409
+    message = lazy("A record whose personal data were erased is no longer anyone's: it cannot be merged.")

@@ -25,6 +25,8 @@ from outcomes.tables import FollowUp, Result, Situation
 from privacy import erasure, purge
 from privacy.errors import AlreadyErased
 from privacy.tables import AccessKind, PersonalDataAccess
+from registration import merge
+from registration.errors import MergeErased
 from registration.tables import Consent, Participant, Registration, RegistrationStatus
 from tests.factories.accounts import make_user, principal
 from tests.factories.privacy import organisation_with_a_past, youth_with_a_past
@@ -300,3 +302,13 @@ async def test_tremplin_purge_prints_what_it_would_erase_and_erases_nothing(tmp_
     assert "Dry run" in result.stdout and f"#{ines.id}" in result.stdout and "Inès" not in result.stdout
     assert (await Participant.select(Participant.erased_at).first())["erased_at"] is None
     assert build_parser().parse_args(["purge", "--apply", "--months", "36"]).months == 36
+
+
+async def test_an_erased_record_cannot_be_merged_into_another():
+    place = await organisation_with_a_past()
+    ines = await youth_with_a_past(place, "Inès", INES_PHONE)
+    karim = await youth_with_a_past(place, "Karim", KARIM_PHONE)
+    await erasure.erase(place.admin, ines.id)
+
+    with pytest.raises(MergeErased):
+        await merge.merge(place.admin, karim.id, ines.id)

@@ -19,6 +19,7 @@ from app.cli import build_parser
 from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 from checkin.tables import CheckIn
 from core.clock import utcnow
+from events.services import figures_by_event
 from messaging.tables import OutboxMessage
 from outcomes.situations import category
 from outcomes.tables import FollowUp, Result, Situation
@@ -44,6 +45,7 @@ async def _figures(event_ids: list[int]) -> dict:
     )
     situations = await Situation.select(Situation.kind)
     return {
+        "event_lists": await figures_by_event(event_ids),  # what the console's event lists and home page show
         "registrations": Counter((r["event"], r["status"]) for r in registrations),
         "check_ins": await CheckIn.count(),
         "results": await Result.count(),

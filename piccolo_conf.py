@@ -19,5 +19,6 @@ APP_REGISTRY = AppRegistry(
         "calendars.piccolo_app",
         "outreach.piccolo_app",
         "webhooks.piccolo_app",
+        "privacy.piccolo_app",
     ]
 )

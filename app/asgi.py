@@ -108,9 +108,10 @@ def make_stores(settings: Settings) -> dict[str, Store]:
 
 async def background_work(settings: Settings) -> None:
     from outcomes import followups
+    from privacy import purge
     from registration import reminders
 
-    await asyncio.gather(run_worker(settings), reminders.run(), followups.run())
+    await asyncio.gather(run_worker(settings), reminders.run(), followups.run(), purge.run())
 
 
 def create_app(

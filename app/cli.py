@@ -1,4 +1,4 @@
-"""The `tremplin` command: migrate, createuser, demo, serve, worker, plan."""
+"""The `tremplin` command: migrate, createuser, demo, serve, worker, plan, purge."""
 
 from __future__ import annotations
 
@@ -94,6 +94,22 @@ async def worker() -> None:
     await background_work(get_settings())
 
 
+async def purge(args: argparse.Namespace) -> None:
+    """Erase the youths past the retention (privacy.purge): a dry run unless --apply."""
+    from core.settings import get_settings
+    from privacy import purge as retention
+
+    months = args.months or get_settings().retention_months
+    found = await retention.purge(apply=args.apply, months=months)
+    print(retention.report(found, applied=args.apply, months=months))
+
+
+def _months(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError("a whole number of months, at least 1")
+    return int(value)
+
+
 PLAN_EPILOG = """exit codes:
   0  the plan was written (every hard rule H01-H16 of docs/planning-model.md holds)
   2  the instance cannot be read: missing file, bad JSON or a malformed value (its JSON path is printed)
@@ -171,6 +187,11 @@ def build_parser() -> argparse.ArgumentParser:
     # One line per request by default, so `make run` shows what the app is doing.
     p.add_argument("--access-log", action=argparse.BooleanOptionalAction, default=True)
     sub.add_parser("worker", help="deliver queued messages (scale-out mode)")
+    p = sub.add_parser("purge", help="erase youths past the retention (a dry run unless --apply)")
+    p.add_argument("--apply", action="store_true", help="erase them (without it, only list them)")
+    p.add_argument(
+        "--months", type=_months, default=None, help="retention after the last contact (default RETENTION_MONTHS, 24)"
+    )
     p = sub.add_parser(
         "plan",
         help="plan rally teams and itineraries (docs/planning-model.md JSON in, solution JSON out)",
@@ -205,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
             "createuser": lambda: _with_db(lambda: createuser(args)),
             "demo": lambda: _with_db(lambda: demo(args)),
             "worker": lambda: _with_db(worker),
+            "purge": lambda: _with_db(lambda: purge(args)),
         }
         asyncio.run(commands[args.command]())
     except SettingsError as exc:

@@ -45,6 +45,9 @@ from planning import runner as planning_runner
 from planning import runs as planning_runs
 from planning import services as planning_services
 from planning.tables import Companion, PairRule, PlanningStatus
+from privacy import access as privacy_access
+from privacy import erasure
+from privacy.tables import AccessKind
 from registration import messages as registration_messages
 from registration import proposals
 from registration import services as registrations
@@ -451,6 +454,7 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
     await _adviser_loop(world)
     await _outreach(world)
     await webhooks_demo.partner_endpoint(world.admin, world.admin_organisation)
+    await _personal_data(world)
     if compose_rally:
         run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
         if await planning_runner.execute_run(run_id) == PlanningStatus.done:
@@ -609,6 +613,28 @@ async def _outreach(world: _World) -> None:
         ),
         source=Source.public,
     )
+
+
+async def _personal_data(world: _World) -> None:
+    """A youth of the collective who asked for their data to be erased (shows as "Personne effacée", their
+    registrations still counted), and the access log another youth's page shows its admin."""
+    youths = await (
+        Participant.select(Participant.id)
+        .where(
+            (Participant.organisation == world.admin_organisation)
+            & Participant.id.is_in(Registration.select(Registration.participant))
+        )
+        .order_by(Participant.id, ascending=False)
+    )
+    erased = None
+    for youth in youths:  # the last registered of those with no event to come: nobody's place moves
+        if not await erasure.coming_registrations(youth["id"], world.today):
+            erased = youth["id"]
+            await erasure.erase(world.admin, erased)
+            break
+    viewed = next(y["id"] for y in youths if y["id"] != erased)
+    await privacy_access.record_view(world.organiser, world.admin_organisation, viewed)
+    await privacy_access.record(world.admin, world.admin_organisation, viewed, AccessKind.exported)
 
 
 async def _company_sites(collectif: Organisation, rng: random.Random) -> list[tuple[Organisation, Site]]:

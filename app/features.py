@@ -12,6 +12,7 @@ import messaging.receivers
 import outcomes.receivers
 import outreach.receivers
 import planning.receivers
+import privacy.receivers
 import registration.receivers
 import webhooks.receivers
 from accounts.account_console import ROUTES as ACCOUNT_CONSOLE
@@ -39,6 +40,7 @@ from outreach.console import ROUTES as OUTREACH_CONSOLE
 from outreach.public import ROUTES as OUTREACH_PUBLIC
 from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
+from privacy.console import ROUTES as PRIVACY_CONSOLE
 from registration.api import ROUTES as REGISTRATION_API
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
@@ -53,6 +55,7 @@ RECEIVERS = (
     outcomes.receivers,
     outreach.receivers,
     planning.receivers,
+    privacy.receivers,
     registration.receivers,
     webhooks.receivers,
 )
@@ -85,6 +88,7 @@ ROUTES = [
     *OUTREACH_CONSOLE,
     *OUTREACH_PUBLIC,
     *OUTREACH_API,
+    *PRIVACY_CONSOLE,
     *EVENT_API,
     *REGISTRATION_API,
     *WEBHOOKS_CONSOLE,

@@ -123,6 +123,11 @@ LABELS: dict[str, dict[str, str]] = {
         "delivered": lazy("delivered"),
         "failed": lazy("failed"),
     },
+    "access": {  # privacy.tables.AccessKind
+        "viewed": lazy("viewed their page"),
+        "exported": lazy("exported their data"),
+        "erased": lazy("erased their data"),
+    },
     "channel": {
         "email": lazy("E-mail"),
         "sms": lazy("Text message"),

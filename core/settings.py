@@ -57,6 +57,7 @@ class Settings:
     # Lets webhooks reach plain http:// and private or loopback addresses: for the tests' local server only,
     # never on by default, refused in production (webhooks/urls.py).
     webhooks_allow_private: bool = False
+    retention_months: int = 24  # a youth's record is erased this long after the last contact (privacy.purge)
 
     @property
     def production(self) -> bool:
@@ -251,6 +252,7 @@ def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         worker=_choice("TREMPLIN_WORKER", get("TREMPLIN_WORKER", "inprocess"), {"inprocess", "external"}),
         outbox_lease_seconds=_positive("OUTBOX_LEASE_SECONDS", get("OUTBOX_LEASE_SECONDS", "120")),
         webhooks_allow_private=_webhooks_allow_private(env, get("WEBHOOKS_ALLOW_PRIVATE", "false")),
+        retention_months=_positive("RETENTION_MONTHS", get("RETENTION_MONTHS", "24")),
         **_sms_settings(get),
     )
 

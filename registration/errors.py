@@ -136,3 +136,9 @@ class YouthUnreachable(Refusal):
     code = "youth_unreachable"
     status_code = 409
     message = lazy("This youth answered STOP to our text messages and gave no e-mail address: call them instead.")
+
+
+class MergeErased(Refusal):
+    code = "merge_erased"
+    status_code = 409
+    message = lazy("A record whose personal data were erased is no longer anyone's: it cannot be merged.")

@@ -19,7 +19,7 @@ from core.db import write_transaction
 from core.errors import NotFound, Refusal
 from core.i18n import gettext as _
 from registration import signals as registration_signals
-from registration.errors import MergeAcrossOrganisations, MergeIntoItself, MergeOnSameEvent
+from registration.errors import MergeAcrossOrganisations, MergeErased, MergeIntoItself, MergeOnSameEvent
 from registration.tables import Consent, Participant, Registration
 from registration.youths import visible_youth
 
@@ -52,6 +52,8 @@ async def _check(user: CurrentUser, kept_id: int, other_id: int) -> tuple[dict, 
         }
         raise MergeAcrossOrganisations(kept=names[kept["organisation"]], other=names[other["organisation"]])
     require_role(user, kept["organisation"], Role.organiser)
+    if kept["erased_at"] or other["erased_at"]:
+        raise MergeErased()
     shared = (
         await Registration.select(Registration.event.title.as_alias("title"))
         .where(

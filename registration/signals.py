@@ -56,3 +56,8 @@ registration_changed = signal(
     "registration, just after its statement): registration_id, organisation_id (the event's), change ('created' | "
     "'cancelled'). Answered by webhooks (partners' endpoints are told).",
 )
+youth_viewed = signal(
+    "youth-viewed",
+    "Someone opened a youth's console page (after it was read, outside any transaction): user, participant_id, "
+    "organisation_id (holding the record). Answered by privacy (the access log, once a day per user).",
+)

@@ -66,6 +66,9 @@ class Participant(Table):
     # "first last" folded (no accents, lower case) for the youths' search; written with the name, on every
     # path that writes one: save() below and the two registration upserts (participant_values).
     search_name = Varchar(length=201, default="")
+    # Their personal data were erased (privacy.erasure): names are a placeholder, contact details gone; the
+    # rows that make the figures (registrations, check-ins, situations) stay.
+    erased_at = Timestamptz(null=True, default=None)
 
     def save(self, columns=None):  # type: ignore[override]
         self.search_name = fold_name(self.first_name, self.last_name)

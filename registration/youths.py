@@ -64,6 +64,7 @@ PROFILE = (
     Participant.commune,
     Participant.qpv,
     Participant.created_at,
+    Participant.erased_at,
 )
 
 
@@ -414,8 +415,8 @@ async def _summaries(user: CurrentUser, records: list[dict], today: date) -> lis
             id=record["id"],
             first_name=record["first_name"],
             last_name=record["last_name"],
-            phone=record["phone"] if shows_contact(user, record["organisation"]) else None,
-            phone_display=display_phone(record["phone"]) if record["phone"] else "",
+            phone=record["phone"] if shows_contact(user, record["organisation"]) and not record["erased_at"] else None,
+            phone_display=display_phone(record["phone"]) if record["phone"] and not record["erased_at"] else "",
             age=age_on(record["birth_date"], today) if record["birth_date"] else None,
             postcode=record["postcode"],
             qpv=record["qpv"],
@@ -565,7 +566,9 @@ async def youth_page(user: CurrentUser, participant_id: int, *, today: date | No
         "holder": holder,
         "registrations": registrations,
         "consents": consents if holder else [],
-        "duplicates": await likely_duplicates(youth) if user.at_least(organisation, Role.staff) else [],
+        "duplicates": await likely_duplicates(youth)
+        if user.at_least(organisation, Role.staff) and not youth["erased_at"]
+        else [],
         "can_merge": user.at_least(organisation, Role.organiser),
         "can_edit": user.at_least(organisation, Role.adviser),
         **await signals.merged(
@@ -618,7 +621,12 @@ async def likely_duplicates(youth: dict) -> list[dict]:
         )
     return await (
         Participant.select(*PROFILE)
-        .where((Participant.organisation == youth["organisation"]) & (Participant.id != youth["id"]) & same_person)
+        .where(
+            (Participant.organisation == youth["organisation"])
+            & (Participant.id != youth["id"])
+            & same_person
+            & Participant.erased_at.is_null()
+        )
         .order_by(Participant.id)
     )
 

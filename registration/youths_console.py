@@ -10,11 +10,13 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from accounts.services import CurrentUser
+from core import signals
 from core.errors import NotFound, Refusal
 from core.i18n import gettext as _
 from core.labels import label
 from core.web import flash, form_data, page
 from registration import merge, proposals, youths
+from registration import signals as registration_signals
 from registration.errors import AlreadyProposed
 from registration.people import display_phone
 from registration.tables import Gender
@@ -47,9 +49,16 @@ class YouthsConsole(Controller):
 
     @get("/{participant_id:int}")
     async def show(self, request: User, participant_id: FromPath[int]) -> Template:
+        view = await youths.youth_page(request.user, participant_id)
+        await signals.send(
+            registration_signals.youth_viewed,
+            user=request.user,
+            participant_id=participant_id,
+            organisation_id=view["youth"]["organisation"],
+        )
         return page(
             "registration/youth.html",
-            **await youths.youth_page(request.user, participant_id),
+            **view,
             display_phone=display_phone,
             genders=[(g.value, label("gender", g)) for g in Gender if g],
         )

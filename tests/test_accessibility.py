@@ -45,6 +45,7 @@ async def test_every_field_of_every_page_has_a_label(client):
     site = await Site.objects().first()
     youth = await Participant.select(Participant.id).where(Participant.organisation == event.organisation).first()
     webhook = await Endpoint.objects().first()
+    youth = await Participant.select(Participant.id).where(Participant.erased_at.is_null()).first()
     pages = [
         "/",
         "/events/",
@@ -70,6 +71,8 @@ async def test_every_field_of_every_page_has_a_label(client):
         f"/events/{event.id}/invite",
         f"/organisations/{event.organisation}/webhooks",
         f"/organisations/{event.organisation}/webhooks/{webhook.id}",
+        f"/youths/{youth['id']}",
+        f"/youths/{youth['id']}/data/erase",
     ]
     for path in pages:
         page = await client.get(path)

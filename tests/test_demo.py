@@ -61,6 +61,7 @@ async def test_the_demo_shows_a_few_weeks_of_use_and_a_login_for_every_role(clie
     assert await OutboxMessage.count().where(OutboxMessage.status == "queued") == await OutboxMessage.count().where(
         (OutboxMessage.status == "queued") & (OutboxMessage.channel != "webhook")
     )
+    assert await Participant.count().where(Participant.erased_at.is_not_null()) == 1  # asked to be erased
     for role, email in DEMO_LOGINS.items():
         client.cookies.clear()
         assert (await login(client, email, DEMO_PASSWORD)).status_code == 302, role

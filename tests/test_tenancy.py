@@ -164,6 +164,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /youths/{participant_id:int}/details": {"qpv": "on", "gender": "female"},
         "POST /youths/{participant_id:int}/merge": {"other": 1},
         "POST /youths/{participant_id:int}/propose": {"event": 1},
+        "POST /youths/{participant_id:int}/data/erase": {},
         "POST /youths/{participant_id:int}/situations": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
         "POST /follow-ups/{follow_up_id:int}": {"kind": "cdi", "since": "2026-01-05", "source": "adviser"},
         "POST /events/{event_id:int}/teams/{team_id:int}/results": {"visit": "1", "result": "1:cv_left"},

@@ -13,6 +13,7 @@ from dashboard import services
 from outcomes import services as outcomes
 from outcomes.services import ResultInput
 from outcomes.tables import ResultKind
+from privacy import erasure
 from registration.tables import RegistrationStatus
 from tests.factories.accounts import make_organisation, make_user, principal
 from tests.factories.outcomes import came, past_event, situation
@@ -104,3 +105,12 @@ async def test_another_organisations_figures_and_bilans_stay_out_of_reach():
         services.scope_of(stranger, {"organisation": str(past.organisation.id)})
     with pytest.raises(NotFound):
         await services.event_bilan(stranger, past.event.id)
+
+
+async def test_erasing_a_youth_leaves_the_dashboards_totals_unchanged():
+    past = await _an_information_session_with_what_followed()
+    admin = await principal(await make_user("admin@etti.test", past.organisation, Role.admin))
+    before = await dashboard_figures._read(_scope(past))
+    await erasure.erase(admin, past.youth.id)
+    after = await dashboard_figures._read(_scope(past))
+    assert before == after

@@ -34,6 +34,8 @@ from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
+from reporting.api import ROUTES as EXPORTS_API
+from reporting.console import ROUTES as EXPORTS_CONSOLE
 
 RECEIVERS = (
     calendars.receivers,
@@ -69,4 +71,6 @@ ROUTES = [
     *OUTCOMES_PUBLIC,
     *OUTCOMES_API,
     *EVENT_API,
+    *EXPORTS_CONSOLE,
+    *EXPORTS_API,
 ]

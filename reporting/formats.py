@@ -1,0 +1,78 @@
+"""The two file formats of every export, and the escaping that keeps a spreadsheet from running a cell.
+
+- CSV as French spreadsheets open it without asking: UTF-8 with a byte-order mark, `;` between cells.
+- XLSX through openpyxl's write-only mode: rows go straight to the file, a year of data never sits in memory
+  as cells.
+A text cell that begins with `=`, `+`, `-` or `@` (or a tab or carriage return, which some spreadsheets skip
+before reading a formula) is a formula to Excel and LibreOffice: a youth named "=HYPERLINK(…)" would run. Such
+text is prefixed with `'`, which both read as "this is text". Numbers stay numbers.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+BOM = "\ufeff"
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+FLUSH_ROWS = 2000  # CSV rows per chunk sent
+
+
+def neutral(value: Any) -> Any:
+    """A cell's value as it may be written: text escaped when a spreadsheet would read it as a formula, dates
+    in ISO form, numbers as numbers, None as an empty cell."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+async def csv_chunks(header: Sequence[str], rows: AsyncIterator[list[Any]]) -> AsyncIterator[bytes]:
+    """The CSV file, a few thousand rows at a time: the header row even when there are no rows."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow([neutral(h) for h in header])
+    count = 0
+    async for row in rows:
+        writer.writerow([neutral(v) for v in row])
+        count += 1
+        if count % FLUSH_ROWS == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+async def xlsx_bytes(title: str, header: Sequence[str], rows: AsyncIterator[list[Any]]) -> bytes:
+    """The XLSX file: one sheet named `title`, its header row, then the rows."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=title[:31])  # a sheet's name holds 31 characters at most
+    sheet.append([_xlsx_cell(h) for h in header])
+    async for row in rows:
+        sheet.append([_xlsx_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """XLSX cannot hold control characters (a pasted form feed): they are dropped rather than fail the file."""
+    value = neutral(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value

@@ -43,6 +43,7 @@ from planning.tables import Companion, PairRule, PlanningStatus
 from registration import messages as registration_messages
 from registration import services as registrations
 from registration.tables import Participant, Registration, RegistrationStatus, Source
+from reporting import services as reporting
 
 DEMO_LOGIN = "demo@tremplin.local"
 DEMO_PASSWORD = "tremplin-demo-2026"
@@ -440,10 +441,26 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
     )
     await members.invite(world.admin, world.admin_organisation, "nouvelle.recrue@tremplin.local", Role.staff)
     await _outcomes(world)
+    await _exports(world)
     if compose_rally:
         run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
         if await planning_runner.execute_run(run_id) == PlanningStatus.done:
             await planning_services.publish(world.organiser, world.rally.id)
+
+
+async def _exports(world: _World) -> None:
+    """The ETTI's director has sent its funder the FSE+ participants of the last six months: the export shows
+    in its audit log, and the Exports page has the information sessions' youths to offer."""
+    etti = next(iter(world.etti_admin.roles))
+    await reporting.export(
+        world.etti_admin,
+        etti,
+        "fse.xlsx",
+        start=world.today - timedelta(days=180),
+        end=world.today,
+        event_id=None,
+        today=world.today,
+    )
 
 
 async def _outcomes(world: _World) -> None:

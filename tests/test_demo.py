@@ -1,6 +1,11 @@
 """A newcomer's first look: the demo is realistic, loads once, and its login works."""
 
-from accounts.tables import Organisation
+import io
+from datetime import date, timedelta
+
+from openpyxl import load_workbook
+
+from accounts.tables import AuditEntry, Organisation
 from app.demo import DEMO_LOGIN, DEMO_LOGINS, DEMO_PASSWORD, is_empty, load_demo
 from checkin.tables import CheckIn
 from events.tables import Event, Format, Site
@@ -58,3 +63,19 @@ async def test_the_demo_shows_a_few_weeks_of_use_and_a_login_for_every_role(clie
     for role, email in DEMO_LOGINS.items():
         client.cookies.clear()
         assert (await login(client, email, DEMO_PASSWORD)).status_code == 302, role
+
+
+async def test_the_etti_exports_its_youths_attendance_from_the_demo(client):
+    await load_demo(compose_rally=False)
+    assert await AuditEntry.count().where(AuditEntry.action == "export") == 1  # the FSE+ file already sent
+    await login(client, DEMO_LOGINS["partner"], DEMO_PASSWORD)
+    page = await client.get("/exports/")
+    assert page.status_code == 200 and "Information collective" in page.text
+    organisation = (
+        await Organisation.select(Organisation.id).where(Organisation.name == "Intérim Solidaire Drôme").first()
+    )["id"]
+    since = (date.today() - timedelta(days=180)).isoformat()
+    response = await client.get(f"/organisations/{organisation}/exports/attendance.xlsx?from={since}&to={date.today()}")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Nom" and len(rows) > 5

@@ -1,8 +1,7 @@
 """The two file formats of every export, and the escaping that keeps a spreadsheet from running a cell.
 
 - CSV as French spreadsheets open it without asking: UTF-8 with a byte-order mark, `;` between cells.
-- XLSX through openpyxl's write-only mode: rows go straight to the file, a year of data never sits in memory
-  as cells.
+- XLSX written as its rows come (reporting/xlsx.py): a year of data never sits in memory as cells.
 A text cell that begins with `=`, `+`, `-` or `@` (or a tab or carriage return, which some spreadsheets skip
 before reading a formula) is a formula to Excel and LibreOffice: a youth named "=HYPERLINK(…)" would run. Such
 text is prefixed with `'`, which both read as "this is text". Numbers stay numbers.
@@ -16,8 +15,7 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from reporting import xlsx
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 BOM = "\ufeff"
@@ -61,18 +59,10 @@ async def csv_chunks(header: Sequence[str], rows: AsyncIterator[list[Any]]) -> A
 
 
 async def xlsx_bytes(title: str, header: Sequence[str], rows: AsyncIterator[list[Any]]) -> bytes:
-    """The XLSX file: one sheet named `title`, its header row, then the rows."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title=title[:31])  # a sheet's name holds 31 characters at most
-    sheet.append([_xlsx_cell(h) for h in header])
+    """The XLSX file: one sheet named `title` (31 characters at most), its header row, then the rows."""
+    return await xlsx.write(title[:31], [neutral(h) for h in header], _neutral_rows(rows))
+
+
+async def _neutral_rows(rows: AsyncIterator[list[Any]]) -> AsyncIterator[list[Any]]:
     async for row in rows:
-        sheet.append([_xlsx_cell(v) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _xlsx_cell(value: Any) -> Any:
-    """XLSX cannot hold control characters (a pasted form feed): they are dropped rather than fail the file."""
-    value = neutral(value)
-    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+        yield [neutral(v) for v in row]

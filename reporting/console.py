@@ -50,6 +50,7 @@ class ExportsConsole(Controller):
         values = {"from": today.replace(month=1, day=1).isoformat(), "to": today.replace(month=12, day=31).isoformat()}
         values.update({k: v for k, v in request.query_params.items() if k in ("kind", "event", "organisation")})
         values.setdefault("format", "xlsx")
+        values.setdefault("kind", "registrations")
         return await _page(request.user, values, {})
 
     @get("/download")

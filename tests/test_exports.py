@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from accounts import tokens
 from accounts.tables import ApiTokenScope, AuditEntry, Role
-from reporting.formats import neutral
+from reporting.formats import neutral, xlsx_bytes
 from tests.factories.accounts import make_organisation, make_user, principal
 from tests.factories.reporting import FORMULA_NAME, a_year
 from tests.support import login
@@ -180,3 +180,13 @@ async def test_the_exports_page_offers_every_export_and_shows_every_error_at_onc
     assert asked.headers["location"] == f"/organisations/{year.etti.id}/exports/attendance.xlsx?event={year.event.id}"
     event_page = await client.get(f"/events/{year.event.id}")
     assert f"/organisations/{year.etti.id}/exports/fse.xlsx?event={year.event.id}" in event_page.text
+
+
+async def test_an_xlsx_file_opens_with_its_header_frozen_and_without_the_characters_xml_cannot_hold():
+    async def rows():
+        yield ["Léa <&> \x0c", 1.5, 3, None, True]
+
+    book = load_workbook(io.BytesIO(await xlsx_bytes("Présences & heures", ["Nom", "Heures"], rows())))
+    sheet = book.active
+    assert sheet.title == "Présences & heures" and sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.b and [c.value for c in sheet[2]] == ["Léa <&> ", 1.5, 3, None, "oui"]

@@ -18,6 +18,7 @@ from typing import Any
 from reporting import xlsx
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 BOM = "\ufeff"
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -28,17 +29,20 @@ FLUSH_ROWS = 2000  # CSV rows per chunk sent
 
 def neutral(value: Any) -> Any:
     """A cell's value as it may be written: text escaped when a spreadsheet would read it as a formula, dates
-    in ISO form, numbers as numbers, None as an empty cell."""
+    in ISO form, numbers as numbers, None as an empty cell. (Called for every cell: text, the common case,
+    is decided first.)"""
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value[:1] in _FORMULA_FIRST else value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if kind is bool:
         return "oui" if value else "non"
-    if isinstance(value, int | float):
+    if kind is int or kind is float:
         return value
     if isinstance(value, datetime | date):
         return value.isoformat()
-    text = str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return neutral(str(value))
 
 
 async def csv_chunks(header: Sequence[str], rows: AsyncIterator[list[Any]]) -> AsyncIterator[bytes]:

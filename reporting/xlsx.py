@@ -10,6 +10,7 @@ openpyxl reads the files back in the tests and lends its list of characters XML 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
@@ -62,18 +63,28 @@ def _workbook(title: str) -> str:
     )
 
 
-def _cell(value: Any, style: str) -> str:
-    """One cell: a number as a number, anything else as an inline string (already made safe by the caller)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"<c{style}><v>{value!r}</v></c>"
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if not text:
-        return f"<c{style}/>"
-    return f'<c{style} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+# What a text must lose (control characters XML cannot hold) or escape: most cells have none of it.
+_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def _row(number: int, values: Sequence[Any], style: str = "") -> str:
-    return f'<row r="{number}">' + "".join(_cell(v, style) for v in values) + "</row>"
+def _cell(value: Any) -> str:
+    """One cell: a number as a number, text as an inline string (made safe by reporting.formats.neutral)."""
+    if type(value) is str:
+        if _SPECIAL.search(value):
+            value = escape(ILLEGAL_CHARACTERS_RE.sub("", value))
+        return f'<c t="inlineStr"><is><t xml:space="preserve">{value}</t></is></c>' if value else "<c/>"
+    if type(value) in (int, float):
+        return f"<c><v>{value!r}</v></c>"
+    return _cell(str(value))
+
+
+def _row(number: int, values: Sequence[Any]) -> str:
+    return f'<row r="{number}">{"".join(map(_cell, values))}</row>'
+
+
+def _header(values: Sequence[Any]) -> str:
+    """The first row, in bold (style 1)."""
+    return _row(1, values).replace("<c ", '<c s="1" ').replace("<c/>", '<c s="1"/>')
 
 
 async def write(title: str, header: Sequence[Any], rows: AsyncIterator[Sequence[Any]]) -> bytes:
@@ -91,7 +102,7 @@ async def write(title: str, header: Sequence[Any], rows: AsyncIterator[Sequence[
                 (
                     _XML + f'<worksheet xmlns="{_MAIN}">'
                     '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" state="frozen"/>'
-                    "</sheetView></sheetViews><sheetData>" + _row(1, header, ' s="1"')
+                    "</sheetView></sheetViews><sheetData>" + _header(header)
                 ).encode()
             )
             number, pending = 1, []

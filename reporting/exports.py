@@ -22,7 +22,7 @@ from outcomes.tables import Result, Situation
 from registration.tables import Registration, RegistrationStatus
 from reporting import fse
 from reporting.cells import age_band, contact, hours
-from reporting.rows import local, local_day, pages, youths_at_sessions
+from reporting.rows import local, local_day, pages, youths_at_sessions, zone
 from reporting.scope import Scope
 
 Rows = Callable[[Scope], AsyncIterator[list[Any]]]
@@ -115,7 +115,7 @@ async def attendance_rows(scope: Scope) -> AsyncIterator[list[Any]]:
     async for registration, session, record in youths_at_sessions(scope):
         if registration["status"] != RegistrationStatus.confirmed and record is None:
             continue
-        starts, ends = aware(session["starts_at"]), aware(session["ends_at"])
+        starts, ends, tz = aware(session["starts_at"]), aware(session["ends_at"]), zone(session["timezone"])
         status = record["status"] if record else ("absent" if ends <= now else None)
         entered = aware(record["scanned_at"]) if record and record["scanned_at"] else None
         left = aware(record["exited_at"]) if record and record["exited_at"] else None
@@ -126,12 +126,12 @@ async def attendance_rows(scope: Scope) -> AsyncIterator[list[Any]]:
             registration["birth_date"],
             session["event_title"],
             session["title"],
-            local_day(starts),
-            local(starts)[11:],
-            local(ends)[11:],
+            local_day(starts, tz),
+            local(starts, tz)[11:],
+            local(ends, tz)[11:],
             status_label(status),
-            local(entered)[11:] if shown else "",
-            local(left)[11:] if shown else "",
+            local(entered, tz)[11:] if shown else "",
+            local(left, tz)[11:] if shown else "",
             hours(minutes(attended(status, starts, ends, entered, left))),
         ]
 
@@ -253,14 +253,14 @@ async def ml_rows(scope: Scope) -> AsyncIterator[list[Any]]:
         status = ml_status(registration["status"], record)
         if status is None:
             continue
-        starts = aware(session["starts_at"])
+        starts, tz = aware(session["starts_at"]), zone(session["timezone"])
         yield [
             registration["last_name"],
             registration["first_name"],
             registration["birth_date"],
             *contact(scope, registration),
-            local_day(starts),
-            local(starts)[11:],
+            local_day(starts, tz),
+            local(starts, tz)[11:],
             session["event_title"],
             session["title"],
             session["organiser"],

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from checkin.tables import CheckIn
 from core.settings import get_settings
@@ -31,15 +33,22 @@ async def pages(query: Callable[[int], Any], page: int = PAGE) -> AsyncIterator[
         last = rows[-1]["id"]
 
 
-def local(instant: datetime | None) -> str:
-    """An instant as local ISO date and time to the minute, as a spreadsheet reads it: 2026-03-05 14:30."""
+def local(instant: datetime | None, tz: tzinfo | None = None) -> str:
+    """An instant as local ISO date and time to the minute, as a spreadsheet reads it: 2026-03-05 14:30 (in
+    `tz`, an event's time zone, else the settings')."""
     if instant is None:
         return ""
-    return instant.astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M")
+    return instant.astimezone(tz or get_settings().tz).strftime("%Y-%m-%d %H:%M")
 
 
-def local_day(instant: datetime) -> date:
-    return instant.astimezone(get_settings().tz).date()
+def local_day(instant: datetime, tz: tzinfo | None = None) -> date:
+    return instant.astimezone(tz or get_settings().tz).date()
+
+
+@cache
+def zone(name: str | None) -> tzinfo:
+    """An event's time zone by its name (a few names for a whole export: each read once)."""
+    return ZoneInfo(name) if name else get_settings().tz
 
 
 # --------------------------------------------------------------------------- youths at sessions
@@ -51,6 +60,7 @@ _SESSION_COLUMNS = (
     Session.starts_at,
     Session.ends_at,
     Session.event.title.as_alias("event_title"),
+    Session.event.timezone.as_alias("timezone"),
     Session.event.organisation.name.as_alias("organiser"),
 )
 _REGISTRATION_COLUMNS = (

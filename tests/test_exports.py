@@ -4,6 +4,8 @@ the header row alone, and nobody exports what they may not see."""
 
 import csv
 import io
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 from openpyxl import load_workbook
 
@@ -58,6 +60,9 @@ async def test_attendance_has_one_row_per_youth_and_session_with_hours(client):
     assert set(found) == {"Benali", "'" + FORMULA_NAME}  # the cancelled and the refused had no place
     assert found["Benali"]["Heures de présence"] == 2  # a number: entry 9:00, exit scan 11:00
     assert found["Benali"]["Date"] == year.day.isoformat()
+    entry = year.session.starts_at.astimezone(ZoneInfo("Europe/Paris"))  # the event's time zone
+    assert found["Benali"]["Entrée"] == f"{entry:%H:%M}" == found["Benali"]["Début"]
+    assert found["Benali"]["Sortie"] == f"{entry + timedelta(hours=2):%H:%M}"
     assert found["'" + FORMULA_NAME]["Heures de présence"] == 0
     assert found["'" + FORMULA_NAME]["Émargement"] == "Absence non excusée"
 

@@ -53,6 +53,7 @@ from registration import proposals
 from registration import services as registrations
 from registration.inputs import RegistrationInput
 from registration.tables import Consent, ConsentKind, Participant, Proposal, Registration, RegistrationStatus, Source
+from reporting import services as reporting
 from webhooks import demo as webhooks_demo
 
 DEMO_LOGIN = "demo@tremplin.local"
@@ -455,10 +456,26 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
     await _outreach(world)
     await webhooks_demo.partner_endpoint(world.admin, world.admin_organisation)
     await _personal_data(world)
+    await _exports(world)
     if compose_rally:
         run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
         if await planning_runner.execute_run(run_id) == PlanningStatus.done:
             await planning_services.publish(world.organiser, world.rally.id)
+
+
+async def _exports(world: _World) -> None:
+    """The ETTI's director has sent its funder the FSE+ participants of the last six months: the export shows
+    in its audit log, and the Exports page has the information sessions' youths to offer."""
+    etti = next(iter(world.etti_admin.roles))
+    await reporting.export(
+        world.etti_admin,
+        etti,
+        "fse.xlsx",
+        start=world.today - timedelta(days=180),
+        end=world.today,
+        event_id=None,
+        today=world.today,
+    )
 
 
 async def _outcomes(world: _World) -> None:

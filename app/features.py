@@ -44,6 +44,8 @@ from privacy.console import ROUTES as PRIVACY_CONSOLE
 from registration.api import ROUTES as REGISTRATION_API
 from registration.console import ROUTES as REGISTRATION_CONSOLE
 from registration.public import ROUTES as REGISTRATION_PUBLIC
+from reporting.api import ROUTES as EXPORTS_API
+from reporting.console import ROUTES as EXPORTS_CONSOLE
 from webhooks.api import ROUTES as WEBHOOKS_API
 from webhooks.console import ROUTES as WEBHOOKS_CONSOLE
 
@@ -93,4 +95,6 @@ ROUTES = [
     *REGISTRATION_API,
     *WEBHOOKS_CONSOLE,
     *WEBHOOKS_API,
+    *EXPORTS_CONSOLE,
+    *EXPORTS_API,
 ]

@@ -1,6 +1,11 @@
 """A newcomer's first look: the demo is realistic, loads once, and its login works."""
 
-from accounts.tables import Organisation
+import io
+from datetime import date, timedelta
+
+from openpyxl import load_workbook
+
+from accounts.tables import AuditEntry, Organisation
 from app.demo import DEMO_LOGIN, DEMO_LOGINS, DEMO_PASSWORD, is_empty, load_demo
 from checkin.tables import CheckIn
 from events.tables import Event, Format, Site
@@ -78,3 +83,19 @@ async def test_the_demo_adviser_has_proposals_in_each_state_and_chose_her_digest
     assert user.digest == "event_day"
     states = {row.state for row in await proposals.proposals_of(await principal(user))}
     assert states == {"proposed", "registered", "attended"}
+
+
+async def test_the_etti_exports_its_youths_attendance_from_the_demo(client):
+    await load_demo(compose_rally=False)
+    assert await AuditEntry.count().where(AuditEntry.action == "export") == 1  # the FSE+ file already sent
+    await login(client, DEMO_LOGINS["partner"], DEMO_PASSWORD)
+    page = await client.get("/exports/")
+    assert page.status_code == 200 and "Information collective" in page.text
+    organisation = (
+        await Organisation.select(Organisation.id).where(Organisation.name == "Intérim Solidaire Drôme").first()
+    )["id"]
+    since = (date.today() - timedelta(days=180)).isoformat()
+    response = await client.get(f"/organisations/{organisation}/exports/attendance.xlsx?from={since}&to={date.today()}")
+    assert response.status_code == 200
+    rows = list(load_workbook(io.BytesIO(response.content), read_only=True).active.iter_rows(values_only=True))
+    assert rows[0][0] == "Nom" and len(rows) > 5

@@ -258,6 +258,7 @@ async def _their_world():
         "site_id": site_id,
         "series_id": series_id,
         "format": "rallye",
+        "file": "registrations.csv",
     }, partner_id
 
 

@@ -1,8 +1,10 @@
 """The ETTI's director opens the dashboard of the demo on a phone and on a desktop, reads its charts and tables,
-and downloads the year's bilan as a PDF, whose pages are then looked at as 360 px wide previews."""
+downloads the year's bilan as a PDF, whose pages are then looked at as 360 px wide previews, and the year's
+registrations as an XLSX file."""
 
 import asyncio
 
+import openpyxl
 import pytest
 
 from app.demo import DEMO_PASSWORD, load_demo
@@ -25,11 +27,11 @@ async def test_the_director_reads_the_dashboard_and_downloads_the_bilan(live_ser
     context, page = await _log_in(browser, live_server, width)
     try:
         if width == 360:
-            await page.get_by_role("button", name="Menu").click()
+            await page.locator("label.menu-button").click()  # the menu folded behind its "Menu" button
         await page.get_by_role("link", name="Tableau de bord").click()
         await page.get_by_role("heading", name="Tableau de bord", level=1).wait_for()
         assert await page.locator("svg.chart").count() >= 6
-        funnel = page.get_by_role("table", name="Inscriptions")
+        funnel = page.get_by_role("table", name="Inscriptions", exact=True)
         assert await funnel.get_by_role("row").count() == 4  # the header and the three steps
         wider = await page.evaluate(
             "[...document.querySelectorAll('body *')]"
@@ -43,8 +45,19 @@ async def test_the_director_reads_the_dashboard_and_downloads_the_bilan(live_ser
         assert answer.ok and answer.headers["content-type"] == "application/pdf"
         pdf = artifacts / f"bilan-{width}.pdf"
         pdf.write_bytes(await answer.body())
+
+        await page.goto(f"{live_server}/exports/")
+        await page.locator("#kind-registrations").check()
+        await page.locator("#format-xlsx").check()
+        async with page.expect_download() as download:
+            await page.get_by_role("button", name="Télécharger").click()
+        xlsx = artifacts / f"inscriptions-{width}.xlsx"
+        await (await download.value).save_as(xlsx)
     finally:
         await context.close()
+    sheet = openpyxl.load_workbook(xlsx, read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert "Nom" in rows[0] and len(rows) > 1  # the header, then the demo's registrations of the year
     assert pdf.read_bytes().startswith(b"%PDF")
     previews = artifacts / f"bilan-{width}-page-%d.png"
     # A4 at 43 dpi is 356 px wide: the pages as a phone shows them.

@@ -5,8 +5,8 @@ Starts Tremplin on a fresh database (SQLite by default, PostgreSQL when DATABASE
 then adds in bulk to the demo's ETTI (as bench/outcomes.py does): 10,000 youths, 500 past events over a year,
 50,000 registrations and check-ins, 20,000 situations. Then, as the ETTI's admin: the dashboard of the last year
 hammered at 16 clients (its figures are kept a minute per scope, as they are in use: the first request of each
-process counts them), the bilan PDF of the year and the exports of the year, each timed from request to last
-byte (the slowest of three). Last line: one JSON object.
+process counts them), the bilan PDF of the year (the slowest of three) and each of the year's five exports as
+XLSX, timed from request to last byte. Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -31,8 +31,12 @@ from bench.outcomes import EVENTS, REFERRED, REGISTRATIONS_EACH, SETUP, YOUTHS  
 SECONDS = 8.0
 SITUATIONS = 20_000
 ADMIN = "directrice.etti@tremplin.local"
-# The documents timed one by one: (name, path without the period's query)
-DOCUMENTS = [("bilan_pdf", "/dashboard/bilan.pdf")]
+# The documents timed one by one: (name, path without the period's query, times): the bilan, and the year's
+# exports as XLSX (the console's download answers with a redirect to the file's address).
+EXPORTS = ("registrations", "attendance", "outcomes", "fse", "mission-locale")
+DOCUMENTS = [("bilan_pdf", "/dashboard/bilan.pdf?", 3)] + [
+    (f"export_{kind.replace('-', '_')}_xlsx", f"/exports/download?kind={kind}&format=xlsx&", 1) for kind in EXPORTS
+]
 
 
 def _prepare(env: dict[str, str]) -> None:
@@ -44,13 +48,15 @@ def _prepare(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-c", SETUP, *counts], env=run_env, check=True, cwd=ROOT)
 
 
-def _slowest_of_three(url: str, path: str, cookie: str) -> float:
+def _slowest(url: str, path: str, cookie: str, times_asked: int) -> float:
     times = []
-    with httpx.Client(base_url=url, timeout=120) as client:
-        for _ in range(3):
+    name, _, value = cookie.partition("=")
+    # In the client's jar, not a header: httpx drops a Cookie header on redirects.
+    with httpx.Client(base_url=url, timeout=120, follow_redirects=True, cookies={name: value}) as client:
+        for _ in range(times_asked):
             started = time.perf_counter()
-            response = client.get(path, headers={"cookie": cookie})
-            assert response.status_code == 200, (path, response.status_code)
+            response = client.get(path)
+            assert response.status_code == 200 and "html" not in response.headers["content-type"], (path, response.url)
             times.append(time.perf_counter() - started)
     return max(times)
 
@@ -75,7 +81,7 @@ async def main() -> dict:
         assert first.status_code == 200, first.status_code
         first_seconds = time.perf_counter() - started
         board = await hammer(app_url, f"/dashboard/?{period}", seconds=SECONDS, cookie=cookie)
-        documents = {name: _slowest_of_three(app_url, f"{path}?{period}", cookie) for name, path in DOCUMENTS}
+        documents = {name: _slowest(app_url, f"{path}{period}", cookie, n) for name, path, n in DOCUMENTS}
     finally:
         for process in (hello, app):
             process.terminate()

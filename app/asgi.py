@@ -115,8 +115,9 @@ def make_stores(settings: Settings) -> dict[str, Store]:
             "throttle": root.with_namespace("throttle"),
             "imports": root.with_namespace("imports"),
         }
-    # Sessions survive a restart on disk; counters (login and form-post limits) are short-lived and
-    # checked on every public post, so they stay in memory (per process: use Redis to share them). A file
+    # Sessions survive a restart on disk; the public forms' counters are short-lived and checked on every
+    # public post, so they stay in memory (per process: use Redis to share them; login tries are counted in
+    # the database, accounts/throttle.py, so every process shares them anyway). A file
     # waiting between its import's preview and confirmation is on disk, where every server process finds it.
     return {
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),

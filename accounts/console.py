@@ -38,9 +38,7 @@ class LoginController(Controller):
         target = _safe_next(values.get("next") or next)
         ip = request.client.host if request.client else "unknown"
         try:
-            user = await services.authenticate(
-                request.app.stores.get("throttle"), values.get("email", ""), values.get("password", ""), ip
-            )
+            user = await services.authenticate(values.get("email", ""), values.get("password", ""), ip)
         except Refusal as error:
             values.pop("password", None)
             return form_page("accounts/login.html", error, values, next=target)

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from datetime import timedelta
-
-from litestar.stores.base import Store
+from datetime import datetime, timedelta
 
 from accounts import signals as accounts_signals
+from accounts import throttle
 from accounts.passwords import hash_password, needs_rehash, verify_password
 from accounts.tables import Membership, Organisation, OrganisationKind, PasswordReset, Role, SiaeKind, User
 from core import signals
@@ -17,13 +16,10 @@ from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import Forbidden, InvalidInput, NotFound, Refusal
 from core.i18n import gettext as _
-from core.i18n import language, lazy
+from core.i18n import language, lazy, ngettext
 from core.settings import Settings
 
 RESET_VALIDITY = timedelta(hours=1)
-THROTTLE_WINDOW_S = 15 * 60
-MAX_FAILURES_PER_ACCOUNT = 5
-MAX_FAILURES_PER_IP = 20
 ROLE_RANK = {Role.admin: 0, Role.organiser: 1, Role.staff: 2, Role.adviser: 3, Role.viewer: 4}
 
 
@@ -36,7 +32,14 @@ class InvalidCredentials(Refusal):
 class TooManyAttempts(Refusal):
     code = "too_many_attempts"
     status_code = 429
-    message = lazy("Too many failed attempts. Please try again in %(minutes)s minutes or reset your password.")
+    message = lazy("Too many attempts: try again in %(wait)s, or reset your password.")
+
+
+def _wait_words(seconds: int) -> str:
+    if seconds < 120:
+        return ngettext("%(num)s second", "%(num)s seconds", seconds)
+    minutes = -(-seconds // 60)
+    return ngettext("%(num)s minute", "%(num)s minutes", minutes)
 
 
 class ResetLinkInvalid(Refusal):
@@ -177,27 +180,19 @@ async def load_current_user(user_id: int, fingerprint: str) -> CurrentUser | Non
     )
 
 
-async def _failures(store: Store, key: str) -> int:
-    value = await store.get(key)
-    return int(value) if value else 0
-
-
-async def authenticate(store: Store, email: str, password: str, ip: str) -> User:
-    """Check credentials; refuse for a while after repeated failures (per account and per IP)."""
+async def authenticate(email: str, password: str, ip: str, *, now: datetime | None = None) -> User:
+    """Check credentials, after taking a try from the throttle (accounts/throttle.py): a wrong password
+    costs a try, growing delays follow repeated ones for this account from this IP."""
+    now = now or utcnow()
     email = normalise_email(email)
-    account_key, ip_key = f"login-fail:{email}", f"login-fail-ip:{ip}"
-    if (
-        await _failures(store, account_key) >= MAX_FAILURES_PER_ACCOUNT
-        or await _failures(store, ip_key) >= MAX_FAILURES_PER_IP
-    ):
-        raise TooManyAttempts(minutes=THROTTLE_WINDOW_S // 60)
+    wait = await throttle.take_try(email, ip, now)
+    if wait:
+        raise TooManyAttempts(seconds=wait, wait=_wait_words(wait))
     user = await User.objects().where(User.email == email).first()
     ok = await verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
-        for key in (account_key, ip_key):
-            await store.set(key, str(await _failures(store, key) + 1), expires_in=THROTTLE_WINDOW_S)
-        raise InvalidCredentials()
-    await store.delete(account_key)
+        raise InvalidCredentials()  # the try stays taken
+    await throttle.logged_in(email, ip, now)
     values: dict = {User.last_login_at: utcnow()}
     if needs_rehash(user.password_hash):
         values[User.password_hash] = await hash_password(password)

@@ -9,6 +9,7 @@ from piccolo.columns import (
     Boolean,
     Bytea,
     ForeignKey,
+    Integer,
     Timestamptz,
     Varchar,
 )
@@ -193,3 +194,14 @@ class PasswordReset(Table):
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
+
+
+class LoginThrottle(Table):
+    """Tries at logging in, per account and IP together, and per IP: taken before the password is checked,
+    so concurrent tries cannot all slip through, and kept in the database, so every server process counts
+    them (accounts/throttle.py). `key` is a hash: no e-mail address or IP is kept here."""
+
+    key = Varchar(length=64, unique=True)
+    tries = Integer(default=0)
+    next_try_at = Timestamptz()
+    expires_at = Timestamptz(index=True)

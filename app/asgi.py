@@ -21,7 +21,7 @@ from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from accounts.auth import auth_middleware
 from app import features
@@ -71,21 +71,40 @@ def language_middleware(default: str):
     return factory
 
 
-def security_headers(app: ASGIApp) -> ASGIApp:
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await app(scope, receive, send)
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+NO_STORE = b"private, no-store"
+# Youths' personal pages: their registration (/r/), their follow-up answer (/s/). The public event page
+# (/e/) may be cached, except when a proposal's link (`?p=`) fills it with the youth's details, or when the
+# form comes back with what they typed.
+PERSONAL_PATHS = ("/r/", "/s/")
+
+
+def _holds_personal_data(scope: Scope) -> bool:
+    path = scope.get("path", "")
+    if scope.get("user") is not None or path.startswith(PERSONAL_PATHS):
+        return True  # every page of the console is someone's data: a logged-in user's answer, errors included
+    if path.startswith("/e/"):
+        return scope.get("method") != "GET" or b"p=" in scope.get("query_string", b"")
+    return False
+
+
+def security_headers(settings: Settings):
+    """A hook on every message the app sends, so 404, 405 and error pages carry the headers too (a
+    middleware runs only for a route that matched)."""
+    fixed = SECURITY_HEADERS + ([HSTS] if settings.https else [])
+
+    async def hook(message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
             return
+        headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in _REPLACED]
+        if message["status"] >= 400 or _holds_personal_data(scope):  # an error is never worth keeping
+            headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"] + [(b"cache-control", NO_STORE)]
+        message["headers"] = headers + fixed
 
-        async def send_with_headers(message: dict) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                message["headers"] = headers + SECURITY_HEADERS
-            await send(message)
+    return hook
 
-        await app(scope, receive, send_with_headers)
 
-    return middleware
+_REPLACED = {name for name, _value in SECURITY_HEADERS} | {HSTS[0]}
 
 
 def make_stores(settings: Settings) -> dict[str, Store]:
@@ -96,8 +115,9 @@ def make_stores(settings: Settings) -> dict[str, Store]:
             "throttle": root.with_namespace("throttle"),
             "imports": root.with_namespace("imports"),
         }
-    # Sessions survive a restart on disk; counters (login and form-post limits) are short-lived and
-    # checked on every public post, so they stay in memory (per process: use Redis to share them). A file
+    # Sessions survive a restart on disk; the public forms' counters are short-lived and checked on every
+    # public post, so they stay in memory (per process: use Redis to share them; login tries are counted in
+    # the database, accounts/throttle.py, so every process shares them anyway). A file
     # waiting between its import's preview and confirmation is on disk, where every server process finds it.
     return {
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
@@ -147,7 +167,8 @@ def create_app(
         lifespan=[lifespan],
         state=State({"settings": settings}),
         stores=StoreRegistry(make_stores(settings)),
-        middleware=[security_headers, language_middleware(settings.language), *auth_middleware(settings)],
+        middleware=[language_middleware(settings.language), *auth_middleware(settings)],
+        before_send=[security_headers(settings)],
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),
         openapi_config=OpenAPIConfig(
             title="Tremplin API",

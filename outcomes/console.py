@@ -47,6 +47,7 @@ class FollowUpsConsole(Controller):
     @post("/{follow_up_id:int}")
     async def record(self, request: User, follow_up_id: FromPath[int]) -> Template | Redirect:
         follow_up = await followups.follow_up_for(request.user, follow_up_id)
+        await may_record_for(request.user, follow_up["participant"])  # the role first: a viewer learns nothing more
         values = await form_data(request)
         data, problems = forms.parse(values, event=follow_up["event"], follow_up=follow_up_id)
         found = await situation_errors(data, today=utcnow().date())

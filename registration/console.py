@@ -20,7 +20,7 @@ from core.i18n import lazy
 from core.settings import get_settings
 from core.spreadsheets import MAX_CSV_BYTES
 from core.web import errors_of, flash, form_data, page
-from events.services import editable_event, get_event
+from events.services import editable_event
 from events.sites import SECTORS
 from registration import imports, lists, messages, reminders, services
 from registration.errors import DuplicateRegistration
@@ -42,9 +42,8 @@ async def _registrations_page(request: User, event_id: int, status_code: int = 2
     user = request.user
     event, rows, manages = await lists.for_event(user, event_id)
     groups = {status: [r for r in rows if r["status"] == status] for status in RegistrationStatus}
-    my_orgs = [o for o in user.organisation_ids if o != event["organisation"]] or user.organisation_ids
-    code = await lists.referral_code(user, my_orgs[0]) if my_orgs else None
-    team_code = await lists.referral_code(user, my_orgs[0], personal=False) if my_orgs else None
+    referring = lists.referring_organisation(user, event)
+    code, team_code = await lists.referral_codes(user, referring)  # a GET only reads: links are made on a POST
     questions = await services.questions_of(event_id)
     return page(
         "registration/event.html",
@@ -53,8 +52,10 @@ async def _registrations_page(request: User, event_id: int, status_code: int = 2
         groups=groups,
         manages=manages,
         can_decide=user.at_least(event["organisation"], Role.organiser),
-        share_link=_share_link(event, code),
-        team_link=_share_link(event, team_code),
+        can_register=await services.may_register(user, event),
+        can_refer=referring is not None and user.at_least(referring, Role.adviser),
+        share_link=_share_link(event, code) if code else None,
+        team_link=_share_link(event, team_code) if team_code else None,
         public_link=_share_link(event, None),
         questions=questions,
         display_phone=display_phone,
@@ -93,13 +94,19 @@ class RegistrationConsole(Controller):
         flash(request, _("The automatic messages of this event are saved."))
         return Redirect(f"/events/{event_id}#rhythm")
 
+    @post("/referral-link")
+    async def create_referral_links(self, request: User, event_id: FromPath[int]) -> Redirect:
+        await lists.create_referral_links(request.user, event_id)
+        flash(request, _("Your registration link is ready: send it to the youths you refer."))
+        return Redirect(f"/events/{event_id}/registrations")
+
     @get("/register")
     async def register_form(self, request: User, event_id: FromPath[int]) -> Template:
-        return _register_page(await get_event(request.user, event_id), {}, {}, None, 200)
+        return _register_page(await services.event_to_register_for(request.user, event_id), {}, {}, None, 200)
 
     @post("/register")
     async def register(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
-        event = await get_event(request.user, event_id)
+        event = await services.event_to_register_for(request.user, event_id)
         data = await registration_form_data(request)
         errors = youth_form_errors(data, utcnow().date())
         if errors:  # every mistake at once, as on the youth's own form
@@ -122,12 +129,12 @@ class RegistrationConsole(Controller):
 
     @get("/import")
     async def import_form(self, request: User, event_id: FromPath[int]) -> Template:
-        event = await get_event(request.user, event_id)
+        event = await services.event_to_register_for(request.user, event_id)
         return page("registration/import.html", event=event, report=None, errors={})
 
     @post("/import")
     async def import_list(self, request: User, event_id: FromPath[int]) -> Template:
-        event = await get_event(request.user, event_id)
+        event = await services.event_to_register_for(request.user, event_id)
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):

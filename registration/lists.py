@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from accounts.services import CurrentUser
+from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
 from core import signals
 from core.db import write_transaction
@@ -91,20 +91,36 @@ async def managed_registration(user: CurrentUser, registration_id: int, minimum:
     raise Forbidden()
 
 
-async def referral_code(user: CurrentUser, organisation_id: int, *, personal: bool = True) -> str:
-    """The adviser's own referral code, or their organisation's (any colleague may share it);
-    created on first use."""
+def referring_organisation(user: CurrentUser, event: dict) -> int | None:
+    """The organisation a user's referral links for this event speak for: a partner's own, else the first."""
+    mine = [o for o in user.organisation_ids if o != event["organisation"]] or user.organisation_ids
+    return mine[0] if mine else None
+
+
+async def referral_codes(user: CurrentUser, organisation_id: int | None) -> tuple[str | None, str | None]:
+    """The user's own referral code and their organisation's, when they exist. Only reads: a page shows them,
+    `create_referral_links` makes them."""
     if organisation_id not in user.roles:
-        raise NotFound()
-    whose = (ReferralLink.user == user.id) if personal else ReferralLink.user.is_null()
-    row = (
-        await ReferralLink.select(ReferralLink.code)
-        .where((ReferralLink.organisation == organisation_id) & whose & ReferralLink.revoked_at.is_null())
-        .first()
+        return None, None
+    rows = await ReferralLink.select(ReferralLink.code, ReferralLink.user).where(
+        (ReferralLink.organisation == organisation_id)
+        & ((ReferralLink.user == user.id) | ReferralLink.user.is_null())
+        & ReferralLink.revoked_at.is_null()
     )
-    if row:
-        return row["code"]
-    code = secrets.token_urlsafe(9)
+    personal = next((r["code"] for r in rows if r["user"] == user.id), None)
+    team = next((r["code"] for r in rows if r["user"] is None), None)
+    return personal, team
+
+
+async def create_referral_links(user: CurrentUser, event_id: int) -> None:
+    """The adviser asked for their registration link: their own referral code and their organisation's (any
+    colleague may share it), created when missing. A viewer refers nobody: 403."""
+    organisation_id = referring_organisation(user, await get_event(user, event_id))
+    if organisation_id is None:
+        raise NotFound()
+    require_role(user, organisation_id, Role.adviser)
     async with write_transaction():
-        await ReferralLink(organisation=organisation_id, user=user.id if personal else None, code=code).save()
-    return code
+        personal, team = await referral_codes(user, organisation_id)
+        for whose, code in ((user.id, personal), (None, team)):
+            if code is None:
+                await ReferralLink(organisation=organisation_id, user=whose, code=secrets.token_urlsafe(9)).save()

@@ -36,7 +36,8 @@ async def _record(participant_id: int) -> dict[str, Any] | None:
 
 async def _check(user: CurrentUser, kept_id: int, other_id: int) -> tuple[dict, dict]:
     """Both records, or why they cannot be merged (404 for a record the user may not see)."""
-    await visible_youth(user, kept_id)
+    youth, _whole = await visible_youth(user, kept_id)
+    require_role(user, youth["organisation"], Role.organiser)  # before saying anything of the other record
     if kept_id == other_id:
         raise MergeIntoItself()
     await visible_youth(user, other_id)

@@ -16,12 +16,15 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from accounts.services import CurrentUser
+from accounts.tables import Role
 from core import signals
 from core.clock import utcnow
 from core.db import is_sqlite, is_unique_violation, sql, write_transaction
 from core.errors import Refusal
 from core.labels import label
 from core.settings import get_settings
+from events import access
+from events.services import get_event
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
 from messaging import outbox, templates
@@ -211,6 +214,21 @@ def personal_link(manage_token: str) -> str:
     return f"{get_settings().base_url}/r/{manage_token}"
 
 
+async def event_to_register_for(user: CurrentUser, event_id: int) -> dict:
+    """An event the user may register youths for: 404 unless they see it; 403 unless they are at least an
+    adviser in its organisation or in one of its partners (a viewer only reads)."""
+    event = await get_event(user, event_id)
+    partners = await access.partners_of(event_id)
+    access.check(user, event["organisation"], partners.all, partners.all, minimum=Role.adviser)
+    return event
+
+
+async def may_register(user: CurrentUser, event: dict) -> bool:
+    """The same rule, as a yes or no for a page's buttons."""
+    partners = await access.partners_of(event["id"])
+    return access.runs(user, event["organisation"], partners.all, Role.adviser)
+
+
 async def register(
     event_id: int | None,
     data: RegistrationInput,
@@ -228,6 +246,8 @@ async def register(
     upsert the youth, count the places, insert the registration and its message.
     """
     now = now or utcnow()
+    if by is not None and event_id is not None:
+        await event_to_register_for(by, event_id)  # a member registering a youth: their role decides
     referred_by, referring_org, proposal = await _referred(referral_code, by, source, proposal, public_token)
     profile = _clean_profile(data, now.date(), source)
     if not is_sqlite() and source != Source.walk_in and not data.session_id:

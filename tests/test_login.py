@@ -52,7 +52,7 @@ async def test_login_is_throttled_after_repeated_failures(client):
     # Even the right password is refused for a while.
     response = await login(client, "cible@ml.test")
     assert response.status_code == 429
-    assert "Trop de tentatives échouées" in response.text
+    assert "Trop de tentatives : réessayez dans 1 seconde" in response.text
     assert (await client.get("/")).status_code == 302
 
 

@@ -1,4 +1,4 @@
-"""With REDIS_URL set, sessions and login throttling live in Redis (several workers share them)."""
+"""With REDIS_URL set, sessions and the public forms' counters live in Redis (several workers share them)."""
 
 import dataclasses
 

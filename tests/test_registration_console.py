@@ -28,7 +28,10 @@ async def test_an_advisers_link_records_who_referred_the_youth_and_they_follow_t
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as adviser:
         await login(adviser, "karima@ml.test")
         page = text(await adviser.get(f"/events/{event.id}/registrations"))
-        code = (await ReferralLink.objects().first()).code
+        assert "Créer mon lien d'inscription" in page and await ReferralLink.count() == 0
+        await post_form(adviser, f"/events/{event.id}/referral-link", {})
+        page = text(await adviser.get(f"/events/{event.id}/registrations"))
+        code = (await ReferralLink.objects().where(ReferralLink.user.is_not_null()).first()).code
         assert f"/e/{event.public_token}?ref={code}" in page
 
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as phone:
@@ -185,7 +188,7 @@ async def test_an_organisations_link_attributes_youths_to_the_organisation(clien
     ml = await adviser_of_partner(event)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as adviser:
         await login(adviser, "karima@ml.test")
-        await adviser.get(f"/events/{event.id}/registrations")
+        await post_form(adviser, f"/events/{event.id}/referral-link", {})
     team = await ReferralLink.objects().where(ReferralLink.user.is_null()).first()
     async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as phone:
         await phone.get(f"/e/{event.public_token}?ref={team.code}")

@@ -103,6 +103,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
             "postcode": "26000",
         },
         "POST /events/{event_id:int}/import": {},
+        "POST /events/{event_id:int}/referral-link": {},
         "POST /events/{event_id:int}/walk-in": {"first_name": "Léa", "last_name": "B", "phone": "0612345678"},
         "POST /events/{event_id:int}/questions": {"label": "Permis ?", "kind": "yes_no"},
         "POST /registrations/{registration_id:int}/decide": {"status": "waiting"},

@@ -7,7 +7,8 @@ from a form through `from_form`, which maps a type error to a French message on 
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any, ClassVar, TypeVar
 
 import msgspec
 
@@ -20,6 +21,13 @@ _MISSING = re.compile(r"missing required field `(\w+)`")
 _LOCAL_MINUTES = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$")
 
 _TOO_LONG = re.compile(r"length <= (\d+)")
+
+# Every date or time typed anywhere lies in these years: a far date (9999-12-31) would overflow the date
+# arithmetic of pages and calendar files. Birth dates have their own rule (registration.people).
+FIRST_YEAR = 2000
+LAST_YEAR = 2100
+OUT_OF_RANGE = lazy("Choose a date between %(first)s and %(last)s.")
+_OUT_OF_RANGE_TAG = "date out of range"
 
 REQUIRED = lazy("This field is required.")
 TOO_LONG = lazy("%(max)s characters at most.")
@@ -34,6 +42,31 @@ _BY_TYPE = [
     ("length >= 1", REQUIRED),
     ("matching regex '[^", lazy("Write the name with letters.")),  # registration.inputs.Name: a letter at least
 ]
+
+
+def in_range(day: date) -> bool:
+    """Whether a date (or a datetime's date) is within the years anything is planned in."""
+    return FIRST_YEAR <= day.year <= LAST_YEAR
+
+
+def check_day(day: date | None, field: str) -> None:
+    """Refuse a date typed outside the years anything is planned in, on its field."""
+    if day is not None and not in_range(day):
+        raise InvalidInput(OUT_OF_RANGE, field=field, first=FIRST_YEAR, last=LAST_YEAR)
+
+
+class Input(msgspec.Struct):
+    """A schema whose dates and times must lie within FIRST_YEAR..LAST_YEAR, whether they come from JSON or a
+    form. Fields named in `other_dates` (a birth date) follow a rule of their own."""
+
+    other_dates: ClassVar[frozenset[str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if isinstance(value, date) and name not in self.other_dates and not in_range(value):
+                # msgspec turns this into a ValidationError; field_error() reads the field back from the path.
+                raise ValueError(f"{_OUT_OF_RANGE_TAG} - at `$.{name}`")
 
 
 def _clean(value: str) -> str | None:
@@ -74,6 +107,8 @@ def field_error(text: str) -> InvalidInput:
         return InvalidInput(REQUIRED, field=missing.group(1))
     path = _PATH.search(text)
     field = path.group(1) if path else None
+    if _OUT_OF_RANGE_TAG in text:
+        return InvalidInput(OUT_OF_RANGE, field=field, first=FIRST_YEAR, last=LAST_YEAR)
     too_long = _TOO_LONG.search(text)
     if too_long:
         return InvalidInput(TOO_LONG, field=field, max=int(too_long.group(1)))

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from core.forms import Input
+from core.forms import Clock, Input
 from events.tables import EventStatus, Format, PartnerRole, SessionKind, SiteKind
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -67,8 +67,8 @@ class DuplicateInput(Input):
 
 class OpeningWindow(Input):
     weekday: Annotated[int, msgspec.Meta(ge=0, le=6)]
-    start: str  # "09:00"
-    end: str
+    start: Clock  # "09:00"
+    end: Clock
 
 
 class SiteInput(Input, kw_only=True):
@@ -137,7 +137,7 @@ class SeriesChange(Input, kw_only=True):
 
     from_event_id: int | None = None
     title: str | None = None
-    start_time: str | None = None  # "09:30": new local start time of the occurrences
+    start_time: Clock | None = None  # "09:30": new local start time of the occurrences
     duration_minutes: int | None = None
     capacity: int | None = None
     place: str | None = None

@@ -1,5 +1,6 @@
 """Odd input from a careless or hostile hand gets a clear refusal on its field, never a server error."""
 
+import html
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -8,9 +9,10 @@ from core.errors import InvalidInput
 from dashboard import services as dashboard
 from events.tables import Event, Session
 from outcomes.services import SituationInput, situation_errors
+from registration.tables import Participant, Registration
 from tests.factories.accounts import make_organisation, make_user, organiser, principal
-from tests.factories.events import NEXT_MONTH
-from tests.factories.registration import published_event, registered
+from tests.factories.events import NEXT_MONTH, make_series
+from tests.factories.registration import published_event, registered, youth
 from tests.support import api, post_form
 
 FAR = "9999-12-31"
@@ -88,3 +90,82 @@ async def test_a_period_or_a_situation_dated_in_another_millennium_is_refused_on
 
     assert period.value.field == "from"
     assert [e.field for e in situation] == ["since"]
+
+
+HUGE = str(2**70)
+
+
+async def test_numbers_too_large_for_the_database_are_a_missing_page_or_a_refusal(client):
+    event, session = await _event_with_a_session(client)
+
+    pages = [await client.get(f"/events/{HUGE}"), await api(client, "GET", f"/api/events/{HUGE}")]
+    in_body = await api(
+        client,
+        "POST",
+        f"/api/events/{event['id']}/sessions",
+        {
+            "title": "Atelier",
+            "starts_at": f"{NEXT_MONTH}T14:00:00",
+            "ends_at": f"{NEXT_MONTH}T15:00:00",
+            "site_id": 2**70,
+        },
+    )
+    in_query = await client.get(f"/dashboard/?organisation={HUGE}")
+
+    assert [p.status_code for p in pages] == [404, 404]
+    assert in_body.status_code == 400 and in_body.json()["extra"][0]["key"] == "site_id", in_body.text
+    assert in_query.status_code in (400, 403, 404)
+
+
+async def test_the_public_form_refuses_a_huge_number_and_a_nul_character_on_their_fields(client):
+    event = await published_event()
+    await client.get(f"/e/{event.public_token}")
+
+    huge_session = await post_form(client, f"/e/{event.public_token}", youth(1, session_id="9" * 5000))
+    huge_day = await post_form(client, f"/e/{event.public_token}", youth(1, available_days="9" * 5000))
+    nul = await post_form(client, f"/e/{event.public_token}", youth(2, first_name="Inès\x00"))
+
+    assert huge_session.status_code == 400
+    assert huge_day.status_code == 302  # not a weekday: dropped, the youth is registered
+    assert nul.status_code == 400
+    assert "Ce texte contient un caractère qui ne peut pas être enregistré." in html.unescape(nul.text)
+    assert await Registration.count() == 1
+
+
+@pytest.mark.parametrize("start_time", ["25:00", "ab", "10"])
+async def test_a_series_start_time_that_is_not_a_time_is_refused_on_its_field(client, start_time):
+    _, user = await organiser(client)
+    series_id = await make_series(user)
+
+    response = await api(client, "PATCH", f"/api/series/{series_id}", {"start_time": start_time})
+
+    assert response.status_code == 400 and "start_time" in response.text
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("prénom;nom;téléphone\nInès;Benali;0612345601\n".encode("utf-16"), None),
+        (bytes(range(256)) * 8, "Ce fichier n'est pas un fichier CSV."),
+        (b"x" * 300_000, "pas de séparateur de colonnes"),
+        (b"prenom;nom;telephone\n" + b"y" * 300_000, "Ce fichier n'est pas un fichier CSV."),
+    ],
+)
+async def test_a_file_that_is_not_a_csv_is_refused_with_the_reason(client, content, reason):
+    organisation, _ = await organiser(client)
+    event = await published_event(organisation=organisation)
+    await client.get(f"/events/{event.id}/import")
+
+    response = await client.post(
+        f"/events/{event.id}/import",
+        files={"file": ("liste.csv", content, "text/csv")},
+        data={"_csrf_token": client.cookies.get("tremplin_csrf")},
+    )
+
+    page = html.unescape(response.text)
+    if reason is None:  # Excel's "Texte Unicode" is read
+        assert response.status_code == 200 and await Registration.count() == 1
+        assert (await Participant.select(Participant.first_name).first())["first_name"] == "Inès"
+    else:
+        assert response.status_code == 400 and reason in page and "Enregistrer sous" in page
+        assert await Registration.count() == 0

@@ -22,9 +22,9 @@ class RegistrationInput(Input, kw_only=True):
     last_name: Name
     phone: Annotated[str, msgspec.Meta(min_length=1, max_length=PHONE_MAX)]
     birth_date: date | None = None
-    postcode: str = ""
-    commune: str = ""
-    email: str = ""
+    postcode: Annotated[str, msgspec.Meta(max_length=10)] = ""  # the columns' lengths
+    commune: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    email: Annotated[str, msgspec.Meta(max_length=254)] = ""
     sectors: list[str] = []
     driving_licence: bool = False
     vehicle: bool = False

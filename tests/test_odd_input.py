@@ -169,3 +169,35 @@ async def test_a_file_that_is_not_a_csv_is_refused_with_the_reason(client, conte
     else:
         assert response.status_code == 400 and reason in page and "Enregistrer sous" in page
         assert await Registration.count() == 0
+
+
+async def test_an_imported_row_gets_the_forms_checks_and_a_name_too_long_is_rejected_with_the_reason(client):
+    organisation, _ = await organiser(client)
+    event = await published_event(organisation=organisation)
+    rows = f"prenom;nom;telephone\n{'A' * 5000};Benali;0612345601\nYanis;Roux;0612345602\n"
+    await client.get(f"/events/{event.id}/import")
+
+    response = await client.post(
+        f"/events/{event.id}/import",
+        files={"file": ("liste.csv", rows.encode(), "text/csv")},
+        data={"_csrf_token": client.cookies.get("tremplin_csrf")},
+    )
+
+    page = html.unescape(response.text)
+    assert "Prénom : 50 caractères au plus." in page
+    assert [p["first_name"] for p in await Participant.select(Participant.first_name)] == ["Yanis"]
+
+
+async def test_a_latin_1_file_is_read_with_its_accents(client):
+    organisation, _ = await organiser(client)
+    event = await published_event(organisation=organisation)
+    await client.get(f"/events/{event.id}/import")
+
+    await client.post(
+        f"/events/{event.id}/import",
+        files={"file": ("liste.csv", "prénom;nom;téléphone\nInès;Bénali;0612345601\n".encode("latin-1"), "text/csv")},
+        data={"_csrf_token": client.cookies.get("tremplin_csrf")},
+    )
+
+    stored = await Participant.select(Participant.first_name, Participant.last_name).first()
+    assert (stored["first_name"], stored["last_name"]) == ("Inès", "Bénali")

@@ -65,6 +65,10 @@ async def test_a_far_date_already_stored_still_shows_and_can_be_deleted(client):
 
     pages = [
         f"/events/{event.id}",
+        f"/events/{event.id}/checkin",
+        f"/events/{event.id}/checkin/board",
+        f"/events/{event.id}/registrations",
+        f"/youths/{registration['participant']}",
         f"/e/{event.public_token}",
         f"/r/{registration['manage_token']}",
         f"/r/{registration['manage_token']}/calendar.ics",
@@ -201,3 +205,18 @@ async def test_a_latin_1_file_is_read_with_its_accents(client):
 
     stored = await Participant.select(Participant.first_name, Participant.last_name).first()
     assert (stored["first_name"], stored["last_name"]) == ("Inès", "Bénali")
+
+
+async def test_a_nul_character_is_refused_on_its_field_through_the_api_and_the_console(client):
+    event, session = await _event_with_a_session(client)
+
+    created = await api(
+        client, "POST", "/api/events", {"title": "In\x00fo", "format": "info_collective", "starts_on": str(NEXT_MONTH)}
+    )
+    changed = await api(client, "PATCH", f"/api/events/{event['id']}", {"meeting_point": "Salle\x00 B"})
+    removed = await post_form(client, f"/sessions/{session['id']}/delete", {"reason": "\x00", "confirmed": "1"})
+
+    assert created.status_code == 400 and "title" in created.text
+    assert changed.status_code == 400 and "meeting_point" in changed.text
+    assert removed.status_code == 400
+    assert await Event.count() == 1 and await Session.exists().where(Session.id == session["id"])

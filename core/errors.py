@@ -112,10 +112,12 @@ NUMBER_TOO_LARGE = lazy("A number in the request is too large.")
 
 def _overflowed(exc: Exception) -> bool:
     """A whole number too large for the database: SQLite's driver raises OverflowError, asyncpg a DataError
-    (or PostgreSQL NumericValueOutOfRangeError) saying "out of int32/int64 range"."""
+    (or PostgreSQL NumericValueOutOfRangeError) saying "out of int32/int64 range"; too long for Python's int()."""
     if isinstance(exc, OverflowError):
         return True
     text = str(exc)
+    if isinstance(exc, ValueError) and "integer string conversion" in text:  # int() of over 4,300 digits
+        return True
     return type(exc).__module__.startswith("asyncpg") and ("out of int" in text or "out of range" in text)
 
 

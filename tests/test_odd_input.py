@@ -220,3 +220,16 @@ async def test_a_nul_character_is_refused_on_its_field_through_the_api_and_the_c
     assert changed.status_code == 400 and "meeting_point" in changed.text
     assert removed.status_code == 400
     assert await Event.count() == 1 and await Session.exists().where(Session.id == session["id"])
+
+
+async def test_a_number_of_thousands_of_digits_in_a_query_or_a_form_is_refused(client):
+    organisation, _ = await organiser(client)
+    digits = "9" * 5000
+
+    in_query = await client.get(f"/dashboard/?organisation={digits}")
+    in_form = await post_form(
+        client, f"/organisations/{organisation.id}/formats/info_collective", {"days": digits, "capacity": digits}
+    )
+
+    assert in_query.status_code == 400
+    assert in_form.status_code == 400 and "Saisissez un nombre entier." in html.unescape(in_form.text)

@@ -9,10 +9,11 @@ from accounts.services import CurrentUser, require_role
 from accounts.tables import Contact, Organisation, OrganisationKind, Partnership, Role, SiaeKind
 from core.db import write_transaction
 from core.errors import InvalidInput, NotFound
+from core.forms import Input
 from core.i18n import lazy
 
 
-class PartnerOrganisationInput(msgspec.Struct, kw_only=True):
+class PartnerOrganisationInput(Input, kw_only=True):
     name: str
     kind: OrganisationKind = OrganisationKind.entreprise
     siae_kind: SiaeKind = SiaeKind.none
@@ -26,7 +27,7 @@ class PartnerOrganisationInput(msgspec.Struct, kw_only=True):
     notes: str = ""
 
 
-class ContactInput(msgspec.Struct, kw_only=True):
+class ContactInput(Input, kw_only=True):
     organisation_id: int
     full_name: str
     job_title: str = ""

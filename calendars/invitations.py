@@ -30,6 +30,7 @@ from piccolo.query.functions.aggregate import Count
 
 from accounts.tables import Organisation
 from core.clock import utcnow
+from core.forms import FIRST_YEAR, LAST_YEAR
 from core.i18n import gettext as _
 from core.settings import get_settings
 from events.tables import Event, EventStatus, Session, Site
@@ -131,7 +132,9 @@ def write(method: Method, occurrences: Iterable[Occurrence], *, name: str = "", 
     if feed:  # how often a subscribed client should fetch it again (RFC 7986, and Outlook's own)
         calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
-    years = [o.starts_at.year for o in occurrences] or [utcnow().year]
+    # The time zone's rules are written for the years the dates fall in, within the years anything is planned
+    # in: a far date stored before dates were bounded must not overflow the date arithmetic.
+    years = [min(max(o.starts_at.year, FIRST_YEAR), LAST_YEAR) for o in occurrences] or [utcnow().year]
     first, last = date(min(years) - 1, 1, 1), date(max(years) + 2, 1, 1)
     for zone in sorted({default_zone, *(o.timezone for o in occurrences)}):
         calendar.add_component(Timezone.from_tzinfo(ZoneInfo(zone), tzid=zone, first_date=first, last_date=last))

@@ -20,6 +20,7 @@ from checkin import services as checkin
 from checkin.services import Answer, Principal
 from checkin.tables import AttendanceStatus
 from core.errors import InvalidInput
+from core.forms import Input
 
 Caller = Request[Principal, Any, Any]
 Nonce = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -49,7 +50,8 @@ class OfflineOut(msgspec.Struct):
     entries: list[OfflineEntry] = []
 
 
-class RedeemIn(msgspec.Struct, kw_only=True):
+class RedeemIn(Input, kw_only=True):
+    other_dates = frozenset({"scanned_at"})  # a phone's clock: checked by the scan itself
     token: Token
     list: ListId
     nonce: Nonce
@@ -71,7 +73,8 @@ class RedeemOut(msgspec.Struct):
     session_at: datetime | msgspec.UnsetType = msgspec.UNSET
 
 
-class ExitIn(msgspec.Struct, kw_only=True):
+class ExitIn(Input, kw_only=True):
+    other_dates = frozenset({"exited_at"})  # a phone's clock: checked by the scan itself
     """An exit: the ticket scanned (`token`), or the person found by a search (`registration`)."""
 
     list: ListId
@@ -82,7 +85,7 @@ class ExitIn(msgspec.Struct, kw_only=True):
     device: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 
-class UndoIn(msgspec.Struct):
+class UndoIn(Input):
     nonce: Nonce
 
 
@@ -97,7 +100,8 @@ class SearchOut(msgspec.Struct):
     status: str | None
 
 
-class ManualIn(msgspec.Struct, kw_only=True):
+class ManualIn(Input, kw_only=True):
+    other_dates = frozenset({"scanned_at"})  # a phone's clock: checked by the scan itself
     registration: int
     list: ListId
     nonce: Nonce
@@ -106,7 +110,7 @@ class ManualIn(msgspec.Struct, kw_only=True):
     status: AttendanceStatus | None = AttendanceStatus.present
 
 
-class WalkInIn(msgspec.Struct, kw_only=True):
+class WalkInIn(Input, kw_only=True):
     list: ListId
     first_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     last_name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
@@ -115,7 +119,7 @@ class WalkInIn(msgspec.Struct, kw_only=True):
     device: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 
-class SignatureIn(msgspec.Struct, kw_only=True):
+class SignatureIn(Input, kw_only=True):
     list: ListId
     registration: int
     path: Annotated[str, msgspec.Meta(min_length=1, max_length=20000)]
@@ -130,7 +134,7 @@ class StatusOut(msgspec.Struct):
     flagged: int
 
 
-class PairIn(msgspec.Struct):
+class PairIn(Input):
     token: Token
 
 

@@ -24,7 +24,7 @@ from checkin.services import CheckList, check_access, load_list
 from checkin.tables import AttendanceStatus
 from core.clock import utcnow
 from core.errors import InvalidInput, NotFound, Refusal
-from core.forms import from_form
+from core.forms import check_day, from_form
 from core.i18n import gettext as _
 from core.i18n import lazy
 from core.pdf import render_pdf
@@ -122,13 +122,15 @@ def _at(lst: CheckList, typed: str) -> datetime:
     return datetime.combine(lst.starts_at.astimezone(tz).date(), clock, tzinfo=tz)
 
 
-def _day(value: str) -> date | None:
+def _day(value: str, field: str = "from") -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
-        raise presence.InvalidPeriod(field="from") from None
+        raise presence.InvalidPeriod(field=field) from None
+    check_day(day, field)
+    return day
 
 
 def attestation_html(data: dict[str, Any]) -> str:
@@ -431,7 +433,7 @@ class YouthAttendance(Controller):
         start: Annotated[str, QueryParameter(name="from")] = "",
         end: Annotated[str, QueryParameter(name="to")] = "",
     ) -> Template:
-        data = await presence.youth_hours(request.user, participant_id, _day(start), _day(end))
+        data = await presence.youth_hours(request.user, participant_id, _day(start), _day(end, "to"))
         return page("checkin/hours.html", statuses=STATUS_LABELS, **data)
 
     @get("/attestation.pdf")
@@ -444,7 +446,7 @@ class YouthAttendance(Controller):
         event: FromQuery[int | None] = None,
     ) -> Response[bytes]:
         data = await presence.youth_attestation(
-            request.user, participant_id, start=_day(start), end=_day(end), event_id=event
+            request.user, participant_id, start=_day(start), end=_day(end, "to"), event_id=event
         )
         return await attestation_pdf(request, data)
 

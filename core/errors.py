@@ -107,7 +107,28 @@ def _describe(exc: Exception) -> tuple[int, str, str, Any]:
     return HTTP_500_INTERNAL_SERVER_ERROR, "internal_error", _(_HTTP_MESSAGES[500][1]), None
 
 
+NUMBER_TOO_LARGE = lazy("A number in the request is too large.")
+
+
+def _overflowed(exc: Exception) -> bool:
+    """A whole number too large for the database: SQLite's driver raises OverflowError, asyncpg a DataError
+    (or PostgreSQL NumericValueOutOfRangeError) saying "out of int32/int64 range"; too long for Python's int()."""
+    if isinstance(exc, OverflowError):
+        return True
+    text = str(exc)
+    if isinstance(exc, ValueError) and "integer string conversion" in text:  # int() of over 4,300 digits
+        return True
+    return type(exc).__module__.startswith("asyncpg") and ("out of int" in text or "out of range" in text)
+
+
+def _too_large_ids(request: Request) -> bool:
+    return any(isinstance(v, int) and abs(v) > 2**31 - 1 for v in request.path_params.values())
+
+
 def handle_exception(request: Request, exc: Exception) -> Response[Any]:
+    if _overflowed(exc):
+        # No record has such an id: a page that does not exist; a number sent in a body or a query: bad input.
+        exc = NotFound() if _too_large_ids(request) else InvalidInput(NUMBER_TOO_LARGE)
     status, code, message, extra = _describe(exc)
     if status >= 500:
         log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)

@@ -1,5 +1,7 @@
-"""Reading a CSV file as spreadsheets write it: UTF-8 (with or without Excel's BOM) or Windows-1252 (Excel's
-"CSV (séparateur : point-virgule)" on a French Windows), `;` or `,` between cells, French headers."""
+"""Reading a CSV file as spreadsheets write it: UTF-8 (with or without Excel's BOM), Windows-1252 (Excel's
+"CSV (séparateur : point-virgule)" on a French Windows; it reads Latin-1 French alike) or UTF-16 (Excel's
+"Texte Unicode"), `;`, `,` or tabs between cells, French headers. Anything else is refused on the `file` field
+(UnreadableFile), never read as garbled text."""
 
 from __future__ import annotations
 
@@ -8,19 +10,49 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
+from core.errors import InvalidInput
+from core.i18n import gettext, lazy
 from core.text import fold
 
 MAX_CSV_BYTES = 1024 * 1024  # a few thousand rows: more is a mistake or should be split
 DATE_PATTERNS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%y")
 
 
+SAVE_AS_CSV = lazy('In your spreadsheet, choose "Save as", then "CSV (semicolon-separated)".')
+NOT_TEXT = lazy("This file is not a CSV file.")
+NO_SEPARATOR = lazy("The first line of the file has no column separator (; or ,).")
+SNIFFED_BYTES = 2048  # where the separator must show: the header line
+
+
+class UnreadableFile(InvalidInput):
+    code = "unreadable_file"
+    message = NOT_TEXT
+
+    def text(self) -> str:
+        return f"{super().text()} {gettext(SAVE_AS_CSV)}"
+
+
 def decode(content: bytes) -> str:
-    """UTF-8 when it reads as UTF-8 (a BOM is dropped), else Windows-1252, which decodes every byte that
-    matters here (Excel's French "é" is 0xE9, invalid in UTF-8)."""
+    """UTF-16 when it starts with its byte-order mark (or has a NUL in every other byte), UTF-8 when it reads
+    as UTF-8 (a BOM is dropped), else Windows-1252, which decodes every byte that matters here (Excel's French
+    "é" is 0xE9, invalid in UTF-8). A binary file (a NUL or another control character, a byte Windows-1252
+    leaves undefined) is refused (UnreadableFile)."""
+    head = content[:SNIFFED_BYTES]
     try:
-        return content.decode("utf-8-sig")
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            text = content.decode("utf-16")
+        elif len(head) >= 4 and head[1::2].count(0) >= len(head) // 4:  # UTF-16 without its mark
+            text = content.decode("utf-16-le" if head[1] == 0 else "utf-16-be")
+        else:
+            try:
+                text = content.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = content.decode("cp1252")
     except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace")
+        raise UnreadableFile(field="file") from None
+    if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+        raise UnreadableFile(field="file")
+    return text
 
 
 class _Semicolon(csv.excel):
@@ -36,9 +68,14 @@ def read_rows(content: bytes) -> list[list[str]]:
     text = decode(content)
     if not text.strip():
         return []
-    header = next(line for line in text.splitlines() if line.strip())
-    dialect = SEPARATORS[max(SEPARATORS, key=header.count)]
-    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), dialect)]
+    header = next((line for line in text[:SNIFFED_BYTES].splitlines() if line.strip()), "")
+    separator = max(SEPARATORS, key=header.count)
+    if not header.count(separator):
+        raise UnreadableFile(NO_SEPARATOR, field="file")
+    try:
+        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text), SEPARATORS[separator])]
+    except csv.Error:  # a cell beyond the csv module's limit (128 KB): not a list of people
+        raise UnreadableFile(field="file") from None
 
 
 def _header(name: str) -> str:

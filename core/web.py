@@ -8,11 +8,14 @@ from litestar import Request
 from litestar.response import Template
 
 from core.errors import DomainError
+from core.forms import refuse_nul
 
 
 async def form_data(request: Request) -> dict[str, str]:
     form = await request.form()
-    return {key: str(value).strip() if key != "password" else str(value) for key, value in form.items()}
+    values = {key: str(value).strip() if key != "password" else str(value) for key, value in form.items()}
+    refuse_nul(values)
+    return values
 
 
 def flash(request: Request, message: str, category: str = "success") -> None:

@@ -11,6 +11,7 @@ from accounts.services import CurrentUser, require_role
 from accounts.tables import Organisation, Role
 from core.clock import utcnow
 from core.errors import InvalidInput, NotFound
+from core.forms import check_day
 from core.i18n import lazy
 from core.settings import get_settings
 from dashboard.figures import Figures, Scope, figures
@@ -38,9 +39,11 @@ def _day(value: str, default: date, field: str) -> date:
     if not value:
         return default
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InvalidPeriod(field=field) from None
+    check_day(day, field)
+    return day
 
 
 def scope_of(user: CurrentUser, params: dict[str, str]) -> Scope:

@@ -640,7 +640,7 @@ class FormatConsole(Controller):
 
 
 def _whole(raw: str, field: str, minimum: int) -> int:
-    if not raw.strip().isdigit() or int(raw) < minimum:
+    if not raw.strip().isdigit() or len(raw.strip()) > 9 or int(raw) < minimum:
         raise InvalidInput(lazy("Enter a whole number."), field=field)
     return int(raw)
 

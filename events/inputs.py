@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from core.forms import Clock, Input
 from events.tables import EventStatus, Format, PartnerRole, SessionKind, SiteKind
 
 Text = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
@@ -17,7 +18,7 @@ Positive = Annotated[int, msgspec.Meta(ge=1)]
 Age = Annotated[int, msgspec.Meta(ge=0, le=120)]
 
 
-class EventInput(msgspec.Struct, kw_only=True):
+class EventInput(Input, kw_only=True):
     title: Text
     starts_on: date
     ends_on: date | None = None
@@ -40,7 +41,7 @@ class NewEventInput(EventInput, kw_only=True):
     from_format: bool = True  # build the programme from the format's defaults
 
 
-class SessionInput(msgspec.Struct, kw_only=True):
+class SessionInput(Input, kw_only=True):
     title: Text
     kind: SessionKind = SessionKind.info
     starts_at: datetime  # naive values are read in the event's time zone
@@ -50,27 +51,27 @@ class SessionInput(msgspec.Struct, kw_only=True):
     capacity: Positive | None = None
 
 
-class StatusInput(msgspec.Struct):
+class StatusInput(Input):
     status: EventStatus
 
 
-class PartnerInput(msgspec.Struct):
+class PartnerInput(Input):
     organisation_id: int
     role: PartnerRole
 
 
-class DuplicateInput(msgspec.Struct):
+class DuplicateInput(Input):
     starts_on: date
     title: str | None = None
 
 
-class OpeningWindow(msgspec.Struct):
+class OpeningWindow(Input):
     weekday: Annotated[int, msgspec.Meta(ge=0, le=6)]
-    start: str  # "09:00"
-    end: str
+    start: Clock  # "09:00"
+    end: Clock
 
 
-class SiteInput(msgspec.Struct, kw_only=True):
+class SiteInput(Input, kw_only=True):
     name: Text
     kind: SiteKind = SiteKind.company
     sector: str = ""
@@ -91,7 +92,7 @@ class SiteInput(msgspec.Struct, kw_only=True):
     organisation_id: int | None = None
 
 
-class SeriesInput(msgspec.Struct, kw_only=True):
+class SeriesInput(Input, kw_only=True):
     title: Text
     format: Format
     rrule: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -107,7 +108,7 @@ class SeriesInput(msgspec.Struct, kw_only=True):
     months_ahead: Annotated[int, msgspec.Meta(ge=1, le=24)] = 12
 
 
-class RuleInWords(msgspec.Struct, kw_only=True):
+class RuleInWords(Input, kw_only=True):
     """A repetition composed in words (events.rules.build): every N weeks on a weekday, or every N months on the
     first … last weekday, until a day or for a number of dates."""
 
@@ -119,24 +120,24 @@ class RuleInWords(msgspec.Struct, kw_only=True):
     count: Annotated[int, msgspec.Meta(ge=1, le=100)] | None = None
 
 
-class SeriesStart(msgspec.Struct, kw_only=True):
+class SeriesStart(Input, kw_only=True):
     """When a new series starts and how long each date lasts (for its preview)."""
 
     first_start: datetime  # naive local wall-clock time
     duration_minutes: Annotated[int, msgspec.Meta(ge=5, le=24 * 60 - 1)]
 
 
-class OccurrenceMove(msgspec.Struct):
+class OccurrenceMove(Input):
     starts_at: datetime  # naive local
     ends_at: datetime
 
 
-class SeriesChange(msgspec.Struct, kw_only=True):
+class SeriesChange(Input, kw_only=True):
     """ "This and following" (from_event_id set) or the whole series (None)."""
 
     from_event_id: int | None = None
     title: str | None = None
-    start_time: str | None = None  # "09:30": new local start time of the occurrences
+    start_time: Clock | None = None  # "09:30": new local start time of the occurrences
     duration_minutes: int | None = None
     capacity: int | None = None
     place: str | None = None

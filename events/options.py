@@ -35,7 +35,7 @@ def option_values(form: dict[str, str], names: list[str]) -> dict[str, Any]:
         if kind is bool:
             values[name] = raw in {"on", "true", "1"}
             continue
-        if not raw.isdigit() or int(raw) < minimum:
+        if not raw.isdigit() or len(raw) > 9 or int(raw) < minimum:
             raise InvalidInput(lazy("Enter a whole number."), field=f"option_{name}")
         values[name] = int(raw)
     check_options(values)

@@ -369,6 +369,12 @@ def _check_weekdays(parts: dict[str, str], freq: str) -> None:
 
 def _check_combinations(parts: dict[str, str], freq: str) -> None:
     """Combinations RFC 5545 rules out but dateutil would quietly accept."""
+    # FREQ=HOURLY is refused; BYHOUR=9,14 (or several minutes or seconds) would give several dates a day all the same.
+    for name in ("BYHOUR", "BYMINUTE", "BYSECOND"):
+        if "," in parts.get(name, ""):
+            raise InvalidRecurrence(
+                "unsupported", f"{name}={parts[name]} is not supported: a series repeats at most daily."
+            )
     if "BYWEEKNO" in parts and freq != "YEARLY":
         raise InvalidRecurrence("syntax", "BYWEEKNO can only be used with FREQ=YEARLY.")
     if "BYYEARDAY" in parts and freq != "YEARLY":

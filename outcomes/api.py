@@ -20,6 +20,7 @@ from litestar.status_codes import HTTP_201_CREATED
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
 from core import signals
+from core.forms import Input
 from core.spreadsheets import MAX_CSV_BYTES
 from events.services import get_event
 from outcomes import followups, imports
@@ -32,7 +33,7 @@ from registration.youths import referred_by_us, seen_registrations
 User = Request[CurrentUser, Any, Any]
 
 
-class SituationIn(msgspec.Struct):
+class SituationIn(Input):
     kind: str
     since: date
     source: str

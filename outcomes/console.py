@@ -16,7 +16,7 @@ from core.clock import utcnow
 from core.errors import NotFound, Refusal
 from core.i18n import gettext as _
 from core.i18n import ngettext
-from core.spreadsheets import MAX_CSV_BYTES
+from core.spreadsheets import MAX_CSV_BYTES, UnreadableFile
 from core.web import errors_of, flash, form_data, page
 from outcomes import errors, followups, forms, imports, team_results
 from outcomes.services import may_record_for, record_situation, situation_errors
@@ -187,7 +187,7 @@ class SituationsImport(Controller):
         content = await upload.read(MAX_CSV_BYTES + 1)
         try:
             report = await imports.import_situations(request.user, organisation["id"], content, dry_run=True)
-        except errors.ImportRefused as refusal:
+        except (errors.ImportRefused, UnreadableFile) as refusal:
             return _import_page(organisation, errors=errors_of(refusal), status_code=refusal.status_code)
         token = await _keep(request, organisation["id"], content) if report.accepted else ""
         return _import_page(organisation, report=report, token=token, filename=upload.filename)

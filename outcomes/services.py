@@ -16,7 +16,7 @@ from core import signals
 from core.clock import utcnow
 from core.db import write_transaction
 from core.errors import InvalidInput, NotFound
-from core.forms import REQUIRED
+from core.forms import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, in_range
 from events.tables import Event
 from outcomes import errors
 from outcomes import signals as outcomes_signals
@@ -65,6 +65,8 @@ async def situation_errors(data: SituationInput, *, today: date) -> list[Invalid
         found.append(InvalidInput(REQUIRED, field="since"))
     elif data.since > today:
         found.append(errors.DateInFuture(field="since"))
+    elif not in_range(data.since):
+        found.append(InvalidInput(OUT_OF_RANGE, field="since", first=FIRST_YEAR, last=LAST_YEAR))
     elif data.event is not None and data.since < (start := await _event_start(data.event)):
         found.append(errors.SituationBeforeEvent(field="since", day=start.strftime("%d/%m/%Y")))
     # The situation itself says "6 months or more" or "less": a length, when given, must agree with it.

@@ -14,6 +14,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from accounts.services import CurrentUser
+from core.forms import Input
 from outreach import services
 
 User = Request[CurrentUser, Any, Any]
@@ -35,7 +36,7 @@ class InvitationsOut(msgspec.Struct):
     invitations: list[InvitationOut]
 
 
-class InviteIn(msgspec.Struct):
+class InviteIn(Input):
     participant_ids: list[int] | None = None  # None: everyone the preview would text
 
 

@@ -14,12 +14,13 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from accounts.services import CurrentUser
+from core.forms import Input
 from registration import proposals
 
 User = Request[CurrentUser, Any, Any]
 
 
-class ProposalIn(msgspec.Struct):
+class ProposalIn(Input):
     event_id: int
     resend: bool = False  # send an earlier proposal of the same event again
 

@@ -18,7 +18,7 @@ from core.forms import convert, from_form
 from core.i18n import gettext as _
 from core.i18n import lazy
 from core.settings import get_settings
-from core.spreadsheets import MAX_CSV_BYTES
+from core.spreadsheets import MAX_CSV_BYTES, UnreadableFile
 from core.web import errors_of, flash, form_data, page
 from events.services import editable_event
 from events.sites import SECTORS
@@ -154,7 +154,12 @@ class RegistrationConsole(Controller):
                 report=None,
                 errors={"file": _("The file is larger than 1 MB.")},
             )
-        report = await imports.import_csv(request.user, event_id, content)
+        try:
+            report = await imports.import_csv(request.user, event_id, content)
+        except UnreadableFile as refusal:
+            return page(
+                "registration/import.html", status_code=400, event=event, report=None, errors=errors_of(refusal)
+            )
         return page("registration/import.html", event=event, report=report, errors={})
 
     @get("/questions")

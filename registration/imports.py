@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 from accounts.services import CurrentUser
 from core import spreadsheets
+from core.clock import utcnow
 from core.errors import Refusal
+from core.forms import convert
 from core.i18n import gettext as _
 from core.i18n import lazy
 from registration import services
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
+from registration.people import youth_form_errors
 from registration.tables import Source
 
 COLUMNS = {
@@ -71,25 +74,22 @@ async def _import_row(
     who = f"{value.get('first_name', '')} {value.get('last_name', '')}".strip()
     birth = spreadsheets.parse_date(value.get("birth_date", "")) if value.get("birth_date") else None
     if value.get("birth_date") and birth is None:
-        report.rejected.append((line, who, _(BAD_DATE)))
+        report.rejected.append((line, who[:NAME_SHOWN], _(BAD_DATE)))
+        return
+    fields = {k: value.get(k, "") for k in ("first_name", "last_name", "phone", "postcode", "commune", "email")}
+    # The form's checks, every one at once (a name too long, a phone that is not a mobile...), then its schema.
+    problems = youth_form_errors({**fields, "birth_date": birth.isoformat() if birth else ""}, utcnow().date())
+    problems.pop("postcode", None)  # the place is asked of youths registering themselves only
+    if problems:
+        report.rejected.append((line, who[:NAME_SHOWN], _reasons(problems)))
         return
     try:
-        data = RegistrationInput(
-            first_name=value.get("first_name") or "",
-            last_name=value.get("last_name") or "",
-            phone=value.get("phone") or "",
-            birth_date=birth,
-            postcode=value.get("postcode", ""),
-            commune=value.get("commune", ""),
-            email=value.get("email", ""),
-        )
-        if not data.first_name or not data.last_name:
-            raise Refusal(lazy("First and last name are required."))
+        data = convert(RegistrationInput, {**fields, "birth_date": birth})
         result = await services.register(event_id, data, source=Source.import_, by=user)
     except DuplicateRegistration:
-        report.rejected.append((line, who, _("Already registered for this event.")))
+        report.rejected.append((line, who[:NAME_SHOWN], _("Already registered for this event.")))
     except Refusal as error:
-        report.rejected.append((line, who, error.text()))
+        report.rejected.append((line, who[:NAME_SHOWN], _reasons({error.field or "": error.text()})))
     else:
         if result.status == "waiting":
             report.waiting += 1
@@ -98,3 +98,16 @@ async def _import_row(
 
 
 BAD_DATE = lazy("The date of birth is not a date (expected 31/12/2005).")
+NAME_SHOWN = 60  # a name in the report, cut: a 5,000-character one would fill the page
+LABELS = {
+    "first_name": lazy("First name"),
+    "last_name": lazy("Last name"),
+    "phone": lazy("Mobile phone"),
+    "birth_date": lazy("Date of birth"),
+    "email": lazy("E-mail"),
+}
+
+
+def _reasons(problems: dict[str, str]) -> str:
+    """Each field's mistake, named as the form names it: "Prénom : 50 caractères au maximum."."""
+    return " ".join(f"{_(LABELS[k])} : {text}" if k in LABELS else text for k, text in problems.items())

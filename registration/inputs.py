@@ -7,20 +7,24 @@ from typing import Annotated
 
 import msgspec
 
+from core.forms import Input
+
 NAME_MAX = 50  # also the form's maxlength: a name longer than this is a mistake
 PHONE_MAX = 30
 # At least one letter: an emoji-only or digits-only name is a mistake (core.forms says so on the field).
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX, pattern=r"[^\W\d_]")]
 
 
-class RegistrationInput(msgspec.Struct, kw_only=True):
+class RegistrationInput(Input, kw_only=True):
+    other_dates = frozenset({"birth_date"})  # checked by registration.people.check_birth_date
+
     first_name: Name
     last_name: Name
     phone: Annotated[str, msgspec.Meta(min_length=1, max_length=PHONE_MAX)]
     birth_date: date | None = None
-    postcode: str = ""
-    commune: str = ""
-    email: str = ""
+    postcode: Annotated[str, msgspec.Meta(max_length=10)] = ""  # the columns' lengths
+    commune: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    email: Annotated[str, msgspec.Meta(max_length=254)] = ""
     sectors: list[str] = []
     driving_licence: bool = False
     vehicle: bool = False
@@ -35,7 +39,7 @@ class RegistrationInput(msgspec.Struct, kw_only=True):
     parental_consent: bool = False
 
 
-class WalkInInput(msgspec.Struct, kw_only=True):
+class WalkInInput(Input, kw_only=True):
     first_name: Name
     last_name: Name
     phone: Annotated[str, msgspec.Meta(min_length=1, max_length=PHONE_MAX)]
@@ -43,7 +47,7 @@ class WalkInInput(msgspec.Struct, kw_only=True):
     session_id: int | None = None
 
 
-class QuestionInput(msgspec.Struct, kw_only=True):
+class QuestionInput(Input, kw_only=True):
     label: Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
     kind: str = "text"
     choices: list[str] = []

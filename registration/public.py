@@ -82,6 +82,9 @@ async def _public_event(token: str) -> dict:
     return event
 
 
+WEEKDAY_DIGITS = frozenset("0123456")
+
+
 async def registration_form_data(request: Request) -> dict[str, Any]:
     """The submitted form as RegistrationInput fields (several values for the multiple choices)."""
     form = await request.form()
@@ -103,7 +106,8 @@ async def registration_form_data(request: Request) -> dict[str, Any]:
     for key in CHECKBOXES:
         data[key] = form.get(key) in ("on", "true", "1")
     data["sectors"] = [str(v) for v in form.getall("sectors", [])]
-    data["available_days"] = [int(v) for v in form.getall("available_days", []) if str(v).isdigit()]
+    # Weekdays 0 to 6; anything else is dropped (int() of a 5,000-digit string would even raise).
+    data["available_days"] = [int(v) for v in form.getall("available_days", []) if str(v) in WEEKDAY_DIGITS]
     answers: dict[str, Any] = {}
     for key in form:
         if key.startswith("q_"):

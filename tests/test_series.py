@@ -139,6 +139,25 @@ async def test_a_rule_that_never_produces_a_date_is_refused_through_the_api(clie
     assert await Series.count() == 0 and await Event.count() == 0
 
 
+async def test_a_rule_with_several_times_a_day_is_refused_as_hourly_is(client):
+    await organiser(client)
+    response = await api(
+        client,
+        "POST",
+        "/api/series",
+        {
+            "title": "Toutes les heures",
+            "format": "permanence",
+            "rrule": "FREQ=DAILY;BYHOUR=9,10,11,12,13,14,15,16",
+            "first_start": "2031-01-01T09:00:00",
+            "duration_minutes": 30,
+        },
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_recurrence" and "BYHOUR" in response.json()["detail"]
+    assert await Series.count() == 0 and await Event.count() == 0
+
+
 async def test_an_organiser_creates_a_series_in_the_console(client):
     await organiser(client)
     form = await client.get("/series/new?format=info_collective")

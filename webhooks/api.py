@@ -11,12 +11,13 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from accounts.services import CurrentUser
+from core.forms import Input
 from webhooks import services
 
 User = Request[CurrentUser, dict, object]
 
 
-class EndpointIn(msgspec.Struct):
+class EndpointIn(Input):
     url: str
     events: list[str]
     description: str = ""

@@ -21,6 +21,14 @@ async def _log_in(browser, live_server, width: int):
     return context, page
 
 
+def _rows_of(xlsx) -> list[tuple]:
+    book = openpyxl.load_workbook(xlsx, read_only=True)
+    try:
+        return list(book.active.iter_rows(values_only=True))
+    finally:
+        book.close()  # a read-only workbook keeps its file open until closed
+
+
 @pytest.mark.parametrize("width", [360, 1280])
 async def test_the_director_reads_the_dashboard_and_downloads_the_bilan(live_server, browser, artifacts, width):
     await load_demo()
@@ -55,8 +63,7 @@ async def test_the_director_reads_the_dashboard_and_downloads_the_bilan(live_ser
         await (await download.value).save_as(xlsx)
     finally:
         await context.close()
-    sheet = openpyxl.load_workbook(xlsx, read_only=True).active
-    rows = list(sheet.iter_rows(values_only=True))
+    rows = _rows_of(xlsx)
     assert "Nom" in rows[0] and len(rows) > 1  # the header, then the demo's registrations of the year
     assert pdf.read_bytes().startswith(b"%PDF")
     previews = artifacts / f"bilan-{width}-page-%d.png"

@@ -55,7 +55,7 @@ lint: install-test
 
 # Refresh the catalogues after changing UI text; then translate the new French entries.
 messages: install-test
-	$(BIN)/pybabel extract -F babel.cfg -k lazy -k ngettext:1,2 --no-location --omit-header \
+	$(BIN)/pybabel extract -F babel.cfg -k lazy -k ngettext:1,2 --no-location --omit-header --sort-output \
 		-o core/translations/messages.pot .
 	$(BIN)/pybabel update -i core/translations/messages.pot -d core/translations --no-fuzzy-matching
 

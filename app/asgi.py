@@ -25,6 +25,7 @@ from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from redis.asyncio import Redis
 
 from accounts.auth import auth_middleware
 from app import features
@@ -33,6 +34,7 @@ from core.db import close_pool, open_pool
 from core.errors import EXCEPTION_HANDLERS
 from core.i18n import LANGUAGES, current_language
 from core.settings import Settings, get_settings
+from core.stores import SessionStore
 from core.templating import make_environment
 from messaging.outbox import run_worker
 
@@ -112,9 +114,12 @@ _REPLACED = {name for name, _value in SECURITY_HEADERS} | {HSTS[0]}
 
 def make_stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
-        root = RedisStore.with_client(url=settings.redis_url, namespace="tremplin")
+        # Short timeouts: an unreachable Redis answers in two seconds (503 for a session, a local count for a
+        # public form: core.ratelimit), never holds a request until the client gives up.
+        client = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)
+        root = RedisStore(redis=client, namespace="tremplin", handle_client_shutdown=True)
         return {
-            "sessions": root.with_namespace("sessions"),
+            "sessions": SessionStore(root.with_namespace("sessions")),
             "throttle": root.with_namespace("throttle"),
             "imports": root.with_namespace("imports"),
         }

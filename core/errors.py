@@ -16,11 +16,14 @@ from litestar.exceptions import (
     NotAuthorizedException,
     NotFoundException,
     PermissionDeniedException,
+    ServiceUnavailableException,
     TooManyRequestsException,
     ValidationException,
 )
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.i18n import gettext as _
 from core.i18n import lazy
@@ -71,6 +74,9 @@ class InvalidInput(Refusal):
     message = lazy("Please correct the highlighted fields.")
 
 
+UNAVAILABLE_MESSAGE = lazy(
+    "The service is temporarily unavailable. Nothing you saved was lost; please try again in a minute."
+)
 _HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     400: ("bad_request", lazy("The request is not valid.")),
     401: ("not_authenticated", lazy("Please log in to continue.")),
@@ -80,7 +86,7 @@ _HTTP_MESSAGES: dict[int, tuple[str, str]] = {
     413: ("too_large", lazy("What you sent is too large.")),
     429: ("too_many_requests", lazy("Too many attempts. Please wait a moment and try again.")),
     500: ("internal_error", lazy("Something went wrong on our side. Nothing you saved was lost; please try again.")),
-    503: ("unavailable", lazy("The service is temporarily unavailable.")),
+    503: ("unavailable", UNAVAILABLE_MESSAGE),
 }
 CSRF_MESSAGE = lazy("Your form has expired or was sent from another site. Please reload the page and try again.")
 
@@ -121,6 +127,26 @@ def _overflowed(exc: Exception) -> bool:
     return type(exc).__module__.startswith("asyncpg") and ("out of int" in text or "out of range" in text)
 
 
+# asyncpg's errors when PostgreSQL restarts or cannot be reached (by name: SQLite installs need no asyncpg).
+_DATABASE_GONE = {
+    "AdminShutdownError",
+    "CannotConnectNowError",
+    "ConnectionDoesNotExistError",
+    "ConnectionFailureError",
+    "ClientCannotConnectError",
+    "PostgresConnectionError",
+    "CrashShutdownError",
+}
+
+
+def _unreachable(exc: Exception) -> bool:
+    """A service the request needs does not answer: the database (PostgreSQL restarting) or Redis (sessions).
+    Nothing of the request was written: the user is asked to try again, and the pool reconnects by itself."""
+    if isinstance(exc, RedisConnectionError | RedisTimeoutError | ConnectionRefusedError | ConnectionResetError):
+        return True
+    return type(exc).__module__.startswith("asyncpg") and type(exc).__name__ in _DATABASE_GONE
+
+
 def _too_large_ids(request: Request) -> bool:
     return any(isinstance(v, int) and abs(v) > 2**31 - 1 for v in request.path_params.values())
 
@@ -129,6 +155,9 @@ def handle_exception(request: Request, exc: Exception) -> Response[Any]:
     if _overflowed(exc):
         # No record has such an id: a page that does not exist; a number sent in a body or a query: bad input.
         exc = NotFound() if _too_large_ids(request) else InvalidInput(NUMBER_TOO_LARGE)
+    elif _unreachable(exc):
+        log.warning("%s %s: a service does not answer: %r", request.method, request.url.path, exc)
+        exc = ServiceUnavailableException(headers={"retry-after": "30"})
     status, code, message, extra = _describe(exc)
     if status >= 500:
         log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)

@@ -64,9 +64,10 @@ def free_port() -> int:
 class ServerProcess:
     """uvicorn on a fixed port and the test database; stop() kills it like a lost connection would."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(self, port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.env = env or {}
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
@@ -84,7 +85,7 @@ class ServerProcess:
                 "--log-level",
                 "warning",
             ],
-            env={**os.environ, "BASE_URL": self.url, "TREMPLIN_WORKER": "external"},
+            env={**os.environ, "BASE_URL": self.url, "TREMPLIN_WORKER": "external", **self.env},
         )
         for _ in range(150):
             try:

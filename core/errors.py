@@ -159,7 +159,7 @@ def handle_exception(request: Request, exc: Exception) -> Response[Any]:
         log.warning("%s %s: a service does not answer: %r", request.method, request.url.path, exc)
         exc = ServiceUnavailableException(headers={"retry-after": "30"})
     status, code, message, extra = _describe(exc)
-    if status >= 500:
+    if status >= 500 and status != 503:  # a 503 is a service gone (logged above), not a bug
         log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     headers = getattr(exc, "headers", None) or {}
     if wants_json(request):

@@ -2,8 +2,10 @@
 
 SQLite is tuned for a web app served by a few processes: WAL journal, a busy timeout, write transactions
 that start IMMEDIATE (deferred transactions upgrading to writers fail with "database is locked") and take
-turns, within a process on one asyncio lock and between processes on a file lock (`_writers_turn`), and reads
-outside a transaction on a few connections kept open (`ReadingSQLiteEngine`).
+turns, within a process on one asyncio lock and between processes on a file lock (`_writers_turn`), on one
+connection per process kept open for them, and reads outside a transaction on a few connections kept open
+(`ReadingSQLiteEngine`). Each statement is one trip to its connection's thread. Commits are made durable as
+`SQLITE_SYNCHRONOUS` says (README, "Durability on SQLite").
 PostgreSQL gets a connection pool opened and closed by the app lifespan.
 """
 
@@ -23,7 +25,7 @@ import aiosqlite
 import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from core.settings import Settings
 
@@ -35,16 +37,24 @@ _write_lock = asyncio.Lock()
 
 class ReadingSQLiteEngine(SQLiteEngine):
     """Piccolo opens a new connection (a thread, a connect, a PRAGMA: about 3 ms) for every query outside a
-    transaction, most of a console page's time. Between `open_pool()` and `close_pool()`, reads (SELECT) go to
-    a few connections kept open instead, taken in turn; with WAL each statement sees what was committed before
-    it. Writes keep a connection of their own, and transactions theirs."""
+    transaction and for every transaction, and makes four trips to the connection's thread per statement.
+    Between `open_pool()` and `close_pool()`, reads (SELECT) go to a few connections kept open instead, taken
+    in turn (with WAL each statement sees what was committed before it), and write transactions, which take
+    turns anyway (`_transaction`), all use one connection kept open: the writer. A statement is one trip."""
 
     READERS = 3
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, synchronous: str = "NORMAL", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.synchronous = synchronous
         self._readers: list[aiosqlite.Connection] = []
         self._turn = 0
+        self.writer: aiosqlite.Connection | None = None
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        connection = await super().get_connection()  # row factory, foreign keys on
+        await connection.execute(f"PRAGMA synchronous = {self.synchronous}")
+        return connection
 
     async def open_readers(self) -> None:
         for _ in range(self.READERS - len(self._readers)):
@@ -52,11 +62,21 @@ class ReadingSQLiteEngine(SQLiteEngine):
             connection.row_factory = dict_factory  # type: ignore[assignment]
             await connection.execute("PRAGMA query_only = 1")  # a reader never writes, even by mistake
             self._readers.append(connection)
+        if self.writer is None:
+            self.writer = await self.get_connection()
 
     async def close_readers(self) -> None:
         readers, self._readers = self._readers, []
-        for connection in readers:
+        writer, self.writer = self.writer, None
+        for connection in [*readers, *([writer] if writer else [])]:
             await connection.close()
+
+    async def _run_in_existing_connection(
+        self, connection: Any, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
+    ):
+        # One trip (Piccolo makes four: a PRAGMA already set when the connection was made, execute, fetch,
+        # close). SQLite 3.35 and later return inserted keys with RETURNING, as Piccolo asks.
+        return await connection.execute_fetchall(query, args or [])
 
     async def _run_in_new_connection(
         self, query: str, args: list[Any] | None = None, query_type: str = "generic", table: Any = None
@@ -75,7 +95,9 @@ def make_engine(settings: Settings) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path) as conn:  # journal_mode is stored in the file itself
             conn.execute("PRAGMA journal_mode=WAL")
-        return ReadingSQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S)
+        return ReadingSQLiteEngine(
+            path=str(path), timeout=SQLITE_BUSY_TIMEOUT_S, synchronous=settings.sqlite_synchronous.upper()
+        )
     return PostgresEngine(config={"dsn": settings.database_url})
 
 
@@ -125,12 +147,13 @@ async def write_transaction() -> AsyncIterator[Any]:
 @asynccontextmanager
 async def _transaction(engine: Engine) -> AsyncIterator[Any]:
     if isinstance(engine, SQLiteEngine):
-        async with (
-            _write_lock,
-            _writers_turn(engine.path),
-            engine.transaction(transaction_type=TransactionType.immediate) as tx,
-        ):
-            yield tx
+        async with _write_lock, _writers_turn(engine.path):
+            writer = getattr(engine, "writer", None)
+            if writer is not None and writer.in_transaction:
+                await writer.execute("ROLLBACK")  # left open by a transaction cancelled while it ended
+            kind = _WriterTransaction if writer is not None else SQLiteTransaction
+            async with kind(engine, transaction_type=TransactionType.immediate) as tx:
+                yield tx
     else:
         async with engine.transaction() as tx:
             yield tx
@@ -142,6 +165,26 @@ async def _transaction(engine: Engine) -> AsyncIterator[Any]:
                 # current; told it is rolled back, it just gives the connection back.
                 tx._rolled_back = True
                 raise
+
+
+class _Lent:
+    """The engine's writer, lent to one transaction: closing it at the transaction's end gives it back."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._connection, name)
+
+    async def close(self) -> None:
+        pass
+
+
+class _WriterTransaction(SQLiteTransaction):
+    """A write transaction on the engine's writer instead of a connection opened for it."""
+
+    async def get_connection(self) -> Any:
+        return _Lent(self.engine.writer)  # type: ignore[attr-defined]
 
 
 _lock_files: dict[str, int] = {}
@@ -218,8 +261,7 @@ async def sql(query: str, *args: Any) -> list[dict[str, Any]]:
         raise RuntimeError("sql() runs inside write_transaction()")
     connection = transaction.connection
     if isinstance(engine, SQLiteEngine):
-        async with connection.execute(query.replace("{}", "?"), args) as cursor:
-            return list(await cursor.fetchall())
+        return list(await connection.execute_fetchall(query.replace("{}", "?"), args))
     return [dict(row) for row in await connection.fetch(_numbered(query), *args)]
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ROOT = Path(__file__).resolve().parent.parent
+SYNC_MODES = {"normal", "full"}
 WEAK_SECRETS = {"changeme", "secret", "change-me", "dev", "development", "password"}
 MIN_SECRET_LENGTH = 32
 
@@ -58,6 +59,8 @@ class Settings:
     # never on by default, refused in production (webhooks/urls.py).
     webhooks_allow_private: bool = False
     retention_months: int = 24  # a youth's record is erased this long after the last contact (privacy.purge)
+    # SQLite commits: "normal" survives the app being killed, "full" a power cut too (README, Durability).
+    sqlite_synchronous: str = "normal"
 
     @property
     def production(self) -> bool:
@@ -253,6 +256,7 @@ def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         outbox_lease_seconds=_positive("OUTBOX_LEASE_SECONDS", get("OUTBOX_LEASE_SECONDS", "120")),
         webhooks_allow_private=_webhooks_allow_private(env, get("WEBHOOKS_ALLOW_PRIVATE", "false")),
         retention_months=_positive("RETENTION_MONTHS", get("RETENTION_MONTHS", "24")),
+        sqlite_synchronous=_choice("SQLITE_SYNCHRONOUS", get("SQLITE_SYNCHRONOUS", "normal").lower(), SYNC_MODES),
         **_sms_settings(get),
     )
 

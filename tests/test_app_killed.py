@@ -1,0 +1,81 @@
+"""The app process killed (SIGKILL) in the middle of a registration burst: after a restart every registration
+a youth got an answer for is there, none is half-written (a registration without its youth, its confirmation
+message or its place counted), places are never given twice, and the youths who got no answer send the form
+again safely."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+
+import httpx
+
+from messaging.tables import OutboxMessage
+from registration.tables import Participant, Registration, RegistrationStatus
+from tests.factories.registration import published_event, youth, youth_phone
+from tests.scan_support import ServerProcess
+from tests.support import post_form
+
+YOUTHS = 60
+CAPACITY = 25
+
+
+async def send_form(url: str, token: str, n: int) -> int | None:
+    """Youth n sends the form; the status of the answer, or None when the connection broke without one."""
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=20) as client:
+            await client.get(f"/e/{token}")
+            return (await post_form(client, f"/e/{token}", youth(n, email=f"jeune{n}@exemple.fr"))).status_code
+    except httpx.HTTPError:
+        return None
+
+
+async def test_a_killed_app_loses_no_answered_registration_and_half_writes_nothing(tmp_path):
+    event = await published_event(capacity=CAPACITY)
+    server = ServerProcess(env={"PUBLIC_POSTS_PER_10_MIN": "1000"})
+    server.start()
+    try:
+        burst = [asyncio.create_task(send_form(server.url, event.public_token, n)) for n in range(1, YOUTHS + 1)]
+        a_third = asyncio.Event()
+        for task in burst:
+            task.add_done_callback(lambda _: sum(t.done() for t in burst) >= YOUTHS // 3 and a_third.set())
+        await a_third.wait()  # a third answered: kill it mid-burst
+        assert server.process is not None
+        os.kill(server.process.pid, signal.SIGKILL)
+        answers = await asyncio.gather(*burst)
+    finally:
+        server.stop()
+
+    answered = {n for n, status in zip(range(1, YOUTHS + 1), answers, strict=True) if status == 302}
+    unanswered = {n for n, status in zip(range(1, YOUTHS + 1), answers, strict=True) if status is None}
+    assert answered and unanswered, answers  # the kill did fall in the middle of the burst
+
+    phones = {row["phone"]: row["id"] for row in await Participant.select(Participant.phone, Participant.id)}
+    registered = {row["participant"] for row in await Registration.select(Registration.participant)}
+    for n in answered:  # every answered registration is there
+        assert phones.get(_e164(youth_phone(n))) in registered, f"youth {n} was answered but is lost"
+    for row in await Registration.select(Registration.id, Registration.participant):  # nothing half-written
+        assert row["participant"] in phones.values()
+        assert await OutboxMessage.count().where(OutboxMessage.recipient == f"jeune{_n_of(row, phones)}@exemple.fr")
+    assert await Registration.count().where(Registration.status == RegistrationStatus.confirmed) <= CAPACITY
+
+    restarted = ServerProcess(env={"PUBLIC_POSTS_PER_10_MIN": "1000"})
+    restarted.start()
+    try:  # the youths left without an answer send the form again
+        again = await asyncio.gather(*(send_form(restarted.url, event.public_token, n) for n in sorted(unanswered)))
+    finally:
+        restarted.stop()
+    assert set(again) <= {302, 409}, again  # a place (or the waiting list), or "already registered: here's your link"
+    assert await Registration.count() == len(answered) + len(unanswered)  # each youth once, nobody lost
+    confirmed = await Registration.count().where(Registration.status == RegistrationStatus.confirmed)
+    assert confirmed == CAPACITY  # the places were all given, and not one more
+
+
+def _e164(phone: str) -> str:
+    return "+33" + phone.replace(" ", "")[1:]
+
+
+def _n_of(row: dict, phones: dict[str, int]) -> int:
+    phone = next(p for p, pid in phones.items() if pid == row["participant"])
+    return int(phone[-4:])

@@ -41,7 +41,7 @@ async def _registered(event_id: int, session_id: int | None = None) -> list[dict
         query = query.where(Registration.session.is_null() | (Registration.session == session_id))
     rows = await query
     for row in rows:  # the personal page's link goes in each invitation
-        row["manage_token"] = tokens.reveal(tokens.Purpose.manage, row.pop("manage_sealed"))
+        row["manage_token"] = tokens.page_token(row.pop("manage_sealed"))
     return rows
 
 

@@ -86,7 +86,7 @@ async def contexts_of(registration_ids: list[int]) -> dict[int, dict[str, Any]]:
     for session in sessions:
         first_of_event.setdefault(session["event"], session)
     for row in rows:  # the youth's own time slot, else the event's first session; their personal page's token
-        row["manage_token"] = tokens.reveal(tokens.Purpose.manage, row.pop("manage_sealed"))
+        row["manage_token"] = tokens.page_token(row.pop("manage_sealed"))
         row["first_session"] = by_id.get(row["session"]) if row["session"] else first_of_event.get(row["event"])
     return {row["id"]: row for row in rows}
 

@@ -95,6 +95,37 @@ def reveal(purpose: Purpose, sealed: str) -> str:
     raise TokenLost(f"A {purpose} token cannot be unsealed: was SECRET_KEY changed? See registration/tokens.py.")
 
 
+def page_token(sealed: str) -> str:
+    """The personal page's token from a registration's `manage_sealed`; "" when it has none (an erased youth's)."""
+    return reveal(Purpose.manage, sealed) if sealed else ""
+
+
+async def reseal() -> dict[str, int]:
+    """Seal every token again under the current SECRET_KEY (after a rotation, the former key in
+    SECRET_KEY_PREVIOUS); how many of each purpose. Tokens no key opens are left as they are and counted as
+    `lost`: their links still open, and a lost ticket is re-issued when next shown."""
+    from core.db import write_transaction
+    from registration.tables import Proposal, Registration
+
+    done = {"manage": 0, "ticket": 0, "proposal": 0, "lost": 0}
+    for table, column, purpose in (
+        (Registration, Registration.manage_sealed, Purpose.manage),
+        (Registration, Registration.ticket_sealed, Purpose.ticket),
+        (Proposal, Proposal.token_sealed, Purpose.proposal),
+    ):
+        rows = await table.select(table.id, column.as_alias("sealed")).where(column.is_not_null() & (column != ""))
+        for row in rows:
+            try:
+                token = reveal(purpose, row["sealed"])
+            except TokenLost:
+                done["lost"] += 1
+                continue
+            async with write_transaction():
+                await table.update({column: seal(purpose, token)}).where(table.id == row["id"])
+            done[purpose.value] += 1
+    return done
+
+
 def personal_link(token: str) -> str:
     """The youth's personal page, as messages and calendars give it."""
     return f"{get_settings().base_url}/r/{token}"

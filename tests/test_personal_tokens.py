@@ -11,11 +11,13 @@ import pytest
 
 from checkin import tickets
 from messaging.tables import OutboxMessage
+from privacy import erasure
 from registration import messages, proposals, tokens
 from registration.piccolo_migrations import registration_2026_12_06t13_45_01_000000 as upgrade
 from registration.tables import Proposal, Registration
 from tests.factories.adviser_loop import adviser_and_youth
 from tests.factories.checkin import device, rally_under_way, scan
+from tests.factories.privacy import organisation_with_a_past, youth_with_a_past
 from tests.factories.registration import personal_token, proposal_token, published_event, register_online
 from tests.support import device_headers, post
 
@@ -133,3 +135,16 @@ async def test_without_the_former_key_links_still_open_and_a_ticket_is_issued_an
     svg = (await client.get(f"/r/{link}/ticket.svg")).content
     assert svg != tickets.qr_svg(ticket)  # a new ticket, sealed under the new key
     assert (await client.get(f"/r/{link}/ticket.svg")).content == svg
+
+
+async def test_an_erased_youths_registration_has_no_link_left_and_messages_built_for_it_carry_none():
+    place = await organisation_with_a_past()
+    ines = await youth_with_a_past(place, "Inès", "+33611223344")
+    registration = await Registration.select(Registration.id).where(Registration.participant == ines.id).first()
+    link = await personal_token(registration["id"])
+
+    await erasure.erase(place.admin, ines.id)
+
+    row = await _row(Registration, registration["id"])
+    assert _nowhere_in(row, link) and row["manage_sealed"] == "" and row["ticket_hash"] is None
+    assert (await messages.context_of(registration["id"]))["manage_token"] == ""

@@ -33,7 +33,12 @@ async def _personal_pages(events: list[dict]) -> list[str]:
         for status in ("confirmed", "waiting", "cancelled"):
             row = (
                 await Registration.select(Registration.id)
-                .where((Registration.event == event["id"]) & (Registration.status == status))
+                # An erased youth's registration has no page left (registration.tokens).
+                .where(
+                    (Registration.event == event["id"])
+                    & (Registration.status == status)
+                    & (Registration.manage_sealed != "")
+                )
                 .first()
             )
             if row:

@@ -97,7 +97,7 @@ async def registration_row(registration_id: int) -> dict:
     (`manage_token`, `ticket_token`: registration.tokens), for the links and QR codes a test opens."""
     row = await Registration.select().where(Registration.id == registration_id).first()
     assert row is not None
-    row["manage_token"] = tokens.reveal(tokens.Purpose.manage, row["manage_sealed"])
+    row["manage_token"] = tokens.page_token(row["manage_sealed"])
     row["ticket_token"] = row["ticket_sealed"] and tokens.reveal(tokens.Purpose.ticket, row["ticket_sealed"])
     return row
 

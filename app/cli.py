@@ -1,4 +1,4 @@
-"""The `tremplin` command: migrate, createuser, demo, serve, worker, plan, purge."""
+"""The `tremplin` command: migrate, createuser, demo, serve, worker, plan, purge, reseal."""
 
 from __future__ import annotations
 
@@ -104,6 +104,18 @@ async def purge(args: argparse.Namespace) -> None:
     print(retention.report(found, applied=args.apply, months=months))
 
 
+async def reseal() -> None:
+    """Seal the youths' personal links and tickets again under SECRET_KEY (after a rotation: registration.tokens)."""
+    from registration.tokens import reseal as reseal_tokens
+
+    done = await reseal_tokens()
+    print(
+        f"Sealed again: {done['manage']} personal links, {done['ticket']} tickets, {done['proposal']} proposal links."
+    )
+    if done["lost"]:
+        print(f"{done['lost']} could not be unsealed with SECRET_KEY or SECRET_KEY_PREVIOUS: left as they are.")
+
+
 def _months(value: str) -> int:
     if not value.isdigit() or int(value) < 1:
         raise argparse.ArgumentTypeError("a whole number of months, at least 1")
@@ -192,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--months", type=_months, default=None, help="retention after the last contact (default RETENTION_MONTHS, 24)"
     )
+    sub.add_parser("reseal", help="seal the personal links and tickets again after SECRET_KEY changed")
     p = sub.add_parser(
         "plan",
         help="plan rally teams and itineraries (docs/planning-model.md JSON in, solution JSON out)",
@@ -227,6 +240,7 @@ def main(argv: list[str] | None = None) -> int:
             "demo": lambda: _with_db(lambda: demo(args)),
             "worker": lambda: _with_db(worker),
             "purge": lambda: _with_db(lambda: purge(args)),
+            "reseal": lambda: _with_db(reseal),
         }
         asyncio.run(commands[args.command]())
     except SettingsError as exc:

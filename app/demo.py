@@ -49,7 +49,7 @@ from privacy import access as privacy_access
 from privacy import erasure
 from privacy.tables import AccessKind
 from registration import messages as registration_messages
-from registration import proposals
+from registration import proposals, tokens
 from registration import services as registrations
 from registration.inputs import RegistrationInput
 from registration.tables import Consent, ConsentKind, Participant, Proposal, Registration, RegistrationStatus, Source
@@ -223,6 +223,17 @@ COMMUNES = [
     ("26800", "Portes-lès-Valence"),
     ("26300", "Chatuzange-le-Goubet"),
 ]
+
+
+def _personal_tokens() -> dict[str, str]:
+    """A registration's personal page link and ticket, as its row keeps them (registration.tokens)."""
+    link, ticket = tokens.issue(tokens.Purpose.manage), tokens.issue(tokens.Purpose.ticket)
+    return {
+        "manage_hash": link.hash,
+        "manage_sealed": link.sealed,
+        "ticket_hash": ticket.hash,
+        "ticket_sealed": ticket.sealed,
+    }
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -542,12 +553,14 @@ async def _adviser_loop(world: _World) -> None:
     came = [r for r in mine if world.last_info and r["event"] == world.last_info.id]
     if came:  # proposed before the last information session, registered through the link, came
         sent = datetime.combine(world.last_info.starts_on - timedelta(days=8), time(10), UTC)
+        link = tokens.issue(tokens.Purpose.proposal)
         await Proposal(
             event=came[0]["event"],
             participant=came[0]["participant"],
             proposed_by=adviser.id,
             referring_organisation=member["organisation"],
-            token=secrets.token_urlsafe(16),
+            token_hash=link.hash,
+            token_sealed=link.sealed,
             sent_at=sent,
             registration=came[0]["id"],
         ).save()
@@ -576,7 +589,8 @@ async def _adviser_loop(world: _World) -> None:
                 "public_token"
             ]
             try:
-                await registrations.register(None, data, public_token=public_token, proposal=proposal["token"])
+                link_token = tokens.reveal(tokens.Purpose.proposal, proposal["token_sealed"])
+                await registrations.register(None, data, public_token=public_token, proposal=link_token)
                 answered = True
             except Refusal:  # a made-up number the form would refuse: this one stays to answer
                 continue
@@ -973,8 +987,7 @@ async def _registrations(
             source=source,
             referred_by=adviser.id if source == Source.adviser else None,
             referring_organisation=adviser_org.id if source == Source.adviser else None,
-            manage_token=secrets.token_urlsafe(16),
-            ticket_token=secrets.token_urlsafe(16),
+            **_personal_tokens(),
         )
         await registration.save()
         return registration

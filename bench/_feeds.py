@@ -32,6 +32,7 @@ async def main():
     from calendars import invitations as calendars
     from events.tables import Event, Session, Site
     from registration.tables import Participant, Registration
+    from registration.tokens import Purpose, issue
 
     await migrate()
     await open_pool()
@@ -67,7 +68,7 @@ async def main():
         ])
         await Registration.insert(*[
             Registration(event=event.id, participant=participant_ids[3 * e + k], status="confirmed",
-                         manage_token=secrets.token_urlsafe(16))
+                         manage_hash=(link := issue(Purpose.manage)).hash, manage_sealed=link.sealed)
             for k in range(3)
         ])
     await calendars.for_organisation(org.id)  # warm-up: imports, time-zone data, query plans

@@ -35,16 +35,23 @@ from core.db import open_pool, close_pool, is_sqlite, get_engine
 from accounts.tables import Organisation
 from events.tables import Event, Session
 from checkin.tables import Device
+from registration.tokens import Purpose, protect
 
 async def people(event, count, prefix, sessions=None):
-    # Confirmed youths with tickets t<prefix>0000..., inserted in bulk (not the path under test).
+    # Confirmed youths with tickets t<prefix>0000..., inserted in bulk (not the path under test), each token kept
+    # as the app keeps it: its digest and sealed (registration.tokens).
     parts = [(event.organisation, f"J{i}", "Bench", f"+33{prefix}{i:08d}") for i in range(count)]
     engine = get_engine()
-    columns = ["event", "participant", "status", "source", "manage_token", "ticket_token", "session"]
+    columns = ["event", "participant", "status", "source", "manage_hash", "manage_sealed", "ticket_hash",
+               "ticket_sealed", "session"]
 
     def rows(ids):
-        return [(event.id, p, "confirmed", "import", f"m{prefix}{i:020d}", f"t{prefix}{i:019d}",
-                 sessions and sessions[i % len(sessions)]) for i, p in enumerate(ids)]
+        out = []
+        for i, p in enumerate(ids):
+            link, ticket = protect(Purpose.manage, f"m{prefix}{i:020d}"), protect(Purpose.ticket, f"t{prefix}{i:019d}")
+            out.append((event.id, p, "confirmed", "import", link.hash, link.sealed, ticket.hash, ticket.sealed,
+                        sessions and sessions[i % len(sessions)]))
+        return out
 
     if is_sqlite():
         import sqlite3
@@ -53,7 +60,8 @@ async def people(event, count, prefix, sessions=None):
                            "VALUES (?, ?, ?, ?)", parts)
             ids = [r[0] for r in db.execute("SELECT id FROM participant WHERE phone LIKE ? ORDER BY id",
                                             (f"+33{prefix}%",))]
-            db.executemany(f"INSERT INTO registration ({', '.join(columns)}) VALUES (?, ?, ?, ?, ?, ?, ?)", rows(ids))
+            db.executemany(f"INSERT INTO registration ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                           rows(ids))
         return
     async with engine.pool.acquire() as db:
         await db.copy_records_to_table("participant", records=parts,

@@ -67,7 +67,7 @@ async def main():
     def registrations(ids):
         return [(events[i % len(events)], p, "waiting" if i % 3 else "cancelled", "import", f"y{i:030d}",
                  now - dt.timedelta(minutes=i)) for i, p in enumerate(ids)]
-    registration_columns = ["event", "participant", "status", "source", "manage_token", "created_at"]
+    registration_columns = ["event", "participant", "status", "source", "manage_hash", "created_at"]
     if is_sqlite():
         import sqlite3
         with sqlite3.connect(engine.path) as db:

@@ -106,10 +106,10 @@ async def fill(youths, events, each, referred, situations):
             registrations.append((event_id, person, "confirmed", "adviser" if by_adviser else "public",
                                   adviser if by_adviser else None, ml if by_adviser else None, f"b{n:07d}{k}", now))
     await q("INSERT INTO registration (event, participant, status, source, referred_by, referring_organisation, "
-            "manage_token, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", registrations)
+            "manage_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", registrations)
     reg_rows = await rows_of("SELECT r.id, r.event, r.participant, e.ends_on FROM registration r "
                              "JOIN event e ON e.id = r.event "
-                             "WHERE r.manage_token LIKE 'b%' AND e.public_token LIKE 'bench-%' ORDER BY r.id")
+                             "WHERE r.manage_hash LIKE 'b%' AND e.public_token LIKE 'bench-%' ORDER BY r.id")
     await q("INSERT INTO check_in (registration, session, status, scanned_at, recorded_at, nonce, source) "
             "VALUES (?, ?, 'present', ?, ?, ?, 'scan')",
             [(r, sessions[e], now, now, f"bench-scan-{r}") for r, e, _p, _d in reg_rows])

@@ -18,6 +18,7 @@ from calendars import invitations as calendars
 from core.i18n import gettext as _
 from core.i18n import language
 from events.tables import Session
+from registration import tokens
 from registration.messages import contexts_of, tell
 from registration.tables import Registration, RegistrationStatus
 
@@ -28,7 +29,7 @@ REGISTRATION_COLUMNS = (
     Registration.participant,
     Registration.status,
     Registration.session,
-    Registration.manage_token,
+    Registration.manage_sealed,
 )
 
 
@@ -38,7 +39,10 @@ async def _registered(event_id: int, session_id: int | None = None) -> list[dict
     )
     if session_id is not None:  # those who chose another session are not concerned
         query = query.where(Registration.session.is_null() | (Registration.session == session_id))
-    return await query
+    rows = await query
+    for row in rows:  # the personal page's link goes in each invitation
+        row["manage_token"] = tokens.page_token(row.pop("manage_sealed"))
+    return rows
 
 
 def _when(starts_at: Any, ends_at: Any, timezone: str, place: str) -> str:

@@ -36,6 +36,7 @@ from core.settings import get_settings
 from events.tables import Event, EventStatus, Session, Site
 from planning.services import published_team
 from planning.tables import Companion, Interview, Team, TeamMember, Visit
+from registration import tokens
 from registration.people import display_phone
 from registration.tables import Participant, Registration, RegistrationStatus
 
@@ -413,7 +414,7 @@ async def _youth(registration: dict) -> _Youth:
         .where(Participant.id == registration["participant"])
         .first()
     ) or {"first_name": "", "last_name": "", "email": ""}
-    link = f"{get_settings().base_url}/r/{registration['manage_token']}"
+    link = tokens.personal_link(registration["manage_token"])
     name = f"{person['first_name']} {person['last_name']}".strip()
     return _Youth(registration=registration, name=name, email=person["email"] or "", link=link)
 
@@ -441,7 +442,8 @@ async def for_registration(registration: dict, method: Method = "REQUEST") -> by
     """A youth's calendar: every session they attend (only the chosen one when they chose), their team's visits
     once the team is published, their published job-dating interviews.
 
-    `registration` is a Registration row (id, event, participant, status, session, manage_token). REQUEST is for
+    `registration` is a Registration row (id, event, participant, status, session) with its personal page's token
+    (`manage_token`, unsealed: registration.tokens). REQUEST is for
     an invitation sent to the youth (with them as ATTENDEE when they have an e-mail); PUBLISH for the file or
     subscription of their personal page (RFC 5546: no ATTENDEE there)."""
     youth = await _youth(registration)

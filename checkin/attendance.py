@@ -115,7 +115,7 @@ async def members(lst: CheckList) -> list[dict[str, Any]]:
         where = "r.event = {} AND r.status = 'confirmed' AND (r.session IS NULL OR r.session = {})"
         args = (lst.event_id, lst.key)
     return await read(
-        REGISTRATION.replace("SELECT r.id,", "SELECT r.id, r.ticket_token, p.phone,")
+        REGISTRATION.replace("SELECT r.id,", "SELECT r.id, r.ticket_sealed, p.phone,")
         + where
         + " ORDER BY p.last_name, p.first_name, r.id",
         *args,

@@ -46,6 +46,7 @@ from core.i18n import lazy
 from core.settings import get_settings
 from events import access
 from events.services import get_event
+from registration import tokens
 from registration.tables import Registration
 from registration.youths import seen_registrations
 
@@ -115,7 +116,7 @@ async def record_exit(
     if exited_at > now + FUTURE_SLACK:  # a phone's clock ahead of ours is not believed
         exited_at = now
     if token is not None:
-        found = await read(REGISTRATION + "r.ticket_token = {}", token)
+        found = await read(REGISTRATION + "r.ticket_hash = {}", tokens.digest(token))
     else:
         found = await read(REGISTRATION + "r.id = {}", registration_id or 0)
     reg = found[0] if found else None

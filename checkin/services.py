@@ -40,6 +40,7 @@ from core.errors import NotFound
 from core.i18n import gettext as _
 from core.settings import get_settings
 from events import access
+from registration import tokens
 from registration.tables import Registration
 
 Principal = CurrentUser | DevicePrincipal
@@ -223,14 +224,14 @@ LOOKUP = (
     "LEFT JOIN team_member tm ON tm.registration = r.id LEFT JOIN team t ON t.id = tm.team "
     "LEFT JOIN check_in f ON f.id = (SELECT c.id FROM check_in c WHERE c.registration = r.id "
     'AND +c."{column}" = {} AND NOT c.flagged AND c.nonce <> {} ORDER BY c.scanned_at, c.id LIMIT 1) '
-    "LEFT JOIN account_user u ON u.id = f.recorded_by WHERE r.ticket_token = {}"
+    "LEFT JOIN account_user u ON u.id = f.recorded_by WHERE r.ticket_hash = {}"
 )
 # PostgreSQL: the whole scan in one statement. `decision` says what the scan does: win (it is the record),
 # flag (recorded for review) or already (not recorded); a replayed nonce decides nothing.
 REDEEM = (
     """
 WITH reg AS ("""
-    + REGISTRATION.replace("WHERE ", "WHERE r.ticket_token = {token}")
+    + REGISTRATION.replace("WHERE ", "WHERE r.ticket_hash = {token}")
     + """
 ), ok AS (
     SELECT id FROM reg WHERE event = {event} AND status = 'confirmed' AND ({team}::integer IS NULL OR team = {team})
@@ -307,7 +308,7 @@ async def redeem(
     status = status_at(lst, scanned_at)
     if not is_sqlite():
         named = {
-            "token": token,
+            "token": tokens.digest(token),  # tickets are found by their digest (registration.tokens)
             "event": lst.event_id,
             "team": lst.team_id,
             "nonce": nonce,
@@ -327,7 +328,7 @@ async def redeem(
     async with write_transaction():
         # One read for the ticket, a replayed nonce and the person's record: each statement is a trip to
         # SQLite's thread, which costs more than the work itself.
-        found = await sql(LOOKUP.replace("{column}", lst.kind), nonce, lst.key, nonce, token)
+        found = await sql(LOOKUP.replace("{column}", lst.kind), nonce, lst.key, nonce, tokens.digest(token))
         reg = found[0] if found else None
         if refusal(lst, reg) is not None:
             return _answer(lst, reg, None, None, scanned_at, status, device, principal), lst

@@ -1,11 +1,12 @@
 """What QR codes hold: a youth's ticket, and the token of a phone paired to check people in.
 
 A ticket token is 128 random bits (22 characters), alone in its QR code so the code stays at version 2
-at ECC M: big modules that a cheap phone camera reads in poor light. Re-issuing a ticket gives a new token;
-the old code then answers "unknown". A device token is shown once in the pairing QR code; the database
-keeps its SHA-256 only. Device principals are cached in-process for DEVICE_CACHE_S seconds, so the scan
-hot path does not read the device row on every request: a revocation is immediate in the process that
-revoked it and takes up to DEVICE_CACHE_S in the others.
+at ECC M: big modules that a cheap phone camera reads in poor light. The registration keeps it as its
+digest (scans find it by that) and sealed with SECRET_KEY (to show it, print it and build the offline
+lists): `registration.tokens`. Re-issuing a ticket gives a new token; the old code then answers "unknown".
+A device token is shown once in the pairing QR code; the database keeps its SHA-256 only. Device principals
+are cached in-process for DEVICE_CACHE_S seconds, so the scan hot path does not read the device row on every
+request: a revocation is immediate in the process that revoked it and takes up to DEVICE_CACHE_S in the others.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from core.i18n import lazy
 from core.settings import get_settings
 from core.templating import render_html
 from events.services import get_event
+from registration import tokens
 from registration.tables import Registration, RegistrationStatus
 
 DEVICE_PREFIX = "dev_"
@@ -124,26 +126,39 @@ def qr_print_uri(data: str) -> str:
 
 
 def new_ticket_token() -> str:
-    return secrets.token_urlsafe(16)
+    return tokens.issue(tokens.Purpose.ticket).token
 
 
 async def reissue(registration_id: int) -> str:
     """A new ticket token: the old QR code (lost, shared, photographed) stops working at once."""
-    token = new_ticket_token()
+    ticket = tokens.issue(tokens.Purpose.ticket)
     async with write_transaction():
-        await Registration.update({Registration.ticket_token: token, Registration.ticket_issued_at: utcnow()}).where(
-            Registration.id == registration_id
-        )
-    return token
+        await Registration.update(
+            {
+                Registration.ticket_hash: ticket.hash,
+                Registration.ticket_sealed: ticket.sealed,
+                Registration.ticket_issued_at: utcnow(),
+            }
+        ).where(Registration.id == registration_id)
+    return ticket.token
+
+
+async def current_ticket(registration: dict) -> str:
+    """The ticket of a registration row (its `id` and `ticket_sealed`); registrations older than tickets, and
+    tickets no key unseals any more (SECRET_KEY changed), get a new one."""
+    if registration.get("ticket_sealed"):
+        try:
+            return tokens.reveal(tokens.Purpose.ticket, registration["ticket_sealed"])
+        except tokens.TokenLost:
+            log.warning("The ticket of registration %s could not be unsealed: a new one is issued", registration["id"])
+    return await reissue(registration["id"])
 
 
 async def ticket_of(registration: dict) -> str | None:
     """The ticket token to show a youth: only a confirmed registration has a usable ticket."""
     if registration["status"] != RegistrationStatus.confirmed:
         return None
-    if registration.get("ticket_token"):
-        return registration["ticket_token"]
-    return await reissue(registration["id"])  # registrations older than tickets
+    return await current_ticket(registration)
 
 
 # --------------------------------------------------------------------------- devices
@@ -271,7 +286,7 @@ async def offline_list(principal: Any, list_id: str) -> dict[str, Any]:
     record, _review = attendance.split(await attendance.records(lst))
     entries = []
     for m in await attendance.members(lst):
-        if not m["ticket_token"]:
+        if not m["ticket_sealed"]:
             continue
         row = record.get(m["id"])
         at = row["scanned_at"] if row else None
@@ -283,7 +298,7 @@ async def offline_list(principal: Any, list_id: str) -> dict[str, Any]:
             "at": at.isoformat() if isinstance(at, datetime) else at,
             "by": row["by"] if row else None,
         }
-        entries.append(seal(m["ticket_token"], list_id, payload))
+        entries.append(seal(await current_ticket(m), list_id, payload))
     return {"list": list_id, "event": lst.event_id, "generated_at": utcnow(), "entries": entries}
 
 
@@ -300,14 +315,15 @@ async def ticket_pdf(context: dict[str, Any], token: str) -> bytes:
 async def badge_rows(event_id: int) -> list[dict[str, Any]]:
     """Everyone confirmed, by team then name; registrations older than tickets get theirs now."""
     rows = await Registration.raw(
-        "SELECT r.id, r.ticket_token, p.first_name, p.last_name, t.number AS team FROM registration r "
+        "SELECT r.id, r.ticket_sealed, p.first_name, p.last_name, t.number AS team FROM registration r "
         "JOIN participant p ON p.id = r.participant LEFT JOIN team_member tm ON tm.registration = r.id "
         "LEFT JOIN team t ON t.id = tm.team WHERE r.event = {} AND r.status = 'confirmed' "
         "ORDER BY t.number, p.last_name, p.first_name, r.id",
         event_id,
     )
     for row in rows:
-        row["ticket_token"] = row["ticket_token"] or await reissue(row["id"])
+        row["ticket_token"] = await current_ticket(row)
+        del row["ticket_sealed"]
     return rows
 
 

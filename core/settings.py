@@ -31,6 +31,8 @@ class Settings:
     env: str = "development"
     database_url: str = ""
     secret_key: str = ""
+    # Former keys, still tried to unseal the youths' personal tokens after a rotation (registration/tokens.py).
+    secret_key_previous: tuple[str, ...] = ()
     base_url: str = "http://127.0.0.1:8000"
     redis_url: str = ""
     osrm_url: str = ""  # an OSRM-compatible routing server for travel times; straight-line estimates without
@@ -238,6 +240,7 @@ def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         env=env,
         database_url=_check_database_url(database_url),
         secret_key=_secret_key(env, get("SECRET_KEY", ""), var_dir),
+        secret_key_previous=tuple(k.strip() for k in get("SECRET_KEY_PREVIOUS", "").split(",") if k.strip()),
         base_url=base_url,
         redis_url=get("REDIS_URL", "").strip(),
         osrm_url=get("OSRM_URL", "").strip().rstrip("/"),

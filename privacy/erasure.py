@@ -149,12 +149,14 @@ async def erase_record(youth: dict[str, Any], *, by: CurrentUser | None, now: da
 
 async def _clear_links_and_texts(participant_id: int, registration_ids: list[int], now: datetime) -> None:
     ids = registration_ids or [-1]
-    for registration_id in registration_ids:  # a new token each: the column is unique
+    for registration_id in registration_ids:  # a digest of nothing each (the column is unique): the links die
         await Registration.update(
             {
                 Registration.answers: "{}",
-                Registration.manage_token: secrets.token_urlsafe(16),
-                Registration.ticket_token: None,
+                Registration.manage_hash: secrets.token_hex(16),
+                Registration.manage_sealed: "",
+                Registration.ticket_hash: None,
+                Registration.ticket_sealed: None,
             }
         ).where(Registration.id == registration_id)
     await CheckIn.update({CheckIn.notes: "", CheckIn.signature: ""}).where(CheckIn.registration.is_in(ids))

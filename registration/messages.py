@@ -25,12 +25,12 @@ from core.db import write_transaction
 from core.errors import InvalidInput
 from core.i18n import gettext as _
 from core.i18n import lazy, ngettext
-from core.settings import get_settings
 from events.services import get_event
 from events.tables import Session
 from messaging import addressing, outbox, templates
 from messaging.tables import Channel
 from registration import signals as registration_signals
+from registration import tokens
 from registration.people import display_phone
 from registration.tables import Participant, Registration, RegistrationStatus
 
@@ -49,7 +49,7 @@ async def contexts_of(registration_ids: list[int]) -> dict[int, dict[str, Any]]:
         return {}
     rows = await Registration.select(
         Registration.id,
-        Registration.manage_token,
+        Registration.manage_sealed,
         Registration.session,
         Registration.event,
         Registration.participant,
@@ -85,7 +85,8 @@ async def contexts_of(registration_ids: list[int]) -> dict[int, dict[str, Any]]:
     first_of_event: dict[int, dict[str, Any]] = {}
     for session in sessions:
         first_of_event.setdefault(session["event"], session)
-    for row in rows:  # the youth's own time slot, else the event's first session
+    for row in rows:  # the youth's own time slot, else the event's first session; their personal page's token
+        row["manage_token"] = tokens.page_token(row.pop("manage_sealed"))
         row["first_session"] = by_id.get(row["session"]) if row["session"] else first_of_event.get(row["event"])
     return {row["id"]: row for row in rows}
 
@@ -105,7 +106,7 @@ def values_of(context: dict[str, Any], extra: dict[str, Any] | None = None) -> d
         "date": format_date(start, "EEEE d MMMM", locale="fr") if start else "",
         "time": start.strftime("%H:%M") if start else "",
         "place": place or context["meeting_point"],
-        "link": f"{get_settings().base_url}/r/{context['manage_token']}",
+        "link": tokens.personal_link(context["manage_token"]),
         "phone": display_phone(context["contact_phone"] or context["organisation_phone"] or ""),
         "organiser": context["organiser"],
         **(extra or {}),

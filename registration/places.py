@@ -13,7 +13,6 @@ capacity, walk-ins) keep the general path in `services.register`.
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,6 +21,7 @@ from core.cache import TtlCache
 from core.db import bind, sql_once
 from messaging import addressing
 from messaging.tables import TO_PEOPLE, Channel
+from registration import tokens
 from registration.tables import fold_name
 
 EVENT_AND_QUESTIONS = (
@@ -59,11 +59,11 @@ WITH youth AS (
 ), place AS (
     SELECT id FROM event WHERE id = {e} AND confirmed_count < {} FOR UPDATE
 ), added AS (
-    INSERT INTO registration (status, source, referred_by, referring_organisation, manage_token, created_at,
-        answers, session, ticket_token, ticket_issued_at, event, participant)
+    INSERT INTO registration (status, source, referred_by, referring_organisation, manage_hash, manage_sealed,
+        created_at, answers, session, ticket_hash, ticket_sealed, ticket_issued_at, event, participant)
     SELECT CASE WHEN EXISTS (SELECT 1 FROM place) THEN 'confirmed' ELSE 'waiting' END,
-        {}::varchar, {}::integer, {}::integer, {}::varchar, {}::timestamptz, {}::json, {}::integer, {}::varchar,
-        {}::timestamptz, {e}, youth.id
+        {}::varchar, {}::integer, {}::integer, {}::varchar, {}::varchar, {}::timestamptz, {}::json, {}::integer,
+        {}::varchar, {}::varchar, {}::timestamptz, {e}, youth.id
     FROM youth WHERE youth.existing IS NULL
     RETURNING id, status
 ), consents AS (
@@ -140,21 +140,25 @@ def registration_values(
     source: Any,
     referred_by: int | None,
     referring_org: int | None,
-    token: str,
+    link: tokens.Issued,
     now: datetime,
     answers: dict,
     session_id: int | None,
 ) -> tuple[Any, ...]:
-    """The registration's row after its status, in the column order both paths insert it, with a fresh ticket."""
+    """The registration's row after its status, in the column order both paths insert it: the personal page's
+    token and a fresh ticket, each as its digest and sealed (registration.tokens)."""
+    ticket = tokens.issue(tokens.Purpose.ticket)  # what the ticket's QR code holds
     return (
         source.value,
         referred_by,
         referring_org,
-        token,
+        link.hash,
+        link.sealed,
         now,
         json.dumps(answers),
         session_id,
-        secrets.token_urlsafe(16),  # what the ticket's QR code holds
+        ticket.hash,
+        ticket.sealed,
         now,
     )
 
@@ -215,8 +219,8 @@ async def register_in_one_statement(
     recorded_by: int | None,
     told: Confirmation,
 ) -> dict[str, Any]:
-    """Run the statement; `registration` is (source, referred_by, referring_org, token, created_at, answers,
-    session, ticket token, ticket issued at). Its messages take the channels of `messaging.addressing`."""
+    """Run the statement; `registration` is `registration_values`. Its messages take the channels of
+    `messaging.addressing`."""
     query, values = bind(
         REGISTER,
         {"e": event_id, "now": now, "o": organisation_id, "mail": profile["email"], "phone": profile["phone"]},

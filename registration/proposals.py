@@ -8,7 +8,6 @@ adviser and their organisation (`services.register(..., proposal=token)`)."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -28,6 +27,7 @@ from events.tables import Event, EventStatus, Session
 from messaging import addressing, outbox, templates
 from messaging.tables import Channel
 from registration import signals as registration_signals
+from registration import tokens
 from registration.errors import (
     AlreadyProposed,
     AlreadyRegisteredThere,
@@ -184,23 +184,26 @@ async def propose(
         raise AlreadyRegisteredThere(field="event")
     async with write_transaction():
         earlier = (
-            await Proposal.select(Proposal.id, Proposal.token, Proposal.sends, Proposal.sent_at)
+            await Proposal.select(Proposal.id, Proposal.token_sealed, Proposal.sends, Proposal.sent_at)
             .where((Proposal.event == event_id) & (Proposal.participant == participant_id))
             .first()
         )
         if earlier and not resend:
             raise AlreadyProposed(field="event", date=f"{earlier['sent_at']:%d/%m/%Y}")
         if earlier:
-            proposal_id, token, sends = earlier["id"], earlier["token"], earlier["sends"] + 1
+            token = tokens.reveal(tokens.Purpose.proposal, earlier["token_sealed"])  # the same link goes again
+            proposal_id, sends = earlier["id"], earlier["sends"] + 1
             await Proposal.update({Proposal.sends: sends, Proposal.sent_at: now}).where(Proposal.id == proposal_id)
         else:
-            token, sends = secrets.token_urlsafe(16), 1
+            link, sends = tokens.issue(tokens.Purpose.proposal), 1
+            token = link.token
             proposal = Proposal(
                 event=event_id,
                 participant=participant_id,
                 proposed_by=user.id,
                 referring_organisation=_adviser_organisation(user),
-                token=token,
+                token_hash=link.hash,
+                token_sealed=link.sealed,
                 sent_at=now,
             )
             await proposal.save()
@@ -314,7 +317,7 @@ async def prefilled(public_token: str, proposal_token: str) -> dict[str, str] | 
             Proposal.participant.postcode.as_alias("postcode"),
             Proposal.participant.commune.as_alias("commune"),
         )
-        .where((Proposal.token == proposal_token) & (Proposal.event.public_token == public_token))
+        .where((Proposal.token_hash == tokens.digest(proposal_token)) & (Proposal.event.public_token == public_token))
         .first()
     )
     if row is None:

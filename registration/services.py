@@ -8,7 +8,6 @@ Messages to the youth are written to the outbox in the same transaction.
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,14 +21,13 @@ from core.clock import utcnow
 from core.db import is_sqlite, is_unique_violation, sql, write_transaction
 from core.errors import Refusal
 from core.labels import label
-from core.settings import get_settings
 from events import access
 from events.services import get_event
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
 from messaging import outbox, templates
 from messaging.tables import Channel
-from registration import messages, places
+from registration import messages, places, tokens
 from registration import signals as registration_signals
 from registration.errors import (
     AnswerRequired,
@@ -69,18 +67,18 @@ SESSIONS_TO_CHOOSE = "SELECT count(*) AS n FROM event_session WHERE event = {} A
 # Counts the places taken and inserts the registration, confirmed or waiting, in one statement
 # (run while the event row is locked, so the count cannot go stale).
 TAKE_A_PLACE = (
-    "INSERT INTO registration (status, source, referred_by, referring_organisation, manage_token, created_at, "
-    "answers, session, ticket_token, ticket_issued_at, event, participant) VALUES ("
+    "INSERT INTO registration (status, source, referred_by, referring_organisation, manage_hash, manage_sealed, "
+    "created_at, answers, session, ticket_hash, ticket_sealed, ticket_issued_at, event, participant) VALUES ("
     "(SELECT CASE WHEN (SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed') < {} "
     "AND (SELECT count(*) FROM registration WHERE event = {} AND status = 'confirmed' AND session = {}) < {} "
-    "THEN {} ELSE {} END), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id, status"
+    "THEN {} ELSE {} END), {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id, status"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class Registered:
     registration_id: int
-    manage_token: str
+    manage_token: str  # the personal page's token, for the redirection there (the row keeps it sealed)
     status: RegistrationStatus
 
 
@@ -210,10 +208,6 @@ async def _record_consents(participant_id: int, data: RegistrationInput, recorde
             await Consent(participant=participant_id, kind=kind, given_by=given_by, recorded_by=recorded_by).save()
 
 
-def personal_link(manage_token: str) -> str:
-    return f"{get_settings().base_url}/r/{manage_token}"
-
-
 async def event_to_register_for(user: CurrentUser, event_id: int) -> dict:
     """An event the user may register youths for: 404 unless they see it; 403 unless they are at least an
     adviser in its organisation or in one of its partners (a viewer only reads)."""
@@ -282,8 +276,8 @@ async def register(
         capacity = event["capacity"] if fixed is None and event["capacity"] is not None else UNLIMITED
         here = session_capacity if fixed is None and session_capacity is not None else UNLIMITED
         otherwise = RegistrationStatus.waiting if event["waiting_list"] else None
-        token = secrets.token_urlsafe(16)
-        values = places.registration_values(source, referred_by, referring_org, token, now, answers, session_id)
+        link = tokens.issue(tokens.Purpose.manage)
+        values = places.registration_values(source, referred_by, referring_org, link, now, answers, session_id)
         if existing or (otherwise is None and fixed is None):
             # Rare paths (coming back after cancelling, or a full event with no waiting list): count first.
             registration_id, status = await _register_counting_first(
@@ -296,7 +290,7 @@ async def register(
             )
         await _registered(registration_id, status, participant_id, organisation_id, data, by, proposal)
     outbox.wake()
-    return Registered(registration_id, token, status)
+    return Registered(registration_id, link.token, status)
 
 
 async def _registered(
@@ -333,7 +327,7 @@ async def _proposer(proposal: str, public_token: str) -> tuple[int, int | None] 
     """The adviser and organisation of a proposal of this event (its link's token), if it is one."""
     row = (
         await Proposal.select(Proposal.proposed_by, Proposal.referring_organisation)
-        .where((Proposal.token == proposal) & (Proposal.event.public_token == public_token))
+        .where((Proposal.token_hash == tokens.digest(proposal)) & (Proposal.event.public_token == public_token))
         .first()
     )
     return (row["proposed_by"], row["referring_organisation"]) if row else None
@@ -341,7 +335,9 @@ async def _proposer(proposal: str, public_token: str) -> tuple[int, int | None] 
 
 async def _proposal_answered(proposal: str, registration_id: int) -> None:
     """The youth registered through the proposal's link: the adviser's page follows that registration."""
-    await Proposal.update({Proposal.registration: registration_id}).where(Proposal.token == proposal)
+    await Proposal.update({Proposal.registration: registration_id}).where(
+        Proposal.token_hash == tokens.digest(proposal)
+    )
 
 
 async def _announce(registration_id: int, organisation_id: int, change: str) -> None:
@@ -474,8 +470,8 @@ async def _register_counting_first(
         registration_id = existing
         await sql(
             "UPDATE registration SET status = {}, source = {}, referred_by = {}, referring_organisation = {}, "
-            "manage_token = {}, created_at = {}, answers = {}, session = {}, ticket_token = {}, "
-            "ticket_issued_at = {}, cancelled_at = NULL, promoted_at = NULL WHERE id = {}",
+            "manage_hash = {}, manage_sealed = {}, created_at = {}, answers = {}, session = {}, ticket_hash = {}, "
+            "ticket_sealed = {}, ticket_issued_at = {}, cancelled_at = NULL, promoted_at = NULL WHERE id = {}",
             status.value,
             *values,
             registration_id,
@@ -484,8 +480,9 @@ async def _register_counting_first(
         registration_id = (
             await sql(
                 "INSERT INTO registration (status, source, referred_by, referring_organisation, "
-                "manage_token, created_at, answers, session, ticket_token, ticket_issued_at, event, "
-                "participant) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+                "manage_hash, manage_sealed, created_at, answers, session, ticket_hash, ticket_sealed, "
+                "ticket_issued_at, event, participant) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) "
+                "RETURNING id",
                 status.value,
                 *values,
                 event_id,
@@ -555,8 +552,8 @@ async def _register_at_once(
     answers = _checked_answers(places.questions_in(found), data.answers)
     if by and source == Source.adviser and referring_org is None:
         referring_org = next((o for o in by.organisation_ids if o != event["organisation"]), None)
-    token = secrets.token_urlsafe(16)
-    told = await _confirmation(event, profile, token, now)
+    link = tokens.issue(tokens.Purpose.manage)
+    told = await _confirmation(event, profile, link.token, now)
     try:
         row = await places.register_in_one_statement(
             event_id=event["id"],
@@ -564,7 +561,7 @@ async def _register_at_once(
             capacity=UNLIMITED if event["capacity"] is None else event["capacity"],
             profile=profile,
             now=now,
-            registration=places.registration_values(source, referred_by, referring_org, token, now, answers, None),
+            registration=places.registration_values(source, referred_by, referring_org, link, now, answers, None),
             consents=_consents_given(data),
             recorded_by=by.id if by else None,
             told=told,
@@ -590,12 +587,12 @@ async def _register_at_once(
                     "participant": row["participant"],
                     "status": row["status"],
                     "session": None,
-                    "manage_token": token,
+                    "manage_token": link.token,
                 }
             ),
         )
     outbox.wake()
-    return Registered(row["id"], token, RegistrationStatus(row["status"]))
+    return Registered(row["id"], link.token, RegistrationStatus(row["status"]))
 
 
 async def _confirmation(event: dict, profile: dict, token: str, now: datetime) -> places.Confirmation:
@@ -604,7 +601,7 @@ async def _confirmation(event: dict, profile: dict, token: str, now: datetime) -
     base = event.get("_message_values")
     if base is None:
         base = event["_message_values"] = messages.values_of(_event_context(event))
-    values = {**base, "first_name": profile["first_name"], "link": personal_link(token)}
+    values = {**base, "first_name": profile["first_name"], "link": tokens.personal_link(token)}
     subject, email, sms = {}, {}, {}
     for status, key in (("confirmed", "confirmation"), ("waiting", "waiting")):
         title, body = await templates.template(event["organisation"], key, Channel.email)
@@ -668,7 +665,7 @@ async def _promote_next(event: Event) -> int | None:
     waiting = (
         await Registration.select(
             Registration.id,
-            Registration.manage_token,
+            Registration.manage_hash,
             Registration.participant.first_name.as_alias("first_name"),
             Registration.participant.email.as_alias("email"),
         )
@@ -682,7 +679,7 @@ async def _promote_next(event: Event) -> int | None:
     await Registration.update(
         {Registration.status: RegistrationStatus.confirmed, Registration.promoted_at: utcnow()}
     ).where(Registration.id == waiting["id"])
-    await messages.tell(waiting["id"], "promoted", occasion=waiting["manage_token"])
+    await messages.tell(waiting["id"], "promoted", occasion=waiting["manage_hash"])
     return waiting["id"]
 
 
@@ -754,6 +751,8 @@ async def decide(registration_id: int, target: RegistrationStatus, *, by: Curren
 
 
 async def by_manage_token(token: str) -> dict | None:
+    """The registration whose personal page this token opens (found by its digest), with the token as
+    `manage_token` for the page's links."""
     row = (
         await Registration.select(
             Registration.all_columns(),
@@ -763,10 +762,12 @@ async def by_manage_token(token: str) -> dict | None:
             Registration.referred_by.phone.as_alias("adviser_phone"),
             Registration.referring_organisation.name.as_alias("adviser_organisation"),
         )
-        .where(Registration.manage_token == token)
+        .where(Registration.manage_hash == tokens.digest(token))
         .output(load_json=True)
         .first()
     )
+    if row is not None:
+        row["manage_token"] = token
     return row
 
 

@@ -84,10 +84,14 @@ class Registration(Table):
     source = Varchar(length=10, choices=Source, default=Source.public)
     referred_by = ForeignKey(references=User, null=True, default=None, index=True)
     referring_organisation = ForeignKey(references=Organisation, null=True, default=None)
-    manage_token = Varchar(length=32, unique=True, index=True)
-    # What the QR code holds: re-issuing a ticket changes it, so a lost or shared code stops working
-    # while the personal page link stays the same. Unique through an index of its own (SQLite).
-    ticket_token = Varchar(length=32, null=True, default=None, index=True)
+    # The personal page's link (/r/<token>) and the ticket (what the QR code holds) are never stored in
+    # clear: each is kept as its digest, to find it, and sealed with SECRET_KEY, to give it again
+    # (registration/tokens.py). Re-issuing a ticket changes it, so a lost or shared code stops working while
+    # the personal page link stays the same. The ticket's digest is unique through an index of its own (SQLite).
+    manage_hash = Varchar(length=32, unique=True, index=True)
+    manage_sealed = Varchar(length=100, default="")
+    ticket_hash = Varchar(length=32, null=True, default=None, index=True)
+    ticket_sealed = Varchar(length=100, null=True, default=None)
     ticket_issued_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     cancelled_at = Timestamptz(null=True, default=None)
@@ -145,13 +149,14 @@ class ReferralLink(Table):
 
 class Proposal(Table):
     """An event an adviser proposed to one of their youths: a text with a registration link pre-filled with the
-    youth's details and attributed to the adviser (`token`); the youth still confirms."""
+    youth's details and attributed to the adviser (`token_*`); the youth still confirms."""
 
     event = ForeignKey(references=Event, index=True)
     participant = ForeignKey(references=Participant, index=True)
     proposed_by = ForeignKey(references=User, index=True)
     referring_organisation = ForeignKey(references=Organisation, null=True, default=None)  # the adviser's
-    token = Varchar(length=32, unique=True, index=True)
+    token_hash = Varchar(length=32, unique=True, index=True)  # the link's token: registration/tokens.py
+    token_sealed = Varchar(length=100, default="")
     sent_at = Timestamptz(default=TimestamptzNow())  # the last time it was sent (a resend moves it)
     sends = Integer(default=1)
     registration = ForeignKey(references=Registration, null=True, default=None)  # made through the link

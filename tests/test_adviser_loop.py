@@ -17,7 +17,7 @@ from registration.tables import Participant, Proposal, Registration
 from tests.factories.accounts import make_organisation, make_user
 from tests.factories.adviser_loop import adviser_and_youth, check_in, event_day
 from tests.factories.events import make_event, make_partner
-from tests.factories.registration import make_registration, make_youth, published_event
+from tests.factories.registration import make_registration, make_youth, proposal_token, published_event
 from tests.support import api, login, post_form
 
 
@@ -87,7 +87,7 @@ async def test_proposed_registered_and_came_show_on_the_adviser_pages(client):
     await proposals.propose(loop.adviser, loop.youth.id, loop.event.id)
     await proposals.propose(loop.adviser, loop.youth.id, other.id)
     # Inès registers for the first one through the link
-    token = (await Proposal.select(Proposal.token).where(Proposal.event == loop.event.id).first())["token"]
+    token = await proposal_token(loop.event.id)
     await client.get(f"/e/{loop.event.public_token}?p={token}")
     await post_form(
         client,
@@ -137,7 +137,9 @@ async def test_an_event_proposed_twice_is_refused_then_sent_again_on_request(cli
     assert again.status_code == 409 and "Renvoyer le lien" in text(again)
     resent = await post_form(client, f"/youths/{loop.youth.id}/propose", {"event": str(loop.event.id), "resend": "1"})
     assert resent.status_code in (302, 303)
-    assert len([m for m in await proposal_texts() if m["channel"] == "sms"]) == 2
+    texts = [m["body_text"] for m in await proposal_texts() if m["channel"] == "sms"]
+    assert len(texts) == 2
+    assert len({re.search(r"\?p=(\S+)", body).group(1) for body in texts}) == 1  # the same link goes again
     assert (await Proposal.select(Proposal.sends).first())["sends"] == 2
 
 

@@ -6,9 +6,8 @@ import dataclasses
 import httpx
 
 from app.asgi import create_app
-from registration.tables import Registration
 from tests.factories.accounts import organiser
-from tests.factories.registration import published_event, registered
+from tests.factories.registration import personal_token, published_event, registered
 from tests.support import csrf_token
 
 HSTS = "max-age=31536000; includeSubDomains"
@@ -67,9 +66,7 @@ async def test_a_youths_personal_pages_are_never_kept_by_the_browser(client, app
     organisation, _ = await organiser(client)
     event = await published_event(organisation=organisation)
     row = await registered(event)
-    token = (await Registration.select(Registration.manage_token).where(Registration.id == row["id"]))[0][
-        "manage_token"
-    ]
+    token = await personal_token(row["id"])
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as phone:
         personal = await phone.get(f"/r/{token}")

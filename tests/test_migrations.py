@@ -8,6 +8,7 @@ from piccolo.apps.migrations.commands.new import AutoMigrationManager
 from app.cli import migrate
 from piccolo_conf import APP_REGISTRY
 from registration.tables import Registration
+from registration.tokens import digest
 from tests.factories.accounts import make_organisation
 from tests.factories.events import make_event
 from tests.factories.registration import make_registration, make_youth
@@ -42,4 +43,4 @@ async def test_one_registration_per_youth_and_event_is_enforced_by_the_database(
     youth = await make_youth(ml)
     await make_registration(event, youth, manage_token="m1")
     with pytest.raises(Exception):  # noqa: B017 - each driver raises its own IntegrityError
-        await Registration(event=event.id, participant=youth.id, status="confirmed", manage_token="m2").save()
+        await Registration(event=event.id, participant=youth.id, status="confirmed", manage_hash=digest("m2")).save()

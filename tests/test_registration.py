@@ -20,6 +20,7 @@ from messaging.tables import OutboxMessage
 from registration import services
 from registration.inputs import RegistrationInput
 from registration.tables import Consent, Participant, Registration, RegistrationStatus
+from registration.tokens import digest
 from tests.factories.accounts import organiser
 from tests.factories.events import make_session
 from tests.factories.registration import published_event, register_online, youth
@@ -235,7 +236,7 @@ async def test_the_event_row_counts_its_confirmed_places_through_every_change(cl
     assert await counted() == (2, 2)
     await post_form(client, f"/r/{tokens[0]}/cancel", {})  # the third youth is promoted
     assert await counted() == (2, 2)
-    waiting = await Registration.objects().where(Registration.manage_token == tokens[1]).first()
+    waiting = await Registration.objects().where(Registration.manage_hash == digest(tokens[1])).first()
     await services.decide(waiting.id, RegistrationStatus.waiting, by=lead)  # moved back to the list
     assert await counted() == (1, 1)
     await Registration.delete().where(Registration.event == event.id)

@@ -12,6 +12,7 @@ from checkin import tickets
 from core.pdf import render_pdf
 from registration.tables import Registration
 from tests.factories.checkin import device, rally_under_way, scan
+from tests.factories.registration import registration_row
 from tests.support import csrf_token, device_headers, login, post, post_form
 
 
@@ -54,30 +55,28 @@ def test_a_ticket_token_fits_a_small_qr_code_at_ecc_m():
 
 async def test_the_personal_page_shows_the_ticket_and_the_pdf_scans_back_to_the_token(client):
     r = await rally_under_way(1)
-    registration = await Registration.objects().where(Registration.id == r.youths[0]["id"]).first()
-    page = await client.get(f"/r/{registration.manage_token}")
-    assert f'src="/r/{registration.manage_token}/ticket.svg"' in page.text
-    svg = await client.get(f"/r/{registration.manage_token}/ticket.svg")
+    registration = await registration_row(r.youths[0]["id"])
+    page = await client.get(f"/r/{registration['manage_token']}")
+    assert f'src="/r/{registration["manage_token"]}/ticket.svg"' in page.text
+    svg = await client.get(f"/r/{registration['manage_token']}/ticket.svg")
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     assert svg.text.startswith("<svg") and "<path" in svg.text
-    pdf = await client.get(f"/r/{registration.manage_token}/ticket.pdf")
+    pdf = await client.get(f"/r/{registration['manage_token']}/ticket.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-    assert decode_pdf(pdf.content) == [[registration.ticket_token]]
+    assert decode_pdf(pdf.content) == [[registration["ticket_token"]]]
 
 
 async def test_a_reissued_ticket_makes_the_old_code_unknown(client):
     r = await rally_under_way(1)
     headers = device_headers(await device(r))
     old = r.youths[0]["token"]
-    registration = await Registration.objects().where(Registration.id == r.youths[0]["id"]).first()
-    await client.get(f"/r/{registration.manage_token}")
+    registration = await registration_row(r.youths[0]["id"])
+    await client.get(f"/r/{registration['manage_token']}")
     response = await client.post(
-        f"/r/{registration.manage_token}/ticket/reissue", data={"_csrf_token": csrf_token(client)}
+        f"/r/{registration['manage_token']}/ticket/reissue", data={"_csrf_token": csrf_token(client)}
     )
     assert response.status_code in (302, 303), response.text
-    new = (await Registration.select(Registration.ticket_token).where(Registration.id == registration.id).first())[
-        "ticket_token"
-    ]
+    new = (await registration_row(registration["id"]))["ticket_token"]
     assert new != old and len(new) == 22
     assert (await post(client, "/api/checkin/redeem", scan(old, r.session_list), headers)).json()["result"] == "unknown"
     assert (await post(client, "/api/checkin/redeem", scan(new, r.session_list), headers)).json()["result"] == "ok"
@@ -85,10 +84,10 @@ async def test_a_reissued_ticket_makes_the_old_code_unknown(client):
 
 async def test_only_a_confirmed_place_has_a_ticket(client):
     r = await rally_under_way(1)
-    registration = await Registration.objects().where(Registration.id == r.youths[0]["id"]).first()
-    await Registration.update({Registration.status: "waiting"}).where(Registration.id == registration.id)
-    assert (await client.get(f"/r/{registration.manage_token}/ticket.svg")).status_code == 404
-    assert "ticket.svg" not in (await client.get(f"/r/{registration.manage_token}")).text
+    registration = await registration_row(r.youths[0]["id"])
+    await Registration.update({Registration.status: "waiting"}).where(Registration.id == registration["id"])
+    assert (await client.get(f"/r/{registration['manage_token']}/ticket.svg")).status_code == 404
+    assert "ticket.svg" not in (await client.get(f"/r/{registration['manage_token']}")).text
 
 
 async def test_badges_come_eight_to_an_a4_sheet_and_every_code_scans_back_to_its_ticket():

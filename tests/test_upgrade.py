@@ -1,6 +1,7 @@
 """An existing database upgrades in place: when tables moved to the package of their feature (planning,
 checkin, calendars), a database built by the earlier migrations and filled with the demo keeps every row
-and every link once the new migrations have run, on SQLite and on PostgreSQL.
+and every link once the new migrations have run, on SQLite and on PostgreSQL; the youths' personal links and
+tickets, kept in clear then, keep working and are no longer in clear.
 
 The upgrade runs in its own process, on its own database, so the test session's engine is left alone:
 `python -m tests.test_upgrade OUT.json` migrates up to the release before the move, loads the demo,
@@ -79,6 +80,11 @@ async def test_an_existing_database_keeps_every_row_and_link_through_the_package
         for table in snapshots["tables_of"][config]:
             assert table not in before["rows"] or before["rows"][table], table
     assert before["rows"]["registration"] and before["rows"]["participant"]
+    # The personal links and tickets the demo's youths were given, in clear then, still open the same pages and
+    # scan, are the ones the app gives again, and are no longer in the database (registration.tokens).
+    tokens = snapshots["tokens"]
+    assert tokens["registrations"] == len(before["rows"]["registration"]) and tokens["tickets"]
+    assert tokens["problems"] == [], tokens["problems"][:10]
 
 
 # ----------------------------------------------------------------------------- the upgrade, in its own process
@@ -181,6 +187,77 @@ async def _fill_the_moved_tables() -> None:
         await row.save()
 
 
+# Columns renamed by the personal tokens' migration (registration_2026_12_06t13_45_00): today's name, that
+# release's name. Today's code writes the digests and seals; that release wrote the tokens in clear.
+TOKEN_COLUMNS = {"manage_hash": "manage_token", "ticket_hash": "ticket_token"}
+SEALED = {"manage_hash": ("manage_sealed", "manage"), "ticket_hash": ("ticket_sealed", "ticket")}
+
+
+async def _tokens_as_today() -> None:
+    """Today's code writes registrations with the columns of today: give that release's table those names for the
+    demo (undone by `_tokens_as_that_release`)."""
+    from piccolo_conf import DB
+
+    for today, then in TOKEN_COLUMNS.items():
+        await DB.run_ddl(f"ALTER TABLE registration RENAME COLUMN {then} TO {today}")
+        await DB.run_ddl(f"ALTER TABLE registration ADD COLUMN {SEALED[today][0]} VARCHAR(100)")
+
+
+async def _tokens_as_that_release() -> dict[int, dict[str, str | None]]:
+    """That release's registration table again, the tokens the demo made written in clear as it kept them;
+    returns them by registration."""
+    from piccolo.querystring import QueryString
+
+    from piccolo_conf import DB
+    from registration.tokens import Purpose, reveal
+
+    clear: dict[int, dict[str, str | None]] = {}
+    for row in await DB.run_querystring(QueryString("SELECT id, manage_sealed, ticket_sealed FROM registration")):
+        clear[row["id"]] = {
+            column: reveal(Purpose(purpose), row[sealed]) if row[sealed] else None
+            for column, (sealed, purpose) in SEALED.items()
+        }
+        await DB.run_querystring(
+            QueryString(
+                "UPDATE registration SET manage_hash = {}, ticket_hash = {} WHERE id = {}",
+                clear[row["id"]]["manage_hash"],
+                clear[row["id"]]["ticket_hash"],
+                row["id"],
+            )
+        )
+    for today, then in TOKEN_COLUMNS.items():
+        await DB.run_ddl(f"ALTER TABLE registration DROP COLUMN {SEALED[today][0]}")
+        await DB.run_ddl(f"ALTER TABLE registration RENAME COLUMN {today} TO {then}")
+    await _write_as_that_release()  # the snapshots leave the token columns out: `_tokens_after` checks them
+    return clear
+
+
+async def _tokens_after(clear: dict[int, dict[str, str | None]]) -> dict:
+    """After the upgrade: each registration's link and ticket found by the app as before, unsealed to the same
+    token, and no column of the row holding either in clear."""
+    from piccolo.querystring import QueryString
+
+    from piccolo_conf import DB
+    from registration.tokens import Purpose, digest, reveal
+
+    problems = []
+    rows = {r["id"]: r for r in await DB.run_querystring(QueryString("SELECT * FROM registration"))}
+    for registration_id, given in clear.items():
+        row = rows[registration_id]
+        for column, token in given.items():
+            sealed, purpose = SEALED[column]
+            if token is None:
+                if row[column] is not None or row[sealed] is not None:
+                    problems.append(f"{registration_id}: a {purpose} token appeared")
+                continue
+            if row[column] != digest(token) or reveal(Purpose(purpose), row[sealed]) != token:
+                problems.append(f"{registration_id}: its {purpose} token is lost")
+            if any(token in str(value) for value in row.values()):
+                problems.append(f"{registration_id}: its {purpose} token is still in clear")
+    tickets = sum(1 for given in clear.values() if given["ticket_hash"])
+    return {"registrations": len(clear), "tickets": tickets, "problems": problems}
+
+
 async def _snapshot() -> dict:
     """Every row of every table, and how many foreign keys point at nothing."""
     from piccolo_conf import APP_REGISTRY
@@ -210,18 +287,27 @@ async def _upgrade() -> dict:
     await open_pool()
     try:
         not_yet_run = await _migrate_to_the_release_before_the_move()
+        await _tokens_as_today()
         await _write_as_that_release()
         await load_demo(exercise=False)
         await _fill_the_moved_tables()
+        clear = await _tokens_as_that_release()
         before = await _snapshot()
         await migrate()
         after = await _snapshot()
+        tokens = await _tokens_after(clear)
     finally:
         await close_pool()
     from piccolo_conf import APP_REGISTRY
 
     tables_of = {name: [t._meta.tablename for t in c.table_classes] for name, c in APP_REGISTRY.app_configs.items()}
-    return {"not_yet_run_before": not_yet_run, "before": before, "after": after, "tables_of": tables_of}
+    return {
+        "not_yet_run_before": not_yet_run,
+        "before": before,
+        "after": after,
+        "tables_of": tables_of,
+        "tokens": tokens,
+    }
 
 
 if __name__ == "__main__":

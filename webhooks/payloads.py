@@ -63,7 +63,7 @@ async def _registration_row(registration_id: int) -> dict[str, Any] | None:
             Registration.created_at,
             Registration.cancelled_at,
             Registration.session,
-            Registration.manage_token,
+            Registration.manage_hash,
             Registration.event.id,
             Registration.event.title,
             Registration.event.starts_on,
@@ -79,8 +79,8 @@ async def _registration_row(registration_id: int) -> dict[str, Any] | None:
 
 
 async def registration(registration_id: int) -> tuple[int, str, dict[str, Any]] | None:
-    """The event's organisation, an occasion telling this registration apart (its link changes each time
-    someone registers again), and the data of a registration event."""
+    """The event's organisation, an occasion telling this registration apart (its link's digest: the link
+    changes each time someone registers again), and the data of a registration event."""
     row = await _registration_row(registration_id)
     if row is None:
         return None
@@ -95,7 +95,7 @@ async def registration(registration_id: int) -> tuple[int, str, dict[str, Any]] 
         "event": _event(row),
         "youth": _youth(row),
     }
-    return row["event.organisation"], row["manage_token"], data
+    return row["event.organisation"], row["manage_hash"], data
 
 
 async def attendance(registration_id: int, status: str, at: datetime) -> tuple[int, dict[str, Any]] | None:

@@ -10,6 +10,7 @@ from app.demo import DEMO_LOGINS, DEMO_PASSWORD, load_demo
 from events.tables import Event, EventStatus, Format
 from registration.tables import Registration
 from tests.e2e.walk import WIDTHS, Walk, crawl, revisit
+from tests.factories.registration import personal_token
 
 
 async def _demo_events() -> list[dict]:
@@ -31,12 +32,17 @@ async def _personal_pages(events: list[dict]) -> list[str]:
     for event in events:
         for status in ("confirmed", "waiting", "cancelled"):
             row = (
-                await Registration.select(Registration.manage_token)
-                .where((Registration.event == event["id"]) & (Registration.status == status))
+                await Registration.select(Registration.id)
+                # An erased youth's registration has no page left (registration.tokens).
+                .where(
+                    (Registration.event == event["id"])
+                    & (Registration.status == status)
+                    & (Registration.manage_sealed != "")
+                )
                 .first()
             )
             if row:
-                pages.append(f"/r/{row['manage_token']}")
+                pages.append(f"/r/{await personal_token(row['id'])}")
     return pages
 
 

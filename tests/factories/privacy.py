@@ -15,10 +15,10 @@ from core.db import write_transaction
 from events.tables import Event, EventStatus, Session
 from messaging import outbox
 from outcomes.tables import FollowUp, Result, Situation
-from registration.tables import Consent, Participant, Question, Registration
+from registration.tables import Consent, Participant, Question
 from tests.factories.accounts import make_organisation, make_user, principal
 from tests.factories.events import make_event, make_session
-from tests.factories.registration import make_youth
+from tests.factories.registration import make_registration, make_youth
 
 
 @dataclass
@@ -58,15 +58,12 @@ async def youth_with_a_past(
         commune="Valence",
         qpv=True,
     )
-    registration = Registration(
-        event=place.event.id,
-        participant=youth.id,
-        status="confirmed",
-        manage_token=secrets.token_urlsafe(16),
+    registration = await make_registration(
+        place.event.id,
+        youth,
         ticket_token=secrets.token_urlsafe(16),
         answers={str(place.question.id): f"Mécanique, dit {first_name}"},
     )
-    await registration.save()
     start = place.session.starts_at
     await CheckIn(
         registration=registration.id,

@@ -10,9 +10,9 @@ import httpx
 
 from accounts.tables import Organisation, OrganisationKind, Role
 from events.tables import Event, EventStatus, Format, Session
-from registration import services
+from registration import services, tokens
 from registration.inputs import RegistrationInput
-from registration.tables import Participant, Registration, RegistrationStatus, Source
+from registration.tables import Participant, Proposal, Registration, RegistrationStatus, Source
 from tests.factories.accounts import make_organisation, make_user, organiser, principal
 from tests.factories.events import NEXT_MONTH, make_event, make_session, make_site
 from tests.support import post_form
@@ -93,9 +93,25 @@ async def register_online(client: httpx.AsyncClient, event: Event, **fields: str
 
 
 async def registration_row(registration_id: int) -> dict:
+    """The registration's row, with its personal page's token and its ticket unsealed as the app does
+    (`manage_token`, `ticket_token`: registration.tokens), for the links and QR codes a test opens."""
     row = await Registration.select().where(Registration.id == registration_id).first()
     assert row is not None
+    row["manage_token"] = tokens.page_token(row["manage_sealed"])
+    row["ticket_token"] = row["ticket_sealed"] and tokens.reveal(tokens.Purpose.ticket, row["ticket_sealed"])
     return row
+
+
+async def proposal_token(event_id: int) -> str:
+    """The token of the link an adviser's proposal of this event sent (`/e/<event>?p=<token>`)."""
+    row = await Proposal.select(Proposal.token_sealed).where(Proposal.event == event_id).first()
+    assert row is not None
+    return tokens.reveal(tokens.Purpose.proposal, row["token_sealed"])
+
+
+async def personal_token(registration_id: int) -> str:
+    """The token of the registration's personal page (`/r/<token>`), as messages give it."""
+    return (await registration_row(registration_id))["manage_token"]
 
 
 async def registered(event: Event, n: int = 1, *, source: Source = Source.public, **fields: Any) -> dict:
@@ -135,10 +151,23 @@ async def make_registration(
     status: RegistrationStatus = RegistrationStatus.confirmed,
     **fields: Any,
 ) -> Registration:
-    """A registration row (confirmed unless told), without the service's checks, messages or ticket."""
-    fields.setdefault("manage_token", secrets.token_urlsafe(16))
+    """A registration row (confirmed unless told), without the service's checks, messages or ticket (unless
+    `ticket_token` is given). `manage_token` and `ticket_token` are kept as the app keeps them (a digest and
+    sealed: registration.tokens) and, in clear, as attributes of the object returned."""
+    link = tokens.protect(tokens.Purpose.manage, fields.pop("manage_token", None) or secrets.token_urlsafe(16))
+    ticket = fields.pop("ticket_token", None)
+    ticket_kept = tokens.protect(tokens.Purpose.ticket, ticket) if ticket else None
     registration = Registration(
-        event=event if isinstance(event, int) else event.id, participant=youth.id, status=status, **fields
+        event=event if isinstance(event, int) else event.id,
+        participant=youth.id,
+        status=status,
+        manage_hash=link.hash,
+        manage_sealed=link.sealed,
+        ticket_hash=ticket_kept and ticket_kept.hash,
+        ticket_sealed=ticket_kept and ticket_kept.sealed,
+        **fields,
     )
     await registration.save()
+    registration.manage_token = link.token  # type: ignore[attr-defined]
+    registration.ticket_token = ticket  # type: ignore[attr-defined]
     return registration

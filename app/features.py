@@ -11,6 +11,7 @@ import events.receivers
 import messaging.receivers
 import outcomes.receivers
 import outreach.receivers
+import parcours.receivers
 import planning.receivers
 import privacy.receivers
 import registration.receivers
@@ -56,6 +57,7 @@ RECEIVERS = (
     messaging.receivers,
     outcomes.receivers,
     outreach.receivers,
+    parcours.receivers,
     planning.receivers,
     privacy.receivers,
     registration.receivers,

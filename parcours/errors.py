@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import InvalidInput, Refusal
+from core.errors import Forbidden, InvalidInput, Refusal
 from core.i18n import lazy
 
 
@@ -30,7 +30,6 @@ class TouchpointClosed(Refusal):
     message = lazy("This touchpoint was dropped: it can no longer change.")
 
 
-class NotOnTheMlSide(Refusal):
+class NotOnTheMlSide(Forbidden):
     code = "not_ml_side"
-    status_code = 403
     message = lazy("Only the youth's Mission Locale proposes its actions from the parcours.")

@@ -51,3 +51,24 @@ def touchpoint_title(step: str, kind: str) -> str:
     from core.i18n import gettext
 
     return gettext(STEP_LABELS[step]) if step in STEP_LABELS else gettext(KIND_LABELS.get(kind, kind))
+
+
+HISTORY_STATE_LABELS = {
+    "planned": lazy("planned"),
+    "done": lazy("done"),
+    "dropped": lazy("dropped"),
+    "overdue": lazy("late"),
+    "proposed": lazy("proposed"),
+    "registered": lazy("registered"),
+    "attended": lazy("came"),
+    "cancelled": lazy("cancelled"),
+    "refused": lazy("refused"),
+}
+HISTORY_KIND_LABELS = {
+    "parcours": lazy("Parcours"),
+    "touchpoint": lazy("Touchpoint"),
+    "sheet": lazy("Skills"),
+    "proposal": lazy("Proposal"),
+    "registration": lazy("Event"),
+    "situation": lazy("Situation"),
+}

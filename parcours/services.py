@@ -23,7 +23,7 @@ from core.settings import get_settings
 from messaging import outbox
 from outcomes.tables import SituationKind
 from parcours import invitations
-from parcours.errors import ParcoursEnded, ParcoursRefused, TouchpointClosed
+from parcours.errors import NotOnTheMlSide, ParcoursEnded, ParcoursRefused, TouchpointClosed
 from parcours.rhythm import DEFAULT_STEPS, Step, period, plan
 from parcours.tables import (
     ContractKind,
@@ -35,6 +35,7 @@ from parcours.tables import (
     TouchpointStatus,
     TouchpointTemplate,
 )
+from registration import proposals
 from registration.youths import visible_youth
 
 NOTE_LIMIT = 500  # characters: a short note, minimal personal data
@@ -48,7 +49,7 @@ class ParcoursInput(Input, kw_only=True):
     participant_id: int
     contract_start: date
     contract_end: date
-    adviser_id: int
+    adviser_id: int | None = None  # required: refused by the service with the other fields, all at once
     contract_kind: ContractKind = ContractKind.cddi
     counsellor_id: int | None = None
     supervisor_id: int | None = None
@@ -514,6 +515,26 @@ async def touchpoints_of(user: CurrentUser, parcours_id: int, *, now: datetime |
     for row in rows:
         row["overdue"] = is_overdue(row, now)
     return rows
+
+
+# --------------------------------------------------------------------------- the adviser's proposals
+
+
+async def propose(user: CurrentUser, parcours_id: int, event_id: int, *, now: datetime | None = None) -> list:
+    """The youth's adviser proposes one of their organisation's events from the parcours (registration.proposals:
+    a text with the registration link, pre-filled); the parcours then shows it proposed, registered, attended."""
+    parcours = await _writable(user, parcours_id)
+    if parcours["side"] != "ml":
+        raise NotOnTheMlSide()
+    if parcours["status"] == ParcoursStatus.ended:
+        raise ParcoursEnded()
+    return await proposals.propose(user, parcours["participant"], event_id, now=now)
+
+
+async def events_to_propose(user: CurrentUser, parcours: dict) -> list[dict]:
+    if parcours["side"] != "ml" or not parcours["can_write"]:
+        return []
+    return await proposals.events_to_propose(user)
 
 
 # --------------------------------------------------------------------------- work lists and overdue

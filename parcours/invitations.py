@@ -167,3 +167,26 @@ async def text_youth(touchpoint_id: int, occasion: str, *, now: datetime | None 
     return await outbox.enqueue_sms(
         to=row["youth_phone"], text=text, key=key, organisation_id=row["organisation"], now=now
     )
+
+
+async def personal_occurrences(user_id: int, start: datetime, end: datetime) -> list[Occurrence]:
+    """The touchpoints a person takes part in (as adviser, counsellor or supervisor), for their own calendar feed;
+    dropped ones stay, marked cancelled, so subscribed calendars remove them."""
+    from parcours.tables import Parcours
+
+    mine = (Parcours.adviser == user_id) | (Parcours.counsellor == user_id) | (Parcours.supervisor == user_id)
+    parcours = await Parcours.select(Parcours.id).where(mine)
+    if not parcours:
+        return []
+    rows = await Touchpoint.select(Touchpoint.id).where(
+        Touchpoint.parcours.is_in([p["id"] for p in parcours])
+        & (Touchpoint.starts_at >= start)
+        & (Touchpoint.starts_at < end)
+    )
+    found = []
+    for touchpoint in rows:
+        row = await _touchpoint(touchpoint["id"])
+        roles = roles_of(row)
+        if any(row[role] == user_id for role in ROLE_COLUMNS if role in roles):
+            found.append(occurrence(row))
+    return found

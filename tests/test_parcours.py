@@ -8,6 +8,7 @@ import pytest
 
 from accounts import members
 from accounts.tables import Membership, Partnership
+from core.clock import utcnow
 from core.errors import NotFound
 from messaging.tables import Channel, OutboxMessage
 from parcours import reminders, services
@@ -229,3 +230,27 @@ async def test_when_the_counsellor_leaves_their_parcours_go_to_their_successor_a
     told = [m for m in news if m["recipient"] == "claire@ml.test"]
     assert told and "Nadia" in told[0]["body_text"]
     assert any(m["recipient"] == "nadia@aci.test" and m["attachment_method"] == "REQUEST" for m in news)
+
+
+# ----------------------------------------------------------------------------- calendar feeds
+
+
+async def test_each_participants_calendar_feed_carries_their_touchpoints():
+    from calendars import feeds
+
+    world = await hiring()
+    start = utcnow().date() + timedelta(days=10)
+    parcours_id = await open_for(world, start, start + timedelta(days=120))
+    meeting = next(t for t in await touchpoints(parcours_id) if t["step"] == "start_meeting")
+    call = next(t for t in await touchpoints(parcours_id) if t["step"] == "orientation_call")
+
+    adviser_feed = (
+        await feeds.feed_calendar(await feeds.create_feed(world.adviser, "adviser", world.adviser.id))
+    ).decode()
+    assert f"UID:touchpoint-{meeting['id']}@" in adviser_feed and f"UID:touchpoint-{call['id']}@" in adviser_feed
+    supervisor = await principal(world.supervisor)
+    supervisor_feed = (
+        await feeds.feed_calendar(await feeds.create_feed(supervisor, "adviser", supervisor.id))
+    ).decode()
+    assert f"UID:touchpoint-{meeting['id']}@" in supervisor_feed
+    assert f"UID:touchpoint-{call['id']}@" not in supervisor_feed  # the call is between the adviser and the CIP

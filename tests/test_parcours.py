@@ -254,3 +254,30 @@ async def test_each_participants_calendar_feed_carries_their_touchpoints():
     ).decode()
     assert f"UID:touchpoint-{meeting['id']}@" in supervisor_feed
     assert f"UID:touchpoint-{call['id']}@" not in supervisor_feed  # the call is between the adviser and the CIP
+
+
+# ----------------------------------------------------------------------------- the youth's data
+
+
+async def test_the_youths_export_carries_their_parcours_and_erasure_clears_its_texts():
+    from parcours import skills
+    from privacy import erasure, export
+
+    world = await hiring()
+    parcours_id = await open_for(world, START, END, now=BEFORE)
+    meeting = next(t for t in await touchpoints(parcours_id) if t["step"] == "start_meeting")
+    await services.record(world.counsellor, meeting["id"], result="Démarrage validé", note="Covoiturage", now=BEFORE)
+    await skills.save_sheet(world.counsellor, parcours_id, "start", {"observed_safety": "2", "next_steps": "CACES"})
+    manager = await principal(world.manager)
+
+    data = await export.collect(manager, world.youth.id)
+    assert data["parcours"][0]["adviser_organisation"] == "Mission Locale Valence"
+    assert any(t["result"] == "Démarrage validé" for t in data["touchpoints"])
+    assert data["skills_sheets"][0]["next_steps"] == "CACES"
+
+    await erasure.erase(manager, world.youth.id)
+    kept = await touchpoints(parcours_id)
+    assert kept and all(t["note"] == "" and t["result"] == "" for t in kept)
+    assert {t["status"] for t in kept} <= {"done", "dropped"}
+    sheet = await skills.sheets_of(world.counsellor, parcours_id)
+    assert sheet["start"]["next_steps"] == "" and sheet["start"]["observed"] == {"safety": 2}

@@ -71,7 +71,7 @@ async def _the_director_opens_a_parcours(live_server, browser, artifacts, youth:
         await page.goto(f"{live_server}/youths/{youth['participant']}")
         await page.get_by_role("link", name="Ouvrir un parcours").click()
         start = date.today() + timedelta(days=7)
-        await page.get_by_label("Contrat", exact=True).select_option("mission")
+        await page.locator("#field-contract_kind").select_option("mission")  # its label is "Contrat *"
         await page.get_by_label("Début du contrat").fill(str(start))
         await page.get_by_label("Fin du contrat").fill(str(start + timedelta(days=180)))
         await page.get_by_label("Conseiller référent à la Mission Locale").select_option(
@@ -84,7 +84,7 @@ async def _the_director_opens_a_parcours(live_server, browser, artifacts, youth:
 
         row = page.locator("tr", has_text="Rencontre tripartite de démarrage")
         await row.get_by_text("Noter le compte rendu").click()
-        await row.get_by_label("Compte rendu", exact=False).first.fill("Démarrage validé, équipements remis")
+        await row.locator("textarea[name=result]").fill("Démarrage validé, équipements remis")
         await row.get_by_role("button", name="Enregistrer").click()
         await page.get_by_text("Le compte rendu est enregistré.").wait_for()
         assert await page.locator("tr", has_text="Démarrage validé, équipements remis").count() == 1

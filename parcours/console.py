@@ -16,7 +16,7 @@ from accounts.services import CurrentUser
 from core import signals
 from core.clock import utcnow
 from core.errors import DomainError, NotFound, Refusal
-from core.forms import from_form
+from core.forms import Input, from_form
 from core.i18n import gettext as _
 from core.pdf import render_pdf
 from core.settings import get_settings
@@ -30,6 +30,10 @@ from registration import signals as registration_signals
 from registration.youths import visible_youth
 
 User = Request[CurrentUser, Any, Any]
+
+
+class ExtensionInput(Input, kw_only=True):
+    contract_end: date
 
 
 def _errors(error: DomainError) -> dict[str, str]:
@@ -118,6 +122,17 @@ class ParcoursConsole(Controller):
         except Refusal as error:
             return await _parcours_page(request, parcours_id, errors=_errors(error), values=form, status_code=400)
         flash(request, _("The parcours is ended."))
+        return Redirect(f"/parcours/{parcours_id}")
+
+    @post("/{parcours_id:int}/extend")
+    async def extend(self, request: User, parcours_id: FromPath[int]) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            new_end = from_form(ExtensionInput, form).contract_end
+            await services.extend(request.user, parcours_id, new_end)
+        except Refusal as error:
+            return await _parcours_page(request, parcours_id, errors=_errors(error), values=form, status_code=400)
+        flash(request, _("The contract is extended."))
         return Redirect(f"/parcours/{parcours_id}")
 
     @get("/{parcours_id:int}/skills/{moment:str}")

@@ -21,7 +21,8 @@ from core.forms import Input
 from core.i18n import gettext as _
 from core.settings import get_settings
 from messaging import outbox
-from outcomes.tables import SituationKind
+from outcomes.services import SituationInput, may_record_for, record_situation
+from outcomes.tables import SituationKind, Source
 from parcours import invitations
 from parcours.errors import NotOnTheMlSide, ParcoursEnded, ParcoursRefused, TouchpointClosed
 from parcours.rhythm import DEFAULT_STEPS, Step, period, plan
@@ -344,7 +345,20 @@ async def end_parcours(
     if row["status"] == ParcoursStatus.ended:
         raise ParcoursEnded()
     now = now or utcnow()
+    situation = None
+    try:  # the exit situation joins the youth's situations (outcomes), when the user may record them
+        await may_record_for(user, row["participant"])
+        situation = SituationInput(
+            kind=exit_situation,
+            since=local(now).date(),
+            source=Source.employer if row["side"] == "siae" else Source.adviser,
+            notes=_("On leaving the parcours at %(organisation)s", organisation=row["organisation_name"]),
+        )
+    except (NotFound, Forbidden):
+        pass
     async with write_transaction():
+        if situation is not None:
+            await record_situation(user, row["participant"], situation, now=now)
         await Parcours.update(
             {
                 Parcours.status: ParcoursStatus.ended,

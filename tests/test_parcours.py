@@ -281,3 +281,54 @@ async def test_the_youths_export_carries_their_parcours_and_erasure_clears_its_t
     assert {t["status"] for t in kept} <= {"done", "dropped"}
     sheet = await skills.sheets_of(world.counsellor, parcours_id)
     assert sheet["start"]["next_steps"] == "" and sheet["start"]["observed"] == {"safety": 2}
+
+
+async def test_an_extension_moves_the_end_and_the_end_records_the_exit_situation_with_the_youths_outcomes():
+    from outcomes.tables import Situation
+
+    world = await hiring()
+    parcours_id = await open_for(world, START, END, now=BEFORE)
+    with pytest.raises(ParcoursRefused):
+        await services.extend(world.counsellor, parcours_id, START)
+    await services.extend(world.counsellor, parcours_id, date(2027, 5, 28))
+    row = await Parcours.select().where(Parcours.id == parcours_id).first()
+    assert row["contract_end"] == date(2027, 5, 28) and row["first_end"] == END and row["extensions"] == 1
+    # A touchpoint may now be moved into the extension.
+    review = next(t for t in await touchpoints(parcours_id) if t["step"] == "final_review")
+    await services.move(world.counsellor, review["id"], datetime(2027, 5, 20, 10), now=BEFORE)
+
+    with pytest.raises(ParcoursRefused) as refused:
+        await services.end_parcours(world.counsellor, parcours_id, "", "")
+    assert set(refused.value.errors) == {"end_reason", "exit_situation"}
+    ended_at = datetime(2027, 5, 28, 15, tzinfo=UTC)
+    await services.end_parcours(world.counsellor, parcours_id, "completed", "long_contract", now=ended_at)
+    row = await Parcours.select().where(Parcours.id == parcours_id).first()
+    assert row["status"] == "ended" and row["exit_situation"] == "long_contract"
+    (situation,) = await Situation.select().where(Situation.participant == world.youth.id)
+    assert situation["kind"] == "long_contract" and situation["source"] == "employer"
+    assert {t["status"] for t in await touchpoints(parcours_id)} == {"dropped"}  # none was recorded done
+
+
+async def test_when_the_adviser_leaves_the_mission_locale_her_successor_becomes_the_referent():
+    world = await hiring()
+    parcours_id = await open_for(world, START, END, now=BEFORE)
+    successor = await make_user("yanis@ml.test", world.ml, "adviser")
+    ml_admin = await principal(await make_user("direction@ml.test", world.ml, "admin"))
+    memberships = {
+        r["user"]: r["id"]
+        for r in await Membership.select(Membership.id, Membership.user).where(Membership.organisation == world.ml.id)
+    }
+
+    moved = await members.deactivate(
+        ml_admin, world.ml.id, memberships[world.adviser.id], successor_membership=memberships[successor.id]
+    )
+
+    assert moved.get("parcours") == 1
+    assert (await Parcours.select(Parcours.adviser).where(Parcours.id == parcours_id).first())[
+        "adviser"
+    ] == successor.id
+    told = [m for m in await outbox(Channel.email) if m["idempotency_key"].startswith("parcours-new-contact")]
+    assert [m["recipient"] for m in told] == ["karim@aci.test"] and "Yanis" in told[0]["body_text"]
+    texts = [m for m in await outbox(Channel.sms) if "Yanis" in m["body_text"]]
+    assert len(texts) == 1 and texts[0]["recipient"] == "+33611223344"  # one text, though registration tells too
+    assert (await services.seen_parcours(await principal(successor), parcours_id))["side"] == "ml"

@@ -332,3 +332,23 @@ async def test_when_the_adviser_leaves_the_mission_locale_her_successor_becomes_
     texts = [m for m in await outbox(Channel.sms) if "Yanis" in m["body_text"]]
     assert len(texts) == 1 and texts[0]["recipient"] == "+33611223344"  # one text, though registration tells too
     assert (await services.seen_parcours(await principal(successor), parcours_id))["side"] == "ml"
+
+
+async def test_an_organisations_own_rhythm_plans_the_parcours_opened_after_it():
+    from parcours.rhythm import Step
+    from parcours.tables import TouchpointKind
+
+    world = await hiring()
+    director = await principal(world.manager)
+    fortnightly_review = Step("review", TouchpointKind.review, "start", 14, ("youth", "counsellor"), 30)
+    final = Step("final_review", TouchpointKind.tripartite, "end", 0, ("youth", "adviser", "counsellor"), 60)
+    with pytest.raises(NotFound):
+        await services.save_template(world.adviser, world.siae.id, [final])  # not a member of the ACI
+    await services.save_template(director, world.siae.id, [fortnightly_review, final])
+
+    parcours_id = await open_for(world, START, END, now=BEFORE)
+    planned = await touchpoints(parcours_id)
+    assert [(t["step"], paris(t["starts_at"])) for t in planned] == [
+        ("review", "2026-09-21 10:00"),
+        ("final_review", "2027-02-26 10:00"),
+    ]

@@ -12,6 +12,7 @@ import pytest
 from core.clock import utcnow
 from messaging.tables import Channel, OutboxMessage
 from parcours.tables import Parcours, SkillsSheet, Touchpoint
+from privacy.tables import PersonalDataAccess
 from tests.factories.parcours import hiring
 from tests.factories.registration import published_event
 from tests.support import login, post_form
@@ -118,6 +119,10 @@ async def test_a_parcours_from_the_youths_page_to_the_skills_sheets(client, othe
     # The adviser proposes the Mission Locale's information session from the parcours.
     await login(other_client, "claire@ml.test")
     adviser_view = text(await other_client.get(f"/parcours/{parcours_id}"))
+    viewed = await PersonalDataAccess.select(PersonalDataAccess.user).where(
+        PersonalDataAccess.participant == world.youth.id
+    )
+    assert world.adviser.id in {v["user"] for v in viewed}  # her view of the youth's history is logged
     assert "Info-coll Garantie jeunes" in adviser_view and "Démarrage validé" in adviser_view
     sent = await post_form(other_client, f"/parcours/{parcours_id}/propose", {"event_id": str(info.id)})
     assert sent.status_code in (302, 303), sent.text

@@ -13,6 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from accounts.services import CurrentUser
+from accounts.tables import Role
 from core import signals
 from core.clock import utcnow
 from core.errors import DomainError, NotFound, Refusal
@@ -81,7 +82,9 @@ class ParcoursConsole(Controller):
     @get("/")
     async def work_list(self, request: User) -> Template:
         items = await services.work_list(request.user)
-        return page("parcours/work_list.html", items=items, tz=_tz(), labels=labels)
+        hosts = await services.may_open(request.user)
+        rhythm_of = next((o for o in hosts if request.user.at_least(o, Role.organiser)), None)
+        return page("parcours/work_list.html", items=items, tz=_tz(), labels=labels, rhythm_of=rhythm_of)
 
     @get("/{parcours_id:int}")
     async def show(self, request: User, parcours_id: FromPath[int]) -> Template:
@@ -318,4 +321,47 @@ async def _sheet_page(
     )
 
 
-ROUTES = [ParcoursConsole, TouchpointConsole, OpenParcours]
+class RhythmConsole(Controller):
+    path = "/organisations/{organisation_id:int}/parcours-rhythm"
+    include_in_schema = False
+
+    @get("/")
+    async def show(self, request: User, organisation_id: FromPath[int]) -> Template:
+        return await _rhythm_page(request.user, organisation_id)
+
+    @post("/")
+    async def save(self, request: User, organisation_id: FromPath[int]) -> Template | Redirect:
+        form = await form_data(request)
+        try:
+            await services.save_rhythm(request.user, organisation_id, form)
+        except Refusal as error:
+            return await _rhythm_page(request.user, organisation_id, values=form, errors=_errors(error))
+        flash(request, _("The rhythm is saved: it plans the parcours opened from now on."))
+        return Redirect(f"/organisations/{organisation_id}/parcours-rhythm/")
+
+
+async def _rhythm_page(
+    user: CurrentUser, organisation_id: int, *, values: dict | None = None, errors: dict | None = None
+) -> Template:
+    rows = await services.rhythm_form(user, organisation_id)
+    if values is None:
+        values = {}
+        for row in rows:
+            key = row["step"].key
+            values[f"{key}_offset_days"] = str(row["offset_days"])
+            values[f"{key}_minutes"] = str(row["minutes"])
+            if row["included"]:
+                values[f"{key}_included"] = "on"
+    return page(
+        "parcours/rhythm.html",
+        status_code=400 if errors else 200,
+        organisation_id=organisation_id,
+        rows=rows,
+        values=values,
+        errors=errors or {},
+        can_save=user.at_least(organisation_id, Role.organiser),
+        labels=labels,
+    )
+
+
+ROUTES = [ParcoursConsole, TouchpointConsole, OpenParcours, RhythmConsole]

@@ -72,3 +72,9 @@ HISTORY_KIND_LABELS = {
     "registration": lazy("Event"),
     "situation": lazy("Situation"),
 }
+ANCHOR_LABELS = {
+    "start": lazy("the contract's start"),
+    "middle": lazy("the middle of the contract"),
+    "end": lazy("the contract's end"),
+    "monthly": lazy("each month after the start"),
+}

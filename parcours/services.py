@@ -233,6 +233,51 @@ async def save_template(user: CurrentUser, organisation_id: int, steps: list[Ste
             await TouchpointTemplate(organisation=organisation_id, steps=payload).save()
 
 
+OFFSET_LIMITS = {"start": (-30, 60), "middle": (-30, 30), "end": (-60, 0), "monthly": (0, 27)}
+
+
+async def rhythm_form(user: CurrentUser, organisation_id: int) -> list[dict]:
+    """The organisation's steps as its form shows them: every default step, included or not, with its offset."""
+    if organisation_id not in await may_open(user):
+        raise NotFound()
+    mine = {s.key: s for s in await steps_of(organisation_id)}
+    return [
+        {
+            "step": step,
+            "included": step.key in mine,
+            "offset_days": mine.get(step.key, step).offset_days,
+            "minutes": mine.get(step.key, step).minutes,
+            "limits": OFFSET_LIMITS[step.anchor],
+        }
+        for step in DEFAULT_STEPS
+    ]
+
+
+async def save_rhythm(user: CurrentUser, organisation_id: int, form: dict[str, str]) -> None:
+    """The rhythm form: each default step included or not, its offset in days and its length; every refusal at
+    once."""
+    if organisation_id not in await may_open(user):
+        raise NotFound()
+    errors: dict[str, str] = {}
+    steps = []
+    for step in DEFAULT_STEPS:
+        if form.get(f"{step.key}_included") not in {"on", "true", "1"}:
+            continue
+        low, high = OFFSET_LIMITS[step.anchor]
+        offset, minutes = form.get(f"{step.key}_offset_days", "").strip(), form.get(f"{step.key}_minutes", "").strip()
+        if not offset.lstrip("-").isdigit() or not low <= int(offset) <= high:
+            errors[f"{step.key}_offset_days"] = _("Between %(low)s and %(high)s days.", low=low, high=high)
+        if not minutes.isdigit() or not 5 <= int(minutes) <= 480:
+            errors[f"{step.key}_minutes"] = _("Between 5 and 480 minutes.")
+        if f"{step.key}_offset_days" not in errors and f"{step.key}_minutes" not in errors:
+            steps.append(Step(step.key, step.kind, step.anchor, int(offset), step.participants, int(minutes)))
+    if not errors and not steps:
+        errors[f"{DEFAULT_STEPS[0].key}_included"] = _("Keep at least one step.")
+    if errors:
+        raise ParcoursRefused(errors)
+    await save_template(user, organisation_id, steps)
+
+
 async def _check_opening(user: CurrentUser, organisation_id: int, data: ParcoursInput) -> tuple[int, dict]:
     """The adviser's organisation (a partner of the SIAE) and the youth; every refusal at once."""
     errors: dict[str, str] = {}

@@ -191,3 +191,38 @@ async def test_a_parcours_is_hidden_from_other_organisations_and_once_the_partne
     assert (await client.get(f"/parcours/{parcours_id}")).status_code == 200
     await Partnership.delete().where(Partnership.owner == world.siae.id)
     assert (await client.get(f"/parcours/{parcours_id}")).status_code == 404
+
+
+async def test_the_structures_manager_sets_its_rhythm_and_the_next_parcours_follows_it(client):
+    from tests.factories.parcours import open_for
+
+    world = await hiring()
+    await login(client, "direction@aci.test")
+    assert f"/organisations/{world.siae.id}/parcours-rhythm/" in text(await client.get("/parcours/"))
+    form = text(await client.get(f"/organisations/{world.siae.id}/parcours-rhythm/"))
+    assert "Point mensuel avec le conseiller" in form and 'id="field-monthly_contact_included"' in form
+    chosen = {
+        "orientation_call_included": "on",
+        "orientation_call_offset_days": "-10",
+        "orientation_call_minutes": "20",
+        "start_meeting_included": "on",
+        "start_meeting_offset_days": "0",
+        "start_meeting_minutes": "90",
+        "final_review_included": "on",
+        "final_review_offset_days": "-99",
+        "final_review_minutes": "3",
+    }
+    refused = await post_form(client, f"/organisations/{world.siae.id}/parcours-rhythm/", chosen)
+    assert refused.status_code == 400
+    assert "Entre -60 et 0 jours." in text(refused) and "Entre 5 et 480 minutes." in text(refused)
+    saved = await post_form(
+        client,
+        f"/organisations/{world.siae.id}/parcours-rhythm/",
+        chosen | {"final_review_offset_days": "-5", "final_review_minutes": "60"},
+    )
+    assert saved.status_code in (302, 303)
+
+    start = utcnow().date() + timedelta(days=30)
+    parcours_id = await open_for(world, start, start + timedelta(days=120))
+    steps = [t["step"] for t in await Touchpoint.select(Touchpoint.step).where(Touchpoint.parcours == parcours_id)]
+    assert sorted(steps) == ["final_review", "orientation_call", "start_meeting"]  # no monthly contact, no review

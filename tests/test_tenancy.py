@@ -179,6 +179,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         },
         "POST /parcours/{parcours_id:int}/touchpoints": {"starts_at": "2030-01-07T09:00", "kind": "contact"},
         "POST /parcours/{parcours_id:int}/propose": {"event_id": 1},
+        "POST /organisations/{organisation_id:int}/parcours-rhythm": {"final_review_included": "on"},
         "POST /parcours/{parcours_id:int}/extend": {"contract_end": "2031-01-07"},
         "POST /parcours/{parcours_id:int}/end": {"end_reason": "completed", "exit_situation": "cdi"},
         "POST /parcours/{parcours_id:int}/skills/{moment:str}": {"observed_punctuality": "3"},

@@ -18,6 +18,7 @@ APP_REGISTRY = AppRegistry(
         "outcomes.piccolo_app",
         "calendars.piccolo_app",
         "outreach.piccolo_app",
+        "parcours.piccolo_app",
         "webhooks.piccolo_app",
         "privacy.piccolo_app",
     ]

@@ -136,10 +136,11 @@ def make_stores(settings: Settings) -> dict[str, Store]:
 
 async def background_work(settings: Settings) -> None:
     from outcomes import followups
+    from parcours import reminders as parcours_reminders
     from privacy import purge
     from registration import reminders
 
-    await asyncio.gather(run_worker(settings), reminders.run(), followups.run(), purge.run())
+    await asyncio.gather(run_worker(settings), reminders.run(), followups.run(), parcours_reminders.run(), purge.run())
 
 
 def create_app(

@@ -41,6 +41,9 @@ from outcomes.tables import FollowUp, ResultKind, SituationKind
 from outcomes.tables import Source as SituationSource
 from outreach import pages as outreach_pages
 from outreach import services as outreach
+from parcours import services as parcours_services
+from parcours import skills as parcours_skills
+from parcours.tables import ContractKind, Touchpoint
 from planning import runner as planning_runner
 from planning import runs as planning_runs
 from planning import services as planning_services
@@ -465,6 +468,7 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
     await _outcomes(world)
     await _adviser_loop(world)
     await _outreach(world)
+    await _parcours(world)
     await webhooks_demo.partner_endpoint(world.admin, world.admin_organisation)
     await _personal_data(world)
     await _exports(world)
@@ -472,6 +476,62 @@ async def _exercise(world: _World, compose_rally: bool) -> None:
         run_id = await planning_runs.start_run(world.organiser, world.rally.id, seconds=5, spawn=False)
         if await planning_runner.execute_run(run_id) == PlanningStatus.done:
             await planning_services.publish(world.organiser, world.rally.id)
+
+
+async def _parcours(world: _World) -> None:
+    """The ETTI hired one of the Valence adviser's youths six weeks ago: the call before hiring and the start
+    meeting are recorded, last month's contact was not (late on both work lists), the start skills sheet is filled
+    in; the touchpoints to come are planned."""
+    etti = next(iter(world.etti_admin.roles))
+    adviser = await User.select(User.id).where(User.email == DEMO_LOGINS["adviser"]).first()
+    hired = await (
+        Registration.select(Registration.participant)
+        .where((Registration.referred_by == adviser["id"]) & (Registration.participant.organisation == etti))
+        .order_by(Registration.id)
+        .first()
+    )
+    if hired is None:
+        return
+    start = _next_weekday(world.today - timedelta(days=45), 0)
+    data = parcours_services.ParcoursInput(
+        participant_id=hired["participant"],
+        contract_kind=ContractKind.mission,
+        contract_start=start,
+        contract_end=start + timedelta(days=182),
+        adviser_id=adviser["id"],
+    )
+    parcours_id = await parcours_services.open_parcours(world.etti_admin, etti, data)
+    steps = {
+        t["step"]: t["id"]
+        for t in await Touchpoint.select(Touchpoint.id, Touchpoint.step)
+        .where(Touchpoint.parcours == parcours_id)
+        .order_by(Touchpoint.starts_at, ascending=False)
+    }
+    await parcours_services.record(
+        world.etti_admin,
+        steps["orientation_call"],
+        result="Orientation validée avec la conseillère : mission en logistique.",
+    )
+    await parcours_services.record(
+        world.etti_admin,
+        steps["start_meeting"],
+        result="Démarrage validé ; équipements remis ; point dans un mois.",
+        note="Transport : covoiturage avec un collègue.",
+    )
+    await parcours_skills.save_sheet(
+        world.etti_admin,
+        parcours_id,
+        "start",
+        {
+            "observed_punctuality": "3",
+            "self_punctuality": "3",
+            "observed_safety": "2",
+            "self_safety": "3",
+            "observed_teamwork": "2",
+            "self_teamwork": "2",
+            "next_steps": "Passer le CACES 1 ; revoir les consignes de sécurité avec le chef d'équipe.",
+        },
+    )
 
 
 async def _exports(world: _World) -> None:

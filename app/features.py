@@ -11,6 +11,7 @@ import events.receivers
 import messaging.receivers
 import outcomes.receivers
 import outreach.receivers
+import parcours.receivers
 import planning.receivers
 import privacy.receivers
 import registration.receivers
@@ -38,6 +39,7 @@ from outcomes.public import ROUTES as OUTCOMES_PUBLIC
 from outreach.api import ROUTES as OUTREACH_API
 from outreach.console import ROUTES as OUTREACH_CONSOLE
 from outreach.public import ROUTES as OUTREACH_PUBLIC
+from parcours.console import ROUTES as PARCOURS_CONSOLE
 from planning.console import ROUTES as PLANNING_CONSOLE
 from planning.jobdating.console import ROUTES as JOB_DATING_CONSOLE
 from privacy.console import ROUTES as PRIVACY_CONSOLE
@@ -56,6 +58,7 @@ RECEIVERS = (
     messaging.receivers,
     outcomes.receivers,
     outreach.receivers,
+    parcours.receivers,
     planning.receivers,
     privacy.receivers,
     registration.receivers,
@@ -90,6 +93,7 @@ ROUTES = [
     *OUTREACH_CONSOLE,
     *OUTREACH_PUBLIC,
     *OUTREACH_API,
+    *PARCOURS_CONSOLE,
     *PRIVACY_CONSOLE,
     *EVENT_API,
     *REGISTRATION_API,

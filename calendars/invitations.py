@@ -29,6 +29,8 @@ from icalendar import Event as VEvent
 from piccolo.query.functions.aggregate import Count
 
 from accounts.tables import Organisation
+from calendars import signals as calendars_signals
+from core import signals
 from core.clock import utcnow
 from core.forms import FIRST_YEAR, LAST_YEAR
 from core.i18n import gettext as _
@@ -668,4 +670,6 @@ async def for_adviser(user_id: int) -> bytes:
             continue
         first = _("Your youths: %(names)s", names=", ".join(names))
         occurrences.append(_session_occurrence(row, _event_status(row), _staff_lines(row, first)))
+    for answer in await signals.send(calendars_signals.personal_occurrences, user_id=user_id, start=start, end=end):
+        occurrences.extend(answer or [])
     return write("PUBLISH", occurrences, name=_("Tremplin — my youths' events"), feed=True)

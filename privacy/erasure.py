@@ -41,6 +41,7 @@ from events.tables import Event
 from messaging import outbox
 from messaging.tables import DeliveryStatus, OutboxMessage
 from outcomes.tables import FollowUp, Result, Situation
+from parcours import personal_data as parcours_data
 from privacy import access
 from privacy.errors import AlreadyErased
 from privacy.export import audit_about, held_youth
@@ -172,6 +173,7 @@ async def _clear_links_and_texts(participant_id: int, registration_ids: list[int
     )
     await Situation.update({Situation.employer: "", Situation.notes: ""}).where(Situation.participant == participant_id)
     await Consent.update({Consent.given_by: ""}).where(Consent.participant == participant_id)
+    await parcours_data.erase_of(participant_id)
 
 
 async def _clear_messages(organisation_id: int, youth: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ from core.clock import utcnow
 from core.errors import NotFound
 from messaging.tables import OutboxMessage
 from outcomes.tables import FollowUp, Result, Situation
+from parcours import personal_data as parcours_data
 from planning.tables import Interview, TeamMember
 from privacy import access
 from privacy.tables import AccessKind
@@ -196,6 +197,7 @@ async def collect(user: CurrentUser, participant_id: int, *, now: datetime | Non
         "attendance": await _attendance(registration_ids),
         **await _outcomes(participant_id, registration_ids),
         **await _planning(registration_ids),
+        **await parcours_data.export_of(participant_id),
         "messages": await _messages(organisation_id, youth),
         "audit": [
             {k: e[k] for k in ("action", "summary", "created_at")}

@@ -17,6 +17,7 @@ from events import services, sites
 from events.inputs import SessionInput, SiteInput
 from events.tables import Event, Format
 from outcomes.tables import FollowUp
+from parcours.tables import Parcours, Touchpoint
 from piccolo_conf import APP_REGISTRY
 from planning.tables import PairRule, TravelTime
 from registration.tables import Registration
@@ -171,6 +172,21 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /events/{event_id:int}/teams/{team_id:int}/results": {"visit": "1", "result": "1:cv_left"},
         "POST /events/{event_id:int}/invite": {"youth": "1"},
         "POST /api/events/{event_id:int}/invitations": {"participant_ids": [1]},
+        "POST /youths/{participant_id:int}/parcours/new": {
+            "contract_start": "2030-01-07",
+            "contract_end": "2030-06-07",
+            "adviser_id": 1,
+        },
+        "POST /parcours/{parcours_id:int}/touchpoints": {"starts_at": "2030-01-07T09:00", "kind": "contact"},
+        "POST /parcours/{parcours_id:int}/propose": {"event_id": 1},
+        "POST /organisations/{organisation_id:int}/parcours-rhythm": {"final_review_included": "on"},
+        "POST /parcours/{parcours_id:int}/extend": {"contract_end": "2031-01-07"},
+        "POST /parcours/{parcours_id:int}/end": {"end_reason": "completed", "exit_situation": "cdi"},
+        "POST /parcours/{parcours_id:int}/skills/{moment:str}": {"observed_punctuality": "3"},
+        "POST /parcours/touchpoints/{touchpoint_id:int}/done": {},
+        "POST /parcours/touchpoints/{touchpoint_id:int}/result": {"result": "Piraté"},
+        "POST /parcours/touchpoints/{touchpoint_id:int}/move": {"starts_at": "2030-01-07T09:00"},
+        "POST /parcours/touchpoints/{touchpoint_id:int}/drop": {},
     }
 
 
@@ -230,7 +246,26 @@ async def _their_world():
     endpoint_id, _secret = await webhooks.add_endpoint(
         boss_principal, theirs.id, "http://127.0.0.1:9/leur-crm", ["registration.created"]
     )
+    participant_id = (await Registration.select(Registration.participant).where(Registration.id == registration_id))[0][
+        "participant"
+    ]
+    parcours = Parcours(
+        organisation=theirs.id,
+        participant=participant_id,
+        contract_start=start.date(),
+        contract_end=start.date() + timedelta(days=180),
+        first_end=start.date() + timedelta(days=180),
+        adviser=boss.id,
+        adviser_organisation=theirs.id,
+        counsellor=boss.id,
+    )
+    await parcours.save()
+    touchpoint = Touchpoint(parcours=parcours.id, kind="contact", starts_at=start)
+    await touchpoint.save()
     return {
+        "parcours_id": parcours.id,
+        "touchpoint_id": touchpoint.id,
+        "moment": "start",
         "follow_up_id": follow_up.id,
         "endpoint_id": endpoint_id,
         "list_id": f"session-{session_id}",

@@ -62,13 +62,14 @@ async def test_an_existing_database_keeps_every_row_and_link_through_the_package
     snapshots = json.loads(out.read_text())
     before, after = snapshots["before"], snapshots["after"]
 
-    # The packages the move created, and those added since (outcomes, outreach, privacy, webhooks), had no
+    # The packages the move created, and those added since (outcomes, outreach, parcours, privacy, webhooks), had no
     # migration then.
     assert snapshots["not_yet_run_before"] == [
         "calendars",
         "checkin",
         "outcomes",
         "outreach",
+        "parcours",
         "planning",
         "privacy",
         "webhooks",

@@ -1,0 +1,141 @@
+"""The API keeps to its own OpenAPI schema whatever it is sent: Schemathesis generates requests for every
+operation of the schema (valid ones, and ones the schema forbids) and sends them, with an organisation's
+read-write API token, to the real server running on the demo's data. No answer may be a server error, and every
+answer must be one the schema documents: its status, its content type, its headers and its body; a method the
+schema does not list is a 405 with an `Allow` header, and OPTIONS lists the documented methods.
+
+The run is bounded (FUZZ_EXAMPLES cases per operation and phase, a fixed seed) to stay well under three minutes
+on a 2-core machine; to fuzz longer locally: `TREMPLIN_FUZZ_EXAMPLES=200 TREMPLIN_FUZZ_SEED=random pytest
+tests/test_api_fuzz.py` (README, "Tests").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+
+import httpx
+import pytest
+
+from accounts import tokens
+from accounts.services import CurrentUser
+from accounts.tables import ApiTokenScope, Organisation, Role, User
+from app.demo import DEMO_LOGIN, load_demo
+from core.i18n import gettext as _
+from registration import proposals
+from registration.tables import Proposal
+from tests.factories.accounts import make_user, principal
+from tests.factories.adviser_loop import adviser_and_youth
+from tests.scan_support import ServerProcess
+
+EXAMPLES = int(os.environ.get("TREMPLIN_FUZZ_EXAMPLES", "10"))
+SEED = os.environ.get("TREMPLIN_FUZZ_SEED", "20261206")
+CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+    "negative_data_rejection",  # what the schema forbids is refused with a 4xx
+    "missing_required_header",
+    "unsupported_method",  # a method the schema does not list: 405 with Allow
+    "allow_header_conformance",  # OPTIONS: Allow lists the documented methods
+    "use_after_free",
+    "ensure_resource_availability",
+]
+# Not checked: positive_data_acceptance (a request the schema allows may still break a rule of the domain: a
+# session that ends before it starts), ignored_auth and object_level_authorization (tests/test_tenancy.py and
+# the access matrix cover who may see what).
+
+
+async def write_token() -> tuple[str, int]:
+    """A read-write token of the demo's collective, as its admin creates it on the console."""
+    collective = await Organisation.select(Organisation.id).where(Organisation.kind == "collectif").first()
+    admin = await User.select(User.id).where(User.email == DEMO_LOGIN).first()
+    acting = CurrentUser(
+        id=admin["id"], email=DEMO_LOGIN, full_name="Sophie Durand", language="fr", roles={collective["id"]: Role.admin}
+    )
+    return await tokens.create_token(acting, collective["id"], "Fuzzing", ApiTokenScope.write), collective["id"]
+
+
+@pytest.fixture
+def server():
+    process = ServerProcess()
+    process.start()  # fails the test when the server does not answer /healthz
+    yield process
+    process.stop()
+
+
+def schemathesis(base: str, token: str, organisation_id: int, workdir) -> subprocess.CompletedProcess:
+    config = workdir / "schemathesis.toml"
+    # The organisation's own resources are fuzzed under its id (any other is a 404, and would hide the rest).
+    config.write_text(
+        f'[[operations]]\ninclude-path-regex = "^/api/organisations/"\n'
+        f'parameters = {{ "path.organisation_id" = {organisation_id} }}\n'
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "--no-color",
+        "--config-file",
+        str(config),
+        "run",
+        f"{base}/schema/openapi.json",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        ",".join(CHECKS),
+        "--max-examples",
+        str(EXAMPLES),
+        "--workers",
+        "2",
+        "--generation-database",
+        "none",
+        "--request-timeout",
+        "30",
+        "--wait-for-schema",
+        "10",
+        "--output-truncate",
+        "true",
+        *([] if SEED == "random" else ["--seed", SEED]),
+    ]
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=600)
+
+
+async def test_every_answer_of_the_api_is_one_its_schema_documents_and_none_is_a_server_error(server, tmp_path):
+    await load_demo(compose_rally=False)
+    token, organisation_id = await write_token()
+    async with httpx.AsyncClient(base_url=server.url) as caller:  # the token works: the run is not all 401s
+        assert (await caller.get("/api/me", headers={"authorization": f"Bearer {token}"})).status_code == 200
+
+    run = await asyncio.to_thread(schemathesis, server.url, token, organisation_id, tmp_path)
+
+    report = run.stdout + run.stderr
+    assert run.returncode == 0, report[-20_000:]
+    selected = re.search(r"Selected: (\d+)/(\d+)", report)
+    tested = re.search(r"Tested: (\d+)", report)
+    assert selected and tested, report[-5_000:]
+    assert int(tested.group(1)) == int(selected.group(1)) == int(selected.group(2)) > 50, report[-5_000:]
+
+
+# --------------------------------------------------------------------------- what the fuzzing found
+
+
+async def test_an_api_token_cannot_propose_an_event_a_proposal_is_signed_by_an_adviser(client):
+    loop = await adviser_and_youth()
+    director = await principal(await make_user("direction@ml.test", loop.ml, Role.admin))
+    token = await tokens.create_token(director, loop.ml.id, "Synchro i-milo", ApiTokenScope.write)
+
+    refused = await client.post(
+        f"/api/youths/{loop.youth.id}/proposals",
+        json={"event_id": loop.event.id},
+        headers={"authorization": f"Bearer {token}"},
+    )
+
+    assert refused.status_code == 403, refused.text  # was a 500: the proposal's author is a person (id 0 is no one)
+    assert refused.json() == {"code": "forbidden", "detail": _(proposals.SIGNED_BY_A_PERSON)}
+    assert await Proposal.count() == 0

@@ -27,9 +27,11 @@ from app.demo import DEMO_LOGIN, load_demo
 from core.i18n import gettext as _
 from registration import proposals
 from registration.tables import Proposal
-from tests.factories.accounts import make_user, principal
+from tests.factories.accounts import make_user, organiser, principal
 from tests.factories.adviser_loop import adviser_and_youth
+from tests.factories.events import make_event
 from tests.scan_support import ServerProcess
+from tests.support import api
 
 EXAMPLES = int(os.environ.get("TREMPLIN_FUZZ_EXAMPLES", "10"))
 SEED = os.environ.get("TREMPLIN_FUZZ_SEED", "20261206")
@@ -139,3 +141,54 @@ async def test_an_api_token_cannot_propose_an_event_a_proposal_is_signed_by_an_a
     assert refused.status_code == 403, refused.text  # was a 500: the proposal's author is a person (id 0 is no one)
     assert refused.json() == {"code": "forbidden", "detail": _(proposals.SIGNED_BY_A_PERSON)}
     assert await Proposal.count() == 0
+
+
+async def test_the_schema_documents_the_error_body_the_api_sends_on_every_operation(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    error = schema["components"]["schemas"]["ErrorOut"]
+    assert error["required"] == ["code", "detail"] and "status_code" not in error["properties"]
+    operations = [(path, op) for path, item in schema["paths"].items() for method, op in item.items()]
+    for path, op in operations:
+        errors = {status: r for status, r in op["responses"].items() if status.startswith(("4", "5"))}
+        assert errors, path  # every operation says how it fails
+        if path.startswith("/api/") and path != "/api/checkin/pair":
+            assert {"401", "403"} <= set(errors), path  # every API operation needs a caller with a role
+        for status, response in errors.items():
+            refs = response["content"]["application/json"]["schema"]["$ref"]
+            assert refs.endswith("/ErrorOut") or (path == "/healthz" and status == "503"), (path, status)
+
+    answer = await client.get("/api/events")  # and the API sends what the schema says
+    assert answer.status_code == 401 and set(answer.json()) == {"code", "detail"}
+
+
+async def test_a_date_time_written_as_a_number_is_refused_on_its_field(client):
+    organisation, _user = await organiser(client)
+    event = await make_event(organisation)
+
+    answer = await api(
+        client,
+        "POST",
+        f"/api/events/{event.id}/sessions",
+        {"title": "Accueil", "starts_at": 1_790_000_000, "ends_at": "2027-01-05T10:00:00"},
+    )
+    assert answer.status_code == 400, answer.text  # was accepted as seconds since 1970
+    assert answer.json()["extra"] == [
+        {"message": "Expected `datetime`, got `int`", "key": "starts_at", "source": "body"}
+    ]
+
+    text_for_a_number = await api(
+        client,
+        "POST",
+        f"/api/events/{event.id}/sessions",
+        {"title": "Accueil", "starts_at": "2027-01-05T09:00:00", "ends_at": "2027-01-05T10:00:00", "capacity": "12"},
+    )
+    assert text_for_a_number.status_code == 400 and text_for_a_number.json()["extra"][0]["key"] == "capacity"
+
+
+async def test_options_lists_exactly_the_methods_the_schema_documents(client):
+    schema = (await client.get("/schema/openapi.json")).json()
+    for path, item in schema["paths"].items():
+        documented = {method.upper() for method in item} | {"OPTIONS"}
+        answer = await client.options(re.sub(r"\{[^}]+\}", "1", path.replace("{format}", "rallye")))
+        assert answer.status_code == 204, path
+        assert set(answer.headers["allow"].split(", ")) == documented, path  # was GET, OPTIONS where PATCH too

@@ -17,6 +17,7 @@ from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
@@ -31,7 +32,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from accounts.auth import auth_middleware
 from app import features
 from checkin.attendance import channels_plugin
-from core.api import ApiErrors, strict_json_body
+from core.api import SECURITY_SCHEMES, ApiErrors, strict_json_body
 from core.db import close_pool, open_pool
 from core.errors import EXCEPTION_HANDLERS
 from core.i18n import LANGUAGES, current_language
@@ -199,6 +200,7 @@ def create_app(
             version="0.1.0",
             path="/schema",
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
+            components=Components(security_schemes=SECURITY_SCHEMES),
         ),
         exception_handlers=EXCEPTION_HANDLERS,
         plugins=[channels_plugin(settings), ApiErrors()],  # live check-in boards; the API's errors in its schema

@@ -24,6 +24,7 @@ from litestar import Request
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import SecurityScheme
 from litestar.plugins.base import ReceiveRoutePlugin
 from litestar.routes import BaseRoute, HTTPRoute
 
@@ -91,9 +92,27 @@ def error_statuses(route: HTTPRoute, handler: HTTPRouteHandler) -> set[int]:
     return statuses
 
 
+# How a caller authenticates (accounts.auth): an organisation's API token, or the console's session. A paired
+# phone's `Authorization: Device <token>` reaches the check-in API only, and is described there.
+SECURITY_SCHEMES = {
+    "token": SecurityScheme(
+        type="http",
+        scheme="bearer",
+        description="An organisation's API token (`trp_…`), read or read-write, from the organisation's page",
+    ),
+    "session": SecurityScheme(
+        type="apiKey",
+        name="tremplin_session",
+        security_scheme_in="cookie",
+        description="The console's session (a logged-in browser); writes also need the `x-csrftoken` header",
+    ),
+}
+AUTHENTICATED: list[dict[str, list[str]]] = [{"token": []}, {"session": []}]
+
+
 class ApiErrors(ReceiveRoutePlugin):
     """Declares the error body, per status, on every operation of the schema (Litestar's own default for a 400,
-    `{"status_code", "detail"}`, is what Tremplin never sends)."""
+    `{"status_code", "detail"}`, is what Tremplin never sends), and how to authenticate on those that need it."""
 
     def receive_route(self, route: BaseRoute) -> None:
         if not isinstance(route, HTTPRoute):
@@ -103,6 +122,8 @@ class ApiErrors(ReceiveRoutePlugin):
                 continue
             declared = {status: error_response(status) for status in sorted(error_statuses(route, handler))}
             handler.responses = {**declared, **(handler.responses or {})}
+            if not handler.opt.get("public"):
+                handler.security = [*(handler.security or []), *AUTHENTICATED]
 
 
 @cache

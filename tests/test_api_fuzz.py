@@ -47,10 +47,11 @@ CHECKS = [
     "allow_header_conformance",  # OPTIONS: Allow lists the documented methods
     "use_after_free",
     "ensure_resource_availability",
+    "ignored_auth",  # without the token (or with a wrong one), what the schema protects is a 401
 ]
 # Not checked: positive_data_acceptance (a request the schema allows may still break a rule of the domain: a
-# session that ends before it starts), ignored_auth and object_level_authorization (tests/test_tenancy.py and
-# the access matrix cover who may see what).
+# session that ends before it starts) and object_level_authorization (tests/test_tenancy.py and the access
+# matrix cover who may see what).
 
 
 async def write_token() -> tuple[str, int]:
@@ -153,6 +154,7 @@ async def test_the_schema_documents_the_error_body_the_api_sends_on_every_operat
         assert errors, path  # every operation says how it fails
         if path.startswith("/api/") and path != "/api/checkin/pair":
             assert {"401", "403"} <= set(errors), path  # every API operation needs a caller with a role
+            assert op["security"] == [{"token": []}, {"session": []}], path
         for status, response in errors.items():
             refs = response["content"]["application/json"]["schema"]["$ref"]
             assert refs.endswith("/ErrorOut") or (path == "/healthz" and status == "503"), (path, status)

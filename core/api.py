@@ -16,11 +16,11 @@ leeway, and a refusal names its field.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 import msgspec
 from litestar import Request
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
@@ -126,10 +126,15 @@ class ApiErrors(ReceiveRoutePlugin):
                 handler.security = [*(handler.security or []), *AUTHENTICATED]
 
 
-@cache
-def _body_type(handler: HTTPRouteHandler) -> Any:
+def _json_body_type(handler: HTTPRouteHandler) -> Any:
+    """The type of the handler's JSON body, or None (no body, or a form or a file)."""
     field = handler.parsed_fn_signature.parameters.get("data")
-    return None if field is None else field.annotation
+    if (
+        field is None
+        or getattr(field.kwarg_definition, "media_type", RequestEncodingType.JSON) != RequestEncodingType.JSON
+    ):
+        return None
+    return field.annotation
 
 
 def _problem(error: msgspec.ValidationError) -> dict[str, str]:
@@ -143,8 +148,8 @@ def _problem(error: msgspec.ValidationError) -> dict[str, str]:
 
 async def strict_json_body(request: Request) -> None:
     """Refuse a JSON body that only a lenient reading would accept (Litestar reads it again afterwards)."""
-    target = _body_type(request.route_handler)
-    if target is None or request.content_type[0] != "application/json":
+    target = _json_body_type(request.route_handler)  # whatever the Content-Type says: Litestar reads it as JSON
+    if target is None:
         return
     try:
         msgspec.json.decode(await request.body(), type=target, strict=True)

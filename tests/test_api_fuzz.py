@@ -32,7 +32,7 @@ from tests.factories.accounts import make_user, organiser, principal
 from tests.factories.adviser_loop import adviser_and_youth
 from tests.factories.events import make_event
 from tests.scan_support import ServerProcess
-from tests.support import api
+from tests.support import api, csrf_token
 
 EXAMPLES = int(os.environ.get("TREMPLIN_FUZZ_EXAMPLES", "10"))
 SEED = os.environ.get("TREMPLIN_FUZZ_SEED", "20261206")
@@ -211,6 +211,13 @@ async def test_a_date_time_written_as_a_number_is_refused_on_its_field(client):
         {"title": "Accueil", "starts_at": "2027-01-05T09:00:00", "ends_at": "2027-01-05T10:00:00", "capacity": "12"},
     )
     assert text_for_a_number.status_code == 400 and text_for_a_number.json()["extra"][0]["key"] == "capacity"
+
+    labelled_as_text = await client.post(  # read as JSON whatever the Content-Type says: as strictly
+        f"/api/events/{event.id}/sessions",
+        content=b'{"title": "Accueil", "starts_at": 1790000000, "ends_at": "2027-01-05T10:00:00"}',
+        headers={"x-csrftoken": csrf_token(client), "content-type": "text/plain"},
+    )
+    assert labelled_as_text.status_code == 400 and labelled_as_text.json()["extra"][0]["key"] == "starts_at"
 
 
 async def test_options_lists_exactly_the_methods_the_schema_documents(client):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -16,7 +17,9 @@ from litestar.datastructures import State
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.spec import Components
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
@@ -30,6 +33,7 @@ from redis.asyncio import Redis
 from accounts.auth import auth_middleware
 from app import features
 from checkin.attendance import channels_plugin
+from core.api import SECURITY_SCHEMES, ApiErrors, strict_json_body
 from core.db import close_pool, open_pool
 from core.errors import EXCEPTION_HANDLERS
 from core.i18n import LANGUAGES, current_language
@@ -112,6 +116,23 @@ def security_headers(settings: Settings):
 _REPLACED = {name for name, _value in SECURITY_HEADERS} | {HSTS[0]}
 
 
+@functools.lru_cache(maxsize=8)
+def _methods_by_path(app: Litestar) -> dict[str, str]:
+    return {route.path_format: ", ".join(sorted(route.methods)) for route in app.routes if isinstance(route, HTTPRoute)}
+
+
+async def allow_every_method(message: Message, scope: Scope) -> None:
+    """The answer to OPTIONS lists every method of the path. Litestar 2 answers with the methods of the first
+    handler registered on the path only (litestar issue 4169, fixed in 3.0): `GET, OPTIONS` where GET and
+    PATCH are served."""
+    if message["type"] != "http.response.start" or scope.get("method") != "OPTIONS" or message["status"] != 204:
+        return
+    methods = _methods_by_path(scope["litestar_app"]).get(scope.get("path_template", ""))
+    if methods:
+        headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"allow"]
+        message["headers"] = [*headers, (b"allow", methods.encode())]
+
+
 def make_stores(settings: Settings) -> dict[str, Store]:
     if settings.redis_url:
         # Short timeouts: an unreachable Redis answers in two seconds (503 for a session, a local count for a
@@ -177,16 +198,18 @@ def create_app(
         state=State({"settings": settings}),
         stores=StoreRegistry(make_stores(settings)),
         middleware=[language_middleware(settings.language), *auth_middleware(settings)],
-        before_send=[security_headers(settings)],
+        before_send=[allow_every_method, security_headers(settings)],
+        before_request=strict_json_body,  # an integer is not a date-time: JSON bodies are read strictly
         template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(make_environment())),
         openapi_config=OpenAPIConfig(
             title="Tremplin API",
             version="0.1.0",
             path="/schema",
             render_plugins=[JsonRenderPlugin(path=["/", "/openapi.json"]), YamlRenderPlugin()],
+            components=Components(security_schemes=SECURITY_SCHEMES),
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        plugins=[channels_plugin(settings)],  # live check-in boards
+        plugins=[channels_plugin(settings), ApiErrors()],  # live check-in boards; the API's errors in its schema
         request_max_body_size=MAX_BODY_BYTES,
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import msgspec
 from litestar import Controller, Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
@@ -54,8 +56,19 @@ class ConsoleHome(Controller):
         return response
 
 
-@get("/healthz", opt={"public": True}, summary="Liveness and database check", tags=["health"])
-async def healthz() -> Response[dict[str, str]]:
+class HealthOut(msgspec.Struct):
+    status: str  # ok, error
+    database: str  # ok, unreachable
+
+
+@get(
+    "/healthz",
+    opt={"public": True},
+    summary="Liveness and database check",
+    tags=["health"],
+    responses={HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(HealthOut, description="The database cannot be reached")},
+)
+async def healthz() -> Response[HealthOut]:
     if await ping():
-        return Response({"status": "ok", "database": "ok"})
-    return Response({"status": "error", "database": "unreachable"}, status_code=HTTP_503_SERVICE_UNAVAILABLE)
+        return Response(HealthOut("ok", "ok"))
+    return Response(HealthOut("error", "unreachable"), status_code=HTTP_503_SERVICE_UNAVAILABLE)

@@ -245,7 +245,7 @@ class CheckInApi(Controller):
         "/pair",
         summary="Check a device token from a pairing code; the phone then sends `Authorization: Device <token>`",
         status_code=200,
-        opt={"public": True},
+        opt={"public": True, "errors": (401,)},  # errors: an unknown or expired pairing (core.api)
     )
     async def pair(self, data: JSONBody[PairIn]) -> PairOut:
         device = await tickets.device_principal(data.token)

@@ -82,8 +82,12 @@ def _settings(request: Request) -> Settings:
     return request.app.state.get("settings") or get_settings()
 
 
+_CODES = {400: "bad_request", 401: "not_authenticated", 404: "not_found"}
+
+
 def _refused(message: str, status_code: int = 401) -> Response:
-    return Response({"error": message}, status_code=status_code)
+    """The API's error body (core.api.ErrorOut)."""
+    return Response({"code": _CODES[status_code], "detail": message}, status_code=status_code)
 
 
 async def _authenticated_events(request: Request, provider: str) -> list[dict] | Response:
@@ -171,7 +175,7 @@ async def _apply_reply(provider: str, event: dict) -> bool:
 
 class SmsWebhooks(Controller):
     path = "/webhooks/sms"
-    opt = {"public": True, "exclude_from_csrf": True}
+    opt = {"public": True, "exclude_from_csrf": True, "errors": (401,)}  # errors: a bad signature (core.api)
     include_in_schema = True
     tags = ["webhooks"]
 

@@ -41,6 +41,8 @@ from registration.services import ACTIVE, counts_by_event, registration_open
 from registration.tables import Proposal, Registration, Source
 from registration.youths import shows_contact, visible_youth
 
+SIGNED_BY_A_PERSON = lazy("A proposal is signed by an adviser: log in with your own account to send it.")
+
 STATES = ("proposed", "registered", "attended")
 STATE_LABELS = {
     "proposed": lazy("Proposed"),
@@ -76,6 +78,8 @@ async def youth_to_propose_to(user: CurrentUser, participant_id: int) -> dict:
     youth, _holder = await visible_youth(user, participant_id)
     if not shows_contact(user, youth["organisation"]) or _adviser_organisation(user) is None:
         raise Forbidden()
+    if not user.id:  # an organisation's API token (id 0): no one to sign the text, or to follow it up
+        raise Forbidden(SIGNED_BY_A_PERSON)
     return youth
 
 

@@ -11,6 +11,7 @@ organisation's public page) are known in clear here, so that the matrix can open
 from __future__ import annotations
 
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -116,15 +117,7 @@ async def _side(letter: str, name: str) -> Side:
     await tokens.create_token(admin, organisation.id, "Un script", ApiTokenScope.read)
     invitation_id = await members.invite(admin, organisation.id, f"recrue@{letter}.test", Role.staff)
     membership_id = await _spare_membership(organisation, f"spare@{letter}.test")
-    companion = await make_companion(event, f"Accompagnatrice {letter}")
-    team = await make_team(event, 1, members=[registration_id], companion=companion)
-    start = datetime(2030, 1, 7, 9, tzinfo=UTC)
-    visit = await make_visit(team, site_id, start, start + timedelta(hours=1))
-    pair = PairRule(event=event.id, first=registration_id, second=registration_id, together=False)
-    await pair.save()
-    interview = await make_interview(registration_id, site_id, start, start + timedelta(minutes=20))
-    travel = TravelTime(organisation=organisation.id, origin=site_id, destination=site_id, car_minutes=5)
-    await travel.save()
+    planning = await _planning(event, organisation, registration_id, site_id)
     check_in = CheckIn(registration=registration_id, session=session_id, nonce=f"scan-{letter}")
     await check_in.save()
     device_id = await _spare_device(admin, event.id)
@@ -139,22 +132,17 @@ async def _side(letter: str, name: str) -> Side:
     await feed.save()
     survey_token = secrets.token_urlsafe(16)
     follow_up = FollowUp(
-        registration=registration_id, days=30, due_on=start.date(), token_hash=token_hash(survey_token)
+        registration=registration_id, days=30, due_on=date(2030, 1, 7), token_hash=token_hash(survey_token)
     )
     await follow_up.save()
     endpoint_id, _secret = await webhooks.add_endpoint(
         admin, organisation.id, f"http://127.0.0.1:9/crm-{letter}", ["registration.created"]
     )
-    code = f"page{letter}{secrets.token_hex(3)}"
-    await PublicPage(organisation=organisation.id, code=code).save()
-    digest = secrets.token_hex(32)
-    await Logo(digest=digest, content_type="image/png", content=b"\x89PNG\r\n\x1a\n").save()
-    await Organisation.update({Organisation.logo: digest}).where(Organisation.id == organisation.id)
+    code, digest = await _public_page(organisation)
     invitation_token = await _invitation(organisation, admin_user.id, f"invitee@{letter}.test")
     reset_token = secrets.token_urlsafe(32)
-    await PasswordReset(
-        user=admin_user.id, token_hash=token_hash(reset_token), expires_at=utcnow() + timedelta(days=365)
-    ).save()
+    expires_at = utcnow() + timedelta(days=365)
+    await PasswordReset(user=admin_user.id, token_hash=token_hash(reset_token), expires_at=expires_at).save()
     badges = await tickets.start_badges(event.id, event.title)
     await badges.task  # rendered: its progress page and its PDF are there
     values = {
@@ -172,12 +160,12 @@ async def _side(letter: str, name: str) -> Side:
         "device_id": device_id,
         "job_id": badges.id,
         "feed_id": feed.id,
-        "travel_id": travel.id,
-        "companion_id": companion.id,
-        "team_id": team.id,
-        "visit_id": visit.id,
-        "pair_id": pair.id,
-        "interview_id": interview.id,
+        "travel_id": planning["travel"].id,
+        "companion_id": planning["companion"].id,
+        "team_id": planning["team"].id,
+        "visit_id": planning["visit"].id,
+        "pair_id": planning["pair"].id,
+        "interview_id": planning["interview"].id,
         "token_id": await _spare_token(admin, organisation.id),
         "invitation_id": invitation_id,
         "membership_id": membership_id,
@@ -197,6 +185,37 @@ async def _side(letter: str, name: str) -> Side:
         "password-reset": reset_token,
     }
     return Side(organisation, admin, values, links)
+
+
+async def _planning(event: Event, organisation: Organisation, registration_id: int, site_id: int) -> dict[str, Any]:
+    """A team with its companion and a visit, a pairing rule, an interview, a travel time."""
+    companion = await make_companion(event, f"Accompagnatrice {organisation.name}")
+    team = await make_team(event, 1, members=[registration_id], companion=companion)
+    start = datetime(2030, 1, 7, 9, tzinfo=UTC)
+    visit = await make_visit(team, site_id, start, start + timedelta(hours=1))
+    pair = PairRule(event=event.id, first=registration_id, second=registration_id, together=False)
+    await pair.save()
+    interview = await make_interview(registration_id, site_id, start, start + timedelta(minutes=20))
+    travel = TravelTime(organisation=organisation.id, origin=site_id, destination=site_id, car_minutes=5)
+    await travel.save()
+    return {
+        "companion": companion,
+        "team": team,
+        "visit": visit,
+        "pair": pair,
+        "interview": interview,
+        "travel": travel,
+    }
+
+
+async def _public_page(organisation: Organisation) -> tuple[str, str]:
+    """The organisation's public page (its code) and its logo (its digest)."""
+    code = f"page{organisation.id}{secrets.token_hex(3)}"
+    await PublicPage(organisation=organisation.id, code=code).save()
+    digest = secrets.token_hex(32)
+    await Logo(digest=digest, content_type="image/png", content=b"\x89PNG\r\n\x1a\n").save()
+    await Organisation.update({Organisation.logo: digest}).where(Organisation.id == organisation.id)
+    return code, digest
 
 
 def _e164(letter: str, n: int) -> str:
@@ -261,74 +280,99 @@ async def build_world() -> World:
 
 async def fresh(world: World, target: str, name: str) -> Any:
     """A new object for a route that destroys what it is given (a deletion, a revocation, an erasure)."""
-    side = world.side(target)
+    assert name in _MAKERS, f"no fresh {name}: add it to tests/access_world.py"
     world.n += 1
-    n = world.n
-    event_id = side.values["event_id"]
-    if name == "session_id":
-        return await services.add_session(
-            side.admin,
-            event_id,
-            SessionInput(title=f"Visite {n}", starts_at=datetime(2030, 1, 8, 9), ends_at=datetime(2030, 1, 8, 10)),
-        )
-    if name == "device_id":
-        return await _spare_device(side.admin, event_id)
-    if name == "token_id":
-        return await _spare_token(side.admin, side.organisation.id)
-    if name == "membership_id":
-        return await _spare_membership(side.organisation, f"spare{n}@{target.lower()}.test")
-    if name == "invitation_id":
-        return await members.invite(side.admin, side.organisation.id, f"recrue{n}@{target.lower()}.test", Role.staff)
-    if name == "endpoint_id":
-        endpoint_id, _secret = await webhooks.add_endpoint(
-            side.admin, side.organisation.id, f"http://127.0.0.1:9/crm-{n}", ["registration.created"]
-        )
-        return endpoint_id
-    if name in ("participant_id", "registration_id"):
-        event = await Event.objects().get(Event.id == event_id)
-        row = await registered(event, first_name=f"Jeune{n}", last_name="X", phone=_phone(target, n), email="")
-        if name == "registration_id":
-            return row["id"]
-        return row["participant"]
-    if name == "feed_id":
-        feed = CalendarFeed(
-            kind="organisation",
-            subject=side.organisation.id,
-            organisation=side.organisation.id,
-            token_hash=feed_hash(secrets.token_urlsafe(32)),
-            created_by=side.admin.id,
-        )
-        await feed.save()
-        return feed.id
-    if name == "r":  # a youth's own page, for the youth to cancel their registration
-        event = await Event.objects().get(Event.id == event_id)
-        row = await registered(event, first_name=f"Jeune{n}", last_name="Y", phone=_phone(target, 500 + n), email="")
-        return row["manage_token"]
-    if name == "invitations":
-        return await _invitation(side.organisation, side.admin.id, f"invitee{n}@{target.lower()}.test")
-    if name == "participant":
-        return (await make_youth(side.organisation, first_name=f"Jeune{n}", phone=_e164(target, 700 + n))).id
-    if name == "interview_id":
-        start = datetime(2030, 1, 7, 10, tzinfo=UTC)
-        registration_id, site_id = side.values["registration_id"], side.values["site_id"]
-        return (await make_interview(registration_id, site_id, start, start + timedelta(minutes=20))).id
-    if name == "companion_id":
-        event = await Event.objects().get(Event.id == event_id)
-        return (await make_companion(event, f"Accompagnateur {n}")).id
-    if name == "pair_id":
-        registration_id = side.values["registration_id"]
-        pair = PairRule(event=event_id, first=registration_id, second=registration_id, together=True)
-        await pair.save()
-        return pair.id
-    if name == "travel_id":
-        site_id = side.values["site_id"]
-        travel = TravelTime(organisation=side.organisation.id, origin=site_id, destination=site_id, car_minutes=n)
-        await travel.save()
-        return travel.id
-    if name == "scan_nonce":
-        check_in = CheckIn(
-            registration=side.values["registration_id"], session=side.values["session_id"], nonce=f"s{n}"
-        )
-        await check_in.save()
-        return check_in.nonce
-    raise AssertionError(f"no fresh {name}: add it to tests/access_world.py")
+    return await _MAKERS[name](world.side(target), target.lower(), world.n)
+
+
+async def _session(side: Side, letter: str, n: int) -> int:
+    times = {"starts_at": datetime(2030, 1, 8, 9), "ends_at": datetime(2030, 1, 8, 10)}
+    return await services.add_session(side.admin, side.values["event_id"], SessionInput(title=f"Visite {n}", **times))
+
+
+async def _invited(side: Side, letter: str, n: int) -> int:
+    return await members.invite(side.admin, side.organisation.id, f"recrue{n}@{letter}.test", Role.staff)
+
+
+async def _endpoint(side: Side, letter: str, n: int) -> int:
+    url = f"http://127.0.0.1:9/crm-{n}"
+    return (await webhooks.add_endpoint(side.admin, side.organisation.id, url, ["registration.created"]))[0]
+
+
+async def _registered(side: Side, letter: str, n: int) -> dict:
+    event = await Event.objects().get(Event.id == side.values["event_id"])
+    return await registered(event, first_name=f"Jeune{n}", last_name="X", phone=_phone(letter, n), email="")
+
+
+async def _feed(side: Side, letter: str, n: int) -> int:
+    feed = CalendarFeed(
+        kind="organisation",
+        subject=side.organisation.id,
+        organisation=side.organisation.id,
+        token_hash=feed_hash(secrets.token_urlsafe(32)),
+        created_by=side.admin.id,
+    )
+    await feed.save()
+    return feed.id
+
+
+async def _interview(side: Side, letter: str, n: int) -> int:
+    start = datetime(2030, 1, 7, 10, tzinfo=UTC)
+    registration_id, site_id = side.values["registration_id"], side.values["site_id"]
+    return (await make_interview(registration_id, site_id, start, start + timedelta(minutes=20))).id
+
+
+async def _companion(side: Side, letter: str, n: int) -> int:
+    event = await Event.objects().get(Event.id == side.values["event_id"])
+    return (await make_companion(event, f"Accompagnateur {n}")).id
+
+
+async def _pair(side: Side, letter: str, n: int) -> int:
+    registration_id = side.values["registration_id"]
+    pair = PairRule(event=side.values["event_id"], first=registration_id, second=registration_id, together=True)
+    await pair.save()
+    return pair.id
+
+
+async def _travel(side: Side, letter: str, n: int) -> int:
+    site_id = side.values["site_id"]
+    travel = TravelTime(organisation=side.organisation.id, origin=site_id, destination=site_id, car_minutes=n)
+    await travel.save()
+    return travel.id
+
+
+async def _scan(side: Side, letter: str, n: int) -> str:
+    values = side.values
+    check_in = CheckIn(registration=values["registration_id"], session=values["session_id"], nonce=f"s{letter}{n}")
+    await check_in.save()
+    return check_in.nonce
+
+
+async def _youth(side: Side, letter: str, n: int) -> int:
+    return (await make_youth(side.organisation, first_name=f"Jeune{n}", phone=_e164(letter, 700 + n))).id
+
+
+# Path parameter (or first segment of a secret link, or body field's kind) -> a maker of a new one.
+_MAKERS: dict[str, Callable[[Side, str, int], Awaitable[Any]]] = {
+    "session_id": _session,
+    "device_id": lambda side, letter, n: _spare_device(side.admin, side.values["event_id"]),
+    "token_id": lambda side, letter, n: _spare_token(side.admin, side.organisation.id),
+    "membership_id": lambda side, letter, n: _spare_membership(side.organisation, f"spare{n}@{letter}.test"),
+    "invitation_id": _invited,
+    "endpoint_id": _endpoint,
+    "participant_id": lambda side, letter, n: _field(_registered(side, letter, n), "participant"),
+    "registration_id": lambda side, letter, n: _field(_registered(side, letter, n), "id"),
+    "r": lambda side, letter, n: _field(_registered(side, letter, 500 + n), "manage_token"),
+    "feed_id": _feed,
+    "invitations": lambda side, letter, n: _invitation(side.organisation, side.admin.id, f"invitee{n}@{letter}.test"),
+    "participant": _youth,
+    "interview_id": _interview,
+    "companion_id": _companion,
+    "pair_id": _pair,
+    "travel_id": _travel,
+    "scan_nonce": _scan,
+}
+
+
+async def _field(row: Awaitable[dict], name: str) -> Any:
+    return (await row)[name]

@@ -8,8 +8,7 @@ The routes come from the app's own route table: a route nobody declared fails th
 
 from __future__ import annotations
 
-import os
-import time
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +21,6 @@ from tests.access_world import World, build_world, fresh
 from tests.support import PASSWORD, csrf_token, login
 from tests.test_roles import _creations
 from tests.test_tenancy import _bodies
-
-pytestmark = pytest.mark.xdist_group("access_matrix")
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}  # answered by Litestar itself
 # Path parameters that are not ids: the same value whoever calls.
@@ -233,50 +230,42 @@ def pdfs_unrendered(monkeypatch):
     monkeypatch.setattr(pdf, "_write_pdf", lambda html, base_url: b"%PDF-1.7\n")
 
 
-async def test_the_access_matrix(app, pdfs_unrendered):
-    from contextlib import AsyncExitStack
+SHARDS = 4  # the matrix in four tests, each in a world of its own: xdist plays them side by side
 
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+async def test_the_access_matrix(app, pdfs_unrendered, shard):
+    table = routes(app)
+    keys = [key for n, key in enumerate(sorted(table)) if n % SHARDS == shard and key in ACCESS]
     world = await build_world()
     bodies = _bodies(world.a.values["partner_id"]) | _creations(world.a.values)
     unexpected: list[str] = []
-    observed: dict[str, list[str]] = {}
-    spent: dict[str, float] = {}
     async with AsyncExitStack() as stack:
         callers = await _callers(app, world, stack)
-        table = routes(app)
-        for key in sorted(table, key=_order):
-            access = ACCESS.get(key) or (Access("public") if os.environ.get("ACCESS_MATRIX_DUMP") else None)
-            if access is None:
-                continue  # test_every_route_is_declared says so
-            route = table[key]
-            method = key.split(" ")[0]
-            started = time.perf_counter()
-            for target in _targets(key, route):
-                for caller in callers.values():
-                    path = await _path(world, route, key, target, access)
-                    body, query = await _body(world, key, target, bodies)
-                    response = await _call(caller, method, path, body, query)
-                    through = not _refused(response) and response.status_code < 500
-                    expected = access.lets(caller.principal, target, route.path)
-                    cell = f"{key} [{target or '-'}] {caller.principal.name}: {response.status_code}"
-                    observed.setdefault(f"{key} [{target or '-'}]", []).append(
-                        f"{caller.principal.name}={response.status_code}{'+' if through else ''}"
-                        + (f"({response.headers.get('location')})" if response.status_code in REDIRECTS else "")
-                    )
-                    if response.status_code >= 500:
-                        unexpected.append(f"{cell} (a server error)")
-                    elif through and not expected:
-                        unexpected.append(f"{cell} (let through, should be refused)")
-                    elif expected and not through:
-                        unexpected.append(f"{cell} (refused, should get through)")
-            spent[key] = time.perf_counter() - started
-    if os.environ.get("ACCESS_MATRIX_DUMP"):
-        with open(os.environ["ACCESS_MATRIX_DUMP"], "w") as out:
-            for key in sorted(spent, key=spent.get, reverse=True)[:25]:
-                out.write(f"# {spent[key]:.2f}s {key}\n")
-            for cell, answers in observed.items():
-                out.write(f"{cell}: {' '.join(answers)}\n")
+        for key in sorted(keys, key=_order):
+            unexpected += await _play(world, callers, key, table[key], bodies)
     assert not unexpected, f"{len(unexpected)} unexpected cells:\n" + "\n".join(unexpected)
+
+
+async def _play(world: World, callers: dict[str, Caller], key: str, route: HTTPRoute, bodies: dict) -> list[str]:
+    """Every caller on the route, on each target: the cells that did not answer as declared."""
+    access, method = ACCESS[key], key.split(" ")[0]
+    unexpected = []
+    for target in _targets(key, route):
+        for caller in callers.values():
+            path = await _path(world, route, key, target, access)
+            body, query = await _body(world, key, target, bodies)
+            response = await _call(caller, method, path, body, query)
+            through = not _refused(response) and response.status_code < 500
+            expected = access.lets(caller.principal, target, route.path)
+            cell = f"{key} [{target or '-'}] {caller.principal.name}: {response.status_code}"
+            if response.status_code >= 500:
+                unexpected.append(f"{cell} (a server error)")
+            elif through and not expected:
+                unexpected.append(f"{cell} (let through, should be refused)")
+            elif expected and not through:
+                unexpected.append(f"{cell} (refused, should get through)")
+    return unexpected
 
 
 async def _body(world: World, key: str, target: str | None, bodies: dict) -> tuple[dict, dict]:

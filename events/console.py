@@ -133,6 +133,7 @@ class EventConsole(Controller):
 
     @post("/new")
     async def create(self, request: User) -> Template | Redirect:
+        _may_create(request.user)  # refused before the form is read
         values = await form_data(request)
         try:
             data = from_form(NewEventInput, values, checkboxes=EVENT_CHECKBOXES)
@@ -181,6 +182,7 @@ class EventConsole(Controller):
 
     @post("/{event_id:int}/status")
     async def status(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        await services.editable_event(request.user, event_id)  # refused before the form is read
         values = await form_data(request)
         if values.get("status", "") not in EventStatus.__members__:
             flash(request, _("Choose one of the proposed options."), "error")
@@ -200,6 +202,7 @@ class EventConsole(Controller):
 
     @post("/{event_id:int}/sessions")
     async def add_session(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        await services.editable_event(request.user, event_id)  # refused before the form is read
         values = await form_data(request)
         try:
             await services.add_session(request.user, event_id, from_form(SessionInput, values))
@@ -210,6 +213,7 @@ class EventConsole(Controller):
 
     @post("/{event_id:int}/partners")
     async def set_partner(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        await services.editable_event(request.user, event_id)  # refused before the form is read
         values = await form_data(request)
         try:
             await services.set_partner(request.user, event_id, from_form(PartnerInput, values))
@@ -226,6 +230,7 @@ class EventConsole(Controller):
 
     @post("/{event_id:int}/duplicate")
     async def duplicate(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        await services.editable_event(request.user, event_id)  # refused before the form is read
         values = await form_data(request)
         try:
             new_id = await services.duplicate_event(request.user, event_id, from_form(DuplicateInput, values))
@@ -249,6 +254,7 @@ class EventConsole(Controller):
 
     @post("/{event_id:int}/move-occurrence")
     async def move_occurrence(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        await services.editable_event(request.user, event_id)  # refused before the form is read
         values = await form_data(request)
         try:
             await series.move_occurrence(request.user, event_id, from_form(OccurrenceMove, values))
@@ -430,6 +436,7 @@ class SiteConsole(Controller):
 
     @post("/new")
     async def create(self, request: User) -> Template | Redirect:
+        _may_create(request.user)  # refused before the form is read
         values = await form_data(request)
         try:
             data = from_form(
@@ -454,6 +461,7 @@ class SiteConsole(Controller):
     @post("/{site_id:int}/edit")
     async def update(self, request: User, site_id: FromPath[int]) -> Template | Redirect:
         site = await sites.get_site(request.user, site_id)
+        require_role(request.user, site["organisation"], Role.organiser)  # refused before the form is read
         values = await form_data(request)
         try:
             data = from_form(
@@ -539,6 +547,7 @@ class SeriesConsole(Controller):
 
     @post("/new")
     async def create(self, request: User) -> Template | Redirect:
+        _may_create(request.user)  # refused before the form is read
         values = await form_data(request)
         form = await request.form()
         rotation = [int(v) for v in form.getall("rotation_site_ids", []) if str(v).isdigit()]

@@ -265,6 +265,11 @@ async def _play(world: World, callers: dict[str, Caller], key: str, route: HTTPR
                 unexpected.append(f"{cell} (let through, should be refused)")
             elif expected and not through:
                 unexpected.append(f"{cell} (refused, should get through)")
+            elif not expected and method != "GET" and body and access.who == "role" and not access.body_first:
+                # Refused with a valid body: refused as well with an empty one, before the body is read.
+                response = await _call(caller, method, path, {}, query)
+                if not _refused(response):
+                    unexpected.append(f"{cell}, {response.status_code} with an empty body (read before refused)")
     return unexpected
 
 

@@ -1,9 +1,11 @@
 """Every route, called by every kind of caller, on its own organisation's objects and on another's: each cell
-answers as tests/access_matrix.py declares. Those let through get any answer but a refusal (a 400 or 422 on a
-minimal body is fine: the door opened); the others are refused (401, 403, 404, or the login page), never
-served and never a server error.
+answers as tests/access_matrix.py declares. Writes carry a valid body (tests/test_tenancy.py's, pointed at the
+target), so that only the access rule may refuse them. Those let through get any answer but a refusal (a 400 or
+409 is fine: the door opened); the others are refused (401, 403, 404, or the login page), never served and never
+a server error, and a refused write is refused as well with an empty body (the rule comes before the form).
 
-The routes come from the app's own route table: a route nobody declared fails the first test.
+The routes come from the app's own route table: a route nobody declared fails the first test. Run a new route's
+cells with `-k access_matrix`; the failure lists each unexpected cell as "METHOD path [target] caller: status".
 """
 
 from __future__ import annotations

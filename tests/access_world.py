@@ -342,14 +342,15 @@ async def _travel(side: Side, letter: str, n: int) -> int:
 
 
 async def _scan(side: Side, letter: str, n: int) -> str:
-    values = side.values
-    check_in = CheckIn(registration=values["registration_id"], session=values["session_id"], nonce=f"s{letter}{n}")
+    """A scan to undo: a youth of its own, as a youth is checked in once per session (PostgreSQL's constraint)."""
+    registration_id = (await _registered(side, letter, 2000 + n))["id"]
+    check_in = CheckIn(registration=registration_id, session=side.values["session_id"], nonce=f"s{letter}{n}")
     await check_in.save()
     return check_in.nonce
 
 
 async def _youth(side: Side, letter: str, n: int) -> int:
-    return (await make_youth(side.organisation, first_name=f"Jeune{n}", phone=_e164(letter, 700 + n))).id
+    return (await make_youth(side.organisation, first_name=f"Jeune{n}", phone=_e164(letter, 4000 + n))).id
 
 
 # Path parameter (or first segment of a secret link, or body field's kind) -> a maker of a new one.
@@ -362,7 +363,7 @@ _MAKERS: dict[str, Callable[[Side, str, int], Awaitable[Any]]] = {
     "endpoint_id": _endpoint,
     "participant_id": lambda side, letter, n: _field(_registered(side, letter, n), "participant"),
     "registration_id": lambda side, letter, n: _field(_registered(side, letter, n), "id"),
-    "r": lambda side, letter, n: _field(_registered(side, letter, 500 + n), "manage_token"),
+    "r": lambda side, letter, n: _field(_registered(side, letter, 3000 + n), "manage_token"),
     "feed_id": _feed,
     "invitations": lambda side, letter, n: _invitation(side.organisation, side.admin.id, f"invitee{n}@{letter}.test"),
     "participant": _youth,

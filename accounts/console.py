@@ -200,6 +200,7 @@ class DirectoryConsole(Controller):
     async def add_partner(
         self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int]
     ) -> Template | Redirect:
+        services.require_role(request.user, organisation_id, Role.organiser)  # refused before the form is read
         values = await form_data(request)
         try:
             await directory.add_partner(
@@ -222,6 +223,7 @@ class DirectoryConsole(Controller):
     async def add_contact(
         self, request: Request[CurrentUser, dict, object], organisation_id: FromPath[int]
     ) -> Template | Redirect:
+        services.require_role(request.user, organisation_id, Role.organiser)  # refused before the form is read
         values = await form_data(request)
         try:
             await directory.add_contact(request.user, organisation_id, from_form(directory.ContactInput, values))

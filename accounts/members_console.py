@@ -54,6 +54,7 @@ class MembersConsole(Controller):
 
     @post("/invitations")
     async def invite(self, request: User, organisation_id: FromPath[int]) -> Template | Redirect:
+        services.require_role(request.user, organisation_id, Role.admin)  # refused before the form is read
         values = await form_data(request)
         role = _role(values.get("role", ""))
         try:
@@ -83,6 +84,7 @@ class MembersConsole(Controller):
     async def change_role(
         self, request: User, organisation_id: FromPath[int], membership_id: FromPath[int]
     ) -> Template | Redirect:
+        services.require_role(request.user, organisation_id, Role.admin)  # refused before the form is read
         values = await form_data(request)
         role = _role(values.get("role", ""))
         try:

@@ -376,6 +376,7 @@ class WalkInConsole(Controller):
     @get("/walk-in")
     async def walk_in_form(self, request: User, event_id: FromPath[int]) -> Template:
         event = await get_event(request.user, event_id)
+        walkins.may_register(request.user, event)  # the form is for those who may send it
         return page(
             "checkin/walk_in.html",
             event=event,
@@ -387,6 +388,7 @@ class WalkInConsole(Controller):
     @post("/walk-in")
     async def walk_in(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
         event = await get_event(request.user, event_id)
+        walkins.may_register(request.user, event)  # refused before the form is read
         values = await form_data(request)
         errors = walk_in_errors(values)
         if errors:  # every mistake at once: the youth is standing there

@@ -44,10 +44,15 @@ async def current_session(event_id: int) -> dict | None:
     )
 
 
-async def register_walk_in(user: CurrentUser, event_id: int, data: WalkInInput) -> tuple[int, dict | None]:
-    event = await get_event(user, event_id)
+def may_register(user: CurrentUser, event: dict) -> None:
+    """Registering someone who turns up takes a staff member (or above) of the event's organisation: 403."""
     if not user.at_least(event["organisation"], Role.staff):
         raise Forbidden()
+
+
+async def register_walk_in(user: CurrentUser, event_id: int, data: WalkInInput) -> tuple[int, dict | None]:
+    event = await get_event(user, event_id)
+    may_register(user, event)
     session = None
     if data.session_id is not None:
         session = (

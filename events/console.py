@@ -14,7 +14,7 @@ from litestar.response import Redirect, Template
 from accounts import directory
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
-from core.errors import InvalidInput, Refusal
+from core.errors import Forbidden, InvalidInput, Refusal
 from core.forms import from_form
 from core.i18n import current_language, lazy
 from core.i18n import gettext as _
@@ -49,6 +49,12 @@ def _options(kind: str, enum: Any) -> list[tuple[str, str]]:
 
 def _organiser_orgs(user: CurrentUser) -> list[int]:
     return [o for o in user.organisation_ids if user.at_least(o, Role.organiser)]
+
+
+def _may_create(user: CurrentUser) -> None:
+    """A form that creates (an event, a series, a site) is for those who may send it: an organiser somewhere."""
+    if not _organiser_orgs(user):
+        raise Forbidden()
 
 
 async def _site_options(user: CurrentUser) -> list[tuple[str, str]]:
@@ -99,6 +105,7 @@ class EventConsole(Controller):
 
     @get("/new")
     async def new(self, request: User, format: FromQuery[str] = "") -> Template:
+        _may_create(request.user)
         organisations = _organiser_orgs(request.user)
         if format not in Format.__members__:
             return page(
@@ -126,6 +133,7 @@ class EventConsole(Controller):
 
     @post("/new")
     async def create(self, request: User) -> Template | Redirect:
+        _may_create(request.user)  # refused before the form is read
         values = await form_data(request)
         try:
             data = from_form(NewEventInput, values, checkboxes=EVENT_CHECKBOXES)
@@ -174,6 +182,7 @@ class EventConsole(Controller):
 
     @post("/{event_id:int}/status")
     async def status(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        await services.editable_event(request.user, event_id)  # refused before the form is read
         values = await form_data(request)
         if values.get("status", "") not in EventStatus.__members__:
             flash(request, _("Choose one of the proposed options."), "error")
@@ -193,6 +202,7 @@ class EventConsole(Controller):
 
     @post("/{event_id:int}/sessions")
     async def add_session(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        await services.editable_event(request.user, event_id)  # refused before the form is read
         values = await form_data(request)
         try:
             await services.add_session(request.user, event_id, from_form(SessionInput, values))
@@ -203,6 +213,7 @@ class EventConsole(Controller):
 
     @post("/{event_id:int}/partners")
     async def set_partner(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        await services.editable_event(request.user, event_id)  # refused before the form is read
         values = await form_data(request)
         try:
             await services.set_partner(request.user, event_id, from_form(PartnerInput, values))
@@ -219,6 +230,7 @@ class EventConsole(Controller):
 
     @post("/{event_id:int}/duplicate")
     async def duplicate(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        await services.editable_event(request.user, event_id)  # refused before the form is read
         values = await form_data(request)
         try:
             new_id = await services.duplicate_event(request.user, event_id, from_form(DuplicateInput, values))
@@ -242,6 +254,7 @@ class EventConsole(Controller):
 
     @post("/{event_id:int}/move-occurrence")
     async def move_occurrence(self, request: User, event_id: FromPath[int]) -> Template | Redirect:
+        await services.editable_event(request.user, event_id)  # refused before the form is read
         values = await form_data(request)
         try:
             await series.move_occurrence(request.user, event_id, from_form(OccurrenceMove, values))
@@ -407,10 +420,12 @@ class SiteConsole(Controller):
 
     @get("/")
     async def index(self, request: User) -> Template:
-        return page("events/sites.html", sites=await sites.list_sites(request.user))
+        editable = bool(_organiser_orgs(request.user))  # "Add" and "Change" for those who may
+        return page("events/sites.html", sites=await sites.list_sites(request.user), editable=editable)
 
     @get("/new")
     async def new(self, request: User) -> Template:
+        _may_create(request.user)
         return page(
             "events/site_form.html",
             site=None,
@@ -421,6 +436,7 @@ class SiteConsole(Controller):
 
     @post("/new")
     async def create(self, request: User) -> Template | Redirect:
+        _may_create(request.user)  # refused before the form is read
         values = await form_data(request)
         try:
             data = from_form(
@@ -438,12 +454,14 @@ class SiteConsole(Controller):
     @get("/{site_id:int}/edit")
     async def edit(self, request: User, site_id: FromPath[int]) -> Template:
         site = await sites.get_site(request.user, site_id)
+        require_role(request.user, site["organisation"], Role.organiser)  # as to send the form
         values = {k: "" if v is None else v for k, v in site.items()} | _opening_values(site["opening_hours"] or [])
         return page("events/site_form.html", site=site, values=values, errors={}, **_site_form_context())
 
     @post("/{site_id:int}/edit")
     async def update(self, request: User, site_id: FromPath[int]) -> Template | Redirect:
         site = await sites.get_site(request.user, site_id)
+        require_role(request.user, site["organisation"], Role.organiser)  # refused before the form is read
         values = await form_data(request)
         try:
             data = from_form(
@@ -506,6 +524,7 @@ class SeriesConsole(Controller):
 
     @get("/new")
     async def new(self, request: User, format: FromQuery[str] = "info_collective") -> Template:
+        _may_create(request.user)
         chosen = Format(format) if format in Format.__members__ else Format.info_collective
         defaults = formats.BUILTIN[chosen]
         first = defaults["programme"][0]
@@ -528,6 +547,7 @@ class SeriesConsole(Controller):
 
     @post("/new")
     async def create(self, request: User) -> Template | Redirect:
+        _may_create(request.user)  # refused before the form is read
         values = await form_data(request)
         form = await request.form()
         rotation = [int(v) for v in form.getall("rotation_site_ids", []) if str(v).isdigit()]

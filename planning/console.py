@@ -18,7 +18,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from accounts import organisation_settings
-from accounts.services import CurrentUser
+from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
 from core.errors import DomainError, Forbidden, InvalidInput, Refusal
 from core.i18n import gettext as _
@@ -38,6 +38,12 @@ def _int(form: dict[str, str], name: str) -> int:
     if not value.isdigit():
         raise InvalidInput(lazy("Choose one of the proposed options."), field=name)
     return int(value)
+
+
+async def _organiser_of(user: CurrentUser, event_id: int) -> None:
+    """Changing the plan takes an organiser of the event's organisation: refused before the form is read."""
+    event = await get_event(user, event_id)
+    require_role(user, event["organisation"], Role.organiser)
 
 
 def _json(document: dict, filename: str) -> Response[bytes]:
@@ -97,6 +103,7 @@ class PlanningConsole(Controller):
 
     @post("/members/{registration_id:int}/move")
     async def move_member(self, request: User, event_id: FromPath[int], registration_id: FromPath[int]) -> Any:
+        await _organiser_of(request.user, event_id)
         form = await form_data(request)
         team_id = _int(form, "team_id")
         undo = f"member-{registration_id}-{form['from_team']}" if form.get("from_team", "").isdigit() else ""
@@ -121,6 +128,7 @@ class PlanningConsole(Controller):
 
     @post("/visits/{visit_id:int}/move")
     async def move_visit(self, request: User, event_id: FromPath[int], visit_id: FromPath[int]) -> Any:
+        await _organiser_of(request.user, event_id)
         form = await form_data(request)
         change = services.move_visit(
             request.user, event_id, visit_id, _int(form, "day"), form.get("start", ""), _int(form, "site_id")
@@ -171,6 +179,7 @@ class PlanningConsole(Controller):
 
     @post("/pairs")
     async def add_pair(self, request: User, event_id: FromPath[int]) -> Any:
+        await _organiser_of(request.user, event_id)
         form = await form_data(request)
         change = services.add_pair(
             request.user, event_id, _int(form, "first"), _int(form, "second"), form.get("together") == "1"
@@ -183,6 +192,7 @@ class PlanningConsole(Controller):
 
     @post("/travel")
     async def set_travel(self, request: User, event_id: FromPath[int]) -> Any:
+        await _organiser_of(request.user, event_id)
         form = await form_data(request)
         change = services.set_travel_time(
             request.user,

@@ -174,7 +174,10 @@ class PublicRegistration(Controller):
                     **template.context, request=request, csrf_input=CSRF_SLOT
                 ),
             )
+        # Not a string when the CSRF middleware stood aside: a call with an `Authorization` header (API or device
+        # token) has no cookie, hence no CSRF token; the page is shown all the same, its form without one.
         token_value = ScopeState.from_scope(request.scope).csrf_token
+        token_value = token_value if isinstance(token_value, str) else ""
         csrf_input = f'<input type="hidden" name="_csrf_token" value="{escape(token_value)}" />'
         return Response(html.replace(CSRF_SLOT, csrf_input), media_type="text/html")
 

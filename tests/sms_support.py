@@ -105,7 +105,7 @@ class _Handler(BaseHTTPRequestHandler):
                 Arrival("brevo", body["tag"], body["recipient"], body["content"], body["sender"], body, headers)
             )
             server._lock.notify_all()
-        time.sleep(server.delay)
+        time.sleep(server.delays.get(body["recipient"], server.delay))
         self._answer(201, {"messageId": message_id})
 
     def _gateway(self, raw: bytes, headers: dict[str, str]) -> None:
@@ -141,6 +141,7 @@ class Arrival:
 @dataclass
 class SmsServer:
     delay: float = 0.0  # seconds between taking a send and answering: a crash there loses the answer only
+    delays: dict[str, float] = field(default_factory=dict)  # the same for some recipients (digits, as Brevo has them)
     arrivals: list[Arrival] = field(default_factory=list)  # every accepted send, duplicates included
     refused: list[tuple[int, dict]] = field(default_factory=list)
     lookups: list[str] = field(default_factory=list)  # Brevo event-log lookups (by tag)

@@ -206,7 +206,8 @@ async def test_a_message_that_keeps_killing_its_worker_ends_up_failed(settings, 
         await OutboxMessage.update(
             {
                 OutboxMessage.status: DeliveryStatus.sending,
-                OutboxMessage.attempts: outbox.MAX_ATTEMPTS,
+                OutboxMessage.attempts: outbox.MAX_INTERRUPTIONS,
+                OutboxMessage.interruptions: outbox.MAX_INTERRUPTIONS - 1,  # this claim finds it interrupted again
                 OutboxMessage.claimed_until: utcnow() - timedelta(seconds=1),
             }
         ).where(OutboxMessage.idempotency_key == "poison")
@@ -246,6 +247,56 @@ async def test_delivery_counts_and_recent_messages(settings, mail_server, sms_se
     recent = await recent_messages([ml.id], limit=1)
     assert [r["recipient"] for r in recent] == ["06 12"] and recent[0]["channel"] == "sms"
     assert "body_text" not in recent[0]
+
+
+# --- one worker: a lane per channel, slots refilled one by one ------------------------------------------
+
+
+@pytest.fixture
+async def start_worker():
+    """Runs `outbox.run_worker` in the test's loop; stops it (as the app does at shutdown) at the end."""
+    tasks: list[asyncio.Task] = []
+
+    def start(conf) -> asyncio.Task:
+        tasks.append(asyncio.create_task(outbox.run_worker(conf, idle_seconds=0.5)))
+        return tasks[-1]
+
+    yield start
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_a_slow_sms_provider_does_not_hold_back_emails(settings, mail_server, sms_server, start_worker):
+    sms_server.delay = 1.0  # each text takes a second to be accepted
+    async with write_transaction():
+        for n in range(16):
+            await outbox.enqueue_sms(to=f"+336120000{n:02d}", text="t", key=f"slow:{n}", urgent=True)
+        for n in range(3):
+            await outbox.enqueue_email(to=f"jeune{n}@exemple.fr", subject="S", text="t", key=f"quick:{n}")
+    start_worker(configured(settings, mail_server, sms_server))
+    await mail_server.wait_for(3, seconds=5)
+    # The e-mails went out while the first eight texts were still waiting for Brevo's answer.
+    assert len(sms_server.arrivals) <= outbox.CONCURRENCY
+    await sms_server.wait_for(16, seconds=10)
+
+
+async def test_a_text_queued_during_a_slow_send_goes_out_without_waiting_for_it(
+    settings, mail_server, sms_server, start_worker
+):
+    sms_server.delays["33612000099"] = 4.0  # one text is slow to be accepted
+    async with write_transaction():
+        await outbox.enqueue_sms(to="+33612000099", text="t", key="slow", urgent=True)
+    start_worker(configured(settings, mail_server, sms_server))
+    await sms_server.wait_for(1, seconds=5)
+    async with write_transaction():
+        for n in range(3):
+            await outbox.enqueue_sms(to=f"+336120000{n:02d}", text="t", key=f"next:{n}", urgent=True)
+    outbox.wake()
+    await sms_server.wait_for(4, seconds=2)  # not after the slow one: its slot alone is taken
+    assert (await _row("slow")).status == "sending"
+    await _drained(10)
+    assert sorted(sms_server.references()) == ["next:0", "next:1", "next:2", "slow"]
 
 
 # --- real worker processes --------------------------------------------------------------------------------

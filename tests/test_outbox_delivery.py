@@ -21,11 +21,11 @@ from core.db import is_sqlite, write_transaction
 from messaging import outbox
 from messaging.email import message_id_for
 from messaging.services import delivery_counts, recent_messages
-from messaging.tables import DeliveryStatus, OutboxMessage
+from messaging.tables import DeliveryStatus, OutboxMessage, OutboxWorker
 from tests.factories.accounts import make_organisation
 from tests.factories.messaging import queued_messages
 from tests.sms_support import API_KEY, SmsServer
-from tests.support import SmtpServer
+from tests.support import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 INVITATION = (
@@ -247,6 +247,75 @@ async def test_delivery_counts_and_recent_messages(settings, mail_server, sms_se
     recent = await recent_messages([ml.id], limit=1)
     assert [r["recipient"] for r in recent] == ["06 12"] and recent[0]["channel"] == "sms"
     assert "body_text" not in recent[0]
+
+
+async def test_an_email_is_retried_for_a_day_with_a_growing_wait_then_failed(settings, mail_server, sms_server):
+    conf = dataclasses.replace(configured(settings, mail_server, sms_server), smtp_port=free_port())  # nobody there
+    async with write_transaction():
+        await outbox.enqueue_email(to="ines@exemple.fr", subject="S", text="t", key="down")
+
+    async def tried_after(hours_since_first_try: float) -> OutboxMessage:
+        async with write_transaction():
+            await OutboxMessage.update(
+                {OutboxMessage.first_attempt_at: utcnow() - timedelta(hours=hours_since_first_try)}
+            ).where(OutboxMessage.first_attempt_at.is_not_null())
+        await _make_due_now()
+        before = utcnow()
+        await outbox.deliver_due(conf)
+        row = await _row("down")
+        row.wait = row.next_attempt_at - before
+        return row
+
+    await outbox.deliver_due(conf)
+    row = await _row("down")
+    assert row.status == "queued" and row.first_attempt_at is not None
+    assert timedelta(seconds=20) < row.next_attempt_at - utcnow() <= timedelta(seconds=30)
+    for _ in range(outbox.MAX_ATTEMPTS + 2):  # more tries than there used to be in all
+        row = await tried_after(2)
+    assert row.status == "queued" and row.attempts == outbox.MAX_ATTEMPTS + 3
+    assert (
+        timedelta(minutes=59) < row.wait < outbox.BACKOFF_CAP + timedelta(seconds=5)
+    )  # the wait stops growing at an hour
+    row = await tried_after(23.5)
+    assert row.status == "queued" and timedelta(minutes=29) < row.wait < timedelta(
+        minutes=30, seconds=5
+    )  # at the day's end
+    row = await tried_after(24)
+    assert row.status == "failed" and row.last_error and mail_server.messages == []
+
+
+async def test_messages_of_a_worker_that_is_gone_go_out_well_before_its_lease_ends(
+    settings, mail_server, sms_server, start_worker
+):
+    ended = await asyncio.create_subprocess_exec("true")  # a worker's process that was here and is no more
+    await ended.wait()
+    silent = utcnow() - outbox.gone_after(settings) - timedelta(seconds=1)
+    async with write_transaction():
+        await OutboxWorker.insert(
+            OutboxWorker(name="killed", machine=outbox.MACHINE, pid=ended.pid, pid_started="1"),
+            OutboxWorker(name="silent", machine="another machine", pid=1, seen_at=silent),
+            OutboxWorker(name="busy", machine="another machine", pid=1),
+        )
+        for n, worker in enumerate(["killed", "killed", "silent", "busy"]):
+            await outbox.enqueue_email(to=f"j{n}@exemple.fr", subject="S", text="t", key=f"held:{n}")
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.status: DeliveryStatus.sending,
+                    OutboxMessage.claimed_by: worker,
+                    OutboxMessage.claimed_until: utcnow() + timedelta(seconds=120),
+                    OutboxMessage.attempts: 1,
+                }
+            ).where(OutboxMessage.idempotency_key == f"held:{n}")
+    start_worker(configured(settings, mail_server, sms_server))
+    await mail_server.wait_for(3, seconds=5)
+    rows = {r.idempotency_key: r for r in await OutboxMessage.objects()}
+    assert sorted(m["Message-ID"] for m in mail_server.messages) == sorted(
+        message_id_for(settings, f"held:{n}") for n in range(3)
+    )
+    assert all(rows[f"held:{n}"].interruptions == 1 and rows[f"held:{n}"].attempts == 2 for n in range(3))
+    assert rows["held:3"].status == "sending"  # its worker is alive elsewhere: still its own
+    names = {w["name"] for w in await OutboxWorker.select(OutboxWorker.name)}
+    assert "busy" in names and not names & {"killed", "silent"} and len(names) == 2  # and this worker
 
 
 # --- one worker: a lane per channel, slots refilled one by one ------------------------------------------

@@ -553,6 +553,9 @@ class Worker:
         self.started_at = utcnow()
         self.beat_at: datetime | None = None
         self.events = {channel: asyncio.Event() for channel in Channel}
+        self.running: set[asyncio.Task] = set()  # the sends under way, of every lane
+        self.stopping = False  # the lanes claim nothing more
+        self.stopped = asyncio.Event()  # the sends under way are over: the heartbeat stops
 
     def alive(self) -> bool:
         """Whether this worker's heartbeat is fresh enough to start a send (see `gone_after`)."""
@@ -579,63 +582,79 @@ class Worker:
         _wakeups.update(self.events.values())
         try:
             async with _Sender(self.settings, self.sms) as sender:
-                tasks = [asyncio.create_task(self._heartbeats())]
-                tasks += [asyncio.create_task(self._lane(channel, sender)) for channel in Channel]
+                heartbeats = asyncio.create_task(self._heartbeats())
+                lanes = [asyncio.create_task(self._lane(channel, sender)) for channel in Channel]
                 try:
-                    await asyncio.gather(*tasks)
+                    await asyncio.wait([heartbeats, *lanes])  # until stopped (wait, unlike gather, cancels none)
                 finally:
-                    for task in tasks:
-                        task.cancel()
-                    await asyncio.gather(*tasks, return_exceptions=True)
+                    stopping = asyncio.create_task(self._stop(sender, heartbeats, lanes))
+                    while not stopping.done():  # a second cancellation does not cut the stop short
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await asyncio.shield(stopping)
         finally:
             _wakeups.difference_update(self.events.values())
-            with contextlib.suppress(Exception):
-                async with write_transaction():  # anything still claimed goes back at once
-                    await _take_back([self.name])
-                    await OutboxWorker.delete().where(OutboxWorker.name == self.name)
+
+    async def _stop(self, sender: _Sender, heartbeats: asyncio.Task, lanes: list[asyncio.Task]) -> None:
+        """Claim nothing more; let the sends under way end (each is cut at the send timeout) and be recorded, the
+        heartbeat going on meanwhile. Nothing is cancelled mid-query: a database connection being opened then
+        would be left open (and, on SQLite, its thread would keep the process from exiting)."""
+        self.stopping = True
+        wake()
+        await asyncio.wait(lanes)
+        log.info("Outbox worker %s stops after its %s send(s) under way", self.name, len(self.running))
+        if self.running:
+            await asyncio.wait(self.running, timeout=sender.seconds + 5)
+        self.stopped.set()
+        await asyncio.wait([heartbeats])
+        try:
+            async with write_transaction():  # anything still claimed goes back at once; this worker is gone
+                await _take_back([self.name])
+                await OutboxWorker.delete().where(OutboxWorker.name == self.name)
+        except Exception:  # its rows go back when the others see it gone
+            log.exception("Outbox worker could not say it stops")
+        else:
+            log.info("Outbox worker %s stopped", self.name)
 
     async def _heartbeats(self) -> None:
-        while True:
+        while not self.stopped.is_set():
             try:
                 await self.beat()
                 await take_back_from_gone_workers(self.settings, self.name)
             except Exception:  # keep the worker alive across database hiccups; it sends nothing meanwhile
                 log.exception("Outbox heartbeat failed")
-            await asyncio.sleep(self.every)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopped.wait(), timeout=self.every)
 
     async def _lane(self, channel: Channel, sender: _Sender) -> None:
         event = self.events[channel]
-        running: set[asyncio.Task] = set()
+        mine: set[asyncio.Task] = set()  # this lane's sends under way
 
         def ended(task: asyncio.Task) -> None:
-            running.discard(task)
+            mine.discard(task)
+            self.running.discard(task)
             event.set()
             if not task.cancelled() and task.exception() is not None:  # the row is taken back after its lease
                 log.error("Outbox delivery step failed", exc_info=task.exception())
 
-        try:
-            while True:
-                event.clear()
-                claimed: list[OutboxMessage] = []
-                free = CONCURRENCY - len(running)
-                if free > 0 and self.alive():
-                    try:
-                        claimed, lease_end = await _claim(free, self.lease, channel=channel, worker=self.name)
-                    except Exception:  # a database hiccup: try again after a pause
-                        log.exception("Outbox claim failed")
-                for message in claimed:
-                    task = asyncio.create_task(sender.deliver(message, lease_end, self.alive))
-                    running.add(task)
-                    task.add_done_callback(ended)
-                if claimed and len(running) < CONCURRENCY:
-                    continue  # there may be more due
-                wait = self.idle_seconds if self.alive() else self.every
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), timeout=wait)
-        except asyncio.CancelledError:
-            if running:  # the sends under way end (each within the send timeout) and are recorded
-                await asyncio.wait(running, timeout=sender.seconds + 5)
-            raise
+        while not self.stopping:
+            event.clear()
+            claimed: list[OutboxMessage] = []
+            free = CONCURRENCY - len(mine)
+            if free > 0 and self.alive():
+                try:
+                    claimed, lease_end = await _claim(free, self.lease, channel=channel, worker=self.name)
+                except Exception:  # a database hiccup: try again after a pause
+                    log.exception("Outbox claim failed")
+            for message in claimed:
+                task = asyncio.create_task(sender.deliver(message, lease_end, self.alive))
+                mine.add(task)
+                self.running.add(task)
+                task.add_done_callback(ended)
+            if self.stopping or (claimed and len(mine) < CONCURRENCY):
+                continue  # there may be more due
+            wait = self.idle_seconds if self.alive() else self.every
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout=wait)
 
 
 async def run_worker(settings: Settings, idle_seconds: float = 5.0) -> None:

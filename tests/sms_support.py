@@ -48,6 +48,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's hook name
         server = self.server.sms
+        if server.down:
+            return self._answer(503, {"code": "unavailable", "message": "down for maintenance"})
         url = urlsplit(self.path)
         if url.path != "/v3/transactionalSMS/statistics/events":
             return self._answer(404, {"code": "not_found", "message": "no such endpoint"})
@@ -67,6 +69,8 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server.sms
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
         headers = {k.lower(): v for k, v in self.headers.items()}
+        if server.down:
+            return self._answer(503, {"code": "unavailable", "message": "down for maintenance"})
         with server._lock:
             scripted = server.script.pop(0) if server.script else None
         if scripted is not None:
@@ -147,6 +151,7 @@ class SmsServer:
     lookups: list[str] = field(default_factory=list)  # Brevo event-log lookups (by tag)
     script: list[int] = field(default_factory=list)  # next status codes to answer instead of 201
     bad_numbers: set[str] = field(default_factory=set)  # recipients Brevo refuses with a 400
+    down: bool = False  # an outage: every call is answered 503
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()  # also wakes wait_for at each arrival

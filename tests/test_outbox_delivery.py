@@ -24,7 +24,7 @@ from messaging.services import delivery_counts, recent_messages
 from messaging.tables import DeliveryStatus, OutboxMessage, OutboxWorker
 from tests.factories.accounts import make_organisation
 from tests.factories.messaging import queued_messages
-from tests.sms_support import API_KEY, SmsServer
+from tests.sms_support import API_KEY, SECRET, SmsServer
 from tests.support import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -198,6 +198,28 @@ async def test_an_interrupted_brevo_send_is_found_not_sent_again(settings, mail_
     row = await _row("sms:3")
     assert row.status == "sent" and row.attempts == 2 and row.provider_message_id == "1511882900176220"
     assert len(sms_server.arrivals) == 1
+
+
+async def test_a_text_the_gateway_took_too_long_to_accept_is_looked_up_not_sent_again(settings, sms_server):
+    conf = dataclasses.replace(
+        settings,
+        sms_provider="webhook",
+        sms_webhook_url=f"{sms_server.url}/gateway",
+        sms_webhook_secret=SECRET,
+        outbox_lease_seconds=3,  # a send may take one second
+    )
+    sms_server.delay = 2.0  # the gateway takes the text, and answers too late
+    async with write_transaction():
+        await outbox.enqueue_sms(to="+33612345678", text="Rappel", key="slow-gw", urgent=True)
+    await outbox.deliver_due(conf)
+    row = await _row("slow-gw")
+    assert row.status == "queued" and "1" in row.last_error and len(sms_server.arrivals) == 1
+    sms_server.delay = 0.0
+    await _make_due_now()
+    await outbox.deliver_due(conf)
+    row = await _row("slow-gw")
+    assert row.status == "sent" and row.provider_message_id.startswith("gw-")
+    assert sms_server.lookups == ["slow-gw"] and len(sms_server.arrivals) == 1  # found, not sent again
 
 
 async def test_a_message_that_keeps_killing_its_worker_ends_up_failed(settings, mail_server, sms_server):

@@ -161,7 +161,16 @@ async def background_work(settings: Settings) -> None:
     from privacy import purge
     from registration import reminders
 
-    await asyncio.gather(run_worker(settings), reminders.run(), followups.run(), parcours_reminders.run(), purge.run())
+    works = (run_worker(settings), reminders.run(), followups.run(), parcours_reminders.run(), purge.run())
+    tasks = [asyncio.create_task(work) for work in works]
+    try:
+        await asyncio.wait(tasks)
+    finally:
+        # Cancelled: each ends its own way, and this waits for all (gather would end with the first one): the
+        # outbox's worker lets its sends under way finish and be recorded (messaging.outbox.Worker).
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
 
 
 def create_app(

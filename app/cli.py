@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import logging
 import sys
@@ -88,10 +89,20 @@ def serve(args: argparse.Namespace) -> None:
 
 
 async def worker() -> None:
-    """Deliver the outbox and send the reminders as they fall due (several workers may run at once)."""
+    """Deliver the outbox and send the reminders as they fall due (several workers may run at once).
+
+    SIGTERM or SIGINT stops it cleanly: it claims nothing more, lets the sends under way end and be
+    recorded (messaging.outbox.Worker), then exits, so a restart sends nothing twice."""
+    import signal
+
     from app.asgi import background_work
 
-    await background_work(get_settings())
+    work = asyncio.create_task(background_work(get_settings()))
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, work.cancel)
+    with contextlib.suppress(asyncio.CancelledError):
+        await work
 
 
 async def purge(args: argparse.Namespace) -> None:

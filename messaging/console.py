@@ -12,7 +12,7 @@ from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
 from core.errors import InvalidInput, Refusal
 from core.i18n import gettext as _
-from core.i18n import lazy
+from core.i18n import lazy, ngettext
 from core.web import errors_of, flash, form_data, page
 from messaging import services, templates
 from messaging.sms import outside_gsm7, sms_length
@@ -89,6 +89,20 @@ class MessagesConsole(Controller):
         form = await form_data(request)
         channel = _channel(form.get("channel", ""))
         return page("messaging/_preview.html", preview=_preview(form.get("body", ""), channel))
+
+    @post("/retry")
+    async def retry(self, request: User, organisation_id: FromPath[int]) -> Redirect:
+        """Queue the failed messages again: all of them, or the one `message_id` names."""
+        form = await form_data(request)
+        raw = form.get("message_id", "")
+        count = await services.retry_failed(request.user, organisation_id, int(raw) if raw.isdigit() else None)
+        if count:
+            flash(
+                request, ngettext("%(num)s message will be sent again.", "%(num)s messages will be sent again.", count)
+            )
+        else:
+            flash(request, _("No failed message to send again."))
+        return Redirect(f"/organisations/{organisation_id}/messages#delivery")
 
     @post("/{key:str}/{channel:str}")
     async def save(

@@ -1,25 +1,37 @@
 """Write messages in the caller's transaction; deliver them afterwards, each once in effect.
 
-Writing: `enqueue_email` and `enqueue_sms` must be called inside the caller's `write_transaction()`,
-next to the change that causes the message, so that both are saved or neither is. Both are idempotent
-by `key` (a second call with the same key changes nothing). Call `wake()` after the commit.
+Writing: `enqueue_email`, `enqueue_sms` and `enqueue_webhook` must be called inside the caller's
+`write_transaction()`, next to the change that causes the message, so that both are saved or neither is.
+They are idempotent by `key` (a second call with the same key changes nothing). Call `wake()` after the commit.
 
-Delivering: `deliver_due` claims due rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL, the one write lock
-on SQLite), marks them `sending` with a lease of OUTBOX_LEASE_SECONDS, sends them and records the outcome
-of each as soon as it is known. The rules that keep a message from going out twice:
+Delivering (`run_worker`, one `Worker` per process): a lane per channel (e-mail, SMS, webhook) keeps up to
+CONCURRENCY sends going; as soon as one ends the lane claims the next due message of its channel, so a slow
+SMS provider never holds back e-mails, and nothing waits for a whole batch. A claim (`FOR UPDATE SKIP LOCKED`
+on PostgreSQL, the one write lock on SQLite) marks rows `sending`, by this worker, with a lease of
+OUTBOX_LEASE_SECONDS; the outcome of each send is recorded as soon as it is known. `deliver_due` delivers
+what is due once (tests, scripts). The rules that keep a message from going out twice:
 
-* a worker starts a send only while its lease has at least one send timeout left, and every send is cut
-  at that timeout: no send outlives its lease, so no other worker can claim a message while it is sent;
-* a worker that dies mid-send leaves the row `sending`; once the lease has run out any worker claims it
-  again and sends it with the same idempotency key: the same Message-ID for an e-mail (see
-  `email.message_id_for`), the same reference for an SMS (Brevo's tag, or the gateway's Idempotency-Key
-  header), so the receiver can drop the copy; for Brevo, `find_sent` even finds the first copy and the
-  second is not sent at all;
-* attempts are counted when a message is claimed, so a message that kills its worker every time ends up
-  `failed` after MAX_ATTEMPTS instead of looping.
+* a worker starts a send only while its lease has at least one send timeout left and its heartbeat is
+  fresh, and every send is cut at that timeout: no send outlives its lease, nor its worker's last heartbeat
+  by more than `gone_after`, so no other worker takes a message while it is being sent;
+* each worker heartbeats (`OutboxWorker`); the rows of a worker that is gone go back to the queue: at once
+  when it ran on this machine and its process no longer exists (killed, crashed), after `gone_after` of
+  silence otherwise (about 45 s with the default lease), after the lease when nothing else is known;
+* a worker that is stopped (SIGTERM, the app shutting down) claims nothing more and lets the sends under
+  way finish and be recorded before it exits, so a restart duplicates nothing;
+* a message taken back from a vanished worker is sent again with the same idempotency key: the same
+  Message-ID for an e-mail (see `email.message_id_for`), the same reference for a text (Brevo's tag, the
+  gateway's Idempotency-Key), and for texts the provider is first asked whether it already took it
+  (`FindsSent`): if so, it is recorded, not sent again. SMTP has no such question: an e-mail goes out twice
+  only when its worker dies between the end of DATA and the recording of the server's answer (README,
+  "Messages: what once means");
+* a message whose worker vanishes MAX_INTERRUPTIONS times in its sends is failed (it may be what kills it).
 
-Errors: `TemporaryFailure` puts the message back with a backoff; `PermanentFailure` (or MAX_ATTEMPTS)
-marks it failed with the reason. A malformed address or number fails that message only.
+Errors: `TemporaryFailure` puts the message back with a backoff (30 s, doubling, at most BACKOFF_CAP);
+e-mails and texts are retried for RETRY_FOR after their first try, webhooks MAX_ATTEMPTS times (the
+webhooks package disables an endpoint that keeps failing). `PermanentFailure` fails the message with the
+reason; organisers can queue failed messages again from the console (`retry_failed`). A malformed address
+or number fails that message only. docs/state-machines.md draws the states of a message.
 """
 
 from __future__ import annotations
@@ -27,7 +39,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 
@@ -40,22 +55,37 @@ from messaging import senders
 from messaging import signals as messaging_signals
 from messaging.email import PermanentFailure, TemporaryFailure, build_email, check_address, message_id_for, send_email
 from messaging.sms import FindsSent, SmsProvider, normalise_phone, provider_from
-from messaging.tables import Channel, DeliveryStatus, OutboxMessage
+from messaging.tables import Channel, DeliveryStatus, OutboxMessage, OutboxWorker
 
 log = logging.getLogger("tremplin.outbox")
 
-MAX_ATTEMPTS = 8
-CONCURRENCY = 8  # messages of one batch sent at the same time
-_wakeup = asyncio.Event()
+MAX_ATTEMPTS = 8  # webhooks: tries of one delivery (the webhooks package disables an endpoint that keeps failing)
+RETRY_FOR = timedelta(days=1)  # e-mails and texts: temporary failures are retried this long after the first try
+BACKOFF_CAP = timedelta(hours=1)
+MAX_INTERRUPTIONS = 3  # a message whose worker vanished mid-send this often is failed: it may be what kills it
+CONCURRENCY = 8  # sends of one channel under way at the same time in one worker
+_wakeups: set[asyncio.Event] = set()  # the lanes of the workers of this process, woken by `wake()`
 
 
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 6 * 3600))
+    """The wait after the `attempts`-th failed try: 30 s, doubling, at most BACKOFF_CAP."""
+    return min(timedelta(seconds=30 * 2 ** min(max(attempts, 1) - 1, 20)), BACKOFF_CAP)
 
 
 def send_timeout(settings: Settings) -> float:
     """Seconds one send may take: a third of the lease, at most 30."""
     return max(0.5, min(30.0, settings.outbox_lease_seconds / 3))
+
+
+def heartbeat_seconds(settings: Settings) -> float:
+    """How often a worker tells the others it is alive: a tenth of the lease, between 0.5 and 5 s."""
+    return max(0.5, min(5.0, settings.outbox_lease_seconds / 10))
+
+
+def gone_after(settings: Settings) -> timedelta:
+    """A worker silent this long is gone and its rows are taken back. It starts a send only within two
+    heartbeats of its last one and every send is cut at the send timeout: none of its sends can be under way."""
+    return timedelta(seconds=3 * heartbeat_seconds(settings) + send_timeout(settings))
 
 
 async def enqueue_email(
@@ -182,44 +212,97 @@ def quiet_until(now: datetime, settings: Settings, hours: str = "") -> datetime 
 
 
 def wake() -> None:
-    """Tell an in-process worker that something was committed to the outbox."""
-    _wakeup.set()
+    """Tell the workers of this process that something was committed to the outbox."""
+    for event in list(_wakeups):
+        event.set()
 
 
-async def _claim(limit: int, lease: timedelta) -> tuple[list[OutboxMessage], datetime]:
+# --- where a worker runs: enough to tell, on the same machine, that its process is gone --------------------
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return ""
+
+
+def _this_machine() -> str:
+    """The kernel's boot id and this process's PID namespace: where a worker's PID means that process ("" when
+    unknown, off Linux: then only heartbeats tell)."""
+    boot = _read("/proc/sys/kernel/random/boot_id")
+    try:
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return f"{boot}/{namespace}"[:120] if boot else ""
+
+
+def _process_started(pid: int) -> str:
+    """When process `pid` started (clock ticks since boot), "" when there is no such process."""
+    stat = _read(f"/proc/{pid}/stat")
+    fields = stat.rpartition(")")[2].split()  # after the command name, which may hold spaces
+    return fields[19] if len(fields) > 19 else ""
+
+
+MACHINE = _this_machine()
+
+
+def _gone_here(worker: dict) -> bool:
+    """Whether a worker of this machine is certainly gone: its process ended (or its PID is another's now)."""
+    return bool(MACHINE) and worker["machine"] == MACHINE and _process_started(worker["pid"]) != worker["pid_started"]
+
+
+# --- claiming, recording ----------------------------------------------------------------------------------
+
+
+async def _claim(
+    limit: int, lease: timedelta, *, channel: Channel | None = None, worker: str = ""
+) -> tuple[list[OutboxMessage], datetime]:
+    """Claim up to `limit` due messages (of `channel`, else any) for `worker`; returns them and their lease end."""
     now = utcnow()
     until = now + lease
     due = (OutboxMessage.status == DeliveryStatus.queued) & (OutboxMessage.next_attempt_at <= now)
     stale = (OutboxMessage.status == DeliveryStatus.sending) & (OutboxMessage.claimed_until < now)
     async with write_transaction():
         if is_sqlite():  # the write lock already serialises claimers
-            ids = [
-                r["id"]
-                for r in await OutboxMessage.select(OutboxMessage.id)
-                .where(due | stale)
+            where = due | stale
+            if channel is not None:
+                where = where & (OutboxMessage.channel == channel)
+            rows = await (
+                OutboxMessage.select(OutboxMessage.id, OutboxMessage.status)
+                .where(where)
                 .order_by(OutboxMessage.id)
                 .limit(limit)
-            ]
-        else:
-            rows = await OutboxMessage.raw(
-                "SELECT id FROM outbox_message WHERE (status = 'queued' AND next_attempt_at <= {}) "
-                "OR (status = 'sending' AND claimed_until < {}) ORDER BY id LIMIT {} "
-                "FOR UPDATE SKIP LOCKED",
-                now,
-                now,
-                limit,
             )
-            ids = [r["id"] for r in rows]
+        else:
+            of_channel = "AND channel = {} " if channel is not None else ""
+            rows = await OutboxMessage.raw(
+                "SELECT id, status FROM outbox_message WHERE ((status = 'queued' AND next_attempt_at <= {}) "
+                f"OR (status = 'sending' AND claimed_until < {{}})) {of_channel}ORDER BY id LIMIT {{}} "
+                "FOR UPDATE SKIP LOCKED",
+                *([now, now, channel.value, limit] if channel is not None else [now, now, limit]),
+            )
+        ids = [r["id"] for r in rows]
         if not ids:
             return [], until
+        interrupted = [r["id"] for r in rows if r["status"] == DeliveryStatus.sending]
         # Counted now, not after the send: a message whose send kills the worker still runs out of attempts.
         await OutboxMessage.update(
             {
                 OutboxMessage.status: DeliveryStatus.sending,
                 OutboxMessage.claimed_until: until,
+                OutboxMessage.claimed_by: worker,
                 OutboxMessage.attempts: OutboxMessage.attempts + 1,
             }
         ).where(OutboxMessage.id.is_in(ids))
+        await OutboxMessage.update({OutboxMessage.first_attempt_at: now}).where(
+            OutboxMessage.id.is_in(ids) & OutboxMessage.first_attempt_at.is_null()
+        )
+        if interrupted:  # their worker vanished mid-send (the lease ran out)
+            await OutboxMessage.update({OutboxMessage.interruptions: OutboxMessage.interruptions + 1}).where(
+                OutboxMessage.id.is_in(interrupted)
+            )
         # With its organisation's row, in the same query: the names the message goes out under (messaging.senders).
         messages = (
             await OutboxMessage.objects(OutboxMessage.organisation)
@@ -267,29 +350,57 @@ async def _deliver(settings: Settings, message: OutboxMessage, sms: SmsProvider 
     raise PermanentFailure(_("No way to send messages of kind %(channel)s.", channel=message.channel))
 
 
+def _gives_up(message: OutboxMessage, now: datetime) -> bool:
+    """Whether a temporary failure of `message` is its last: webhooks after MAX_ATTEMPTS tries, e-mails and texts
+    RETRY_FOR after their first try."""
+    if message.channel == Channel.webhook:
+        return message.attempts >= MAX_ATTEMPTS
+    return now >= (message.first_attempt_at or now) + RETRY_FOR
+
+
+def _next_try(message: OutboxMessage, now: datetime) -> datetime:
+    later = now + backoff(message.attempts)
+    if message.channel == Channel.webhook:
+        return later
+    return min(later, (message.first_attempt_at or now) + RETRY_FOR)  # a last try when the day is over
+
+
 async def _record(message: OutboxMessage, error: Exception | None, provider_id: str = "") -> None:
     now = utcnow()
-    mine = (OutboxMessage.id == message.id) & (OutboxMessage.status == DeliveryStatus.sending)
     async with write_transaction():
         if error is None:
-            # One statement; a delivery receipt that came first (status delivered) is not overwritten.
+            # One statement; a delivery receipt that came first (status delivered) is not overwritten. Recorded
+            # even when the row was taken back meanwhile (this worker seemed gone): it did go out.
             await sql(
                 "UPDATE outbox_message SET sent_at = {}, provider_message_id = {}, claimed_until = NULL, "
-                "last_error = '', status = CASE WHEN status = 'sending' THEN 'sent' ELSE status END WHERE id = {}",
+                "claimed_by = '', last_error = '', status = CASE WHEN status IN ('sending', 'queued') THEN 'sent' "
+                "ELSE status END WHERE id = {}",
                 now,
                 provider_id[:100],
                 message.id,
             )
             return
-        values: dict = {OutboxMessage.claimed_until: None, OutboxMessage.last_error: str(error)[:2000]}
-        if isinstance(error, PermanentFailure) or message.attempts >= MAX_ATTEMPTS:
+        values: dict = {
+            OutboxMessage.claimed_until: None,
+            OutboxMessage.claimed_by: "",
+            OutboxMessage.last_error: str(error)[:2000],
+        }
+        if isinstance(error, PermanentFailure) or _gives_up(message, now):
             values[OutboxMessage.status] = DeliveryStatus.failed
         else:
             values |= {
                 OutboxMessage.status: DeliveryStatus.queued,
-                OutboxMessage.next_attempt_at: now + backoff(message.attempts),
+                OutboxMessage.next_attempt_at: _next_try(message, now),
             }
-        await OutboxMessage.update(values).where(mine)
+        await OutboxMessage.update(values).where(_still_mine(message))
+
+
+def _still_mine(message: OutboxMessage):
+    return (
+        (OutboxMessage.id == message.id)
+        & (OutboxMessage.status == DeliveryStatus.sending)
+        & (OutboxMessage.claimed_by == message.claimed_by)
+    )
 
 
 async def _release(message: OutboxMessage) -> None:
@@ -299,39 +410,10 @@ async def _release(message: OutboxMessage) -> None:
             {
                 OutboxMessage.status: DeliveryStatus.queued,
                 OutboxMessage.claimed_until: None,
+                OutboxMessage.claimed_by: "",
                 OutboxMessage.attempts: OutboxMessage.attempts - 1,
             }
-        ).where((OutboxMessage.id == message.id) & (OutboxMessage.status == DeliveryStatus.sending))
-
-
-async def deliver_due(settings: Settings, limit: int = 50, *, sms: SmsProvider | None = None) -> int:
-    """Deliver what is due now; returns how many messages were claimed."""
-    seconds = send_timeout(settings)
-    messages, lease_end = await _claim(limit, timedelta(seconds=settings.outbox_lease_seconds))
-    if not messages:
-        return 0
-    async with contextlib.AsyncExitStack() as stack:
-        if sms is None and any(m.channel == Channel.sms for m in messages):
-            if settings.sms_provider == "console":
-                sms = provider_from(settings)
-            else:
-                client = await stack.enter_async_context(httpx.AsyncClient(timeout=seconds))
-                sms = provider_from(settings, client)
-        gate = asyncio.Semaphore(CONCURRENCY)
-
-        async def one(message: OutboxMessage) -> None:
-            async with gate:
-                if utcnow() + timedelta(seconds=seconds) >= lease_end:
-                    await _release(message)  # too late to start a send that would outlive the lease
-                    return
-                error, provider_id = await _attempt(settings, message, sms, seconds)
-                await _record(message, error, provider_id)
-
-        results = await asyncio.gather(*(one(m) for m in messages), return_exceptions=True)
-    for result in results:
-        if isinstance(result, BaseException):  # the row stays claimed and is taken again after its lease
-            log.error("Outbox delivery step failed", exc_info=result)
-    return len(messages)
+        ).where(_still_mine(message))
 
 
 async def _attempt(
@@ -340,8 +422,11 @@ async def _attempt(
     """Try to send one message within `seconds`: the error it failed with (None when sent), the provider's id."""
     error: Exception | None = None
     provider_id = ""
-    if message.attempts > MAX_ATTEMPTS:  # interrupted again and again
-        error = PermanentFailure(_("Delivery was interrupted too many times."))
+    if message.interruptions >= MAX_INTERRUPTIONS or (
+        message.channel == Channel.webhook and message.attempts > MAX_ATTEMPTS
+    ):  # interrupted again and again
+        with language(settings.language):
+            error = PermanentFailure(_("Delivery was interrupted too many times."))
     else:
         try:
             with language(settings.language):
@@ -357,14 +442,221 @@ async def _attempt(
     return error, provider_id
 
 
-async def run_worker(settings: Settings, idle_seconds: float = 5.0) -> None:
-    """Deliver forever; woken early by `wake()` when running in the app process."""
-    while True:
+class _Sender:
+    """Sends claimed messages and records their outcome; opens the SMS provider's HTTP client when first needed."""
+
+    def __init__(self, settings: Settings, sms: SmsProvider | None = None) -> None:
+        self.settings = settings
+        self.seconds = send_timeout(settings)
+        self.sms = sms
+        self.client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> _Sender:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self.client is not None:
+            await self.client.aclose()
+
+    def provider(self) -> SmsProvider:
+        if self.sms is None:
+            if self.settings.sms_provider == "console":
+                self.sms = provider_from(self.settings)
+            else:
+                self.client = httpx.AsyncClient(timeout=self.seconds)
+                self.sms = provider_from(self.settings, self.client)
+        return self.sms
+
+    async def deliver(self, message: OutboxMessage, lease_end: datetime, alive=lambda: True) -> None:
+        if utcnow() + timedelta(seconds=self.seconds) >= lease_end or not alive():
+            await _release(message)  # too late to start a send that would outlive the lease (or the heartbeat)
+            return
+        sms = self.provider() if message.channel == Channel.sms else None
+        error, provider_id = await _attempt(self.settings, message, sms, self.seconds)
+        await _record(message, error, provider_id)
+
+
+async def deliver_due(settings: Settings, limit: int = 50, *, sms: SmsProvider | None = None) -> int:
+    """Deliver once what is due now (up to `limit` messages, CONCURRENCY at a time per channel) and return how
+    many were claimed. The claim is under a name no heartbeat stands for: only its lease protects it."""
+    messages, lease_end = await _claim(
+        limit, timedelta(seconds=settings.outbox_lease_seconds), worker=f"once-{secrets.token_hex(6)}"
+    )
+    if not messages:
+        return 0
+    gates = {channel: asyncio.Semaphore(CONCURRENCY) for channel in Channel}
+    async with _Sender(settings, sms) as sender:
+
+        async def one(message: OutboxMessage) -> None:
+            async with gates[message.channel]:
+                await sender.deliver(message, lease_end)
+
+        results = await asyncio.gather(*(one(m) for m in messages), return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):  # the row stays claimed and is taken again after its lease
+            log.error("Outbox delivery step failed", exc_info=result)
+    return len(messages)
+
+
+# --- workers ----------------------------------------------------------------------------------------------
+
+
+async def _take_back(names: list[str]) -> int:
+    """Put the messages these workers were sending back in the queue, due now; how many there were."""
+    if not names:
+        return 0
+    rows = (
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: DeliveryStatus.queued,
+                OutboxMessage.claimed_until: None,
+                OutboxMessage.claimed_by: "",
+                OutboxMessage.next_attempt_at: utcnow(),
+                OutboxMessage.interruptions: OutboxMessage.interruptions + 1,
+            }
+        )
+        .where((OutboxMessage.status == DeliveryStatus.sending) & OutboxMessage.claimed_by.is_in(names))
+        .returning(OutboxMessage.id)
+    )
+    return len(rows)
+
+
+async def take_back_from_gone_workers(settings: Settings, me: str = "") -> int:
+    """Give the messages of the workers that are gone (see `gone_after`, `_gone_here`) back to the queue and
+    forget those workers; returns how many messages went back."""
+    async with write_transaction():
+        silent_since = utcnow() - gone_after(settings)
+        workers = await OutboxWorker.select().where(OutboxWorker.name != me)
+        gone = [w["name"] for w in workers if w["seen_at"] < silent_since or _gone_here(w)]
+        if not gone:
+            return 0
+        count = await _take_back(gone)
+        await OutboxWorker.delete().where(OutboxWorker.name.is_in(gone))
+    if count:
+        log.warning("Took back %s message(s) from %s worker(s) gone: %s", count, len(gone), ", ".join(gone))
+    return count
+
+
+class Worker:
+    """Delivers the outbox in this process: a heartbeat, and a lane per channel keeping CONCURRENCY sends going.
+
+    Cancelled (the app shutting down, `tremplin worker` getting SIGTERM), it claims nothing more, lets the
+    sends under way end and be recorded (each is cut at the send timeout), then says it is gone."""
+
+    def __init__(self, settings: Settings, *, idle_seconds: float = 5.0, sms: SmsProvider | None = None) -> None:
+        self.settings = settings
+        self.idle_seconds = idle_seconds
+        self.sms = sms
+        self.name = f"{os.getpid()}-{secrets.token_hex(6)}"
+        self.every = heartbeat_seconds(settings)
+        self.lease = timedelta(seconds=settings.outbox_lease_seconds)
+        self.started_at = utcnow()
+        self.beat_at: datetime | None = None
+        self.events = {channel: asyncio.Event() for channel in Channel}
+        self.running: set[asyncio.Task] = set()  # the sends under way, of every lane
+        self.stopping = False  # the lanes claim nothing more
+        self.stopped = asyncio.Event()  # the sends under way are over: the heartbeat stops
+
+    def alive(self) -> bool:
+        """Whether this worker's heartbeat is fresh enough to start a send (see `gone_after`)."""
+        return self.beat_at is not None and utcnow() - self.beat_at < timedelta(seconds=2 * self.every)
+
+    async def beat(self) -> None:
+        now = utcnow()
+        async with write_transaction():
+            await OutboxWorker.insert(
+                OutboxWorker(
+                    name=self.name,
+                    machine=MACHINE,
+                    pid=os.getpid(),
+                    pid_started=_process_started(os.getpid()),
+                    started_at=self.started_at,
+                    seen_at=now,
+                )
+            ).on_conflict(target=OutboxWorker.name, action="DO UPDATE", values=[OutboxWorker.seen_at])
+        was_alive, self.beat_at = self.alive(), now
+        if not was_alive:
+            wake()
+
+    async def run(self) -> None:
+        _wakeups.update(self.events.values())
         try:
-            while await deliver_due(settings):
-                pass
-        except Exception:  # keep the worker alive across database hiccups
-            log.exception("Outbox worker iteration failed")
-        _wakeup.clear()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(_wakeup.wait(), timeout=idle_seconds)
+            async with _Sender(self.settings, self.sms) as sender:
+                heartbeats = asyncio.create_task(self._heartbeats())
+                lanes = [asyncio.create_task(self._lane(channel, sender)) for channel in Channel]
+                try:
+                    await asyncio.wait([heartbeats, *lanes])  # until stopped (wait, unlike gather, cancels none)
+                finally:
+                    stopping = asyncio.create_task(self._stop(sender, heartbeats, lanes))
+                    while not stopping.done():  # a second cancellation does not cut the stop short
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await asyncio.shield(stopping)
+        finally:
+            _wakeups.difference_update(self.events.values())
+
+    async def _stop(self, sender: _Sender, heartbeats: asyncio.Task, lanes: list[asyncio.Task]) -> None:
+        """Claim nothing more; let the sends under way end (each is cut at the send timeout) and be recorded, the
+        heartbeat going on meanwhile. Nothing is cancelled mid-query: a database connection being opened then
+        would be left open (and, on SQLite, its thread would keep the process from exiting)."""
+        self.stopping = True
+        wake()
+        await asyncio.wait(lanes)
+        log.info("Outbox worker %s stops after its %s send(s) under way", self.name, len(self.running))
+        if self.running:
+            await asyncio.wait(self.running, timeout=sender.seconds + 5)
+        self.stopped.set()
+        await asyncio.wait([heartbeats])
+        try:
+            async with write_transaction():  # anything still claimed goes back at once; this worker is gone
+                await _take_back([self.name])
+                await OutboxWorker.delete().where(OutboxWorker.name == self.name)
+        except Exception:  # its rows go back when the others see it gone
+            log.exception("Outbox worker could not say it stops")
+        else:
+            log.info("Outbox worker %s stopped", self.name)
+
+    async def _heartbeats(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                await self.beat()
+                await take_back_from_gone_workers(self.settings, self.name)
+            except Exception:  # keep the worker alive across database hiccups; it sends nothing meanwhile
+                log.exception("Outbox heartbeat failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopped.wait(), timeout=self.every)
+
+    async def _lane(self, channel: Channel, sender: _Sender) -> None:
+        event = self.events[channel]
+        mine: set[asyncio.Task] = set()  # this lane's sends under way
+
+        def ended(task: asyncio.Task) -> None:
+            mine.discard(task)
+            self.running.discard(task)
+            event.set()
+            if not task.cancelled() and task.exception() is not None:  # the row is taken back after its lease
+                log.error("Outbox delivery step failed", exc_info=task.exception())
+
+        while not self.stopping:
+            event.clear()
+            claimed: list[OutboxMessage] = []
+            free = CONCURRENCY - len(mine)
+            if free > 0 and self.alive():
+                try:
+                    claimed, lease_end = await _claim(free, self.lease, channel=channel, worker=self.name)
+                except Exception:  # a database hiccup: try again after a pause
+                    log.exception("Outbox claim failed")
+            for message in claimed:
+                task = asyncio.create_task(sender.deliver(message, lease_end, self.alive))
+                mine.add(task)
+                self.running.add(task)
+                task.add_done_callback(ended)
+            if self.stopping or (claimed and len(mine) < CONCURRENCY):
+                continue  # there may be more due
+            wait = self.idle_seconds if self.alive() else self.every
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), timeout=wait)
+
+
+async def run_worker(settings: Settings, idle_seconds: float = 5.0) -> None:
+    """Deliver forever (see `Worker`); woken early by `wake()` when running in the app process."""
+    await Worker(settings, idle_seconds=idle_seconds).run()

@@ -6,7 +6,15 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from messaging.tables import TO_PEOPLE, DeliveryStatus, OutboxMessage
+from accounts.services import CurrentUser, require_role
+from accounts.tables import Role
+from core import signals
+from core.clock import utcnow
+from core.db import after_commit, write_transaction
+from messaging import outbox
+from messaging import signals as messaging_signals
+from messaging.sms import normalise_phone
+from messaging.tables import TO_PEOPLE, Channel, DeliveryStatus, OutboxMessage
 
 
 async def failed_count(organisation_ids: list[int]) -> int:
@@ -64,3 +72,44 @@ async def recent_messages(organisation_ids: list[int], limit: int = 50) -> list[
     for row in rows:
         row["kind"] = row.pop("idempotency_key").split(":", 1)[0]
     return rows
+
+
+async def retry_failed(user: CurrentUser, organisation_id: int, message_id: int | None = None) -> int:
+    """Queue again the failed e-mails and texts of an organisation (or one of them), due now, with a new day of
+    tries (organisers). Texts to a phone that answered STOP meanwhile stay failed. How many were queued."""
+    require_role(user, organisation_id, Role.organiser)
+    which = (
+        (OutboxMessage.status == DeliveryStatus.failed)
+        & (OutboxMessage.organisation == organisation_id)
+        & OutboxMessage.channel.is_in(TO_PEOPLE)
+    )
+    if message_id is not None:
+        which = which & (OutboxMessage.id == message_id)
+    async with write_transaction():
+        rows = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.channel, OutboxMessage.recipient).where(which)
+        phones = {}
+        for row in rows:
+            if row["channel"] == Channel.sms:
+                try:
+                    phones[row["id"]] = normalise_phone(row["recipient"])
+                except Exception:  # noqa: BLE001 - a malformed number fails again, and says why
+                    phones[row["id"]] = row["recipient"]
+        refused: set[str] = set()
+        for answer in await signals.send(messaging_signals.texts_refused, phones=sorted(set(phones.values()))):
+            refused |= set(answer or ())
+        ids = [r["id"] for r in rows if phones.get(r["id"]) not in refused]
+        if not ids:
+            return 0
+        await OutboxMessage.update(
+            {
+                OutboxMessage.status: DeliveryStatus.queued,
+                OutboxMessage.attempts: 0,
+                OutboxMessage.interruptions: 0,
+                OutboxMessage.first_attempt_at: None,
+                OutboxMessage.next_attempt_at: utcnow(),
+                OutboxMessage.claimed_until: None,
+                OutboxMessage.claimed_by: "",
+            }
+        ).where(OutboxMessage.id.is_in(ids) & (OutboxMessage.status == DeliveryStatus.failed))
+        after_commit(outbox.wake)
+    return len(ids)

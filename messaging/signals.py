@@ -12,3 +12,8 @@ webhook_due = signal(
     "with the outbox's backoff) or PermanentFailure. Answered by webhooks, which signs, posts and records the "
     "attempt on its endpoint in a transaction of its own.",
 )
+texts_refused = signal(
+    "texts-refused",
+    "Which of these phones (E.164) answered STOP and must get no more texts: phones -> a set of phones. Asked "
+    "before failed texts are queued again. Answered by registration.",
+)

@@ -246,7 +246,11 @@ class WebhookProvider:
     """A gateway of your own: a JSON POST signed with HMAC-SHA256 of the raw body.
 
     The gateway gets the idempotency key as `Idempotency-Key` (and as `reference`): a message sent again
-    after a crash carries the same key, so the gateway can drop the copy.
+    after a crash carries the same key, so the gateway can drop the copy. Before sending again a message
+    whose earlier attempt may have gone out (a timeout, a worker that died), the outbox asks `find_sent`:
+    `GET SMS_WEBHOOK_URL?reference=<key>`, signed like a send over the reference's bytes; the gateway answers
+    200 `{"id": …}` when it accepted that text, 404 when it did not. A gateway that does not answer such
+    lookups (404, 405, 501) gets the text again, with the same Idempotency-Key.
     """
 
     name = "webhook"
@@ -271,6 +275,24 @@ class WebhookProvider:
             raise TemporaryFailure(
                 _("The SMS gateway sent an unexpected answer: %(reason)s", reason=response.text[:200])
             ) from exc
+
+    async def find_sent(self, reference: str) -> str | None:
+        headers = {SIGNATURE_HEADER: sign(self.secret, reference.encode()), IDEMPOTENCY_HEADER: reference}
+        try:
+            response = await self.client.get(self.url, params={"reference": reference}, headers=headers)
+        except httpx.HTTPError as exc:
+            raise TemporaryFailure(
+                _("%(provider)s could not be reached: %(reason)s", provider="SMS gateway", reason=str(exc))
+            ) from exc
+        if response.status_code in {404, 405, 501}:
+            return None
+        _check(response, "SMS gateway")
+        try:
+            data = response.json()
+        except ValueError:
+            return None
+        found = data.get("id") if isinstance(data, dict) else None
+        return str(found) if found else None
 
 
 def provider_from(settings: Settings, client: httpx.AsyncClient | None = None) -> SmsProvider:

@@ -40,8 +40,11 @@ class OutboxMessage(Table):
     idempotency_key = Varchar(length=200, unique=True, index=True)
     status = Varchar(length=10, choices=DeliveryStatus, default=DeliveryStatus.queued, index=True)
     attempts = Integer(default=0)
+    interruptions = Integer(default=0)  # claims whose worker vanished mid-send (outbox: MAX_INTERRUPTIONS)
+    first_attempt_at = Timestamptz(null=True, default=None)  # retries stop RETRY_FOR after it (people's channels)
     next_attempt_at = Timestamptz(default=TimestamptzNow(), index=True)
     claimed_until = Timestamptz(null=True, default=None)
+    claimed_by = Varchar(length=40, default="")  # the OutboxWorker sending it ("" when not sending)
     last_error = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())
     sent_at = Timestamptz(null=True, default=None)
@@ -51,6 +54,18 @@ class OutboxMessage(Table):
     category = Varchar(length=10, default="service")  # service (about their registration) or other (needs consent)
     attachment = Text(default="")  # an invitation (text/calendar) sent with an e-mail
     attachment_method = Varchar(length=10, default="")  # REQUEST or CANCEL
+
+
+class OutboxWorker(Table):
+    """A running `tremplin worker` (or app process delivering the outbox): its heartbeat tells the others it is
+    alive; the rows it holds (`OutboxMessage.claimed_by`) are taken back soon after it is gone."""
+
+    name = Varchar(length=40, unique=True)
+    machine = Varchar(length=120, default="")  # boot id and PID namespace: where `pid` means this process
+    pid = Integer(default=0)
+    pid_started = Varchar(length=30, default="")  # the process's start time there (a reused PID is another)
+    started_at = Timestamptz(default=TimestamptzNow())
+    seen_at = Timestamptz(default=TimestamptzNow(), index=True)
 
 
 class MessageTemplate(Table):

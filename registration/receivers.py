@@ -9,6 +9,7 @@ from events import signals as events_signals
 from messaging import signals as messaging_signals
 from registration import handover, messages
 from registration.services import counts_by_event
+from registration.tables import Participant
 
 
 @receiver(events_signals.figures_wanted)
@@ -24,3 +25,13 @@ async def youths_handed_over(*, from_user: int, to_user: int, organisation_id: i
 @receiver(messaging_signals.stop_received)
 async def stopped_texts(*, phone: str) -> None:
     await messages.opt_out(phone)
+
+
+@receiver(messaging_signals.texts_refused)
+async def phones_that_said_stop(*, phones: list[str]) -> set[str]:
+    if not phones:
+        return set()
+    rows = await Participant.select(Participant.phone).where(
+        Participant.phone.is_in(phones) & Participant.sms_opt_out_at.is_not_null()
+    )
+    return {r["phone"] for r in rows}

@@ -48,7 +48,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's hook name
         server = self.server.sms
+        if server.down:
+            return self._answer(503, {"code": "unavailable", "message": "down for maintenance"})
         url = urlsplit(self.path)
+        if url.path == "/gateway":
+            return self._gateway_lookup(parse_qs(url.query).get("reference", [""])[0])
         if url.path != "/v3/transactionalSMS/statistics/events":
             return self._answer(404, {"code": "not_found", "message": "no such endpoint"})
         if self.headers.get("api-key") != API_KEY:
@@ -67,6 +71,8 @@ class _Handler(BaseHTTPRequestHandler):
         server = self.server.sms
         raw = self.rfile.read(int(self.headers.get("content-length") or 0))
         headers = {k.lower(): v for k, v in self.headers.items()}
+        if server.down:
+            return self._answer(503, {"code": "unavailable", "message": "down for maintenance"})
         with server._lock:
             scripted = server.script.pop(0) if server.script else None
         if scripted is not None:
@@ -105,8 +111,20 @@ class _Handler(BaseHTTPRequestHandler):
                 Arrival("brevo", body["tag"], body["recipient"], body["content"], body["sender"], body, headers)
             )
             server._lock.notify_all()
-        time.sleep(server.delay)
+        time.sleep(server.delays.get(body["recipient"], server.delay))
         self._answer(201, {"messageId": message_id})
+
+    def _gateway_lookup(self, reference: str) -> None:
+        """The gateway's answer to "did you take the text with this reference?" (signed over the reference)."""
+        server = self.server.sms
+        if self.headers.get("x-tremplin-signature") != sign(SECRET, reference.encode()):
+            return self._answer(401, {"error": "bad signature"})
+        with server._lock:
+            server.lookups.append(reference)
+            found = server._by_reference.get(reference)
+        if found is None:
+            return self._answer(404, {"error": "unknown reference"})
+        self._answer(200, {"id": found, "status": "accepted"})
 
     def _gateway(self, raw: bytes, headers: dict[str, str]) -> None:
         server = self.server.sms
@@ -141,11 +159,13 @@ class Arrival:
 @dataclass
 class SmsServer:
     delay: float = 0.0  # seconds between taking a send and answering: a crash there loses the answer only
+    delays: dict[str, float] = field(default_factory=dict)  # the same for some recipients (digits, as Brevo has them)
     arrivals: list[Arrival] = field(default_factory=list)  # every accepted send, duplicates included
     refused: list[tuple[int, dict]] = field(default_factory=list)
-    lookups: list[str] = field(default_factory=list)  # Brevo event-log lookups (by tag)
+    lookups: list[str] = field(default_factory=list)  # Brevo event-log lookups (by tag), the gateway's by reference
     script: list[int] = field(default_factory=list)  # next status codes to answer instead of 201
     bad_numbers: set[str] = field(default_factory=set)  # recipients Brevo refuses with a 400
+    down: bool = False  # an outage: every call is answered 503
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()  # also wakes wait_for at each arrival

@@ -4,6 +4,7 @@ import html
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 from babel.dates import format_date
 
 from events.tables import Event, Session
@@ -345,3 +346,59 @@ def test_the_team_text_names_team_and_companion_in_the_standard_set():
         )
     assert not outside_gsm7(details), outside_gsm7(details)
     assert details == "vous serez dans l'équipe 7 avec Thomas Faure (06 65 87 09 21) pour vous accompagner."
+
+
+async def test_the_organiser_sends_failed_messages_again_but_never_a_text_to_someone_who_said_stop(client):
+    from accounts.tables import Role
+    from core.db import write_transaction
+    from messaging import outbox
+    from messaging.tables import DeliveryStatus
+    from tests.factories.accounts import make_organisation, make_user
+    from tests.support import login
+
+    organisation, _user = await organiser(client)
+    other = await make_organisation("ML Ardèche")
+    event = await published_event(organisation=organisation)
+    await register_online(client, event)  # a confirmation text to +33612340001…
+    assert await messages.opt_out("+33612340001") == 1  # …who then answered STOP
+    async with write_transaction():
+        await outbox.enqueue_email(
+            to="ines@exemple.fr", subject="S", text="t", key="m:1", organisation_id=organisation.id
+        )
+        await outbox.enqueue_sms(to="+33698765432", text="t", key="m:2", organisation_id=organisation.id, urgent=True)
+        await outbox.enqueue_email(to="x@exemple.fr", subject="S", text="t", key="m:3", organisation_id=other.id)
+        await OutboxMessage.update(
+            {OutboxMessage.status: DeliveryStatus.failed, OutboxMessage.attempts: 30, OutboxMessage.last_error: "503"}
+        ).where(OutboxMessage.id > 0)
+    ids = {
+        r["idempotency_key"]: r["id"]
+        for r in await OutboxMessage.select(OutboxMessage.idempotency_key, OutboxMessage.id)
+    }
+    page = await client.get(f"/organisations/{organisation.id}/messages/")
+    assert "Renvoyer les messages en échec" in text(page) and "Renvoyer" in text(page)
+
+    # A viewer sees the page but may not send anything again.
+    await make_user("lea@collectif.test", organisation, Role.viewer)
+    async with httpx.AsyncClient(transport=client._transport, base_url="http://testserver") as viewer:
+        await login(viewer, "lea@collectif.test")
+        assert "Renvoyer les messages en échec" not in text(
+            await viewer.get(f"/organisations/{organisation.id}/messages/")
+        )
+        refused = await post_form(viewer, f"/organisations/{organisation.id}/messages/retry", {})
+        assert refused.status_code == 403
+    assert await OutboxMessage.count().where(OutboxMessage.status == DeliveryStatus.queued) == 0
+
+    one = await post_form(client, f"/organisations/{organisation.id}/messages/retry", {"message_id": str(ids["m:1"])})
+    assert one.status_code in (302, 303)
+    row = await OutboxMessage.objects().where(OutboxMessage.id == ids["m:1"]).first()
+    assert row.status == "queued" and row.attempts == 0 and row.first_attempt_at is None
+    assert "1 message sera renvoyé" in text(await client.get(one.headers["location"]))
+
+    await post_form(client, f"/organisations/{organisation.id}/messages/retry", {})
+    statuses = {
+        r["idempotency_key"]: r["status"]
+        for r in await OutboxMessage.select(OutboxMessage.idempotency_key, OutboxMessage.status)
+    }
+    assert statuses["m:2"] == "queued" and statuses["m:3"] == "failed"  # another organisation's: untouched
+    stopped = [k for k in statuses if k not in {"m:1", "m:2", "m:3"}]
+    assert stopped and all(statuses[k] == "failed" for k in stopped)  # the youth who said STOP gets no text

@@ -21,11 +21,11 @@ from core.db import is_sqlite, write_transaction
 from messaging import outbox
 from messaging.email import message_id_for
 from messaging.services import delivery_counts, recent_messages
-from messaging.tables import DeliveryStatus, OutboxMessage
+from messaging.tables import DeliveryStatus, OutboxMessage, OutboxWorker
 from tests.factories.accounts import make_organisation
 from tests.factories.messaging import queued_messages
-from tests.sms_support import API_KEY, SmsServer
-from tests.support import SmtpServer
+from tests.sms_support import API_KEY, SECRET, SmsServer
+from tests.support import SmtpServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 INVITATION = (
@@ -200,13 +200,36 @@ async def test_an_interrupted_brevo_send_is_found_not_sent_again(settings, mail_
     assert len(sms_server.arrivals) == 1
 
 
+async def test_a_text_the_gateway_took_too_long_to_accept_is_looked_up_not_sent_again(settings, sms_server):
+    conf = dataclasses.replace(
+        settings,
+        sms_provider="webhook",
+        sms_webhook_url=f"{sms_server.url}/gateway",
+        sms_webhook_secret=SECRET,
+        outbox_lease_seconds=3,  # a send may take one second
+    )
+    sms_server.delay = 2.0  # the gateway takes the text, and answers too late
+    async with write_transaction():
+        await outbox.enqueue_sms(to="+33612345678", text="Rappel", key="slow-gw", urgent=True)
+    await outbox.deliver_due(conf)
+    row = await _row("slow-gw")
+    assert row.status == "queued" and "1" in row.last_error and len(sms_server.arrivals) == 1
+    sms_server.delay = 0.0
+    await _make_due_now()
+    await outbox.deliver_due(conf)
+    row = await _row("slow-gw")
+    assert row.status == "sent" and row.provider_message_id.startswith("gw-")
+    assert sms_server.lookups == ["slow-gw"] and len(sms_server.arrivals) == 1  # found, not sent again
+
+
 async def test_a_message_that_keeps_killing_its_worker_ends_up_failed(settings, mail_server, sms_server):
     async with write_transaction():
         await outbox.enqueue_email(to="ok@exemple.fr", subject="S", text="t", key="poison")
         await OutboxMessage.update(
             {
                 OutboxMessage.status: DeliveryStatus.sending,
-                OutboxMessage.attempts: outbox.MAX_ATTEMPTS,
+                OutboxMessage.attempts: outbox.MAX_INTERRUPTIONS,
+                OutboxMessage.interruptions: outbox.MAX_INTERRUPTIONS - 1,  # this claim finds it interrupted again
                 OutboxMessage.claimed_until: utcnow() - timedelta(seconds=1),
             }
         ).where(OutboxMessage.idempotency_key == "poison")
@@ -246,6 +269,125 @@ async def test_delivery_counts_and_recent_messages(settings, mail_server, sms_se
     recent = await recent_messages([ml.id], limit=1)
     assert [r["recipient"] for r in recent] == ["06 12"] and recent[0]["channel"] == "sms"
     assert "body_text" not in recent[0]
+
+
+async def test_an_email_is_retried_for_a_day_with_a_growing_wait_then_failed(settings, mail_server, sms_server):
+    conf = dataclasses.replace(configured(settings, mail_server, sms_server), smtp_port=free_port())  # nobody there
+    async with write_transaction():
+        await outbox.enqueue_email(to="ines@exemple.fr", subject="S", text="t", key="down")
+
+    async def tried_after(hours_since_first_try: float) -> OutboxMessage:
+        async with write_transaction():
+            await OutboxMessage.update(
+                {OutboxMessage.first_attempt_at: utcnow() - timedelta(hours=hours_since_first_try)}
+            ).where(OutboxMessage.first_attempt_at.is_not_null())
+        await _make_due_now()
+        before = utcnow()
+        await outbox.deliver_due(conf)
+        row = await _row("down")
+        row.wait = row.next_attempt_at - before
+        return row
+
+    await outbox.deliver_due(conf)
+    row = await _row("down")
+    assert row.status == "queued" and row.first_attempt_at is not None
+    assert timedelta(seconds=20) < row.next_attempt_at - utcnow() <= timedelta(seconds=30)
+    for _ in range(outbox.MAX_ATTEMPTS + 2):  # more tries than there used to be in all
+        row = await tried_after(2)
+    assert row.status == "queued" and row.attempts == outbox.MAX_ATTEMPTS + 3
+    assert (
+        timedelta(minutes=59) < row.wait < outbox.BACKOFF_CAP + timedelta(seconds=5)
+    )  # the wait stops growing at an hour
+    row = await tried_after(23.5)
+    assert row.status == "queued" and timedelta(minutes=29) < row.wait < timedelta(
+        minutes=30, seconds=5
+    )  # at the day's end
+    row = await tried_after(24)
+    assert row.status == "failed" and row.last_error and mail_server.messages == []
+
+
+async def test_messages_of_a_worker_that_is_gone_go_out_well_before_its_lease_ends(
+    settings, mail_server, sms_server, start_worker
+):
+    ended = await asyncio.create_subprocess_exec("true")  # a worker's process that was here and is no more
+    await ended.wait()
+    silent = utcnow() - outbox.gone_after(settings) - timedelta(seconds=1)
+    async with write_transaction():
+        await OutboxWorker.insert(
+            OutboxWorker(name="killed", machine=outbox.MACHINE, pid=ended.pid, pid_started="1"),
+            OutboxWorker(name="silent", machine="another machine", pid=1, seen_at=silent),
+            OutboxWorker(name="busy", machine="another machine", pid=1),
+        )
+        for n, worker in enumerate(["killed", "killed", "silent", "busy"]):
+            await outbox.enqueue_email(to=f"j{n}@exemple.fr", subject="S", text="t", key=f"held:{n}")
+            await OutboxMessage.update(
+                {
+                    OutboxMessage.status: DeliveryStatus.sending,
+                    OutboxMessage.claimed_by: worker,
+                    OutboxMessage.claimed_until: utcnow() + timedelta(seconds=120),
+                    OutboxMessage.attempts: 1,
+                }
+            ).where(OutboxMessage.idempotency_key == f"held:{n}")
+    start_worker(configured(settings, mail_server, sms_server))
+    await mail_server.wait_for(3, seconds=5)
+    rows = {r.idempotency_key: r for r in await OutboxMessage.objects()}
+    assert sorted(m["Message-ID"] for m in mail_server.messages) == sorted(
+        message_id_for(settings, f"held:{n}") for n in range(3)
+    )
+    assert all(rows[f"held:{n}"].interruptions == 1 and rows[f"held:{n}"].attempts == 2 for n in range(3))
+    assert rows["held:3"].status == "sending"  # its worker is alive elsewhere: still its own
+    names = {w["name"] for w in await OutboxWorker.select(OutboxWorker.name)}
+    assert "busy" in names and not names & {"killed", "silent"} and len(names) == 2  # and this worker
+
+
+# --- one worker: a lane per channel, slots refilled one by one ------------------------------------------
+
+
+@pytest.fixture
+async def start_worker():
+    """Runs `outbox.run_worker` in the test's loop; stops it (as the app does at shutdown) at the end."""
+    tasks: list[asyncio.Task] = []
+
+    def start(conf) -> asyncio.Task:
+        tasks.append(asyncio.create_task(outbox.run_worker(conf, idle_seconds=0.5)))
+        return tasks[-1]
+
+    yield start
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_a_slow_sms_provider_does_not_hold_back_emails(settings, mail_server, sms_server, start_worker):
+    sms_server.delay = 1.0  # each text takes a second to be accepted
+    async with write_transaction():
+        for n in range(16):
+            await outbox.enqueue_sms(to=f"+336120000{n:02d}", text="t", key=f"slow:{n}", urgent=True)
+        for n in range(3):
+            await outbox.enqueue_email(to=f"jeune{n}@exemple.fr", subject="S", text="t", key=f"quick:{n}")
+    start_worker(configured(settings, mail_server, sms_server))
+    await mail_server.wait_for(3, seconds=5)
+    # The e-mails went out while the first eight texts were still waiting for Brevo's answer.
+    assert len(sms_server.arrivals) <= outbox.CONCURRENCY
+    await sms_server.wait_for(16, seconds=10)
+
+
+async def test_a_text_queued_during_a_slow_send_goes_out_without_waiting_for_it(
+    settings, mail_server, sms_server, start_worker
+):
+    sms_server.delays["33612000099"] = 4.0  # one text is slow to be accepted
+    async with write_transaction():
+        await outbox.enqueue_sms(to="+33612000099", text="t", key="slow", urgent=True)
+    start_worker(configured(settings, mail_server, sms_server))
+    await sms_server.wait_for(1, seconds=5)
+    async with write_transaction():
+        for n in range(3):
+            await outbox.enqueue_sms(to=f"+336120000{n:02d}", text="t", key=f"next:{n}", urgent=True)
+    outbox.wake()
+    await sms_server.wait_for(4, seconds=2)  # not after the slow one: its slot alone is taken
+    assert (await _row("slow")).status == "sending"
+    await _drained(10)
+    assert sorted(sms_server.references()) == ["next:0", "next:1", "next:2", "slow"]
 
 
 # --- real worker processes --------------------------------------------------------------------------------
@@ -297,7 +439,8 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_sends_each_message_on
     sms_server.delay = 0.03
     keys = await queued_messages(emails=30, texts=30)
     log = tmp_path / "worker.log"
-    first = _start_worker(mail_server, sms_server, log)
+    # The lease is long: the messages the killed worker held go back at once, not when it runs out.
+    first = _start_worker(mail_server, sms_server, log, OUTBOX_LEASE_SECONDS="120")
     try:
         deadline = time.monotonic() + 30
         while len(mail_server.messages) + len(sms_server.arrivals) < 15:
@@ -312,9 +455,9 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_sends_each_message_on
     assert at_kill["sent"] < 60, at_kill  # the kill interrupted the work
     arrived_before_restart = len(mail_server.messages) + len(sms_server.arrivals)
 
-    second = _start_worker(mail_server, sms_server, log)
+    second = _start_worker(mail_server, sms_server, log, OUTBOX_LEASE_SECONDS="120")
     try:
-        await _drained(60, log)
+        await _drained(30, log)
     finally:
         _stop(second)
 
@@ -327,6 +470,8 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_sends_each_message_on
     raw_mail_copies = len(mail_ids) - len(set(mail_ids))
     raw_sms_copies = len(references) - len(set(references))
     assert raw_sms_copies == 0  # Brevo: the retry found the first copy by its tag and did not send again
+    # E-mail: only those whose DATA the server had taken when the worker died can arrive twice (same Message-ID).
+    assert raw_mail_copies <= outbox.CONCURRENCY
     rows = await OutboxMessage.objects()
     assert all(r.status == "sent" and r.provider_message_id for r in rows)
     report = (
@@ -370,3 +515,64 @@ async def test_two_workers_never_send_the_same_message(settings, mail_server, sm
         assert "Traceback" not in output, output
     record_property("two_workers", dict(by_worker))
     print("\ntwo workers:", dict(by_worker), "engine:", "sqlite" if is_sqlite() else "postgresql")
+
+
+async def test_a_worker_stopped_mid_batch_finishes_what_it_started_and_nothing_goes_twice(
+    settings, mail_server, sms_server, tmp_path
+):
+    mail_server.ack_delay = 0.05
+    sms_server.delay = 0.05
+    keys = await queued_messages(emails=30, texts=30)
+    log = tmp_path / "worker.log"
+    first = _start_worker(mail_server, sms_server, log, OUTBOX_LEASE_SECONDS="120")
+    try:
+        deadline = time.monotonic() + 30
+        while len(mail_server.messages) + len(sms_server.arrivals) < 15:
+            assert first.poll() is None and time.monotonic() < deadline, log.read_text()
+            await asyncio.sleep(0.005)
+        first.send_signal(signal.SIGTERM)  # a deploy, systemd stopping the service
+        assert await asyncio.to_thread(first.wait, 15) == 0, log.read_text()
+    finally:
+        _stop(first)
+    statuses = Counter(r["status"] for r in await OutboxMessage.select(OutboxMessage.status))
+    assert statuses["sending"] == 0 and statuses["sent"] < 60, statuses  # what it started was recorded
+    assert await OutboxWorker.count() == 0  # it said it was gone
+
+    second = _start_worker(mail_server, sms_server, log, OUTBOX_LEASE_SECONDS="120")
+    try:
+        await _drained(30, log)
+    finally:
+        _stop(second)
+    assert sorted(_mail_ids(mail_server.messages)) == sorted(message_id_for(settings, k) for k in keys if "mail" in k)
+    assert sorted(sms_server.references()) == sorted(k for k in keys if k.startswith("sms:"))
+    assert sms_server.lookups == []  # nothing was interrupted: nothing to look up
+
+
+async def test_an_outage_of_the_smtp_server_and_the_sms_provider_delays_messages_without_losing_or_doubling_any(
+    settings, sms_server, tmp_path
+):
+    mail = SlowAckSmtpServer()  # not started yet: the SMTP server is down, connections are refused
+    sms_server.down = True  # and the SMS provider answers 503
+    keys = await queued_messages(emails=20, texts=40)
+    logs = [tmp_path / "a.log", tmp_path / "b.log"]
+    workers = [_start_worker(mail, sms_server, path, OUTBOX_LEASE_SECONDS="30") for path in logs]
+    try:
+        deadline = time.monotonic() + 30
+        while await OutboxMessage.count().where(
+            (OutboxMessage.status != DeliveryStatus.queued) | (OutboxMessage.attempts == 0)
+        ):
+            assert time.monotonic() < deadline, "".join(log.read_text() for log in logs)
+            await asyncio.sleep(0.1)
+        # Every message was tried and is waiting for its next try; the services come back.
+        mail.start()
+        sms_server.down = False
+        await _make_due_now()  # rather than wait for the backoff
+        await _drained(30, *logs)
+    finally:
+        for worker in workers:
+            _stop(worker)
+        mail.stop()
+    assert sorted(_mail_ids(mail.messages)) == sorted(message_id_for(settings, k) for k in keys if "mail" in k)
+    assert sorted(sms_server.references()) == sorted(k for k in keys if k.startswith("sms:"))
+    rows = await OutboxMessage.select(OutboxMessage.attempts, OutboxMessage.last_error)
+    assert all(r["attempts"] >= 2 and r["last_error"] == "" for r in rows)

@@ -128,10 +128,10 @@ def run_engine(engine: str, names: list[str]) -> dict:
             runs[name] = run_one(name, env, folder)
             print(f"   {'ok' if runs[name]['ok'] else 'FAILED'} in {runs[name]['seconds']:.0f} s", flush=True)
     except (OSError, RuntimeError, subprocess.CalledProcessError) as exc:  # PostgreSQL or Redis not there
-        detail = getattr(exc, "stderr", None) or str(exc)
-        print(f"== {engine}: could not start: {detail.strip()}", flush=True)
+        detail = " ".join((getattr(exc, "stderr", None) or str(exc)).split())
+        print(f"== {engine}: could not start: {detail}", flush=True)
         for name in names:
-            runs.setdefault(name, {"seconds": 0, "ok": False, "error": f"not run: {detail.strip()[:200]}"})
+            runs.setdefault(name, {"seconds": 0, "ok": False, "error": f"not run: {detail[:160]}"})
     finally:
         if redis is not None:
             redis.stop()

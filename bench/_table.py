@@ -37,7 +37,8 @@ def _http(rps: str, p95: str, ratio: bool = True) -> Callable[[dict], str]:
     def cell(r: dict) -> str:
         text = f"{_n(r[rps])} req/s · p95 {r[p95]:g} ms"
         if ratio and r.get("hello_rps"):
-            text += f" · {100 * r[rps] / r['hello_rps']:.0f} % of hello"
+            share = 100 * r[rps] / r["hello_rps"]
+            text += f" · {share:.0f} % of hello" if share >= 10 else f" · {share:.1f} % of hello"
         return text
 
     return cell
@@ -53,7 +54,8 @@ def _server_memory(r: dict) -> list[float]:
 
 def _registration(r: dict) -> str:
     text = _http("register_rps", "p95_ms")(r)
-    if r["confirmed"] != r["capacity"]:
+    expected = min(r["recorded"], r["capacity"])  # a short (BENCH_QUICK) burst may not fill the event
+    if r["confirmed"] != expected:
         text += f" · ⚠ {r['confirmed']} places given for {r['capacity']}"
     return text
 
@@ -127,6 +129,11 @@ def _load(folder: Path) -> tuple[dict[str, dict], dict]:
     return results, runs
 
 
+def _one_line(text: str) -> str:
+    """Text fit for a table cell: one line, no column separator, not too long."""
+    return " ".join(text.replace("|", "/").split())[:160]
+
+
 def _cells(row: Row, results: dict[str, dict], runs: dict) -> tuple[str, str, str, list[float]]:
     """(figure, hello, memory, memory figures) of one row on one engine."""
     _label, bench, figure, over_http, memory = row
@@ -134,12 +141,12 @@ def _cells(row: Row, results: dict[str, dict], runs: dict) -> tuple[str, str, st
         run = runs.get("runs", {}).get(bench)
         if run is None:
             return "not run", "", "", []
-        return f"**FAILED** ({run.get('error') or 'no result'})", "", "", []
+        return f"**FAILED** ({_one_line(run.get('error') or 'no result')})", "", "", []
     r = results[bench]
     try:
         text = figure(r)
     except (KeyError, TypeError, ValueError) as exc:
-        return f"**FAILED** ({exc})", "", "", []
+        return f"**FAILED** ({_one_line(str(exc))})", "", "", []
     errors = r.get("errors") or (r.get("delivery", {}).get("sms_duplicates") if bench == "messages" else 0)
     if errors:
         text += f" · ⚠ {errors} errors"

@@ -2,14 +2,16 @@
 
 For each engine, runs each `bench/<name>.py` (not the helpers starting with `_`) in turn and keeps what it
 printed last, its JSON, in `var/bench/<engine>/<name>.json`; its output in `<name>.log`; how long it took and
-whether it failed in `_runs.json`. SQLite runs with neither DATABASE_URL nor REDIS_URL; PostgreSQL runs on a
-database of its own, `tremplin_bench` on 127.0.0.1:5432 (BENCH_POSTGRES_URL to change it), dropped and created
-again first and dropped at the end, with a throwaway `redis-server` on a free port (nothing of the machine's
-Redis is touched), emptied before each benchmark. The servers the benchmarks start run two app processes on
-both engines. Then prints the table of `bench/_table.py` (also written to `var/bench/table.md`) and exits
-non-zero if a benchmark failed.
+whether it failed in `_runs.json`. SQLite runs with neither DATABASE_URL nor REDIS_URL (each script makes its
+own file); PostgreSQL runs on a database of its own, `tremplin_bench` on 127.0.0.1:5432 (BENCH_POSTGRES_URL to
+change it), created afresh before each script and dropped at the end, with a throwaway `redis-server` on a free
+port (nothing of the machine's Redis is touched), emptied before each script. The servers the benchmarks start
+run two app processes on both engines. Then prints the table of `bench/_table.py` (also written to
+`var/bench/table.md`) and exits non-zero if a benchmark failed.
 
     python bench/_run.py [--engine sqlite|postgresql] [name ...]
+
+Naming scripts runs only them and keeps the other scripts' results of the last run in the table.
 
 BENCH_QUICK=1 shortens every measuring window to check the chain end to end in a few minutes.
 """
@@ -52,6 +54,15 @@ def _psql(url: str, *sql: str) -> None:
         command += ["-c", statement]
     env = {**os.environ, **({"PGPASSWORD": parts.password} if parts.password else {})}
     subprocess.run(command, check=True, env=env, capture_output=True, text=True)
+
+
+def _database() -> str:
+    return urlsplit(POSTGRES_URL).path.lstrip("/")
+
+
+def _fresh_database() -> None:
+    """The bench database, dropped (with any connection left) and created again: empty for the next script."""
+    _psql(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{_database()}" WITH (FORCE)', f'CREATE DATABASE "{_database()}"')
 
 
 def _flush(redis_url: str) -> None:
@@ -100,14 +111,28 @@ def run_one(name: str, env: dict[str, str], folder: Path) -> dict:
         tail = log_path.read_text(errors="replace").strip().splitlines()[-15:]
         print(f"   FAILED ({error}); last lines of {log_path.relative_to(ROOT)}:", flush=True)
         for line in tail:
-            print(f"   | {line}", flush=True)
+            print(f"   | {line[:300]}", flush=True)
     return {"seconds": seconds, "ok": error is None, "error": error}
 
 
-def run_engine(engine: str, names: list[str]) -> dict:
+def _clear(folder: Path, names: list[str], keep_others: bool) -> dict[str, dict]:
+    """Removes the results about to be replaced; returns the earlier runs kept."""
+    earlier = {}
+    if keep_others and (folder / "_runs.json").exists():
+        earlier = {k: v for k, v in json.loads((folder / "_runs.json").read_text())["runs"].items() if k not in names}
+        for name in names:
+            for suffix in (".json", ".log"):
+                (folder / f"{name}{suffix}").unlink(missing_ok=True)
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    return earlier
+
+
+def run_engine(engine: str, names: list[str], *, keep_others: bool = False) -> dict:
+    """Runs `names` on `engine`. With `keep_others`, the other scripts' results of an earlier run stay."""
     folder = OUT / engine
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    earlier = _clear(folder, names, keep_others)
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     runs: dict[str, dict] = {}
     redis = None
@@ -116,14 +141,14 @@ def run_engine(engine: str, names: list[str]) -> dict:
         if engine == "postgresql":
             from tests.support import RedisServer
 
-            database = urlsplit(POSTGRES_URL).path.lstrip("/")
-            _psql(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{database}"', f'CREATE DATABASE "{database}"')
+            _fresh_database()
             redis = RedisServer(Path(tempfile.mkdtemp(prefix="tremplin-bench-redis-")))
             redis.start()
             env |= {"DATABASE_URL": POSTGRES_URL, "REDIS_URL": redis.url}
         for name in names:
             print(f"== {engine}: bench/{name}.py", flush=True)
-            if redis is not None:
+            if redis is not None:  # as each SQLite run has a new file: the demo loads only into an empty one
+                _fresh_database()
                 _flush(redis.url)
             runs[name] = run_one(name, env, folder)
             print(f"   {'ok' if runs[name]['ok'] else 'FAILED'} in {runs[name]['seconds']:.0f} s", flush=True)
@@ -137,15 +162,15 @@ def run_engine(engine: str, names: list[str]) -> dict:
             redis.stop()
         if engine == "postgresql":
             with contextlib.suppress(OSError, subprocess.CalledProcessError):
-                _psql(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{urlsplit(POSTGRES_URL).path.lstrip("/")}"')
+                _psql(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{_database()}" WITH (FORCE)')
     meta = {
         "engine": engine,
         "redis": redis is not None,
         "quick": os.environ.get("BENCH_QUICK", "") not in ("", "0"),
         "cpus": os.cpu_count(),
         "finished_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "seconds": round(time.monotonic() - began),
-        "runs": runs,
+        "seconds": round(time.monotonic() - began + sum(run["seconds"] for run in earlier.values())),
+        "runs": {**earlier, **runs},
     }
     (folder / "_runs.json").write_text(json.dumps(meta, indent=2) + "\n")
     return meta
@@ -162,7 +187,7 @@ def main() -> int:
         parser.error(f"no such benchmark: {', '.join(sorted(unknown))}")
     failed = False
     for engine in args.engine or ENGINES:
-        meta = run_engine(engine, names)
+        meta = run_engine(engine, names, keep_others=bool(args.names))
         failed |= not all(run["ok"] for run in meta["runs"].values())
     table = _table.render(OUT)
     (OUT / "table.md").write_text(table + "\n")

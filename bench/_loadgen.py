@@ -8,7 +8,9 @@ served the same way in the same run, which absorbs the machine's noise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -128,6 +130,31 @@ def peak_rss(process: subprocess.Popen | int) -> dict:
         "peak_rss_mb": max(peaks, default=None),
         "supervisor_rss_mb": _vm_hwm_mb(root) if workers else None,
     }
+
+
+STOP_WARNING = "bench: a server did not stop"
+
+
+def stop_server(process: subprocess.Popen, timeout: float = 30.0) -> bool:
+    """SIGTERM, then SIGKILL to the server and its processes if it has not stopped within `timeout` seconds.
+
+    A server that had to be killed is reported on stderr (bench/_run.py notes it under the table): a clean
+    shutdown waits for its requests and database connections, and one that hangs is a fault in itself.
+    """
+    if process.poll() is not None:
+        return True
+    pids = process_tree(process.pid)
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        print(f"{STOP_WARNING} within {timeout:g} s of SIGTERM and was killed: {process.args}", file=sys.stderr)
+        for pid in pids | process_tree(process.pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+        return False
 
 
 @dataclass

@@ -3,11 +3,11 @@
 For each engine, runs each `bench/<name>.py` (not the helpers starting with `_`) in turn and keeps what it
 printed last, its JSON, in `var/bench/<engine>/<name>.json`; its output in `<name>.log`; how long it took and
 whether it failed in `_runs.json`. SQLite runs with neither DATABASE_URL nor REDIS_URL (each script makes its
-own file); PostgreSQL runs on a database of its own, `tremplin_bench` on 127.0.0.1:5432 (BENCH_POSTGRES_URL to
-change it), created afresh before each script and dropped at the end, with a throwaway `redis-server` on a free
-port (nothing of the machine's Redis is touched), emptied before each script. The servers the benchmarks start
-run two app processes on both engines. Then prints the table of `bench/_table.py` (also written to
-`var/bench/table.md`) and exits non-zero if a benchmark failed.
+own file); PostgreSQL runs on a database of its own, `tremplin_bench` on 127.0.0.1:5432
+(BENCH_POSTGRES_URL to change it), created first, emptied before each script and dropped at the end, with a
+throwaway `redis-server` on a free port (nothing of the machine's Redis is touched), flushed before each script.
+The servers the benchmarks start run two app processes on both engines. Then prints the table of
+`bench/_table.py` (also written to `var/bench/table.md`) and exits non-zero if a benchmark failed.
 
     python bench/_run.py [--engine sqlite|postgresql] [name ...]
 
@@ -23,10 +23,12 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -34,6 +36,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import _table  # noqa: E402
+from bench._loadgen import STOP_WARNING  # noqa: E402
 
 OUT = ROOT / "var" / "bench"
 ENGINES = ("sqlite", "postgresql")
@@ -45,11 +48,11 @@ def scripts() -> list[str]:
     return sorted(p.stem for p in (ROOT / "bench").glob("*.py") if not p.name.startswith("_"))
 
 
-def _psql(url: str, *sql: str) -> None:
+def _psql(url: str, *sql: str, database: str = "postgres") -> None:
     """Runs statements on the server of `url`, connected to its `postgres` database (as .ci/run does)."""
     parts = urlsplit(url)
     command = ["psql", "-q", "-v", "ON_ERROR_STOP=1", "-h", parts.hostname or "127.0.0.1"]
-    command += ["-p", str(parts.port or 5432), "-U", parts.username or "postgres", "-d", "postgres"]
+    command += ["-p", str(parts.port or 5432), "-U", parts.username or "postgres", "-d", database]
     for statement in sql:
         command += ["-c", statement]
     env = {**os.environ, **({"PGPASSWORD": parts.password} if parts.password else {})}
@@ -61,8 +64,13 @@ def _database() -> str:
 
 
 def _fresh_database() -> None:
-    """The bench database, dropped (with any connection left) and created again: empty for the next script."""
+    """The bench database, dropped (with any connection left) and created again."""
     _psql(POSTGRES_URL, f'DROP DATABASE IF EXISTS "{_database()}" WITH (FORCE)', f'CREATE DATABASE "{_database()}"')
+
+
+def _empty_database() -> None:
+    """Every table gone, for the next script (cheaper than a new database: no checkpoint)."""
+    _psql(POSTGRES_URL, "DROP SCHEMA public CASCADE", "CREATE SCHEMA public", database=_database())
 
 
 def _flush(redis_url: str) -> None:
@@ -76,8 +84,9 @@ def run_one(name: str, env: dict[str, str], folder: Path) -> dict:
     """Runs bench/<name>.py; keeps its JSON and its output. Returns what `_runs.json` says of it."""
     log_path = folder / f"{name}.log"
     began = time.monotonic()
-    last = ""
+    lines: list[str] = []
     with open(log_path, "w") as log:
+        # A session of its own: whatever it leaves running (a server that would not stop) is ended with it.
         process = subprocess.Popen(
             [sys.executable, str(ROOT / "bench" / f"{name}.py")],
             cwd=ROOT,
@@ -85,34 +94,44 @@ def run_one(name: str, env: dict[str, str], folder: Path) -> dict:
             stdout=subprocess.PIPE,
             stderr=log,
             text=True,
+            start_new_session=True,
         )
-        try:
-            for line in process.stdout:  # shown as it comes (planning prints a line per instance)
+
+        def read() -> None:  # shown as it comes (planning prints a line per instance)
+            for line in process.stdout:
                 log.write(line)
                 if line.strip():
-                    last = line.strip()
-                    if not last.startswith("{"):
-                        print(f"   {last}", flush=True)
+                    lines.append(line.strip())
+                    if not line.startswith("{"):
+                        print(f"   {line.strip()}", flush=True)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        try:
             process.wait(timeout=TIMEOUT)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            print(f"   still running after {TIMEOUT // 60} min: stopped", flush=True)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the script, if it hung, and anything it left behind
+        process.wait()
+        reader.join(timeout=10)
     seconds = round(time.monotonic() - began, 1)
     error = None
     if process.returncode:
-        error = f"exit status {process.returncode}"
+        error = f"exit status {process.returncode}" if process.returncode > 0 else "stopped (it hung)"
     else:
         try:
-            result = json.loads(last)
+            result = json.loads(lines[-1] if lines else "")
             (folder / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
         except ValueError:
             error = "no JSON on its last line"
+    output = log_path.read_text(errors="replace")
     if error:
-        tail = log_path.read_text(errors="replace").strip().splitlines()[-15:]
         print(f"   FAILED ({error}); last lines of {log_path.relative_to(ROOT)}:", flush=True)
-        for line in tail:
+        for line in output.strip().splitlines()[-15:]:
             print(f"   | {line[:300]}", flush=True)
-    return {"seconds": seconds, "ok": error is None, "error": error}
+    warnings = [line[:300] for line in output.splitlines() if line.startswith(STOP_WARNING)]
+    return {"seconds": seconds, "ok": error is None, "error": error, "warnings": warnings}
 
 
 def _clear(folder: Path, names: list[str], keep_others: bool) -> dict[str, dict]:
@@ -148,7 +167,7 @@ def run_engine(engine: str, names: list[str], *, keep_others: bool = False) -> d
         for name in names:
             print(f"== {engine}: bench/{name}.py", flush=True)
             if redis is not None:  # as each SQLite run has a new file: the demo loads only into an empty one
-                _fresh_database()
+                _empty_database()
                 _flush(redis.url)
             runs[name] = run_one(name, env, folder)
             print(f"   {'ok' if runs[name]['ok'] else 'FAILED'} in {runs[name]['seconds']:.0f} s", flush=True)

@@ -159,6 +159,24 @@ def _cells(row: Row, results: dict[str, dict], runs: dict) -> tuple[str, str, st
     return text, hello, shown, peaks
 
 
+def _run_notes(engine: str, runs: dict) -> list[str]:
+    """What is known of one engine's run: when, how long, what failed, which server would not stop."""
+    if not runs:
+        return [f"{engine}: not run."]
+    failed = [name for name, run in runs["runs"].items() if not run["ok"]]
+    notes = [
+        f"{engine}: finished {runs['finished_at']} in {runs['seconds'] / 60:.0f} min"
+        f" on {runs['cpus']} CPUs, two app processes{', Redis' if runs.get('redis') else ''}"
+        + (f"; FAILED: {', '.join(failed)}" if failed else "")
+        + ("; BENCH_QUICK: shortened windows, not a measurement" if runs.get("quick") else "")
+        + "."
+    ]
+    for name, run in runs["runs"].items():
+        if run.get("warnings"):
+            notes.append(f"{engine}, {name}: a server did not stop within 30 s of SIGTERM (killed).")
+    return notes
+
+
 def render(out: Path) -> str:
     loaded = {engine: _load(out / engine) for engine in ENGINES}
     header = ["Measure"]
@@ -174,19 +192,7 @@ def render(out: Path) -> str:
             if any(m > MEMORY_TARGET_MB for m in peaks):
                 over[engine].add(row[0])
         lines.append("| " + " | ".join(cells) + " |")
-    notes = []
-    for engine, (_results, runs) in loaded.items():
-        if not runs:
-            notes.append(f"{ENGINES[engine]}: not run.")
-            continue
-        failed = [name for name, run in runs["runs"].items() if not run["ok"]]
-        notes.append(
-            f"{ENGINES[engine]}: finished {runs['finished_at']} in {runs['seconds'] / 60:.0f} min"
-            f" on {runs['cpus']} CPUs, two app processes{', Redis' if runs.get('redis') else ''}"
-            + (f"; FAILED: {', '.join(failed)}" if failed else "")
-            + ("; BENCH_QUICK: shortened windows, not a measurement" if runs.get("quick") else "")
-            + "."
-        )
+    notes = [note for engine, (_results, runs) in loaded.items() for note in _run_notes(ENGINES[engine], runs)]
     for engine, rows in over.items():
         if rows:
             listed = ", ".join(sorted(rows))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._loadgen import HELLO_APP, hammer, peak_rss, run, start_server, window  # noqa: E402
+from bench._loadgen import HELLO_APP, hammer, peak_rss, run, start_server, stop_server, window  # noqa: E402
 from bench.registration_burst import _env, _python  # noqa: E402
 
 SECONDS = window(20.0)
@@ -223,8 +223,7 @@ async def main() -> dict:
         memory = peak_rss(app)
     finally:
         for process in (hello, app):
-            process.terminate()
-            process.wait(timeout=10)
+            stop_server(process)
     documents = json.loads(_python(DOCUMENTS.format(**setup), env))
     cpu_s = (app_after - app_before + db_after - db_before) / CLK_TCK
     return {

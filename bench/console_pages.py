@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._loadgen import HELLO_APP, ROOT, hammer, peak_rss, start_server, window  # noqa: E402
+from bench._loadgen import HELLO_APP, ROOT, hammer, peak_rss, start_server, stop_server, window  # noqa: E402
 
 SECONDS = window(8.0)
 YOUTHS = 10_000
@@ -142,8 +142,7 @@ async def main() -> dict:
         memory = peak_rss(app)
     finally:
         for process in (hello, app):
-            process.terminate()
-            process.wait(timeout=10)
+            stop_server(process)
     return {
         "engine": engine,
         "workers": workers,

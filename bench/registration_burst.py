@@ -26,7 +26,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._loadgen import HELLO_APP, form_post, hammer, peak_rss, run, start_server, window  # noqa: E402
+from bench._loadgen import HELLO_APP, form_post, hammer, peak_rss, run, start_server, stop_server, window  # noqa: E402
 
 SECONDS = window(10.0)
 CAPACITY = 100
@@ -127,8 +127,7 @@ async def main() -> dict:
         memory = peak_rss(app)
     finally:
         for process in (hello, app):
-            process.terminate()
-            process.wait(timeout=10)
+            stop_server(process)
     confirmed, waiting, total = (int(x) for x in _python(COUNT.replace("{token}", token), env).split())
     return {
         "engine": engine,

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._loadgen import HELLO_APP, ROOT, hammer, peak_rss, start_server, window  # noqa: E402
+from bench._loadgen import HELLO_APP, ROOT, hammer, peak_rss, start_server, stop_server, window  # noqa: E402
 from bench.console_pages import _env, _login  # noqa: E402
 from bench.outcomes import EVENTS, REFERRED, REGISTRATIONS_EACH, SETUP, YOUTHS  # noqa: E402
 
@@ -85,8 +85,7 @@ async def main() -> dict:
         memory = peak_rss(app)
     finally:
         for process in (hello, app):
-            process.terminate()
-            process.wait(timeout=10)
+            stop_server(process)
     return {
         "engine": engine,
         "workers": workers,

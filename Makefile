@@ -43,8 +43,11 @@ test-system:
 test: test-system install-test
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
+# Every benchmark on SQLite, then on PostgreSQL (database tremplin_bench on 127.0.0.1:5432, created and dropped)
+# with a throwaway Redis, two app processes each; ends with one table (README, Benchmarks). BENCH_QUICK=1: short
+# windows, to check the chain end to end.
 bench: install-test
-	@for script in bench/[!_]*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python bench/_run.py
 
 lint: install-test
 	$(BIN)/ruff check .

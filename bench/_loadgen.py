@@ -8,7 +8,9 @@ served the same way in the same run, which absorbs the machine's noise.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -22,6 +24,14 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 HELLO_APP = "bench._hello:app"
+# BENCH_QUICK=1 shortens every measuring window (a tenth, at least a second) to check the whole chain end to
+# end in a few minutes; its figures are not measurements. Without it, the windows are the real ones.
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+
+
+def window(seconds: float) -> float:
+    """A measuring window of `seconds`, or a tenth of it (at least 1 s) under BENCH_QUICK."""
+    return max(1.0, seconds / 10) if QUICK else seconds
 
 
 def free_port() -> int:
@@ -63,6 +73,88 @@ def start_server(
             time.sleep(0.05)
     process.kill()
     raise RuntimeError(f"{target} did not start")
+
+
+def _processes() -> dict[int, tuple[int, str]]:
+    """Every process on the machine: pid -> (parent pid, command line)."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                with open(entry / "stat") as f:
+                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            out[int(entry.name)] = (parent, command)
+    return out
+
+
+def process_tree(root: int) -> set[int]:
+    """A process and all its descendants."""
+    processes = _processes()
+    found, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (parent, _) in processes.items():
+            if parent in found and pid not in found:
+                found.add(pid)
+                grew = True
+    return found
+
+
+def _vm_hwm_mb(pid: int) -> float | None:
+    """The peak resident memory (VmHWM) of a live process, in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def peak_rss(process: subprocess.Popen | int) -> dict:
+    """Peak memory (VmHWM, MB) of each app process of a server started by `start_server`, read while it runs.
+
+    With several workers uvicorn's first process only supervises: the app processes are its workers (started
+    by multiprocessing's spawn); with one, the first process is the app. Keys: `app_processes_rss_mb` (one
+    per app process, by pid), `peak_rss_mb` (the largest of them) and `supervisor_rss_mb` (or None).
+    """
+    root = process if isinstance(process, int) else process.pid
+    processes = _processes()
+    workers = sorted(p for p in process_tree(root) if p != root and "spawn_main" in processes.get(p, (0, ""))[1])
+    peaks = [m for m in (_vm_hwm_mb(p) for p in workers or [root]) if m is not None]
+    return {
+        "app_processes_rss_mb": peaks,
+        "peak_rss_mb": max(peaks, default=None),
+        "supervisor_rss_mb": _vm_hwm_mb(root) if workers else None,
+    }
+
+
+STOP_WARNING = "bench: a server did not stop"
+
+
+def stop_server(process: subprocess.Popen, timeout: float = 30.0) -> bool:
+    """SIGTERM, then SIGKILL to the server and its processes if it has not stopped within `timeout` seconds.
+
+    A server that had to be killed is reported on stderr (bench/_run.py notes it under the table): a clean
+    shutdown waits for its requests and database connections, and one that hangs is a fault in itself.
+    """
+    if process.poll() is not None:
+        return True
+    pids = process_tree(process.pid)
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+        return True
+    except subprocess.TimeoutExpired:
+        print(f"{STOP_WARNING} within {timeout:g} s of SIGTERM and was killed: {process.args}", file=sys.stderr)
+        for pid in pids | process_tree(process.pid):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait()
+        return False
 
 
 @dataclass

@@ -3,7 +3,8 @@
 A fresh database (SQLite by default, PostgreSQL when DATABASE_URL says so) gets MESSAGES queued messages,
 half e-mails and half text messages; the worker sends the e-mails over SMTP (aiosmtpd) and the texts to a
 local copy of Brevo's transactional SMS API (tests/sms_support.py), both in this process. The rate is
-counted from the first arrival, over `seconds` or until the outbox is empty.
+counted from the first arrival, over `seconds` or until the outbox is empty; the worker's peak memory (VmHWM)
+is read before it stops.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench._loadgen import peak_rss  # noqa: E402
 from tests.sms_support import API_KEY, SmsServer  # noqa: E402
 
 MESSAGES = 6000
@@ -128,6 +130,7 @@ async def delivery_rate(seconds: float = 10) -> dict:
             await asyncio.sleep(0.05)
         elapsed = time.monotonic() - started
         emails, texts = mailbox.count, len(sms.arrivals)
+        memory = peak_rss(worker.pid)
     finally:
         worker.terminate()
         await asyncio.wait_for(worker.wait(), timeout=10)
@@ -145,6 +148,7 @@ async def delivery_rate(seconds: float = 10) -> dict:
         "emails_per_s": round(emails / elapsed, 1),
         "sms_per_s": round(texts / elapsed, 1),
         "messages_per_s": round((emails + texts) / elapsed, 1),
+        **memory,
     }
 
 

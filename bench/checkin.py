@@ -1,11 +1,13 @@
 """Ticket scans arriving all at once from paired phones, beside a Litestar hello endpoint served the same way.
 
-Starts Tremplin (SQLite with one worker by default, PostgreSQL with two when DATABASE_URL says so) on a fresh
-database holding an event under way with BENCH_TICKETS confirmed youths, then 16 clients post
-/api/checkin/redeem with distinct tickets (`Authorization: Device …`) for SECONDS; then duplicate scans of
-tickets already checked in (the "already" answer); then, in this process, the badge PDF of 300 youths and the
-attendance sheet of a 40-person session. It reads the server's CPU time (app and database processes) from
-/proc/<pid>/stat and its peak memory from /proc/<pid>/status. Last line: one JSON object.
+Starts Tremplin with two app processes (on SQLite by default, on PostgreSQL when DATABASE_URL says so, with
+Redis when REDIS_URL is set) on a fresh database holding an event under way with BENCH_TICKETS confirmed youths,
+then 16 clients post /api/checkin/redeem with distinct tickets (`Authorization: Device …`) for SECONDS; then
+duplicate scans of tickets already checked in (the "already" answer); then, in a process of its own, the badge
+PDF of 300 youths and the attendance sheet of a 40-person session. It reads the server's CPU time (app and
+database processes) from /proc/<pid>/stat and the peak memory of each app process (and of the documents'
+process) from /proc/<pid>/status. Under BENCH_QUICK the windows are shorter (bench/_loadgen.window).
+Last line: one JSON object.
 """
 
 from __future__ import annotations
@@ -20,12 +22,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._loadgen import HELLO_APP, hammer, run, start_server  # noqa: E402
+from bench._loadgen import HELLO_APP, hammer, peak_rss, run, start_server, stop_server, window  # noqa: E402
 from bench.registration_burst import _env, _python  # noqa: E402
 
-SECONDS = 20.0
-HELLO_SECONDS = 10.0
-DUP_SECONDS = 5.0
+SECONDS = window(20.0)
+HELLO_SECONDS = window(10.0)
+DUP_SECONDS = window(5.0)
 BENCH_TICKETS = 60_000
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 SETUP = """
@@ -108,7 +110,7 @@ async def main():
 asyncio.run(main())
 """
 DOCUMENTS = """
-import asyncio, json, time
+import asyncio, json, resource, time
 from accounts.services import CurrentUser
 from accounts.tables import Role
 from core.db import open_pool, close_pool
@@ -138,6 +140,7 @@ async def main():
     pdf = await render_pdf(tickets.badges_html(event["title"], rows), "http://bench")
     timings["badges"] = time.perf_counter() - started
     assert len(rows) == 300 and pdf.startswith(b"%PDF")
+    timings["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # kB on Linux
     print(json.dumps(timings))
     await close_pool()
 
@@ -184,19 +187,6 @@ def _cpu_ticks(app_pid: int) -> tuple[int, int]:
     return app, database
 
 
-def _peak_rss_mb(app_pid: int) -> tuple[float, float]:
-    """(largest peak RSS of one app process, sum over the app's processes), from VmHWM."""
-    peaks = []
-    for pid in _tree(app_pid, _processes()):
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peaks.append(int(line.split()[1]) / 1024)
-        except OSError:
-            continue
-    return (round(max(peaks), 1), round(sum(peaks), 1)) if peaks else (0.0, 0.0)
-
-
 def _redeem(url: str, device: str, list_id: str, tokens) -> bytes:
     host = url.removeprefix("http://")
     nonces = itertools.count()
@@ -238,11 +228,10 @@ async def main() -> dict:
         app_after, db_after = _cpu_ticks(app.pid)
         again = itertools.cycle([f"t6{i:019d}" for i in range(500)])  # scanned during the warm-up
         duplicate = await run(app_url, _redeem(app_url, setup["device"], setup["list"], again), seconds=DUP_SECONDS)
-        peak, total = _peak_rss_mb(app.pid)
+        memory = peak_rss(app)
     finally:
         for process in (hello, app):
-            process.terminate()
-            process.wait(timeout=10)
+            stop_server(process)
     documents = json.loads(_python(DOCUMENTS.format(**setup), env))
     cpu_s = (app_after - app_before + db_after - db_before) / CLK_TCK
     return {
@@ -263,8 +252,9 @@ async def main() -> dict:
         "badges_300_s": round(documents["badges"], 2),
         "sheet_40_s": round(documents["sheet_warm"], 3),
         "sheet_40_cold_s": round(documents["sheet_cold"], 3),
-        "peak_rss_mb": peak,
-        "app_rss_total_mb": total,
+        **memory,
+        "app_rss_total_mb": round(sum(memory["app_processes_rss_mb"]), 1),
+        "documents_peak_rss_mb": documents["peak_rss_mb"],
         "server_cpu_s": round(cpu_s, 1),
         "app_cpu_s": round((app_after - app_before) / CLK_TCK, 1),
         "db_cpu_s": round((db_after - db_before) / CLK_TCK, 1),

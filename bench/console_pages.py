@@ -19,9 +19,9 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._loadgen import HELLO_APP, ROOT, hammer, start_server  # noqa: E402
+from bench._loadgen import HELLO_APP, ROOT, hammer, peak_rss, start_server, stop_server, window  # noqa: E402
 
-SECONDS = 8.0
+SECONDS = window(8.0)
 YOUTHS = 10_000
 # The youths' searches measured: a last name shared by about 1 youth in 40 (a full first page of 50), and the
 # last four digits of a phone (a handful of youths).
@@ -139,10 +139,10 @@ async def main() -> dict:
         youths = {
             name: await hammer(app_url, path, seconds=SECONDS, cookie=cookie) for name, path in YOUTH_PAGES.items()
         }
+        memory = peak_rss(app)
     finally:
         for process in (hello, app):
-            process.terminate()
-            process.wait(timeout=10)
+            stop_server(process)
     return {
         "engine": engine,
         "workers": workers,
@@ -159,6 +159,7 @@ async def main() -> dict:
         **{f"{name}_p50_ms": round(result.percentile(50), 1) for name, result in youths.items()},
         **{f"{name}_p95_ms": round(result.percentile(95), 1) for name, result in youths.items()},
         "errors": health.errors + login_page.errors + home.errors + sum(r.errors for r in youths.values()),
+        **memory,
     }
 
 

@@ -16,11 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._feeds import feed_generation  # noqa: E402
+from bench._loadgen import window  # noqa: E402
 from bench._messages_delivery import delivery_rate  # noqa: E402
 
 
 async def main() -> dict:
-    delivery = await delivery_rate(seconds=10)
+    delivery = await delivery_rate(seconds=window(10))
     feed = await feed_generation()
     return {"delivery": delivery, "feed": feed}
 

@@ -21,10 +21,10 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._loadgen import HELLO_APP, ROOT, hammer, start_server  # noqa: E402
+from bench._loadgen import HELLO_APP, ROOT, hammer, peak_rss, start_server, stop_server, window  # noqa: E402
 from bench.console_pages import _env, _login  # noqa: E402
 
-SECONDS = 8.0
+SECONDS = window(8.0)
 YOUTHS, EVENTS, REGISTRATIONS_EACH, REFERRED, SITUATIONS = 10_000, 500, 5, 1_000, 5_000
 ADMIN, ADVISER = "directrice.etti@tremplin.local", "conseillere.valence@tremplin.local"
 PAGES = {
@@ -162,10 +162,10 @@ async def main() -> dict:
                 check = await client.get(app_url + path, headers={"cookie": cookies[email]})
             assert check.status_code == 200, (path, check.status_code)
             results[name] = await hammer(app_url, path, seconds=SECONDS, cookie=cookies[email])
+        memory = peak_rss(app)
     finally:
         for process in (hello, app):
-            process.terminate()
-            process.wait(timeout=10)
+            stop_server(process)
     return {
         "engine": engine,
         "workers": workers,
@@ -178,6 +178,7 @@ async def main() -> dict:
         **{f"{name}_p50_ms": round(r.percentile(50), 1) for name, r in results.items()},
         **{f"{name}_p95_ms": round(r.percentile(95), 1) for name, r in results.items()},
         "errors": sum(r.errors for r in results.values()),
+        **memory,
     }
 
 

@@ -1,9 +1,10 @@
 """Registrations arriving all at once, beside a Litestar hello endpoint served the same way.
 
-Starts Tremplin (SQLite with one worker by default, PostgreSQL with two when DATABASE_URL says
-so) on a fresh database holding one published event of 100 places with a waiting list, then
-16 clients post registrations with distinct phones for a while, and read the public page.
-Checks that exactly 100 registrations got a place. Last line: one JSON object.
+Starts Tremplin with two app processes (on SQLite by default, on PostgreSQL when DATABASE_URL says
+so, with Redis when REDIS_URL is set) on a fresh database holding one published event of 100 places
+with a waiting list, then 16 clients post registrations with distinct phones for a while, and read
+the public page (the event's page, as a youth opens it). Checks that exactly 100 registrations got
+a place; reports each app process's peak memory. Last line: one JSON object.
 
 The per-IP limit on public posts is raised for the run: it protects real forms, and every
 benchmark client shares one IP.
@@ -25,9 +26,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._loadgen import HELLO_APP, form_post, hammer, run, start_server  # noqa: E402
+from bench._loadgen import HELLO_APP, form_post, hammer, peak_rss, run, start_server, stop_server, window  # noqa: E402
 
-SECONDS = 10.0
+SECONDS = window(10.0)
 CAPACITY = 100
 SETUP = """
 import asyncio, secrets, datetime as dt
@@ -123,10 +124,10 @@ async def main() -> dict:
         hello_result = await hammer(hello_url, "/", seconds=SECONDS)
         register = await run(app_url, registration, seconds=SECONDS, ok=(b"HTTP/1.1 302",))
         page = await hammer(app_url, f"/e/{token}", seconds=SECONDS)
+        memory = peak_rss(app)
     finally:
         for process in (hello, app):
-            process.terminate()
-            process.wait(timeout=10)
+            stop_server(process)
     confirmed, waiting, total = (int(x) for x in _python(COUNT.replace("{token}", token), env).split())
     return {
         "engine": engine,
@@ -147,6 +148,7 @@ async def main() -> dict:
         "p95_ms": round(register.percentile(95), 1),
         "p99_ms": round(register.percentile(99), 1),
         "page_p95_ms": round(page.percentile(95), 1),
+        **memory,
     }
 
 

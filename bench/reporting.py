@@ -24,11 +24,11 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench._loadgen import HELLO_APP, ROOT, hammer, start_server  # noqa: E402
+from bench._loadgen import HELLO_APP, ROOT, hammer, peak_rss, start_server, stop_server, window  # noqa: E402
 from bench.console_pages import _env, _login  # noqa: E402
 from bench.outcomes import EVENTS, REFERRED, REGISTRATIONS_EACH, SETUP, YOUTHS  # noqa: E402
 
-SECONDS = 8.0
+SECONDS = window(8.0)
 SITUATIONS = 20_000
 ADMIN = "directrice.etti@tremplin.local"
 # The documents timed one by one: (name, path without the period's query, times): the bilan, and the year's
@@ -82,10 +82,10 @@ async def main() -> dict:
         first_seconds = time.perf_counter() - started
         board = await hammer(app_url, f"/dashboard/?{period}", seconds=SECONDS, cookie=cookie)
         documents = {name: _slowest(app_url, f"{path}{period}", cookie, n) for name, path, n in DOCUMENTS}
+        memory = peak_rss(app)
     finally:
         for process in (hello, app):
-            process.terminate()
-            process.wait(timeout=10)
+            stop_server(process)
     return {
         "engine": engine,
         "workers": workers,
@@ -101,6 +101,7 @@ async def main() -> dict:
         "dashboard_p95_ms": round(board.percentile(95), 1),
         **{f"{name}_s": round(seconds, 2) for name, seconds in documents.items()},
         "errors": board.errors,
+        **memory,
     }
 
 

@@ -92,6 +92,7 @@ class ParcoursConsole(Controller):
 
     @post("/{parcours_id:int}/touchpoints")
     async def add(self, request: User, parcours_id: FromPath[int]) -> Template | Redirect:
+        await services.writable_parcours(request.user, parcours_id)  # refused before the form is read
         form = await form_data(request)
         try:
             data = from_form(services.TouchpointInput, form, checkboxes=("by_phone",))
@@ -103,6 +104,7 @@ class ParcoursConsole(Controller):
 
     @post("/{parcours_id:int}/propose")
     async def propose(self, request: User, parcours_id: FromPath[int]) -> Template | Redirect:
+        await services.proposing_parcours(request.user, parcours_id)  # refused before the form is read
         form = await form_data(request)
         event_id = form.get("event_id", "")
         try:
@@ -129,6 +131,7 @@ class ParcoursConsole(Controller):
 
     @post("/{parcours_id:int}/extend")
     async def extend(self, request: User, parcours_id: FromPath[int]) -> Template | Redirect:
+        await services.writable_parcours(request.user, parcours_id)  # refused before the form is read
         form = await form_data(request)
         try:
             new_end = from_form(ExtensionInput, form).contract_end
@@ -198,6 +201,7 @@ class TouchpointConsole(Controller):
 
     @post("/move")
     async def move(self, request: User, touchpoint_id: FromPath[int]) -> Template | Redirect:
+        await services.writable_touchpoint(request.user, touchpoint_id)  # refused before the form is read
         form = await form_data(request)
         try:
             data = from_form(services.TouchpointInput, form, checkboxes=("by_phone",))
@@ -228,8 +232,9 @@ class OpenParcours(Controller):
 
     @post("/new")
     async def create(self, request: User, participant_id: FromPath[int]) -> Template | Redirect:
-        form = await form_data(request)
         organisation_id = await _host(request.user)
+        await visible_youth(request.user, participant_id)  # refused before the form is read
+        form = await form_data(request)
         try:
             data = from_form(services.ParcoursInput, form | {"participant_id": str(participant_id)})
             parcours_id = await services.open_parcours(request.user, organisation_id, data)

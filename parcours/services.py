@@ -116,7 +116,9 @@ async def seen_parcours(user: CurrentUser, parcours_id: int) -> dict[str, Any]:
     return row
 
 
-async def _writable(user: CurrentUser, parcours_id: int) -> dict[str, Any]:
+async def writable_parcours(user: CurrentUser, parcours_id: int) -> dict[str, Any]:
+    """The parcours the user may change (an adviser or above, on either side); 404 to whoever does not see it,
+    403 to its viewers. The console checks it before it reads a form."""
     row = await seen_parcours(user, parcours_id)
     if not row["can_write"]:
         raise Forbidden()
@@ -255,9 +257,11 @@ async def rhythm_form(user: CurrentUser, organisation_id: int) -> list[dict]:
 
 async def save_rhythm(user: CurrentUser, organisation_id: int, form: dict[str, str]) -> None:
     """The rhythm form: each default step included or not, its offset in days and its length; every refusal at
-    once."""
+    once. Refused (404, or 403 to its counsellors) before the form is read."""
     if organisation_id not in await may_open(user):
         raise NotFound()
+    if not user.at_least(organisation_id, Role.organiser):
+        raise Forbidden()
     errors: dict[str, str] = {}
     steps = []
     for step in DEFAULT_STEPS:
@@ -357,7 +361,7 @@ async def open_parcours(
 
 async def extend(user: CurrentUser, parcours_id: int, new_end: date) -> None:
     """The contract is extended: a later end (the first one is kept)."""
-    row = await _writable(user, parcours_id)
+    row = await writable_parcours(user, parcours_id)
     if row["status"] == ParcoursStatus.ended:
         raise ParcoursEnded()
     if new_end <= row["contract_end"]:
@@ -379,7 +383,7 @@ async def end_parcours(
 ) -> None:
     """The parcours ends with its reason and the youth's situation on leaving (outcomes' situations); the
     touchpoints still planned are dropped and their invitations cancelled."""
-    row = await _writable(user, parcours_id)
+    row = await writable_parcours(user, parcours_id)
     errors = {}
     if reason not in {r.value for r in EndReason}:
         errors["end_reason"] = _("Choose why the parcours ends.")
@@ -456,16 +460,16 @@ def aware(value: datetime) -> datetime:
     return value.replace(tzinfo=ZoneInfo(zone())) if value.tzinfo is None else value
 
 
-async def _touchpoint(user: CurrentUser, touchpoint_id: int, *, write: bool = True) -> tuple[dict, dict]:
+async def writable_touchpoint(user: CurrentUser, touchpoint_id: int) -> tuple[dict, dict]:
+    """The touchpoint and its parcours, which the user may change (`writable_parcours`)."""
     touchpoint = await Touchpoint.select().where(Touchpoint.id == touchpoint_id).first()
     if touchpoint is None:
         raise NotFound()
-    parcours = await (_writable if write else seen_parcours)(user, touchpoint["parcours"])
-    return touchpoint, parcours
+    return touchpoint, await writable_parcours(user, touchpoint["parcours"])
 
 
 async def add_touchpoint(user: CurrentUser, parcours_id: int, data: TouchpointInput) -> int:
-    parcours = await _writable(user, parcours_id)
+    parcours = await writable_parcours(user, parcours_id)
     if parcours["status"] == ParcoursStatus.ended:
         raise ParcoursEnded()
     starts_at = aware(data.starts_at)
@@ -494,7 +498,7 @@ async def record(
     user: CurrentUser, touchpoint_id: int, *, result: str = "", note: str | None = None, now: datetime | None = None
 ) -> None:
     """The touchpoint took place ("done", one tap from the work list), with its result if given."""
-    touchpoint, parcours = await _touchpoint(user, touchpoint_id)
+    touchpoint, parcours = await writable_touchpoint(user, touchpoint_id)
     if touchpoint["status"] == TouchpointStatus.dropped:
         raise TouchpointClosed()
     check_note(result, "result", RESULT_LIMIT)
@@ -524,7 +528,7 @@ async def move(
     now: datetime | None = None,
 ) -> None:
     """A new time (or place): SEQUENCE + 1, every participant's invitation updated, one text to the youth."""
-    touchpoint, parcours = await _touchpoint(user, touchpoint_id)
+    touchpoint, parcours = await writable_touchpoint(user, touchpoint_id)
     if parcours["status"] == ParcoursStatus.ended:
         raise ParcoursEnded()
     if touchpoint["status"] == TouchpointStatus.dropped:
@@ -555,7 +559,7 @@ async def _drop(touchpoint_id: int, *, tell: bool, now: datetime | None = None) 
 async def drop(user: CurrentUser, touchpoint_id: int, *, now: datetime | None = None) -> None:
     """The touchpoint will not take place: a cancellation to each participant, a text to the youth."""
     now = now or utcnow()
-    touchpoint, _parcours = await _touchpoint(user, touchpoint_id)
+    touchpoint, _parcours = await writable_touchpoint(user, touchpoint_id)
     if touchpoint["status"] != TouchpointStatus.planned:
         raise TouchpointClosed()
     async with write_transaction():
@@ -582,12 +586,18 @@ async def touchpoints_of(user: CurrentUser, parcours_id: int, *, now: datetime |
 async def propose(user: CurrentUser, parcours_id: int, event_id: int, *, now: datetime | None = None) -> list:
     """The youth's adviser proposes one of their organisation's events from the parcours (registration.proposals:
     a text with the registration link, pre-filled); the parcours then shows it proposed, registered, attended."""
-    parcours = await _writable(user, parcours_id)
-    if parcours["side"] != "ml":
-        raise NotOnTheMlSide()
+    parcours = await proposing_parcours(user, parcours_id)
     if parcours["status"] == ParcoursStatus.ended:
         raise ParcoursEnded()
     return await proposals.propose(user, parcours["participant"], event_id, now=now)
+
+
+async def proposing_parcours(user: CurrentUser, parcours_id: int) -> dict[str, Any]:
+    """The parcours from which the user may propose: the youth's Mission Locale's side only (403 to the SIAE's)."""
+    parcours = await writable_parcours(user, parcours_id)
+    if parcours["side"] != "ml":
+        raise NotOnTheMlSide()
+    return parcours
 
 
 async def events_to_propose(user: CurrentUser, parcours: dict) -> list[dict]:

@@ -10,8 +10,11 @@ The principals (who calls):
   api_read       A's read API token (`Authorization: Bearer ...`): acts as a viewer of A, on /api/ only
   api_write      A's write API token: acts as an organiser of A, on /api/ only
   viewer, adviser, staff, organiser, admin   members of A with that role, logged in (session cookie)
-  partner        the admin of P, a partner organisation of A's event (a prescriber)
+  partner        the admin of P, a Mission Locale: a partner organisation of A's event (a prescriber), and A's
+                 partner in the directory (a `Partnership`), where its adviser is the referent of A's parcours
   stranger       the admin of B, another organisation
+
+A and B are SIAE (they host parcours); B's parcours have their referent at another Mission Locale, Q.
 
 The targets (what the path's ids point at): A's objects, or B's. A route whose path has no id acts on the
 caller's own organisation (its lists, its forms to create), and is played once.
@@ -23,7 +26,10 @@ The rules:
   MEMBER         any logged-in console user, on their own account / organisation
   at_least(R)    members of the target's organisation with role R or above; API tokens count as a viewer
                  (read) or an organiser (write) on /api/ routes; options: partners=True (the partner
-                 organisation of A's event sees it), device=True (the paired phone of that event).
+                 organisation of A's event sees it), device=True (the paired phone of that event),
+                 ml=True (the members of the Mission Locale partnered with A, P, with role R or above there:
+                 the adviser's side of A's parcours), own=False (not the target's own members: only the ML),
+                 tokens=False (no API token: a person signs it).
 Anyone else is refused: 401, 403, 404 or, on a console page, a redirect to the login page; never 2xx nor 5xx.
 A route given `fresh=(...)` destroys what it is given: those path parameters get a new object at each call.
 A write refused with a valid body must be refused as well with an empty one (the role is checked before the body
@@ -69,6 +75,8 @@ class Access:
     minimum: Role | None = None
     partners: bool = False
     device: bool = False
+    ml: bool = False
+    own: bool = True
     tokens: bool = True
     fresh: tuple[str, ...] = ()
     body_first: bool = False
@@ -88,8 +96,10 @@ class Access:
         assert self.minimum is not None and principal.role is not None
         strong_enough = ROLE_RANK[principal.role] <= ROLE_RANK[self.minimum]
         if target is None or principal.organisation == target:
-            return strong_enough
-        return self.partners and principal.organisation == "P" and target == "A"
+            return strong_enough and self.own
+        if principal.organisation != "P" or target != "A":
+            return False
+        return self.partners or (self.ml and strong_enough)
 
 
 PUBLIC = Access("public")
@@ -105,10 +115,23 @@ def at_least(
     *,
     partners: bool = False,
     device: bool = False,
+    ml: bool = False,
+    own: bool = True,
+    tokens: bool = True,
     fresh: tuple[str, ...] = (),
     body_first: bool = False,
 ) -> Access:
-    return Access("role", minimum, partners=partners, device=device, fresh=fresh, body_first=body_first)
+    return Access(
+        "role",
+        minimum,
+        partners=partners,
+        device=device,
+        ml=ml,
+        own=own,
+        tokens=tokens,
+        fresh=fresh,
+        body_first=body_first,
+    )
 
 
 VIEWER, ADVISER, STAFF, ORGANISER, ADMIN = Role.viewer, Role.adviser, Role.staff, Role.organiser, Role.admin
@@ -173,7 +196,7 @@ ACCESS: dict[str, Access] = {
     "GET /api/sites/{site_id:int}": at_least(VIEWER),
     "PUT /api/sites/{site_id:int}": at_least(ORGANISER, body_first=True),
     "GET /api/youths/{participant_id:int}/outcomes": at_least(VIEWER),
-    "POST /api/youths/{participant_id:int}/proposals": at_least(ADVISER, body_first=True),
+    "POST /api/youths/{participant_id:int}/proposals": at_least(ADVISER, tokens=False, body_first=True),
     "POST /api/youths/{participant_id:int}/situations": at_least(ADVISER, body_first=True),
     "GET /calendar-feeds": MEMBER,
     "POST /calendar-feeds": MEMBER,
@@ -313,6 +336,8 @@ ACCESS: dict[str, Access] = {
     "POST /organisations/{organisation_id:int}/messages/preview": at_least(VIEWER),
     "POST /organisations/{organisation_id:int}/messages/{key:str}/{channel:str}": at_least(ORGANISER),
     "POST /organisations/{organisation_id:int}/messages/{key:str}/{channel:str}/reset": at_least(ORGANISER),
+    "GET /organisations/{organisation_id:int}/parcours-rhythm": at_least(ADVISER),
+    "POST /organisations/{organisation_id:int}/parcours-rhythm": at_least(ORGANISER),
     "POST /organisations/{organisation_id:int}/privacy": at_least(ADMIN),
     "GET /organisations/{organisation_id:int}/public-page": at_least(VIEWER),
     "GET /organisations/{organisation_id:int}/public-page/poster.pdf": at_least(VIEWER),
@@ -332,6 +357,19 @@ ACCESS: dict[str, Access] = {
     "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/events": at_least(ADMIN),
     "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/secret": at_least(ADMIN),
     "POST /organisations/{organisation_id:int}/webhooks/{endpoint_id:int}/test": at_least(ADMIN),
+    "GET /parcours": MEMBER,
+    "POST /parcours/touchpoints/{touchpoint_id:int}/done": at_least(ADVISER, ml=True),
+    "POST /parcours/touchpoints/{touchpoint_id:int}/drop": at_least(ADVISER, ml=True, fresh=("touchpoint_id",)),
+    "POST /parcours/touchpoints/{touchpoint_id:int}/move": at_least(ADVISER, ml=True),
+    "POST /parcours/touchpoints/{touchpoint_id:int}/result": at_least(ADVISER, ml=True),
+    "GET /parcours/{parcours_id:int}": at_least(VIEWER, ml=True),
+    "POST /parcours/{parcours_id:int}/end": at_least(ADVISER, ml=True, fresh=("parcours_id",)),
+    "POST /parcours/{parcours_id:int}/extend": at_least(ADVISER, ml=True),
+    "POST /parcours/{parcours_id:int}/propose": at_least(ADVISER, ml=True, own=False),
+    "GET /parcours/{parcours_id:int}/skills.pdf": at_least(VIEWER, ml=True),
+    "GET /parcours/{parcours_id:int}/skills/{moment:str}": at_least(ADVISER, ml=True),
+    "POST /parcours/{parcours_id:int}/skills/{moment:str}": at_least(ADVISER, ml=True),
+    "POST /parcours/{parcours_id:int}/touchpoints": at_least(ADVISER, ml=True),
     "GET /password-reset": PUBLIC,
     "POST /password-reset": PUBLIC,
     "GET /password-reset/{token:str}": LINK,
@@ -385,6 +423,8 @@ ACCESS: dict[str, Access] = {
     "GET /youths/{participant_id:int}/data/export.pdf": at_least(ADMIN),
     "POST /youths/{participant_id:int}/details": at_least(ADVISER),
     "GET /youths/{participant_id:int}/merge": at_least(ORGANISER),
+    "GET /youths/{participant_id:int}/parcours/new": at_least(ADVISER),
+    "POST /youths/{participant_id:int}/parcours/new": at_least(ADVISER),
     "POST /youths/{participant_id:int}/merge": at_least(ORGANISER),
     "GET /youths/{participant_id:int}/propose": at_least(ADVISER),
     "POST /youths/{participant_id:int}/propose": at_least(ADVISER),

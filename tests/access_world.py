@@ -3,7 +3,9 @@
 Two organisations, A and B, each with one of everything a route can point at (an event with its sessions,
 registrations, teams, interviews, a series, a site, a webhook, a calendar feed...). A also has a member of
 each role, a read and a write API token, a phone paired with its event, and a partner organisation P (a
-prescriber of A's event) with its admin; B has its admin, the stranger. The secret links (a youth's page,
+prescriber of A's event) with its admin; B has its admin, the stranger. A and B are SIAE: each hosts a
+parcours (its touchpoints, a skills sheet) of a youth referred by a Mission Locale it is partnered with, P for
+A (the partner's side of A's parcours), Q for B. The secret links (a youth's page,
 an event's public page, a follow-up survey, an invitation, a password reset, a calendar feed, an
 organisation's public page) are known in clear here, so that the matrix can open them.
 """
@@ -25,8 +27,10 @@ from accounts.tables import (
     Membership,
     Organisation,
     OrganisationKind,
+    Partnership,
     PasswordReset,
     Role,
+    User,
 )
 from calendars.feeds import token_hash as feed_hash
 from calendars.tables import CalendarFeed
@@ -38,12 +42,16 @@ from events.inputs import SessionInput, SiteInput
 from events.tables import Event, EventStatus, Format, PartnerRole, Site
 from outcomes.tables import FollowUp
 from outreach.tables import PublicPage
+from parcours import services as parcours
+from parcours import skills as parcours_skills
+from parcours.tables import Touchpoint, TouchpointKind
 from planning.tables import PairRule, TravelTime
 from registration.tables import Registration
 from tests.factories.accounts import make_organisation, make_user, principal
 from tests.factories.events import make_event, make_partner, make_series
+from tests.factories.parcours import Hiring, open_for
 from tests.factories.planning import make_companion, make_interview, make_team, make_visit
-from tests.factories.registration import make_youth, registered
+from tests.factories.registration import make_registration, make_youth, registered
 from webhooks import services as webhooks
 
 ROLES = (Role.viewer, Role.adviser, Role.staff, Role.organiser, Role.admin)
@@ -57,6 +65,7 @@ class Side:
     admin: Any  # CurrentUser
     values: dict[str, Any] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)  # first path segment -> the secret of that link
+    hiring: Hiring | None = None  # its parcours' people (tests/factories/parcours.py), to open fresh ones
 
 
 @dataclass
@@ -76,7 +85,7 @@ class World:
 
 async def _side(letter: str, name: str) -> Side:
     """An organisation with one of everything."""
-    organisation = await make_organisation(name)
+    organisation = await make_organisation(name, OrganisationKind.siae)
     admin_user = await make_user(f"admin@{letter}.test", organisation, Role.admin)
     admin = await principal(admin_user)
     starts_on = date.today() + timedelta(days=5)
@@ -259,8 +268,8 @@ async def _invitation(organisation: Organisation, by: int, email: str) -> str:
 
 
 async def build_world() -> World:
-    a = await _side("a", "Mission Locale A")
-    b = await _side("b", "Mission Locale B")
+    a = await _side("a", "ACI A")
+    b = await _side("b", "ACI B")
     emails = {"stranger": "admin@b.test", "admin": "admin@a.test", "login": "login@a.test"}
     await make_user("login@a.test", a.organisation, Role.viewer)  # whom anyone may log in as (POST /login)
     for role in ROLES:
@@ -272,10 +281,45 @@ async def build_world() -> World:
     emails["partner"] = "admin@p.test"
     event = await Event.objects().get(Event.id == a.values["event_id"])
     await make_partner(event, partner_org, PartnerRole.prescriber)
+    await _parcours(a, partner_org, "a", supervisor=await User.objects().get(User.email == "staff@a.test"))
+    other_ml = await make_organisation("Mission Locale Q", OrganisationKind.mission_locale)
+    await _parcours(b, other_ml, "b", supervisor=await make_user("encadrant@b.test", b.organisation, Role.staff))
     api_read = await tokens.create_token(a.admin, a.organisation.id, "Lecture", ApiTokenScope.read)
     api_write = await tokens.create_token(a.admin, a.organisation.id, "Écriture", ApiTokenScope.write)
     device = await tickets.create_device(a.admin, a.values["event_id"], "Téléphone d'accueil", 3)
     return World(a, b, emails, api_read, api_write, device, a.links["r"])
+
+
+async def _parcours(side: Side, ml: Organisation, letter: str, supervisor: User) -> None:
+    """The SIAE's parcours of a youth its partner Mission Locale `ml` referred (to an information session of the
+    SIAE): the ML's adviser is its referent; its touchpoints planned, the skills sheet of its start filled in."""
+    await Partnership(owner=side.organisation.id, partner=ml.id).save()
+    adviser = await make_user(f"conseillere@{letter}-ml.test", ml, Role.adviser)
+    youth = await make_youth(side.organisation, "Léa", f"Parcours {letter.upper()}", phone=_e164(letter, 5000))
+    info = await make_event(side.organisation, title=f"Info-coll de l'ACI {letter.upper()}")
+    await make_registration(info, youth, referred_by=adviser.id, referring_organisation=ml.id)
+    side.hiring = Hiring(
+        siae=side.organisation,
+        ml=ml,
+        counsellor=side.admin,
+        supervisor=supervisor,
+        manager=supervisor,
+        adviser=await principal(adviser),
+        adviser_user=adviser,
+        youth=youth,
+    )
+    start = date.today() + timedelta(days=10)
+    parcours_id = await open_for(side.hiring, start, start + timedelta(days=90))
+    await parcours_skills.save_sheet(side.admin, parcours_id, "start", {"observed_safety": "2", "self_safety": "3"})
+    touchpoint = await (
+        Touchpoint.select(Touchpoint.id).where(Touchpoint.parcours == parcours_id).order_by(Touchpoint.starts_at)
+    ).first()
+    side.values |= {
+        "parcours_id": parcours_id,
+        "touchpoint_id": touchpoint["id"],
+        "parcours_adviser_id": adviser.id,
+        "touchpoint_at": f"{start + timedelta(days=20)}T09:00",  # within the contract
+    }
 
 
 async def fresh(world: World, target: str, name: str) -> Any:
@@ -349,6 +393,18 @@ async def _scan(side: Side, letter: str, n: int) -> str:
     return check_in.nonce
 
 
+async def _fresh_parcours(side: Side, letter: str, n: int) -> int:
+    start = date.today() + timedelta(days=10 + n % 30)
+    assert side.hiring is not None
+    return await open_for(side.hiring, start, start + timedelta(days=60))
+
+
+async def _touchpoint(side: Side, letter: str, n: int) -> int:
+    when = datetime.fromisoformat(side.values["touchpoint_at"]) + timedelta(hours=n % 8)
+    data = parcours.TouchpointInput(starts_at=when, kind=TouchpointKind.contact)
+    return await parcours.add_touchpoint(side.admin, side.values["parcours_id"], data)
+
+
 async def _youth(side: Side, letter: str, n: int) -> int:
     return (await make_youth(side.organisation, first_name=f"Jeune{n}", phone=_e164(letter, 4000 + n))).id
 
@@ -372,6 +428,8 @@ _MAKERS: dict[str, Callable[[Side, str, int], Awaitable[Any]]] = {
     "pair_id": _pair,
     "travel_id": _travel,
     "scan_nonce": _scan,
+    "parcours_id": _fresh_parcours,
+    "touchpoint_id": _touchpoint,
 }
 
 

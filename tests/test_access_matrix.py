@@ -35,6 +35,7 @@ PLAIN_VALUES = {
     "file_path": "tremplin.css",
     "path": "elements",
     "kind": "photos",
+    "moment": "start",
 }
 # Routes played after all the others, in this order: they end or change the caller's session.
 LAST = ("POST /invitations/{token:str}", "POST /password-reset/{token:str}", "POST /logout", "POST /login")
@@ -104,6 +105,15 @@ BODIES = {
         "full_name": "Léa",
     },
     "POST /login": lambda v: {"email": "login@a.test", "password": PASSWORD},
+    "POST /organisations/{organisation_id:int}/settings": lambda v: {"kind": "aci"},  # A and B stay SIAE
+    "POST /youths/{participant_id:int}/parcours/new": lambda v: {"adviser_id": v["parcours_adviser_id"]},
+    "POST /parcours/{parcours_id:int}/touchpoints": lambda v: {"starts_at": v["touchpoint_at"]},
+    "POST /parcours/{parcours_id:int}/propose": lambda v: {"event_id": v["event_id"]},
+    "POST /parcours/touchpoints/{touchpoint_id:int}/move": lambda v: {"starts_at": v["touchpoint_at"]},
+    "POST /organisations/{organisation_id:int}/parcours-rhythm": lambda v: {
+        "final_review_offset_days": "-5",
+        "final_review_minutes": "60",
+    },
     "POST /api/organisations/{organisation_id:int}/contacts": lambda v: {
         "organisation_id": v["partner_id"],
         "full_name": "Léa",

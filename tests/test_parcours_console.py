@@ -11,7 +11,7 @@ import pytest
 
 from core.clock import utcnow
 from messaging.tables import Channel, OutboxMessage
-from parcours.tables import Parcours, SkillsSheet, Touchpoint
+from parcours.tables import Parcours, SkillsSheet, Touchpoint, TouchpointTemplate
 from privacy.tables import PersonalDataAccess
 from tests.factories.parcours import hiring
 from tests.factories.registration import published_event
@@ -226,3 +226,31 @@ async def test_the_structures_manager_sets_its_rhythm_and_the_next_parcours_foll
     parcours_id = await open_for(world, start, start + timedelta(days=120))
     steps = [t["step"] for t in await Touchpoint.select(Touchpoint.step).where(Touchpoint.parcours == parcours_id)]
     assert sorted(steps) == ["final_review", "orientation_call", "start_meeting"]  # no monthly contact, no review
+
+
+async def test_those_who_may_not_change_a_parcours_are_refused_before_their_form_is_read(client):
+    """A viewer of the SIAE, its counsellor proposing (only the Mission Locale proposes) and a counsellor saving the
+    structure's rhythm (its organisers do) are refused, with an empty form as with a good one: never told what
+    the form lacks."""
+    from tests.factories.accounts import make_user
+    from tests.factories.parcours import open_for
+
+    world = await hiring()
+    start = utcnow().date() + timedelta(days=10)
+    parcours_id = await open_for(world, start, start + timedelta(days=90))
+    touchpoint = await Touchpoint.select(Touchpoint.id).where(Touchpoint.parcours == parcours_id).first()
+    await make_user("stagiaire@aci.test", world.siae, "viewer")
+    await login(client, "stagiaire@aci.test")
+    assert (await client.get(f"/parcours/{parcours_id}")).status_code == 200  # she sees it
+    for path in (
+        f"/parcours/{parcours_id}/touchpoints",
+        f"/parcours/{parcours_id}/extend",
+        f"/parcours/touchpoints/{touchpoint['id']}/move",
+    ):
+        assert (await post_form(client, path, {})).status_code == 403, path
+
+    await login(client, "karim@aci.test")
+    assert (await post_form(client, f"/parcours/{parcours_id}/propose", {})).status_code == 403
+    assert (await post_form(client, f"/organisations/{world.siae.id}/parcours-rhythm/", {})).status_code == 403
+    assert (await Parcours.select(Parcours.extensions).first())["extensions"] == 0
+    assert await TouchpointTemplate.count() == 0

@@ -40,6 +40,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -365,18 +366,34 @@ def _next_try(message: OutboxMessage, now: datetime) -> datetime:
     return min(later, (message.first_attempt_at or now) + RETRY_FOR)  # a last try when the day is over
 
 
+_URL = re.compile(r"https?://[^\s<>\"']+")
+_SECRET = re.compile(r"(?<=[/=])[A-Za-z0-9_-]{16,}")
+
+
+def without_link_secrets(text: str) -> str:
+    """A sent message's text as the outbox keeps it: the secrets of its links (a youth's personal page, an
+    adviser's proposal, a follow-up's answer, a calendar feed...) masked. Once sent they are needed no more, and
+    a copy of the database must not open anyone's page (registration.tokens keeps them sealed)."""
+    return _URL.sub(lambda url: _SECRET.sub("…", url.group(0)), text)
+
+
 async def _record(message: OutboxMessage, error: Exception | None, provider_id: str = "") -> None:
     now = utcnow()
     async with write_transaction():
         if error is None:
             # One statement; a delivery receipt that came first (status delivered) is not overwritten. Recorded
-            # even when the row was taken back meanwhile (this worker seemed gone): it did go out.
+            # even when the row was taken back meanwhile (this worker seemed gone): it did go out. E-mails and
+            # texts keep their words but not their links' secrets, nor the calendar file (built again on demand).
+            kept = message.channel == Channel.webhook
             await sql(
                 "UPDATE outbox_message SET sent_at = {}, provider_message_id = {}, claimed_until = NULL, "
                 "claimed_by = '', last_error = '', status = CASE WHEN status IN ('sending', 'queued') THEN 'sent' "
-                "ELSE status END WHERE id = {}",
+                "ELSE status END, body_text = {}, body_html = {}, attachment = {} WHERE id = {}",
                 now,
                 provider_id[:100],
+                message.body_text if kept else without_link_secrets(message.body_text),
+                message.body_html if kept else without_link_secrets(message.body_html),
+                message.attachment if kept else "",
                 message.id,
             )
             return

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from checkin import tickets
+from messaging.outbox import deliver_due
 from messaging.tables import OutboxMessage
 from privacy import erasure
 from registration import messages, proposals, tokens
@@ -19,7 +20,7 @@ from tests.factories.adviser_loop import adviser_and_youth
 from tests.factories.checkin import device, rally_under_way, scan
 from tests.factories.privacy import organisation_with_a_past, youth_with_a_past
 from tests.factories.registration import personal_token, proposal_token, published_event, register_online
-from tests.support import device_headers, post
+from tests.support import device_headers, post, text_of
 
 
 async def _row(table, row_id: int) -> dict:
@@ -148,3 +149,16 @@ async def test_an_erased_youths_registration_has_no_link_left_and_messages_built
     row = await _row(Registration, registration["id"])
     assert _nowhere_in(row, link) and row["manage_sealed"] == "" and row["ticket_hash"] is None
     assert (await messages.context_of(registration["id"]))["manage_token"] == ""
+
+
+async def test_a_sent_confirmation_keeps_its_words_but_not_its_link_in_the_outbox(client, settings, smtp_server):
+    """Once the youth has their confirmation, the outbox's copy no longer opens their page."""
+    event = await published_event()
+    answer = await register_online(client, event, email="ines@exemple.fr")
+    token = answer.headers["location"].split("/")[2].split("?")[0]
+    await deliver_due(dataclasses.replace(settings, smtp_host="127.0.0.1", smtp_port=smtp_server.port))
+    received = text_of(smtp_server.messages[0])
+    assert token in received  # the youth got their link
+    kept = await OutboxMessage.select(OutboxMessage.body_text, OutboxMessage.body_html, OutboxMessage.attachment)
+    assert kept and all(token not in "".join(row.values()) for row in kept)
+    assert any("Information collective" in row["body_text"] and "/r/…" in row["body_text"] for row in kept)

@@ -6,6 +6,8 @@ link sent after registering.
 
 from __future__ import annotations
 
+import re
+import secrets
 from html import escape
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,7 +28,7 @@ from core.web import errors_of, page
 from events.services import programme
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
-from registration import messages, proposals, services
+from registration import messages, proposals, services, tokens
 from registration import signals as registration_signals
 from registration.errors import DuplicateRegistration
 from registration.inputs import RegistrationInput
@@ -39,6 +41,8 @@ from registration.tables import ConsentKind, Source
 PAGE_TTL_S = 5.0
 MAX_CACHED_PAGES = 2000
 CSRF_SLOT = "<!--csrf-slot-->"
+SUBMISSION_SLOT = "__submission_slot__"  # each copy of the form gets its own key (tokens.for_submission)
+_SUBMISSION = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _PAGES: TtlCache[tuple[str, str, str], str] = TtlCache(PAGE_TTL_S, MAX_CACHED_PAGES)  # (link, ref, language)
 
 CHECKBOXES = (
@@ -123,8 +127,19 @@ def _form_values(data: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def new_submission() -> str:
+    return secrets.token_urlsafe(16)
+
+
 async def _event_page(
-    event: dict, *, values: dict, errors: dict, ref: str | None, status_code: int = 200, **extra: Any
+    event: dict,
+    *,
+    values: dict,
+    errors: dict,
+    ref: str | None,
+    status_code: int = 200,
+    submission: str = "",
+    **extra: Any,
 ) -> Template:
     now_open = services.registration_open(event, services.utcnow(), Source.public)
     figures = (await services.counts_by_event([event["id"]])).get(event["id"], {})
@@ -147,6 +162,7 @@ async def _event_page(
         sectors=SECTORS,
         consent_kinds=[k for k in ConsentKind if k != "parental"],
         organiser_phone=_organiser_phone(event),
+        submission=submission if _SUBMISSION.fullmatch(submission) else new_submission(),
         **extra,
     )
 
@@ -171,7 +187,7 @@ class PublicRegistration(Controller):
             html = _PAGES.set(
                 key,
                 request.app.template_engine.get_template(template.template_name).render(
-                    **template.context, request=request, csrf_input=CSRF_SLOT
+                    **(template.context | {"submission": SUBMISSION_SLOT}), request=request, csrf_input=CSRF_SLOT
                 ),
             )
         # Not a string when the CSRF middleware stood aside: a call with an `Authorization` header (API or device
@@ -179,7 +195,8 @@ class PublicRegistration(Controller):
         token_value = ScopeState.from_scope(request.scope).csrf_token
         token_value = token_value if isinstance(token_value, str) else ""
         csrf_input = f'<input type="hidden" name="_csrf_token" value="{escape(token_value)}" />'
-        return Response(html.replace(CSRF_SLOT, csrf_input), media_type="text/html")
+        html = html.replace(CSRF_SLOT, csrf_input).replace(SUBMISSION_SLOT, new_submission())
+        return Response(html, media_type="text/html")
 
     @post("/e/{token:str}")
     async def register(self, request: Request, token: FromPath[str]) -> Template | Redirect:
@@ -191,6 +208,10 @@ class PublicRegistration(Controller):
         if form.get(HONEYPOT):  # filled by robots only; say thanks and keep nothing
             return page("public/thanks.html", event=await _public_event(token))
         data = await registration_form_data(request)
+        submission = str(form.get("submission", ""))
+        # The same form sent again (no answer the first time: a lost connection, a server restarting): the
+        # registration it made, if it did, is the answer again, not "already registered".
+        link = tokens.for_submission(tokens.Purpose.manage, submission) if _SUBMISSION.fullmatch(submission) else None
         errors = youth_form_errors(data, services.utcnow().date())
         if errors:  # every mistake at once, rather than one per submit
             return await _event_page(
@@ -200,7 +221,13 @@ class PublicRegistration(Controller):
                 status_code=InvalidInput.status_code,
                 errors=fields_to_correct(errors),
                 proposal=proposal or "",
+                submission=submission,
             )
+        if link:
+            earlier = await services.sent_before(token, link)
+            if services.same_phone(earlier, str(data["phone"])):
+                return Redirect(f"/r/{link.token}?new=1")
+            link = None if earlier else link  # the copy sent back for someone else: a link of their own
         try:
             registered = await services.register(
                 None,
@@ -209,8 +236,11 @@ class PublicRegistration(Controller):
                 source=Source.public,
                 referral_code=ref,
                 proposal=proposal,
+                link=link,
             )
         except DuplicateRegistration:
+            if link and services.same_phone(await services.sent_before(token, link), str(data.get("phone", ""))):
+                return Redirect(f"/r/{link.token}?new=1")  # the first sending committed while this one waited
             return page(
                 "public/duplicate.html", status_code=409, event=await _public_event(token), phone=data.get("phone", "")
             )
@@ -222,6 +252,7 @@ class PublicRegistration(Controller):
                 status_code=error.status_code,
                 errors=errors_of(error),
                 proposal=proposal or "",
+                submission=submission,
             )
         return Redirect(f"/r/{registered.manage_token}?new=1")
 

@@ -217,6 +217,21 @@ async def event_to_register_for(user: CurrentUser, event_id: int) -> dict:
     return event
 
 
+async def sent_before(public_token: str, link: tokens.Issued) -> str | None:
+    """The phone of the registration this event holds for `link` (derived from a form's submission key): the one
+    a form sent again made, when it is for the same phone (the copy sent back for a brother changes it)."""
+    row = (
+        await Registration.select(Registration.participant.phone.as_alias("phone"))
+        .where((Registration.manage_hash == link.hash) & (Registration.event.public_token == public_token))
+        .first()
+    )
+    return row["phone"] if row else None
+
+
+def same_phone(stored: str | None, typed: str) -> bool:
+    return stored is not None and stored == normalise_phone(typed)
+
+
 async def may_register(user: CurrentUser, event: dict) -> bool:
     """The same rule, as a yes or no for a page's buttons."""
     partners = await access.partners_of(event["id"])
@@ -233,6 +248,7 @@ async def register(
     by: CurrentUser | None = None,
     now: datetime | None = None,
     proposal: str | None = None,
+    link: tokens.Issued | None = None,
 ) -> Registered:
     """Register a youth, or put them on the waiting list, in one short locked transaction.
 
@@ -246,7 +262,7 @@ async def register(
     profile = _clean_profile(data, now.date(), source)
     if not is_sqlite() and source != Source.walk_in and not data.session_id:
         registered = await _register_at_once(
-            event_id, public_token, data, profile, source, referred_by, referring_org, by, now
+            event_id, public_token, data, profile, source, referred_by, referring_org, by, now, link
         )
         if registered is not None:
             if proposal:
@@ -276,7 +292,7 @@ async def register(
         capacity = event["capacity"] if fixed is None and event["capacity"] is not None else UNLIMITED
         here = session_capacity if fixed is None and session_capacity is not None else UNLIMITED
         otherwise = RegistrationStatus.waiting if event["waiting_list"] else None
-        link = tokens.issue(tokens.Purpose.manage)
+        link = link or tokens.issue(tokens.Purpose.manage)
         values = places.registration_values(source, referred_by, referring_org, link, now, answers, session_id)
         if existing or (otherwise is None and fixed is None):
             # Rare paths (coming back after cancelling, or a full event with no waiting list): count first.
@@ -536,6 +552,7 @@ async def _register_at_once(
     referring_org: int | None,
     by: CurrentUser | None,
     now: datetime,
+    link: tokens.Issued | None = None,
 ) -> Registered | None:
     """The common case on PostgreSQL in one statement (see `registration.places`); None for the rare
     cases, which the general path handles."""
@@ -552,7 +569,7 @@ async def _register_at_once(
     answers = _checked_answers(places.questions_in(found), data.answers)
     if by and source == Source.adviser and referring_org is None:
         referring_org = next((o for o in by.organisation_ids if o != event["organisation"]), None)
-    link = tokens.issue(tokens.Purpose.manage)
+    link = link or tokens.issue(tokens.Purpose.manage)
     told = await _confirmation(event, profile, link.token, now)
     try:
         row = await places.register_in_one_statement(

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -70,6 +71,15 @@ def digest(token: str) -> str:
 def issue(purpose: Purpose) -> Issued:
     """A new random token, ready to store."""
     return protect(purpose, secrets.token_urlsafe(TOKEN_BYTES))
+
+
+def for_submission(purpose: Purpose, key: str) -> Issued:
+    """The token of a registration sent with the form's submission key (a random value put in each copy of the
+    public form): the same key gives the same token, so a youth who sends the form again after getting no
+    answer lands on the page of the registration the first sending made (registration.public). Only the
+    browser that got the form knows the key; without SECRET_KEY the key says nothing of the token."""
+    mac = hmac.new(get_settings().secret_key.encode(), f"{purpose}:{key}".encode(), hashlib.sha256).digest()
+    return protect(purpose, base64.urlsafe_b64encode(mac[:TOKEN_BYTES]).rstrip(b"=").decode())
 
 
 def protect(purpose: Purpose, token: str) -> Issued:

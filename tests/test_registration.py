@@ -4,6 +4,7 @@ list moves on its own; the youth manages their registration from their personal 
 import asyncio
 import dataclasses
 import html
+import re
 from datetime import date, timedelta
 
 import httpx
@@ -267,3 +268,21 @@ async def test_youth_picks_a_time_slot_when_each_has_its_own_places(client):
         (first.id, "waiting"),
         (second.id, "confirmed"),
     ]
+
+
+async def test_a_youth_who_sends_the_form_again_after_no_answer_lands_on_their_page(client):
+    """The phone lost the network as the form went: the youth taps "send" again and gets their page, not
+    "already registered"; the form sent back for a brother (same copy, another phone) registers him."""
+    event = await published_event(capacity=5)
+    page = await client.get(f"/e/{event.public_token}")
+    submission = re.search(r'name="submission" value="([^"]+)"', page.text).group(1)
+    other_copy = re.search(r'name="submission" value="([^"]+)"', (await client.get(f"/e/{event.public_token}")).text)
+    assert other_copy.group(1) != submission  # each copy of the form has its own key, cached page or not
+
+    first = await post_form(client, f"/e/{event.public_token}", youth(1) | {"submission": submission})
+    again = await post_form(client, f"/e/{event.public_token}", youth(1) | {"submission": submission})
+    assert first.status_code == again.status_code == 302
+    assert again.headers["location"] == first.headers["location"]
+    brother = await post_form(client, f"/e/{event.public_token}", youth(2) | {"submission": submission})
+    assert brother.status_code == 302 and brother.headers["location"] != first.headers["location"]
+    assert await Registration.count() == 2

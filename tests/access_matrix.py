@@ -334,6 +334,7 @@ ACCESS: dict[str, Access] = {
     ),
     "GET /organisations/{organisation_id:int}/messages": at_least(VIEWER),
     "POST /organisations/{organisation_id:int}/messages/preview": at_least(VIEWER),
+    "POST /organisations/{organisation_id:int}/messages/retry": at_least(ORGANISER),
     "POST /organisations/{organisation_id:int}/messages/{key:str}/{channel:str}": at_least(ORGANISER),
     "POST /organisations/{organisation_id:int}/messages/{key:str}/{channel:str}/reset": at_least(ORGANISER),
     "GET /organisations/{organisation_id:int}/parcours-rhythm": at_least(ADVISER),

@@ -137,7 +137,7 @@ async def invite(touchpoint_id: int, method: str, *, only: str = "", occasion: s
 
 
 def _youth_text(row: dict, occasion: str) -> str:
-    when = format_datetime(row["starts_at"], "dd/MM 'a' HH:mm", tzinfo=ZoneInfo(_zone()), locale="fr")
+    when = format_datetime(row["starts_at"], "dd/MM 'à' HH:mm", tzinfo=ZoneInfo(_zone()), locale="fr")
     where = _("by phone") if row["by_phone"] else (row["place"] or row["organisation_name"])
     values = {"first_name": row["first_name"], "organisation": row["organisation_name"], "when": when, "where": where}
     if occasion == "moved":

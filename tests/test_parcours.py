@@ -107,7 +107,7 @@ async def test_moving_a_touchpoint_updates_every_invitation_and_sends_the_youth_
     assert all("SEQUENCE:1" in m["attachment"] and m["attachment_method"] == "REQUEST" for m in updates)
     texts = await outbox(Channel.sms)
     assert len(texts) == 1 and texts[0]["recipient"] == "+33611223344"
-    assert "08/09 a 14:30" in texts[0]["body_text"] and "Atelier, 12 rue des Alpes" in texts[0]["body_text"]
+    assert "08/09 à 14:30" in texts[0]["body_text"] and "Atelier, 12 rue des Alpes" in texts[0]["body_text"]
 
     await services.drop(world.counsellor, meeting["id"], now=BEFORE)
     cancelled = [m for m in await outbox(Channel.email) if m["attachment_method"] == "CANCEL"]

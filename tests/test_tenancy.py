@@ -155,6 +155,7 @@ def _bodies(partner_id: int) -> dict[str, dict]:
         "POST /organisations/{organisation_id:int}/messages/preview": {"channel": "sms", "body": "Bonjour"},
         "POST /organisations/{organisation_id:int}/messages/{key:str}/{channel:str}": {"body": "Bonjour"},
         "POST /organisations/{organisation_id:int}/messages/{key:str}/{channel:str}/reset": {},
+        "POST /organisations/{organisation_id:int}/messages/retry": {},
         "POST /events/{event_id:int}/interviews/plan": {"seconds": 5},
         "POST /events/{event_id:int}/interviews/cancel": {},
         "POST /events/{event_id:int}/interviews/add": {"registration_id": 1, "site_id": 1, "start": "09:00"},

@@ -12,6 +12,7 @@ every read, work a hit here does not need, and a few lines keep the rule readabl
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Hashable
 from enum import Enum
 from time import monotonic
@@ -33,7 +34,7 @@ MISSING: Literal[_Missing.MISSING] = _Missing.MISSING
 class TtlCache(Generic[K, V]):
     """Values by key, each kept `seconds` after it was set, at most `max_items` of them."""
 
-    __slots__ = ("_entries", "max_items", "seconds")
+    __slots__ = ("__weakref__", "_entries", "max_items", "seconds")
 
     def __init__(self, seconds: float, max_items: int) -> None:
         if seconds <= 0 or max_items < 1:
@@ -41,6 +42,7 @@ class TtlCache(Generic[K, V]):
         self.seconds = seconds
         self.max_items = max_items
         self._entries: dict[K, tuple[float, V]] = {}  # key: (expires at, value), oldest first
+        _every_cache.add(self)
 
     @overload
     def get(self, key: K) -> V | None: ...
@@ -72,3 +74,14 @@ class TtlCache(Generic[K, V]):
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+# Every cache of this process, for `forget_everything`.
+_every_cache: weakref.WeakSet[TtlCache] = weakref.WeakSet()
+
+
+def forget_everything() -> None:
+    """Empty every cache of this process: for a database emptied under it (the tests do, between two tests,
+    and PostgreSQL's sequences then hand out the same ids again, which a cached row would answer for)."""
+    for cache in list(_every_cache):
+        cache.clear()

@@ -66,6 +66,7 @@ import httpx  # noqa: E402
 import pytest  # noqa: E402
 
 import app.features  # noqa: E402, F401 - connects every feature's signal receivers, as the app does
+from core.cache import forget_everything  # noqa: E402
 from core.settings import get_settings  # noqa: E402
 from tests import support  # noqa: E402
 
@@ -115,6 +116,7 @@ async def database(settings):
 async def clean_tables(database, settings):
     yield
     await support.empty_tables()
+    forget_everything()  # ids start again from 1: no cached row from this test may answer for the next one
     for store in ("sessions", "imports"):  # files; counters live in each app's memory
         shutil.rmtree(settings.var_dir / store, ignore_errors=True)
 

@@ -57,3 +57,12 @@ def test_a_cache_keeps_something_for_some_time():
         TtlCache(0, 10)
     with pytest.raises(ValueError):
         TtlCache(5.0, 0)
+
+
+def test_a_database_emptied_under_the_process_leaves_no_cached_row_behind():
+    """PostgreSQL's ids start again after TRUNCATE … RESTART IDENTITY: a list cached as "session-1" must not
+    answer for the next test's session 1."""
+    lists = TtlCache[str, str](5.0, 10)
+    lists.set("session-1", "yesterday's rally")
+    cache.forget_everything()
+    assert lists.get("session-1") is None

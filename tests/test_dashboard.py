@@ -21,11 +21,6 @@ from tests.factories.registration import make_registration, make_youth
 from tests.support import login
 
 
-@pytest.fixture(autouse=True)
-def fresh_figures():
-    dashboard_figures._cache._entries.clear()  # each test reads its own figures, not a minute-old answer
-
-
 async def _an_information_session_with_what_followed():
     """Four registered: three came (one from a priority neighbourhood), one did not; one cancelled. Of those who
     came, one found a permanent job and one got a CV taken at the session."""

@@ -33,12 +33,6 @@ PARIS = ZoneInfo("Europe/Paris")
 MAGENTA = (255, 0, 255)
 
 
-@pytest.fixture(autouse=True)
-def forget_quiet_hours():
-    """Organisation ids come back from one test to the next: what a test kept must not reach the next one."""
-    yield
-    senders._quiet_hours.clear()
-
 
 @pytest.fixture
 def sms_server():

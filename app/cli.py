@@ -72,11 +72,11 @@ async def demo(args: argparse.Namespace) -> None:
 
 
 def serve(args: argparse.Namespace) -> None:
-    import uvicorn
+    from app.serving import serve as serve_app
 
     get_settings()  # a malformed setting stops here, before the server processes start
     print(f"Tremplin is served on http://{args.host}:{args.port}  (Ctrl+C to stop)", flush=True)
-    uvicorn.run(
+    code = serve_app(
         "app.asgi:app_factory",
         factory=True,
         host=args.host,
@@ -86,6 +86,8 @@ def serve(args: argparse.Namespace) -> None:
         log_level="info",
         access_log=args.access_log,
     )
+    if code:
+        sys.exit(code)
 
 
 async def worker() -> None:

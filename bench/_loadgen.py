@@ -44,10 +44,11 @@ def start_server(
     target: str, env: dict[str, str], *, factory: bool = False, workers: int = 1
 ) -> tuple[subprocess.Popen, str]:
     port = free_port()
+    # Served as `tremplin serve` serves (app.serving: with several workers, each on its own socket).
     cmd = [
         sys.executable,
         "-m",
-        "uvicorn",
+        "app.serving",
         target,
         "--host",
         "127.0.0.1",
@@ -117,8 +118,8 @@ def _vm_hwm_mb(pid: int) -> float | None:
 def peak_rss(process: subprocess.Popen | int) -> dict:
     """Peak memory (VmHWM, MB) of each app process of a server started by `start_server`, read while it runs.
 
-    With several workers uvicorn's first process only supervises: the app processes are its workers (started
-    by multiprocessing's spawn); with one, the first process is the app. Keys: `app_processes_rss_mb` (one
+    With several workers the first process only supervises (app.serving): the app processes are its workers
+    (started by multiprocessing's spawn); with one, the first process is the app. Keys: `app_processes_rss_mb` (one
     per app process, by pid), `peak_rss_mb` (the largest of them) and `supervisor_rss_mb` (or None).
     """
     root = process if isinstance(process, int) else process.pid

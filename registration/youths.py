@@ -157,14 +157,23 @@ def my_youths_registrations(user: CurrentUser):
     return Registration.participant.is_in(my_youths(user)) & _registration_seen(user)
 
 
+# The youths of other organisations a user referred, per user and roles: a youth just referred to a partner
+# shows in the user's "all" list within seconds (their own "mine" list and the youth's page read it afresh).
+# Keyed by id and e-mail together, which are not both given to someone else; a change of roles is a new key.
+REFERRED_ELSEWHERE_TTL = 10
+_referred_cache: TtlCache[tuple, list[int]] = TtlCache(REFERRED_ELSEWHERE_TTL, 2_000)
+
+
 async def _referred_elsewhere(user: CurrentUser) -> list[int]:
     """The youths of other organisations the user or their organisations referred: usually few (none for an
     organiser's own staff), read once so that the list's condition stays a plain one on indexed columns."""
-    mine = user.organisation_ids or [-1]
-    rows = await (
-        Registration.select(Registration.participant).where(referred_by_us(user) & _HOLDER.not_in(mine)).distinct()
-    )
-    return [r["participant"] for r in rows]
+    key = (user.id, user.email, tuple(sorted(user.roles.items())))
+    cached = _referred_cache.get(key)
+    if cached is None:
+        mine = user.organisation_ids or [-1]
+        query = Registration.select(Registration.participant).where(referred_by_us(user) & _HOLDER.not_in(mine))
+        cached = _referred_cache.set(key, [r["participant"] for r in await query.distinct()])
+    return cached
 
 
 async def _seen(user: CurrentUser, scope: str, elsewhere: list[int]):

@@ -83,6 +83,8 @@ async def fill(youths, events, each, referred, situations):
 
     known = await rows_of("SELECT count(*) FROM participant WHERE phone LIKE '+336%' AND first_name LIKE 'Jeune%'")
     if known[0][0] >= youths:
+        if db is None:  # an acquired connection left out would keep close_pool() waiting for ever
+            await engine.pool.release(conn)
         return
     await q("INSERT INTO participant (organisation, first_name, last_name, phone, search_name, created_at, "
             "last_contact_at) VALUES (?, ?, ?, ?, ?, ?, ?)", people)

@@ -357,7 +357,7 @@ async def youth_list(user: CurrentUser, filters: YouthFilters, *, today: date | 
     if filters.page == 1 and len(records) < PAGE_SIZE:
         total = len(records)  # all of them on the first page (a phone number, a rare name): nothing to count
     else:
-        total = await Participant.count().where(where)
+        total = await _counted(user, filters, where)
     pages = max(1, -(-total // PAGE_SIZE))
     if filters.page > pages:  # past the end (a bookmark of a list that has shrunk): the last page
         filters = replace(filters, page=pages)
@@ -366,6 +366,21 @@ async def youth_list(user: CurrentUser, filters: YouthFilters, *, today: date | 
     if filters.scope == "mine":
         await _adviser_loop(rows)
     return YouthList(filters, rows, total, pages, adviser_view, await _options(user))
+
+
+# The number of youths a search finds, per user, roles and filters (not the page): it sizes the pagination, and
+# counting thousands of youths on every page turn cost more than the page itself. A youth registered a moment
+# ago shows at once on its page of the list; the total catches up within seconds.
+COUNT_TTL = 10
+_count_cache: TtlCache[tuple, int] = TtlCache(COUNT_TTL, 2_000)
+
+
+async def _counted(user: CurrentUser, filters: YouthFilters, where) -> int:
+    key = (user.id, user.email, tuple(sorted(user.roles.items())), replace(filters, page=1))
+    total = _count_cache.get(key)
+    if total is None:
+        total = _count_cache.set(key, await Participant.count().where(where))
+    return total
 
 
 # The registrations' columns the list reads, joined once here rather than on every request.

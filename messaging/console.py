@@ -15,7 +15,7 @@ from core.i18n import gettext as _
 from core.i18n import lazy, ngettext
 from core.web import errors_of, flash, form_data, page
 from messaging import services, templates
-from messaging.sms import outside_gsm7, sms_length
+from messaging.sms import gsm7_friendly, outside_gsm7, sms_length
 from messaging.tables import TO_PEOPLE, Channel
 
 User = Request[CurrentUser, Any, Any]
@@ -33,6 +33,7 @@ def _preview(body: str, channel: Channel) -> dict[str, Any]:
     text = templates.render(body, templates.EXAMPLE)
     if channel != Channel.sms:
         return {"text": text, "length": None}
+    text = gsm7_friendly(text)  # as the outbox will send it
     outside = outside_gsm7(text)
     standard = sms_length("".join("-" if c in outside else c for c in text)) if outside else None
     return {

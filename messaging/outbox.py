@@ -55,7 +55,7 @@ from core.settings import Settings, get_settings
 from messaging import senders
 from messaging import signals as messaging_signals
 from messaging.email import PermanentFailure, TemporaryFailure, build_email, check_address, message_id_for, send_email
-from messaging.sms import FindsSent, SmsProvider, normalise_phone, provider_from
+from messaging.sms import FindsSent, SmsProvider, gsm7_friendly, normalise_phone, provider_from
 from messaging.tables import Channel, DeliveryStatus, OutboxMessage, OutboxWorker
 
 log = logging.getLogger("tremplin.outbox")
@@ -129,7 +129,9 @@ async def enqueue_sms(
 ) -> bool:
     """Queue a text message (inside the caller's `write_transaction()`); whether it was (see `enqueue_email`).
 
-    Written during the quiet hours (the organisation's, else QUIET_HOURS; local time), it waits for their end
+    Look-alikes are put in GSM-7 (`gsm7_friendly`) when that keeps the whole text GSM-7, so one "—" in an
+    event's title does not make it twice as many SMS. Written during the quiet hours (the organisation's, else
+    QUIET_HOURS; local time), it waits for their end
     unless `urgent`. The caller checks the person's consent and opt-out (STOP) before calling."""
     now = now or utcnow()
     due = await sms_due(organisation_id, now, urgent=urgent)
@@ -140,7 +142,7 @@ async def enqueue_sms(
             organisation=organisation_id,
             channel=Channel.sms,
             recipient=to,
-            body_text=text,
+            body_text=gsm7_friendly(text),  # what is stored is what is sent, and billed
             idempotency_key=key,
             urgent=urgent,
             category=category,

@@ -64,6 +64,36 @@ def sms_length(text: str) -> SmsLength:
     return SmsLength("UCS-2", sum(units), _segments(units, UCS2_SINGLE, UCS2_PART))
 
 
+# Characters French texts often hold that GSM-7 lacks, each with the look-alike it has: one of them alone (an
+# event title's "—", a name's "ï", a pasted "’") sends the whole text as UCS-2, 70 characters a part instead of
+# 160, so a two-part reminder is billed as four. é, è, à, ù and É are GSM-7 and stay.
+GSM7_LOOKALIKES = {
+    **str.maketrans(
+        "âêîôûëïÿçãõáíóúÂÊÎÔÛËÏÀÈÙÁÍÓÚ",
+        "aeioueiycaoaiouAEIOUEIAEUAIOU",
+    ),
+    **str.maketrans(
+        {
+            **dict.fromkeys("’‘‛′`", "'"),
+            **dict.fromkeys("“”„«»″", '"'),
+            **dict.fromkeys("—–‐‑‒−•", "-"),
+            **dict.fromkeys("\u00a0\u202f\u2009", " "),
+            "…": "...",
+            "œ": "oe",
+            "Œ": "OE",
+            "æ": "ae",
+        }
+    ),
+}
+
+
+def gsm7_friendly(text: str) -> str:
+    """`text` with its look-alikes put in GSM-7 when that makes the whole text GSM-7; else unchanged (an emoji or
+    a name in another script is sent as UCS-2 anyway, and UCS-2 carries every accent)."""
+    plain = text.translate(GSM7_LOOKALIKES)
+    return plain if not outside_gsm7(plain) else text
+
+
 def outside_gsm7(text: str) -> list[str]:
     """The characters of `text` a standard (GSM-7) text message cannot carry, once each, in order."""
     return list(dict.fromkeys(c for c in text if c not in GSM7_BASIC and c not in GSM7_EXTENSION))

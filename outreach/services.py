@@ -25,6 +25,7 @@ from core.settings import get_settings
 from events.services import editable_event, get_event
 from events.tables import Event, EventStatus, Session
 from messaging import addressing, outbox, templates
+from messaging.sms import gsm7_friendly
 from messaging.tables import Channel
 from outreach.errors import CannotBeTexted, EventNotOpen, NeverCame, NobodyChosen, NoConsent, NotInAudience
 from outreach.tables import EventInvitation, invitation_key
@@ -184,7 +185,8 @@ async def preview(user: CurrentUser, event_id: int, *, now: datetime | None = No
     first = found.to_invite[0]["first_name"] if found.to_invite else "Inès"
     sent = await sent_invitations(event_id)
     brought = sum(1 for s in sent if s["registered_at"])
-    return Preview(event, found, await text_for(event, first), sent, brought, _is_open(event, now))
+    sample = gsm7_friendly(await text_for(event, first))  # as the outbox will send it
+    return Preview(event, found, sample, sent, brought, _is_open(event, now))
 
 
 async def _organisers_event(user: CurrentUser, event_id: int) -> dict[str, Any]:

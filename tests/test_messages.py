@@ -70,10 +70,11 @@ async def test_an_unknown_variable_is_refused_on_its_field_and_nothing_is_lost(c
 
 async def test_the_preview_counts_text_messages_and_warns_about_accents(client):
     organisation, _user = await organiser(client)
-    preview = await post_form(
-        client, f"/organisations/{organisation.id}/messages/preview", {"channel": "sms", "body": "Tu es prêt ?"}
-    )
-    assert "UCS-2" in text(preview) and "1 SMS" in text(preview)
+    url = f"/organisations/{organisation.id}/messages/preview"
+    preview = await post_form(client, url, {"channel": "sms", "body": "Tu es prêt ? À demain…"})
+    assert "Tu es pret ? A demain..." in text(preview) and "GSM-7" in text(preview)  # as it will be sent
+    preview = await post_form(client, url, {"channel": "sms", "body": "Bravo 🎉 tu es prêt"})
+    assert "UCS-2" in text(preview) and "1 SMS" in text(preview) and "prêt" in text(preview)
     assert templates.render("{first_name} {unknown}", {"first_name": "Inès"}) == "Inès "
 
 
@@ -402,3 +403,30 @@ async def test_the_organiser_sends_failed_messages_again_but_never_a_text_to_som
     assert statuses["m:2"] == "queued" and statuses["m:3"] == "failed"  # another organisation's: untouched
     stopped = [k for k in statuses if k not in {"m:1", "m:2", "m:3"}]
     assert stopped and all(statuses[k] == "failed" for k in stopped)  # the youth who said STOP gets no text
+
+
+def test_an_event_title_with_a_dash_and_curly_apostrophes_still_texts_in_plain_sms():
+    """One "—" or "’" (or a name's "ï") would send a whole reminder as UCS-2, twice as many parts."""
+    from messaging.sms import gsm7_friendly, sms_length
+
+    reminder = (
+        "Bonjour Anaïs, rendez-vous le mardi 8 décembre à 09:30 pour Information collective — l’intérim "
+        "d’insertion, Mission Locale Valence Agglo, Valence. Un souci ? Dites-le-nous : http://t.test/r/abc"
+    )
+    sent = gsm7_friendly(reminder)
+    assert sent.startswith("Bonjour Anais, rendez-vous le mardi 8 décembre à 09:30")  # é and à are GSM-7
+    assert "collective - l'intérim d'insertion" in sent
+    assert (sms_length(reminder).encoding, sms_length(reminder).segments) == ("UCS-2", 3)
+    assert (sms_length(sent).encoding, sms_length(sent).segments) == ("GSM-7", 2)
+    # An emoji goes as UCS-2 whatever is done: then every accent is kept as written.
+    assert gsm7_friendly("Bravo Anaïs — à demain 🎉") == "Bravo Anaïs — à demain 🎉"
+
+
+async def test_the_outbox_keeps_the_text_as_it_is_sent():
+    from core.db import write_transaction
+    from messaging import outbox
+
+    async with write_transaction():
+        await outbox.enqueue_sms(to="+33612345678", text="Fête de Noël… à 14:00", key="t:1", urgent=True)
+    row = await OutboxMessage.select(OutboxMessage.body_text).first()
+    assert row["body_text"] == "Fete de Noel... à 14:00"

@@ -112,7 +112,7 @@ async def test_the_invitation_reaches_only_consenting_past_participants_of_a_sim
     }
     assert "Nadia" not in str(preview.audience)  # she came to a rally, not to an information session
     link = f"{get_settings().base_url}/e/{world.coming.public_token}"
-    assert preview.sample.startswith("Bonjour Inès, ETTI Drôme Emploi vous invite à Info-coll de décembre le ")
+    assert preview.sample.startswith("Bonjour Inès, ETTI Drome Emploi vous invite à Info-coll de décembre le ")
     assert link in preview.sample and "STOP" in preview.sample
 
     assert await services.invite(world.organiser, world.coming.id) == 1

@@ -33,7 +33,6 @@ PARIS = ZoneInfo("Europe/Paris")
 MAGENTA = (255, 0, 255)
 
 
-
 @pytest.fixture
 def sms_server():
     server = SmsServer()

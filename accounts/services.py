@@ -74,6 +74,12 @@ class CurrentUser:
         return sorted(self.roles)
 
     @property
+    def cache_key(self) -> tuple:
+        """Who the user is and what they may see, for the caches of what they see: id and e-mail together are
+        never both given to someone else (SQLite may reuse an id), and a change of roles makes a new key."""
+        return (self.id, self.email, tuple(sorted(self.roles.items())))
+
+    @property
     def current_organisation(self) -> int | None:
         """The organisation the console's menu leads to: the one chosen, else the first."""
         if self.chosen in self.roles:

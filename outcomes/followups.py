@@ -177,7 +177,7 @@ _counts: TtlCache[tuple, dict[str, int]] = TtlCache(COUNTS_TTL, 2_000)
 
 
 async def counted(user: CurrentUser, scope: str, today: date) -> dict[str, int]:
-    key = (user.id, user.email, tuple(sorted(user.roles.items())), scope, today)
+    key = (*user.cache_key, scope, today)
     counts = _counts.get(key)
     if counts is None:
         seen = _seen(user, scope)

@@ -159,7 +159,6 @@ def my_youths_registrations(user: CurrentUser):
 
 # The youths of other organisations a user referred, per user and roles: a youth just referred to a partner
 # shows in the user's "all" list within seconds (their own "mine" list and the youth's page read it afresh).
-# Keyed by id and e-mail together, which are not both given to someone else; a change of roles is a new key.
 REFERRED_ELSEWHERE_TTL = 10
 _referred_cache: TtlCache[tuple, list[int]] = TtlCache(REFERRED_ELSEWHERE_TTL, 2_000)
 
@@ -167,7 +166,7 @@ _referred_cache: TtlCache[tuple, list[int]] = TtlCache(REFERRED_ELSEWHERE_TTL, 2
 async def _referred_elsewhere(user: CurrentUser) -> list[int]:
     """The youths of other organisations the user or their organisations referred: usually few (none for an
     organiser's own staff), read once so that the list's condition stays a plain one on indexed columns."""
-    key = (user.id, user.email, tuple(sorted(user.roles.items())))
+    key = user.cache_key
     cached = _referred_cache.get(key)
     if cached is None:
         mine = user.organisation_ids or [-1]
@@ -376,7 +375,7 @@ _count_cache: TtlCache[tuple, int] = TtlCache(COUNT_TTL, 2_000)
 
 
 async def _counted(user: CurrentUser, filters: YouthFilters, where) -> int:
-    key = (user.id, user.email, tuple(sorted(user.roles.items())), replace(filters, page=1))
+    key = (*user.cache_key, replace(filters, page=1))
     total = _count_cache.get(key)
     if total is None:
         total = _count_cache.set(key, await Participant.count().where(where))
@@ -471,13 +470,13 @@ async def _adviser_loop(rows: list[YouthRow]) -> None:
 
 
 # The filters' choices per user and roles: a new event or adviser shows in them within a minute, and a change
-# of roles is a new key. Keyed by id and e-mail together, which are not both given to someone else.
+# of roles is a new key (CurrentUser.cache_key).
 OPTIONS_TTL = 60
 _options_cache: TtlCache[tuple, dict[str, list[tuple[Any, str]]]] = TtlCache(OPTIONS_TTL, 2_000)
 
 
 async def _options(user: CurrentUser) -> dict[str, list[tuple[Any, str]]]:
-    key = (user.id, user.email, tuple(sorted(user.roles.items())), current_language.get())
+    key = (*user.cache_key, current_language.get())
     cached = _options_cache.get(key)
     if cached is None:
         cached = _options_cache.set(key, await _read_options(user))

@@ -23,7 +23,6 @@ from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
-from litestar.stores.memory import MemoryStore
 from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
@@ -37,6 +36,7 @@ from core.api import SECURITY_SCHEMES, ApiErrors, strict_json_body
 from core.db import close_pool, open_pool
 from core.errors import EXCEPTION_HANDLERS
 from core.i18n import LANGUAGES, current_language
+from core.ratelimit import CountingStore
 from core.settings import Settings, get_settings
 from core.stores import SessionStore
 from core.templating import make_environment
@@ -150,7 +150,7 @@ def make_stores(settings: Settings) -> dict[str, Store]:
     # waiting between its import's preview and confirmation is on disk, where every server process finds it.
     return {
         "sessions": FileStore(settings.var_dir / "sessions", create_directories=True),
-        "throttle": MemoryStore(),
+        "throttle": CountingStore(),
         "imports": FileStore(settings.var_dir / "imports", create_directories=True),
     }
 

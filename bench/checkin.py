@@ -213,7 +213,7 @@ def _redeem(url: str, device: str, list_id: str, tokens) -> bytes:
 async def main() -> dict:
     env = await _env()
     engine = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
-    workers = 2  # as `tremplin serve` runs by default, on either engine
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))  # 2: as `tremplin serve` runs by default
     setup = json.loads(_python(SETUP.replace("{tickets}", str(BENCH_TICKETS)), env))
     hello, hello_url = start_server(HELLO_APP, {}, workers=workers)
     app, app_url = start_server("app.asgi:app_factory", env, factory=True, workers=workers)

@@ -126,7 +126,7 @@ async def main() -> dict:
     env = _env(var_dir)
     _prepare(env)
     engine = "postgresql" if env["DATABASE_URL"].startswith("postgres") else "sqlite"
-    workers = 2  # as `tremplin serve` runs by default, on either engine
+    workers = int(os.environ.get("BENCH_WORKERS", "2"))  # 2: as `tremplin serve` runs by default
     hello, hello_url = start_server(HELLO_APP, {}, workers=workers)
     app, app_url = start_server("app.asgi:app_factory", env, factory=True, workers=workers)
     try:

@@ -34,11 +34,11 @@ from checkin.services import (
     aware,
     check_access,
     load_list,
-    read,
     short_name,
 )
 from checkin.tables import AttendanceStatus
 from core.clock import utcnow
+from core.db import read
 from core.errors import NotFound
 from core.settings import Settings
 from events import access

@@ -20,7 +20,6 @@ from checkin.services import (
     announce,
     aware,
     load_list,
-    read,
     refusal,
     short_name,
     status_at,
@@ -28,7 +27,7 @@ from checkin.services import (
 )
 from checkin.tables import AttendanceStatus
 from core.clock import utcnow
-from core.db import again_if_raced, sql, write_transaction
+from core.db import again_if_raced, read, sql, write_transaction
 from core.errors import NotFound, Refusal
 from core.i18n import lazy
 from registration import services

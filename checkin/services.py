@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from accounts.services import CurrentUser
@@ -35,13 +35,12 @@ from checkin.tickets import DevicePrincipal
 from core import signals
 from core.cache import MISSING, TtlCache
 from core.clock import utcnow
-from core.db import again_if_raced, bind, is_sqlite, sql, sql_once, write_transaction
+from core.db import again_if_raced, bind, is_sqlite, read, sql_once, write_at_once
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.settings import get_settings
 from events import access
 from registration import tokens
-from registration.tables import Registration
 
 Principal = CurrentUser | DevicePrincipal
 LIST_ID = re.compile(r"^(session|visit)-(\d{1,10})$")
@@ -95,11 +94,6 @@ _VISIT = (
     "t.id AS team, t.number AS team_number FROM visit v JOIN team t ON t.id = v.team "
     "JOIN event e ON e.id = t.event JOIN site ON site.id = v.site WHERE v.id = {}"
 )
-
-
-async def read(query: str, *args: Any) -> list[dict[str, Any]]:
-    """A plain read on either engine, `{}` marking each parameter (no write lock taken on SQLite)."""
-    return await Registration.raw(query, *args)
 
 
 async def load_list(list_id: str) -> CheckList:
@@ -325,43 +319,59 @@ async def redeem(
         if row["added"] is False:  # this scan is the record; the statement has committed: tell partners now
             await announce(row["id"], status, scanned_at)
         return _answer(lst, row, row["replayed"], row["added"], scanned_at, status, device, principal), lst
-    async with write_transaction():
-        # One read for the ticket, a replayed nonce and the person's record: each statement is a trip to
-        # SQLite's thread, which costs more than the work itself.
-        found = await sql(LOOKUP.replace("{column}", lst.kind), nonce, lst.key, nonce, tokens.digest(token))
-        reg = found[0] if found else None
-        if refusal(lst, reg) is not None:
-            return _answer(lst, reg, None, None, scanned_at, status, device, principal), lst
-        assert reg is not None
-        first = {"id": reg["first_id"], "status": reg["first_status"], "scanned_at": reg["first_at"]}
-        first = first if first["id"] is not None else None
-        if reg["replayed"] is not None:
-            return _answer(lst, reg, bool(reg["replayed"]), None, scanned_at, status, device, principal), lst
-        wins = first is None or first["status"] in ("excused", "absent") or first["scanned_at"] > scanned_at
-        if not wins and not offline:
-            return _answer(lst, reg, None, None, scanned_at, status, device, principal), lst
-        await sql(
-            f'INSERT INTO check_in (registration, "{lst.kind}", status, scanned_at, recorded_at, recorded_by, '
-            "device, nonce, source, flagged, notes, signature) VALUES ({}, {}, {}, {}, {}, {}, {}, {}, 'scan', {}, "
-            "'', '')",
-            reg["id"],
-            lst.key,
-            status.value,
-            scanned_at,
-            now,
-            recorded_by,
-            device,
-            nonce,
-            not wins,
+    digest = tokens.digest(token)
+    reg, replayed, added = await again_if_raced(
+        lambda: write_at_once(
+            partial(_redeem_here, lst, digest, nonce, scanned_at, now, status, recorded_by, device, offline)
         )
-        if wins and first is not None:
-            if first["status"] in PRESENT:
-                await sql("UPDATE check_in SET flagged = 1 WHERE id = {}", first["id"])
-            else:
-                await sql("DELETE FROM check_in WHERE id = {}", first["id"])
-        if wins:
-            await announce(reg["id"], status, scanned_at)
-        return _answer(lst, reg, None, not wins, scanned_at, status, device, principal), lst
+    )
+    if added is False:  # this scan is the record; it has committed: tell partners now
+        await announce(reg["id"], status, scanned_at)
+    return _answer(lst, reg, replayed, added, scanned_at, status, device, principal), lst
+
+
+def _redeem_here(
+    lst: CheckList,
+    digest: str,
+    nonce: str,
+    scanned_at: datetime,
+    now: datetime,
+    status: AttendanceStatus,
+    recorded_by: int | None,
+    device: str,
+    offline: bool,
+    connection: Any,
+) -> tuple[dict[str, Any] | None, bool | None, bool | None]:
+    """A scan on SQLite, in one trip to the writer's thread (no await): the ticket's registration, whether the
+    nonce was seen (replayed: its flag) and whether this scan was added (False: it is the record; True: recorded
+    for review; None: not recorded). One read for the ticket, a replayed nonce and the person's record."""
+    reg = connection.execute(_LOOKUP[lst.kind], [nonce, lst.key, nonce, digest]).fetchone()
+    if refusal(lst, reg) is not None:
+        return reg, None, None
+    if reg["replayed"] is not None:
+        return reg, bool(reg["replayed"]), None
+    first = reg if reg["first_id"] is not None else None
+    wins = first is None or first["first_status"] in ("excused", "absent") or first["first_at"] > scanned_at
+    if not wins and not offline:
+        return reg, None, None
+    connection.execute(
+        _INSERT_SCAN[lst.kind],
+        [reg["id"], lst.key, status.value, scanned_at, now, recorded_by, device, nonce, not wins],
+    )
+    if wins and first is not None:
+        if first["first_status"] in PRESENT:
+            connection.execute("UPDATE check_in SET flagged = 1 WHERE id = ?", [first["first_id"]])
+        else:
+            connection.execute("DELETE FROM check_in WHERE id = ?", [first["first_id"]])
+    return reg, None, not wins
+
+
+_LOOKUP = {kind: LOOKUP.replace("{column}", kind).replace("{}", "?") for kind in ("session", "visit")}
+_INSERT_SCAN = {
+    kind: f'INSERT INTO check_in (registration, "{kind}", status, scanned_at, recorded_at, recorded_by, device, '
+    "nonce, source, flagged, notes, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'scan', ?, '', '')"
+    for kind in ("session", "visit")
+}
 
 
 async def announce(registration_id: int, status: AttendanceStatus, at: datetime) -> None:

@@ -266,16 +266,18 @@ async def sql(query: str, *args: Any) -> list[dict[str, Any]]:
 
 
 async def sql_once(query: str, *args: Any) -> list[dict[str, Any]]:
-    """One plain-SQL statement in its own implicit transaction, on PostgreSQL only.
+    """One plain-SQL statement in its own transaction (or in the one open here).
 
-    A statement that does all its writes at once commits as it ends: no BEGIN and COMMIT round
-    trips, and no lock held while the app is busy elsewhere between two statements.
+    On PostgreSQL, a statement that does all its writes at once commits as it ends: no BEGIN and
+    COMMIT round trips, and no lock held while the app is busy elsewhere between two statements.
+    On SQLite it takes the writers' turn like any write (`write_transaction`); reads go by `read`.
     """
     engine = get_engine()
-    if isinstance(engine, SQLiteEngine):
-        raise RuntimeError("sql_once() is for PostgreSQL; SQLite writes go through write_transaction()")
     if engine.current_transaction.get() is not None:
         return await sql(query, *args)
+    if isinstance(engine, SQLiteEngine):
+        async with write_transaction():
+            return await sql(query, *args)
     if engine.pool is None:
         connection = await engine.get_new_connection()
         try:
@@ -284,6 +286,56 @@ async def sql_once(query: str, *args: Any) -> list[dict[str, Any]]:
             await connection.close()
     async with engine.pool.acquire() as connection:
         return [dict(row) for row in await connection.fetch(_numbered(query), *args)]
+
+
+async def read(query: str, *args: Any) -> list[dict[str, Any]]:
+    """One plain-SQL read, `{}` marking each parameter: in the open write transaction when there is one,
+    else on a reader kept open (SQLite) or a pooled connection (PostgreSQL). For the hot paths (see `sql`)."""
+    engine = get_engine()
+    if engine.current_transaction.get() is not None:
+        return await sql(query, *args)
+    if isinstance(engine, ReadingSQLiteEngine) and engine._readers:
+        engine._turn += 1
+        reader = engine._readers[engine._turn % len(engine._readers)]
+        return list(await reader.execute_fetchall(query.replace("{}", "?"), args))
+    if isinstance(engine, SQLiteEngine):
+        return list(await engine._run_in_new_connection(query.replace("{}", "?"), list(args)))
+    return await sql_once(query, *args)
+
+
+async def write_at_once(work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run `work` as one IMMEDIATE write transaction on the SQLite writer's own thread: one trip for all its
+    statements, where `write_transaction` makes one per statement and keeps the writers' turn meanwhile.
+
+    `work` gets the writer's sqlite3 connection (rows as dicts, `?` parameters) and must not await anything; an
+    exception in it rolls everything back. For the busiest writes only (a public registration)."""
+    engine = get_engine()
+    writer = getattr(engine, "writer", None)
+    if not isinstance(engine, SQLiteEngine) or writer is None:
+        raise RuntimeError("write_at_once() needs the SQLite writer, opened by open_pool()")
+    if engine.current_transaction.get() is not None:
+        raise RuntimeError("write_at_once() runs outside write_transaction()")
+    async with _write_lock, _writers_turn(engine.path):
+        trip = asyncio.ensure_future(writer._execute(_in_one_transaction, work, writer._conn))
+        try:
+            return await asyncio.shield(trip)
+        except asyncio.CancelledError:
+            # The thread goes on to COMMIT or ROLLBACK: the writers' turn is kept until it has.
+            await asyncio.wait([trip])
+            raise
+
+
+def _in_one_transaction(work: Callable[[sqlite3.Connection], T], connection: sqlite3.Connection) -> T:
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")  # left open by a transaction cancelled while it ended
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        result = work(connection)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+    return result
 
 
 def bind(query: str, named: dict[str, Any], args: list[Any]) -> tuple[str, list[Any]]:

@@ -2,17 +2,15 @@
 
 Each post is counted by one atomic increment before anything else is done, so concurrent posts cannot all
 read the same count: Redis's INCR when Redis is configured (every server process shares the count), else
-an increment under a lock in the process's memory (one count per process). When the configured Redis does not
+an increment in the process's memory (one count per process). When the configured Redis does not
 answer, the count falls back to the process's memory (logged once a minute): a youth can still register while
 Redis is down, each process then limiting on its own.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-import weakref
 
 from litestar import Request
 from litestar.exceptions import TooManyRequestsException
@@ -22,18 +20,21 @@ from litestar.stores.redis import RedisStore
 from redis.exceptions import RedisError
 
 log = logging.getLogger("tremplin")
-_fallback = MemoryStore()  # the counts while Redis does not answer
+MAX_COUNTS = 10_000
+
+
+class CountingStore(MemoryStore):
+    """The throttle store in the process's memory. Its counts are kept beside the store's own entries rather than
+    through its get and set: read and written with no await in between, a count cannot be interleaved, and
+    needs no lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: dict[str, tuple[float, int]] = {}
+
+
+_fallback = CountingStore()  # the counts while Redis does not answer
 _warned_at = 0.0
-
-_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-def _memory_lock() -> asyncio.Lock:
-    """One lock per event loop (a lock belongs to the loop it first waits in)."""
-    loop = asyncio.get_running_loop()
-    if loop not in _locks:
-        _locks[loop] = asyncio.Lock()
-    return _locks[loop]
 
 
 async def increment(store: Store, key: str, expires_in: int) -> int:
@@ -44,10 +45,22 @@ async def increment(store: Store, key: str, expires_in: int) -> int:
         except (RedisError, OSError) as exc:
             _warn(exc)
             store = _fallback
-    async with _memory_lock():  # no other request reads the count between this get and set
-        count = int(await store.get(key) or 0) + 1
-        await store.set(key, str(count), expires_in=expires_in)
-    return count
+    return _count_here(store, key, expires_in)
+
+
+def _count_here(store: Store, key: str, expires_in: int) -> int:
+    if not isinstance(store, CountingStore):
+        raise TypeError("public form limits are counted in Redis or a CountingStore")
+    counts = store.counts
+    now = time.monotonic()
+    expires, count = counts.get(key, (0.0, 0))
+    if expires <= now:  # a new window
+        expires, count = now + expires_in, 0
+        if len(counts) >= MAX_COUNTS:
+            for old in [k for k, (until, _) in counts.items() if until <= now]:
+                del counts[old]
+    counts[key] = (expires, count + 1)
+    return count + 1
 
 
 async def _redis_increment(store: RedisStore, key: str, expires_in: int) -> int:

@@ -20,7 +20,6 @@ from email.utils import parseaddr
 
 from accounts.tables import Organisation
 from core.cache import TtlCache
-from core.db import is_sqlite
 from core.settings import Settings, SettingsError
 
 log = logging.getLogger("tremplin.outbox")
@@ -68,9 +67,7 @@ async def quiet_hours(organisation_id: int | None) -> str:
     hours = _quiet_hours.get(organisation_id)
     if hours is None:
         row = await Organisation.select(Organisation.quiet_hours).where(Organisation.id == organisation_id).first()
-        hours = (row or {}).get("quiet_hours") or ""
-        if not is_sqlite():  # SQLite may give a deleted row's id to the next one: id-keyed caches are PG-only
-            _quiet_hours.set(organisation_id, hours)
+        hours = _quiet_hours.set(organisation_id, (row or {}).get("quiet_hours") or "")  # never deleted: ids stay
     return hours
 
 

@@ -42,6 +42,7 @@ GSM7_BASIC = frozenset(
 )
 # The extension table: each of these costs two septets (the escape, then the character).
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+_GSM7 = GSM7_BASIC | GSM7_EXTENSION
 
 GSM7_SINGLE, GSM7_PART = 160, 153  # a concatenated part loses 7 septets to its header
 UCS2_SINGLE, UCS2_PART = 70, 67
@@ -91,7 +92,7 @@ def gsm7_friendly(text: str) -> str:
     """`text` with its look-alikes put in GSM-7 when that makes the whole text GSM-7; else unchanged (an emoji or
     a name in another script is sent as UCS-2 anyway, and UCS-2 carries every accent)."""
     plain = text.translate(GSM7_LOOKALIKES)
-    return plain if not outside_gsm7(plain) else text
+    return plain if _GSM7.issuperset(plain) else text
 
 
 def outside_gsm7(text: str) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -30,15 +31,33 @@ ENTER_A_DATE = lazy("Enter a date.")
 
 def normalise_phone(raw: str, region: str = "FR") -> str:
     """E.164 form of a mobile number (French numbers without the country code are understood)."""
+    e164 = _mobile(raw, region)
+    if e164 is None:
+        raise InvalidPhone(field="phone")
+    return e164
+
+
+@lru_cache(maxsize=256)
+def _mobile(raw: str, region: str) -> str | None:
+    # A form's number is checked, then stored: parsed once (phonenumbers takes about 0.2 ms a number). Most
+    # are French mobiles written plainly: those are read by phonenumbers' own pattern for them, no parsing.
+    plain = _FRENCH.fullmatch(_SEPARATORS.sub("", raw)) if region == "FR" else None
+    if plain and _FRENCH_MOBILE.fullmatch(plain[1]):
+        return "+33" + plain[1]
     try:
         number = phonenumbers.parse(raw, region)
-    except phonenumbers.NumberParseException as exc:
-        raise InvalidPhone(field="phone") from exc
+    except phonenumbers.NumberParseException:
+        return None
     kind = phonenumbers.number_type(number)
-    mobile = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
-    if not phonenumbers.is_valid_number(number) or kind not in mobile:
-        raise InvalidPhone(field="phone")
+    if not phonenumbers.is_valid_number(number) or kind not in _MOBILE:
+        return None
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+_SEPARATORS = re.compile(r"[ .\-]")
+_FRENCH = re.compile(r"(?:\+33|0033|0)(\d{9})")
+_FRENCH_MOBILE = re.compile(phonenumbers.PhoneMetadata.metadata_for_region("FR").mobile.national_number_pattern)
+_MOBILE = frozenset({phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE})
 
 
 def display_phone(e164: str) -> str:

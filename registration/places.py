@@ -15,10 +15,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from core.cache import TtlCache
-from core.db import bind, sql_once
+from core.db import bind, is_sqlite, read, sql_once, write_at_once
 from messaging import addressing
 from messaging.tables import TO_PEOPLE, Channel
 from registration import tokens
@@ -32,8 +33,8 @@ EVENT_AND_QUESTIONS = (
     "f.starts_at AS first_start, f.place AS first_place, st.name AS first_site, st.city AS first_city, "
     "q.id AS question, q.kind, q.choices, q.required "
     "FROM event e JOIN organisation o ON o.id = e.organisation "
-    "LEFT JOIN LATERAL (SELECT starts_at, place, site FROM event_session s WHERE s.event = e.id "
-    "ORDER BY starts_at LIMIT 1) f ON true LEFT JOIN site st ON st.id = f.site "
+    "LEFT JOIN event_session f ON f.id = (SELECT s.id FROM event_session s WHERE s.event = e.id "
+    "ORDER BY s.starts_at, s.id LIMIT 1) LEFT JOIN site st ON st.id = f.site "
     "LEFT JOIN question q ON q.event = e.id WHERE {} ORDER BY q.position"
 )
 
@@ -187,11 +188,11 @@ _events: TtlCache[str, list[dict[str, Any]]] = TtlCache(EVENT_TTL_S, MAX_CACHED_
 
 async def event_with_questions(public_token: str | None, event_id: int | None) -> list[dict[str, Any]]:
     if not public_token:  # advisers and organisers registering from the console read the event afresh
-        return await sql_once(EVENT_AND_QUESTIONS.replace("{}", "e.id = {}"), event_id)
+        return await read(EVENT_AND_QUESTIONS.replace("{}", "e.id = {}"), event_id)
     rows = _events.get(public_token)  # the unguessable link: one event for ever, never reused
     if rows is None:
         rows = _events.set(
-            public_token, await sql_once(EVENT_AND_QUESTIONS.replace("{}", "e.public_token = {}"), public_token)
+            public_token, await read(EVENT_AND_QUESTIONS.replace("{}", "e.public_token = {}"), public_token)
         )
     return rows
 
@@ -207,7 +208,7 @@ class Confirmation:
     sms_due: datetime  # now, or the end of the quiet hours
 
 
-async def register_in_one_statement(
+async def register_at_once(
     *,
     event_id: int,
     organisation_id: int,
@@ -219,8 +220,26 @@ async def register_in_one_statement(
     recorded_by: int | None,
     told: Confirmation,
 ) -> dict[str, Any]:
-    """Run the statement; `registration` is `registration_values`. Its messages take the channels of
-    `messaging.addressing`."""
+    """Register in one statement (PostgreSQL) or one trip (SQLite): {} when the youth is on the event's lists
+    already (their profile left as it was), `id` None when they come back after cancelling (their profile
+    updated; the general path reuses their registration), else the registration's id and status, with its
+    consents and messages. `registration` is `registration_values`; messages take `messaging.addressing`'s
+    channels."""
+    if is_sqlite():
+        return await write_at_once(
+            partial(
+                _register_here,
+                event_id=event_id,
+                organisation_id=organisation_id,
+                capacity=capacity,
+                profile=profile,
+                now=now,
+                registration=registration,
+                consents=consents,
+                recorded_by=recorded_by,
+                told=told,
+            )
+        )
     query, values = bind(
         REGISTER,
         {"e": event_id, "now": now, "o": organisation_id, "mail": profile["email"], "phone": profile["phone"]},
@@ -244,6 +263,87 @@ async def register_in_one_statement(
     )
     rows = await sql_once(query, *values)
     return rows[0] if rows else {}
+
+
+# ---------------------------------------------------------------------------------------------- on SQLite
+# SQLite has no writing WITH clause: the same steps are statements in a row, all in one trip to the writer's
+# thread (core.db.write_at_once), with the same rules. The writers take turns, so the counter read just
+# before the insert cannot change in between.
+SQLITE_YOUTH = (
+    REGISTER.split("), place AS (")[0].removeprefix("\nWITH youth AS (\n").replace("{e}", "?").replace("{}", "?")
+)
+SQLITE_PLACE = (
+    "INSERT INTO registration (status, source, referred_by, referring_organisation, manage_hash, manage_sealed, "
+    "created_at, answers, session, ticket_hash, ticket_sealed, ticket_issued_at, event, participant) "
+    "SELECT CASE WHEN confirmed_count < {} THEN 'confirmed' ELSE 'waiting' END, "
+    "{}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, id, {} FROM event WHERE id = {} RETURNING id, status"
+).replace("{}", "?")
+SQLITE_CONSENT = (
+    "INSERT INTO consent (participant, kind, given_at, given_by, recorded_by) SELECT ?, ?, ?, ?, ? "
+    "WHERE NOT EXISTS (SELECT 1 FROM consent c WHERE c.participant = ? AND c.kind = ? AND c.withdrawn_at IS NULL)"
+)
+SQLITE_MESSAGE = {
+    channel: addressing.queue_sql(
+        channel,
+        organisation="?",
+        recipient="?",
+        subject="?",
+        text="?",
+        html="?",
+        key="?",
+        due="?",
+        now="?",
+        rows="WHERE true",  # an INSERT … SELECT followed by ON CONFLICT needs a WHERE in SQLite
+    )
+    for channel in TO_PEOPLE
+}
+
+
+def _register_here(
+    connection: Any,
+    *,
+    event_id: int,
+    organisation_id: int,
+    capacity: int,
+    profile: dict[str, Any],
+    now: datetime,
+    registration: tuple[Any, ...],
+    consents: list[tuple[str, str]],
+    recorded_by: int | None,
+    told: Confirmation,
+) -> dict[str, Any]:
+    """`register_at_once` on SQLite, in the writer's thread (no await): what the PostgreSQL statement answers."""
+    youth = connection.execute(
+        SQLITE_YOUTH, [*participant_values(organisation_id, profile, now), event_id, event_id]
+    ).fetchone()
+    if youth is None:  # on the event's lists already
+        return {}
+    if youth["existing"] is not None:  # back after cancelling
+        return {"participant": youth["id"], "existing": youth["existing"], "id": None}
+    added = connection.execute(SQLITE_PLACE, [capacity, *registration, youth["id"], event_id]).fetchone()
+    for kind, given_by in consents:
+        connection.execute(SQLITE_CONSENT, [youth["id"], kind, now, given_by, recorded_by, youth["id"], kind])
+    status = added["status"]
+    key = "confirmation" if status == "confirmed" else "waiting"
+    chosen = addressing.channels(
+        phone=profile["phone"], email=profile["email"], opted_out=youth["sms_opt_out_at"], preference=youth["channel"]
+    )
+    for channel in chosen:
+        email = channel == Channel.email
+        connection.execute(
+            SQLITE_MESSAGE[channel],
+            [
+                organisation_id,
+                profile["email"] if email else profile["phone"],
+                told.subject[status] if email else "",
+                told.email[status] if email else told.sms[status],
+                told.html[status] if email else "",
+                addressing.key(key, added["id"], channel),
+                now if email else told.sms_due,
+                now,
+            ],
+        )
+    return {"participant": youth["id"], "existing": None, "id": added["id"], "status": status}
 
 
 async def attach_invitation(registration_id: int, key: str, invitation: bytes) -> None:

@@ -26,6 +26,7 @@ from events.services import get_event
 from events.sites import SECTORS
 from events.tables import Event, EventStatus
 from messaging import outbox, templates
+from messaging.sms import gsm7_friendly
 from messaging.tables import Channel
 from registration import messages, places, tokens
 from registration import signals as registration_signals
@@ -260,7 +261,7 @@ async def register(
         await event_to_register_for(by, event_id)  # a member registering a youth: their role decides
     referred_by, referring_org, proposal = await _referred(referral_code, by, source, proposal, public_token)
     profile = _clean_profile(data, now.date(), source)
-    if not is_sqlite() and source != Source.walk_in and not data.session_id:
+    if source != Source.walk_in and not data.session_id:
         registered = await _register_at_once(
             event_id, public_token, data, profile, source, referred_by, referring_org, by, now, link
         )
@@ -554,8 +555,8 @@ async def _register_at_once(
     now: datetime,
     link: tokens.Issued | None = None,
 ) -> Registered | None:
-    """The common case on PostgreSQL in one statement (see `registration.places`); None for the rare
-    cases, which the general path handles."""
+    """The common case in one statement, or one trip to SQLite's writer (see `registration.places`), its
+    messages written beforehand; None for the rare cases, which the general path handles."""
     found = await places.event_with_questions(public_token, event_id)
     if not found or not registration_open(found[0], now, source):
         raise RegistrationClosed()
@@ -572,7 +573,7 @@ async def _register_at_once(
     link = link or tokens.issue(tokens.Purpose.manage)
     told = await _confirmation(event, profile, link.token, now)
     try:
-        row = await places.register_in_one_statement(
+        row = await places.register_at_once(
             event_id=event["id"],
             organisation_id=event["organisation"],
             capacity=UNLIMITED if event["capacity"] is None else event["capacity"],
@@ -619,12 +620,16 @@ async def _confirmation(event: dict, profile: dict, token: str, now: datetime) -
     if base is None:
         base = event["_message_values"] = messages.values_of(_event_context(event))
     values = {**base, "first_name": profile["first_name"], "link": tokens.personal_link(token)}
-    subject, email, sms = {}, {}, {}
+    subject, email, html, sms = {}, {}, {}, {}
     for status, key in (("confirmed", "confirmation"), ("waiting", "waiting")):
+        sms_body = (await templates.template(event["organisation"], key, Channel.sms))[1]
+        sms[status] = gsm7_friendly(templates.render(sms_body, values))  # as outbox.enqueue_sms stores it
+        if not profile["email"]:  # no e-mail goes
+            subject[status] = email[status] = html[status] = ""
+            continue
         title, body = await templates.template(event["organisation"], key, Channel.email)
         subject[status], email[status] = templates.render(title, values), templates.render(body, values)
-        sms[status] = templates.render((await templates.template(event["organisation"], key, Channel.sms))[1], values)
-    html = {status: messages.as_html(text) for status, text in email.items()}
+        html[status] = messages.as_html(email[status])
     return places.Confirmation(subject, email, html, sms, await outbox.sms_due(event["organisation"], now))
 
 

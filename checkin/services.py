@@ -33,10 +33,10 @@ from checkin import signals as checkin_signals
 from checkin.tables import AttendanceStatus, CheckIn
 from checkin.tickets import DevicePrincipal
 from core import signals
-from core.cache import MISSING, TtlCache
+from core.cache import TtlCache
 from core.clock import utcnow
 from core.db import again_if_raced, bind, is_sqlite, read, sql_once, write_at_once
-from core.errors import NotFound
+from core.errors import Forbidden, NotFound
 from core.i18n import gettext as _
 from core.settings import get_settings
 from events import access
@@ -57,7 +57,7 @@ def came():
     return CheckIn.select(CheckIn.registration).where(CheckIn.status.is_in(list(PRESENT)))
 
 
-_lists: TtlCache[str, CheckList | None] = TtlCache(LIST_CACHE_S, MAX_CACHED_LISTS)  # PostgreSQL only: load_list
+_lists: TtlCache[str, CheckList] = TtlCache(LIST_CACHE_S, MAX_CACHED_LISTS)  # see load_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,17 +97,24 @@ _VISIT = (
 
 
 async def load_list(list_id: str) -> CheckList:
-    """A list by its id, cached for a few seconds on PostgreSQL: every scan needs it. Only there: its sequences
-    never hand out an id twice, while SQLite gives a deleted last row's id to the next one, and a cached list
-    could then answer for another event's session (SQLite is one process on a local file: reading is cheap)."""
+    """A list by its id, kept a few seconds on PostgreSQL, whose sequences never hand out an id twice. SQLite gives
+    a deleted last row's id to the next one, so a kept list could answer for another event's session: there it is
+    read each time, but for a scan (`redeem`), which checks the list it kept in the same trip as its write."""
     if is_sqlite():
         found = await _read_list(list_id)
-    else:
-        found = _lists.get(list_id, MISSING)
-        if found is MISSING:
-            found = _lists.set(list_id, await _read_list(list_id))
+        if found is None:
+            raise NotFound()
+        return found
+    return await _kept_list(list_id)
+
+
+async def _kept_list(list_id: str) -> CheckList:
+    found = _lists.get(list_id)
     if found is None:
-        raise NotFound()
+        found = await _read_list(list_id)
+        if found is None:
+            raise NotFound()
+        _lists.set(list_id, found)
     return found
 
 
@@ -227,8 +234,11 @@ REDEEM = (
 WITH reg AS ("""
     + REGISTRATION.replace("WHERE ", "WHERE r.ticket_hash = {token}")
     + """
+), listed AS (
+    {listed}
 ), ok AS (
     SELECT id FROM reg WHERE event = {event} AND status = 'confirmed' AND ({team}::integer IS NULL OR team = {team})
+        AND EXISTS (SELECT 1 FROM listed)
 ), mine AS (
     SELECT flagged FROM check_in WHERE nonce = {nonce}
 ), first AS (
@@ -257,7 +267,8 @@ WITH reg AS ("""
     AND decision.outcome = 'win' AND decision.first_status IN ('excused', 'absent') AND EXISTS (SELECT 1 FROM added)
 )
 SELECT reg.*, (SELECT flagged FROM mine) AS replayed, (SELECT flagged FROM added) AS added,
-    first.scanned_at AS first_at, first.by AS first_by, first.status AS first_status
+    first.scanned_at AS first_at, first.by AS first_by, first.status AS first_status,
+    EXISTS (SELECT 1 FROM listed) AS listed
 FROM (SELECT 1) AS one LEFT JOIN reg ON true LEFT JOIN first ON true
 """
 )
@@ -265,7 +276,15 @@ FROM (SELECT 1) AS one LEFT JOIN reg ON true LEFT JOIN first ON true
 
 @cache
 def _redeem_sql(column: str) -> str:
-    return REDEEM.replace("{column}", column)
+    return REDEEM.replace("{column}", column).replace("{listed}", LISTED[column])
+
+
+# Whether the list's session or visit still belongs to its event: a scan checks it in the statement that writes,
+# since a list is kept a moment (`_kept_list`) and SQLite gives a deleted last row's id to the next one.
+LISTED = {
+    "session": "SELECT 1 FROM event_session WHERE id = {key} AND event = {event}",
+    "visit": "SELECT 1 FROM visit v JOIN team t ON t.id = v.team WHERE v.id = {key} AND t.event = {event}",
+}
 
 
 def refusal(lst: CheckList, reg: dict[str, Any] | None) -> Answer | None:
@@ -291,8 +310,13 @@ def _team(reg: dict[str, Any]) -> str | None:
 async def redeem(
     principal: Principal, list_id: str, token: str, nonce: str, scanned_at: datetime, device: str = ""
 ) -> tuple[Answer, CheckList]:
-    lst = await load_list(list_id)
-    allow(principal, lst)
+    lst = await _kept_list(list_id)
+    try:
+        allow(principal, lst)
+    except (Forbidden, NotFound):  # perhaps a kept list whose id now names another event's session (SQLite)
+        _lists.pop(list_id)
+        lst = await _kept_list(list_id)
+        allow(principal, lst)
     now = utcnow()
     scanned_at = aware(scanned_at)
     if scanned_at > now + FUTURE_SLACK:
@@ -316,15 +340,22 @@ async def redeem(
         }
         query, values = bind(_redeem_sql(lst.kind), named, [])
         row = (await again_if_raced(lambda: sql_once(query, *values)))[0]
+        if not row["listed"]:
+            _lists.pop(list_id)
+            return await redeem(principal, list_id, token, nonce, scanned_at, device)  # on the list read afresh
         if row["added"] is False:  # this scan is the record; the statement has committed: tell partners now
             await announce(row["id"], status, scanned_at)
         return _answer(lst, row, row["replayed"], row["added"], scanned_at, status, device, principal), lst
     digest = tokens.digest(token)
-    reg, replayed, added = await again_if_raced(
-        lambda: write_at_once(
-            partial(_redeem_here, lst, digest, nonce, scanned_at, now, status, recorded_by, device, offline)
+    try:
+        reg, replayed, added = await again_if_raced(
+            lambda: write_at_once(
+                partial(_redeem_here, lst, digest, nonce, scanned_at, now, status, recorded_by, device, offline)
+            )
         )
-    )
+    except _ListReplaced:
+        _lists.pop(list_id)
+        return await redeem(principal, list_id, token, nonce, scanned_at, device)  # on the list read afresh
     if added is False:  # this scan is the record; it has committed: tell partners now
         await announce(reg["id"], status, scanned_at)
     return _answer(lst, reg, replayed, added, scanned_at, status, device, principal), lst
@@ -345,6 +376,8 @@ def _redeem_here(
     """A scan on SQLite, in one trip to the writer's thread (no await): the ticket's registration, whether the
     nonce was seen (replayed: its flag) and whether this scan was added (False: it is the record; True: recorded
     for review; None: not recorded). One read for the ticket, a replayed nonce and the person's record."""
+    if connection.execute(*_listed(lst)).fetchone() is None:
+        raise _ListReplaced()
     reg = connection.execute(_LOOKUP[lst.kind], [nonce, lst.key, nonce, digest]).fetchone()
     if refusal(lst, reg) is not None:
         return reg, None, None
@@ -364,6 +397,15 @@ def _redeem_here(
         else:
             connection.execute("DELETE FROM check_in WHERE id = ?", [first["first_id"]])
     return reg, None, not wins
+
+
+class _ListReplaced(Exception):
+    """The cached list's session or visit was deleted, and its id given to a new one (SQLite)."""
+
+
+def _listed(lst: CheckList) -> tuple[str, list[Any]]:
+    query, values = bind(LISTED[lst.kind], {"key": lst.key, "event": lst.event_id}, [])
+    return query.replace("{}", "?"), values
 
 
 _LOOKUP = {kind: LOOKUP.replace("{column}", kind).replace("{}", "?") for kind in ("session", "visit")}

@@ -19,7 +19,9 @@ from accounts.tables import Role
 from checkin import attendance, corrections, tickets
 from checkin import services as checkin
 from checkin.tables import AttendanceStatus, CheckIn, Device
+from core.errors import NotFound
 from core.i18n import gettext as _
+from events.tables import Session
 from registration import services
 from registration.tables import Registration, RegistrationStatus
 from tests.factories.accounts import make_organisation, make_user
@@ -147,6 +149,36 @@ async def test_two_phones_scanning_one_ticket_at_the_same_moment_check_the_youth
     records = await CheckIn.select(CheckIn.registration).where(CheckIn.flagged.eq(False))
     assert sorted(c["registration"] for c in records) == sorted(y["id"] for y in r.youths)
     assert await CheckIn.count() == 12
+
+
+async def test_a_scan_on_a_session_deleted_then_its_id_given_to_another_event_follows_the_new_session():
+    # SQLite gives a deleted last row's id to the next row: phones scanning on "session-N" must then be checked
+    # against the new session, not against the list kept from before (checkin.services keeps lists a moment).
+    before = await rally_under_way(1)
+    after = await rally_under_way(1, email="lea@ml.test")
+    first_phone = await tickets.device_principal(await device(before))
+    second_phone = await tickets.device_principal(await device(after, "Téléphone de Léa"))
+    now = datetime.now(UTC)
+    reused = before.session.id
+
+    async def give_the_id_to(event_id: int) -> None:
+        await CheckIn.delete().where(CheckIn.session == reused)
+        await Session.delete().where(Session.id == reused)
+        hours = {"starts_at": now, "ends_at": now + timedelta(hours=2)}
+        await Session.insert(Session(id=reused, event=event_id, title="Jour 1", kind="info", **hours))
+
+    async def scan_with(phone, youth: dict, nonce: str) -> tuple[str, int]:
+        answer, lst = await checkin.redeem(phone, f"session-{reused}", youth["token"], nonce, now)
+        return answer.reason, lst.event_id
+
+    assert await scan_with(first_phone, before.youths[0], "n-1") == ("checked_in", before.event.id)
+    await give_the_id_to(after.event.id)
+    with pytest.raises(NotFound):  # the first rally's phone, on its kept list: the session is not its own now
+        await scan_with(first_phone, before.youths[0], "n-2")
+    assert await scan_with(second_phone, after.youths[0], "n-3") == ("checked_in", after.event.id)
+    await give_the_id_to(before.event.id)  # and back: the list kept is now the second rally's
+    assert await scan_with(first_phone, before.youths[0], "n-4") == ("checked_in", before.event.id)
+    assert [c["session"] for c in await CheckIn.select(CheckIn.session)] == [reused]
 
 
 async def test_a_correction_by_hand_while_a_phone_scans_the_same_youth_leaves_one_record():

@@ -9,9 +9,22 @@ from dataclasses import dataclass
 from accounts.services import CurrentUser, require_role
 from accounts.tables import Invitation, Membership, Organisation, Partnership, Role
 from core.clock import utcnow
-from core.db import write_transaction
+from core.db import read, write_transaction
 from core.i18n import lazy
 from events.tables import Event, EventStatus, Site
+
+# Everything the steps look at, in one read: the console's home asks on every visit.
+_WHAT_EXISTS = (
+    "SELECT o.checklist_dismissed_at, o.address, o.phone, "
+    f"(SELECT count(*) FROM {Membership._meta.tablename} m WHERE m.organisation = o.id) AS members, "
+    f"EXISTS (SELECT 1 FROM {Invitation._meta.tablename} i WHERE i.organisation = o.id) AS invited, "
+    f"EXISTS (SELECT 1 FROM {Site._meta.tablename} s WHERE s.organisation = o.id) AS places, "
+    f"EXISTS (SELECT 1 FROM {Partnership._meta.tablename} p WHERE p.owner = o.id) AS partners, "
+    f"EXISTS (SELECT 1 FROM {Event._meta.tablename} e WHERE e.organisation = o.id) AS events, "
+    f"EXISTS (SELECT 1 FROM {Event._meta.tablename} e WHERE e.organisation = o.id "
+    f"AND e.status = '{EventStatus.published.value}') AS published "
+    f"FROM {Organisation._meta.tablename} o WHERE o.id = {{}}"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,34 +39,25 @@ async def checklist(user: CurrentUser) -> list[Step] | None:
     organisation_id = user.current_organisation
     if organisation_id is None or not user.at_least(organisation_id, Role.organiser):
         return None
-    organisation = await Organisation.select().where(Organisation.id == organisation_id).first()
-    if organisation is None or organisation["checklist_dismissed_at"] is not None:
+    found = await read(_WHAT_EXISTS, organisation_id)
+    if not found or found[0]["checklist_dismissed_at"] is not None:
         return None
-    events = Event.organisation == organisation_id
+    there = found[0]
     steps = [
         Step(
             lazy("Add your details: address and phone"),
             f"/organisations/{organisation_id}",
-            bool(organisation["address"] and organisation["phone"]),
+            bool(there["address"] and there["phone"]),
         ),
         Step(
             lazy("Invite a colleague"),
             f"/organisations/{organisation_id}/members",
-            await Membership.count().where(Membership.organisation == organisation_id) > 1
-            or await Invitation.exists().where(Invitation.organisation == organisation_id),
+            there["members"] > 1 or bool(there["invited"]),
         ),
-        Step(lazy("Add a place"), "/sites/new", await Site.exists().where(Site.organisation == organisation_id)),
-        Step(
-            lazy("Add a partner or a company"),
-            "/directory/",
-            await Partnership.exists().where(Partnership.owner == organisation_id),
-        ),
-        Step(lazy("Create your first event from a format"), "/events/new", await Event.exists().where(events)),
-        Step(
-            lazy("Publish it and share its link"),
-            "/events/",
-            await Event.exists().where(events & (Event.status == EventStatus.published)),
-        ),
+        Step(lazy("Add a place"), "/sites/new", bool(there["places"])),
+        Step(lazy("Add a partner or a company"), "/directory/", bool(there["partners"])),
+        Step(lazy("Create your first event from a format"), "/events/new", bool(there["events"])),
+        Step(lazy("Publish it and share its link"), "/events/", bool(there["published"])),
     ]
     return None if all(step.done for step in steps) else steps
 

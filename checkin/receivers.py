@@ -10,6 +10,7 @@ from checkin.services import PRESENT, came
 from checkin.tables import AttendanceStatus, CheckIn, Device
 from checkin.tickets import DevicePrincipal, device_principal
 from core.clock import utcnow
+from core.db import read
 from core.signals import receiver
 from events import signals as events_signals
 from events.tables import Event
@@ -18,17 +19,18 @@ from registration import signals as registration_signals
 
 @receiver(events_signals.figures_wanted)
 async def present_by_event(*, event_ids: list[int]) -> dict[int, dict[str, int]]:
-    """How many people came to each event (present or late)."""
-    rows = (
-        await CheckIn.select(CheckIn.registration.event.as_alias("event"), CheckIn.registration)
-        .where(CheckIn.registration.event.is_in(event_ids or [-1]) & CheckIn.status.is_in(list(PRESENT)))
-        .distinct()
+    """How many people came to each event (present, late or left early), counted by the database: every event
+    list and the console's home ask (plain SQL: Piccolo's join building cost more than the count)."""
+    if not event_ids:
+        return {}
+    rows = await read(
+        "SELECT r.event, count(DISTINCT c.registration) AS n FROM check_in c "
+        "JOIN registration r ON r.id = c.registration "
+        f"WHERE r.event IN ({', '.join(['{}'] * len(event_ids))}) "
+        f"AND c.status IN ({', '.join(repr(status.value) for status in PRESENT)}) GROUP BY r.event",
+        *event_ids,
     )
-    counts: dict[int, dict[str, int]] = {}
-    for row in rows:
-        figures = counts.setdefault(row["event"], {})
-        figures["present"] = figures.get("present", 0) + 1
-    return counts
+    return {row["event"]: {"present": row["n"]} for row in rows}
 
 
 # When a youth has several sessions, the list shows the best of them: they came at least once.

@@ -373,7 +373,7 @@ def _redeem_here(
     offline: bool,
     connection: Any,
 ) -> tuple[dict[str, Any] | None, bool | None, bool | None]:
-    """A scan on SQLite, in one trip to the writer's thread (no await): the ticket's registration, whether the
+    """A scan on SQLite, inside `write_at_once` (no await): the ticket's registration, whether the
     nonce was seen (replayed: its flag) and whether this scan was added (False: it is the record; True: recorded
     for review; None: not recorded). One read for the ticket, a replayed nonce and the person's record."""
     if connection.execute(*_listed(lst)).fetchone() is None:

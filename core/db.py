@@ -334,7 +334,7 @@ async def write_at_once(work: Callable[[sqlite3.Connection], T]) -> T:
 
 def _in_one_transaction(work: Callable[[sqlite3.Connection], T], connection: sqlite3.Connection) -> T:
     if connection.in_transaction:
-        connection.execute("ROLLBACK")  # left open by a transaction cancelled while it ended
+        connection.execute("ROLLBACK")  # never expected: a COMMIT that failed leaves its transaction open
     connection.execute("BEGIN IMMEDIATE")
     try:
         result = work(connection)

@@ -266,8 +266,8 @@ async def register_at_once(
 
 
 # ---------------------------------------------------------------------------------------------- on SQLite
-# SQLite has no writing WITH clause: the same steps are statements in a row, all in one trip to the writer's
-# thread (core.db.write_at_once), with the same rules. The writers take turns, so the counter read just
+# SQLite has no writing WITH clause: the same steps are statements in a row, all in one transaction
+# (core.db.write_at_once), with the same rules. The writers take turns, so the counter read just
 # before the insert cannot change in between.
 SQLITE_YOUTH = (
     REGISTER.split("), place AS (")[0].removeprefix("\nWITH youth AS (\n").replace("{e}", "?").replace("{}", "?")
@@ -312,7 +312,7 @@ def _register_here(
     recorded_by: int | None,
     told: Confirmation,
 ) -> dict[str, Any]:
-    """`register_at_once` on SQLite, in the writer's thread (no await): what the PostgreSQL statement answers."""
+    """`register_at_once` on SQLite, inside `write_at_once` (no await): what the PostgreSQL statement answers."""
     youth = connection.execute(
         SQLITE_YOUTH, [*participant_values(organisation_id, profile, now), event_id, event_id]
     ).fetchone()

@@ -156,9 +156,8 @@ def _rows(grid: store.Grid, teams: list[dict], sites: list[dict]) -> tuple[list,
         for team in teams:
             placed = []
             for visit in team["visits"]:
-                visit_day, start = grid.day_of(visit["starts_at"])
+                visit_day, start, end = grid.span_of(visit["starts_at"], visit["ends_at"])
                 if visit_day == day:
-                    end = grid.day_of(visit["ends_at"])[1]
                     placed.append((start, end, visit))
                     site_items[visit["site"]].append((start, end, {"team": team["number"], **visit}))
             team_rows.append((team, _cells(grid, grid.n_slots, placed)))
@@ -276,6 +275,15 @@ async def move_visit(user: CurrentUser, event_id: int, visit_id: int, day: int, 
     except (ValueError, IndexError):
         raise InvalidInput(lazy("Choose a day of the rally and a time (HH:MM)."), field="start") from None
     length = -(-site["visit_minutes"] // store.SLOT_MINUTES) * store.SLOT_MINUTES
+    if slot < 0 or slot + length // store.SLOT_MINUTES > grid.n_slots:
+        # Past the rally's hours a visit has no place in the plan (nor in the day, past midnight).
+        first, last = grid.moment(day, 0), grid.moment(day, grid.n_slots)
+        raise InvalidInput(
+            lazy("This visit must take place between %(first)s and %(last)s."),
+            field="start",
+            first=f"{first:%H:%M}",
+            last=f"{last:%H:%M}",
+        )
     async with write_transaction():
         await VisitRow.update(
             {

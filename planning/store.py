@@ -95,6 +95,12 @@ class Grid:
         day = self.dates.index(local.date())
         return day, (local.hour * 60 + local.minute - self.start) // SLOT_MINUTES
 
+    def span_of(self, starts_at: datetime, ends_at: datetime) -> tuple[int, int, int]:
+        """(day index, first slot, end slot) of a visit, measured from its start: one that ends past midnight
+        still belongs to the day it starts on."""
+        day, start = self.day_of(starts_at)
+        return day, start, start + math.ceil((ends_at - starts_at).total_seconds() / 60 / SLOT_MINUTES)
+
     def moment(self, day: int, slot: int) -> datetime:
         minutes = self.start + slot * SLOT_MINUTES
         return datetime.combine(self.dates[day], time(minutes // 60, minutes % 60), self.tz)
@@ -359,8 +365,7 @@ async def plan_document(event: dict) -> dict[str, Any]:
         by_team[m["team"]].append(f"R{m['registration']}")
     visits_by_team: dict[int, list[dict]] = defaultdict(list)
     for v in visits:
-        day, slot = grid.day_of(v["starts_at"])
-        _, end = grid.day_of(v["ends_at"])
+        day, slot, end = grid.span_of(v["starts_at"], v["ends_at"])
         visits_by_team[v["team"]].append(
             {"site_id": f"S{v['site']}", "day": day, "slot_start": slot, "slot_end": end, "locked": v["locked"]}
         )

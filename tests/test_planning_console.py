@@ -98,6 +98,24 @@ async def test_moving_a_youth_shows_the_broken_rule_and_undo_restores_the_plan(c
     assert "Toutes les règles sont respectées." in text(await client.get(f"/events/{event.id}/planning"))
 
 
+async def test_a_visit_moved_past_the_rally_hours_is_refused_with_the_hours_it_may_take(client):
+    organisation, user = await organiser(client)
+    event = (await rally(organisation)).event
+    await _planned(client, user, event)
+    visit = await Visit.select().first()
+
+    for start in ("23:30", "06:00"):
+        refused = await post_form(
+            client,
+            f"/events/{event.id}/planning/visits/{visit['id']}/move",
+            {"day": 0, "start": start, "site_id": visit["site"]},
+        )
+        assert refused.status_code == 400
+        assert "Cette visite doit avoir lieu entre 08:30 et 17:00." in text(refused)
+    kept = await Visit.select().where(Visit.id == visit["id"]).first()
+    assert (kept["starts_at"], kept["ends_at"]) == (visit["starts_at"], visit["ends_at"])
+
+
 async def test_locked_team_and_visit_are_kept_when_replanning(client):
     organisation, user = await organiser(client)
     event = (await rally(organisation)).event

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from accounts import signals as accounts_signals
 from accounts import throttle
-from accounts.passwords import hash_password, needs_rehash, verify_password
+from accounts.passwords import hash_password, needs_rehash, rehash, verify_password
 from accounts.tables import Membership, Organisation, OrganisationKind, PasswordReset, Role, SiaeKind, User
 from core import signals
 from core.clock import utcnow
@@ -189,7 +189,7 @@ async def authenticate(email: str, password: str, ip: str, *, now: datetime | No
     await throttle.logged_in(email, ip, now)
     values: dict = {User.last_login_at: utcnow()}
     if needs_rehash(user.password_hash):
-        values[User.password_hash] = await hash_password(password)
+        values[User.password_hash] = await rehash(password)
     async with write_transaction():
         await User.update(values).where(User.id == user.id)
     user.password_hash = values.get(User.password_hash, user.password_hash)

@@ -3,9 +3,11 @@
 import json
 
 import httpx
+from argon2 import PasswordHasher
 
+from accounts import passwords
 from accounts.auth import RENEW_AFTER, RENEWED_KEY
-from accounts.tables import Role
+from accounts.tables import Role, User
 from tests.factories.accounts import make_organisation, make_user
 from tests.support import login, post_form
 
@@ -22,6 +24,18 @@ async def test_organiser_logs_in_and_sees_their_organisation(client):
     assert home.status_code == 200
     assert "Mission Locale du Test" in home.text
     assert "Bonjour" in home.text
+
+
+async def test_a_password_hashed_at_an_older_cost_is_rehashed_at_login_even_if_todays_policy_refuses_it(client):
+    ml = await make_organisation("ML")
+    user = await make_user("karima@ml.test", ml)
+    older = PasswordHasher(time_cost=1, memory_cost=16, parallelism=2)  # as an earlier release hashed
+    await User.update({User.password_hash: older.hash("court")}).where(User.id == user.id)
+
+    assert (await login(client, "karima@ml.test", "court")).status_code == 302
+
+    stored = (await User.select(User.password_hash).where(User.id == user.id).first())["password_hash"]
+    assert not passwords.needs_rehash(stored) and await passwords.verify_password(stored, "court")
 
 
 async def test_wrong_password_says_so_in_french_and_keeps_the_email(client):

@@ -6,8 +6,8 @@ Seeing is not running: a page may also want a minimum role on the event's organi
 co-organisers where the feature lets them share the work (check-in); short of it, 403.
 
 The rule has two forms, kept side by side so they cannot drift apart:
-- `visible_to(user)`, a query condition on `Event`, for lists and for reading one event
-  (`events.services.get_event`, `editable_event`);
+- `visible_to(user)`, a query condition on `Event`, for reading one event (`events.services.get_event`,
+  `editable_event`), and `visible_sql(user)`, the same in plain SQL for the event lists;
 - `check(user, organisation_id, partners, ...)`, for an event already read, with `partners_of(event_id)`
   to read its partners: the check-in hot path keeps them in its cached list and asks without a query.
 """
@@ -36,6 +36,14 @@ def visible_to(user: CurrentUser):
     mine = user.organisation_ids or [-1]
     partnered = EventPartner.select(EventPartner.event).where(EventPartner.organisation.is_in(mine))
     return Event.organisation.is_in(mine) | Event.id.is_in(partnered)
+
+
+def visible_sql(user: CurrentUser, alias: str = "e") -> tuple[str, list[int]]:
+    """`visible_to` for plain SQL on the event table as `alias`: the condition, `{}` per parameter, and them."""
+    mine = user.organisation_ids or [-1]
+    marks = ", ".join(["{}"] * len(mine))
+    partnered = f"SELECT event FROM {EventPartner._meta.tablename} WHERE organisation IN ({marks})"
+    return f"({alias}.organisation IN ({marks}) OR {alias}.id IN ({partnered}))", [*mine, *mine]
 
 
 def sees(user: CurrentUser, organisation_id: int, partners: Iterable[int]) -> bool:

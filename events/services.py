@@ -12,10 +12,10 @@ import msgspec
 
 from accounts.directory import in_directory
 from accounts.services import CurrentUser, require_role
-from accounts.tables import Role
+from accounts.tables import Organisation, Role
 from core import signals
 from core.clock import utcnow
-from core.db import write_transaction
+from core.db import read, write_transaction
 from core.errors import Forbidden, InvalidInput, NotFound, Refusal
 from core.forms import convert
 from core.i18n import gettext as _
@@ -23,7 +23,7 @@ from core.i18n import lazy
 from core.labels import label
 from events import formats, publication
 from events import signals as events_signals
-from events.access import visible_to
+from events.access import visible_sql, visible_to
 from events.errors import (
     AgeRangeReversed,
     CapacityBelowRegistered,
@@ -88,29 +88,40 @@ async def list_events(
     today: date | None = None,
     limit: int = 200,
 ) -> list[dict]:
+    """The events the user sees, with their figures. Plain SQL: every console home and event list asks, and
+    Piccolo's query building (the visibility rule's joins) cost more than the read."""
     today = today or date.today()
-    query = (
-        Event.select(Event.all_columns(), Event.organisation.name.as_alias("organisation_name"))
-        .where(visible_to(user))
-        .output(load_json=True)
-    )
-    if format:
-        query = query.where(Event.format == format)
-    if status:
-        query = query.where(Event.status == status)
+    visible, args = visible_sql(user)
+    conditions = [visible, "e.ends_on < {}" if when == "past" else "e.ends_on >= {}"]
+    args.append(today)
+    for condition, value in (("e.format = {}", format), ("e.status = {}", status)):
+        if value:
+            conditions.append(condition)
+            args.append(value)
     if partner:
-        query = query.where(
-            Event.id.is_in(EventPartner.select(EventPartner.event).where(EventPartner.organisation == partner))
-        )
-    if when == "past":
-        query = query.where(Event.ends_on < today).order_by(Event.starts_on, ascending=False)
-    else:
-        query = query.where(Event.ends_on >= today).order_by(Event.starts_on)
-    events = await query.limit(limit)
+        conditions.append(f"e.id IN (SELECT event FROM {EventPartner._meta.tablename} WHERE organisation = {{}})")
+        args.append(partner)
+    order = "DESC" if when == "past" else "ASC"
+    events = await read(
+        f"SELECT {_EVENT_COLUMNS}, o.name AS organisation_name FROM {Event._meta.tablename} e "
+        f"JOIN {Organisation._meta.tablename} o ON o.id = e.organisation "
+        f"WHERE {' AND '.join(conditions)} ORDER BY e.starts_on {order}, e.id LIMIT {{}}",
+        *args,
+        limit,
+    )
     figures = await _figures([e["id"] for e in events], {e["id"]: e["capacity"] for e in events})
     for event in events:
+        event["options"] = _json(event["options"])
         event["figures"] = figures[event["id"]]
     return events
+
+
+_EVENT_COLUMNS = ", ".join(f'e."{column._meta.db_column_name}"' for column in Event._meta.columns)
+
+
+def _json(value: object) -> object:
+    """A JSON column as Piccolo's `load_json` gives it: a string from either engine, parsed."""
+    return msgspec.json.decode(value) if isinstance(value, str | bytes) else value
 
 
 async def get_event(user: CurrentUser, event_id: int) -> dict:

@@ -36,6 +36,7 @@ from core.api import SECURITY_SCHEMES, ApiErrors, strict_json_body
 from core.db import close_pool, open_pool
 from core.errors import EXCEPTION_HANDLERS
 from core.i18n import LANGUAGES, current_language
+from core.memory import tune_allocator
 from core.ratelimit import CountingStore
 from core.settings import Settings, get_settings
 from core.stores import SessionStore
@@ -247,4 +248,5 @@ def settle(app: Litestar) -> Litestar:
         format_datetime(datetime.now(UTC), "full", locale=code)
     gc.collect()
     gc.freeze()
+    tune_allocator()  # before the database's threads start (the lifespan)
     return app

@@ -19,6 +19,7 @@ from app.cli import build_parser
 from app.demo import DEMO_LOGIN, DEMO_PASSWORD, load_demo
 from checkin.tables import CheckIn
 from core.clock import utcnow
+from core.settings import get_settings
 from events.services import figures_by_event
 from messaging.tables import OutboxMessage
 from outcomes.situations import category
@@ -235,7 +236,8 @@ async def test_the_admins_are_told_30_days_before_youths_fall_due():
     [notice] = await OutboxMessage.select()
     assert notice["recipient"] == "admin@ml.test"
     assert "de 1 jeune" in notice["subject"] and "Mission Locale Drôme" in notice["subject"]
-    assert (now + timedelta(days=40)).strftime("%d/%m/%Y") in notice["body_text"]
+    falls_due = (now + timedelta(days=40)).astimezone(get_settings().tz)  # the day as the admin reads it
+    assert falls_due.strftime("%d/%m/%Y") in notice["body_text"]
 
 
 async def test_the_access_log_records_a_view_once_a_day_and_each_export(client):

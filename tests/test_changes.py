@@ -51,7 +51,7 @@ async def test_cancelling_the_event_sends_a_cancellation_to_every_calendar(clien
 
     changes = await _messages(last)
     assert sorted(m["channel"] for m in changes) == ["email", "sms"]
-    assert "annulé" in next(m for m in changes if m["channel"] == "sms")["body_text"]
+    assert "n'aura pas lieu" in next(m for m in changes if m["channel"] == "sms")["body_text"]
     email = next(m for m in changes if m["channel"] == "email")
     cancellation = icalendar.Calendar.from_ical(email["attachment"])
     assert email["attachment_method"] == "CANCEL" and cancellation["METHOD"] == "CANCEL"

@@ -23,11 +23,9 @@ from litestar.routes import HTTPRoute
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
-from litestar.stores.redis import RedisStore
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from redis.asyncio import Redis
 
 from accounts.auth import auth_middleware
 from app import features
@@ -39,7 +37,6 @@ from core.i18n import LANGUAGES, current_language
 from core.memory import tune_allocator
 from core.ratelimit import CountingStore
 from core.settings import Settings, get_settings
-from core.stores import SessionStore
 from core.templating import make_environment
 from messaging.outbox import run_worker
 
@@ -135,7 +132,12 @@ async def allow_every_method(message: Message, scope: Scope) -> None:
 
 
 def make_stores(settings: Settings) -> dict[str, Store]:
-    if settings.redis_url:
+    if settings.redis_url:  # imported here: the app without Redis does not load it (8 MB a process)
+        from litestar.stores.redis import RedisStore
+        from redis.asyncio import Redis
+
+        from core.stores import SessionStore
+
         # Short timeouts: an unreachable Redis answers in two seconds (503 for a session, a local count for a
         # public form: core.ratelimit), never holds a request until the client gives up.
         client = Redis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=2)

@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 
 from accounts.tables import Role
 from checkin.services import (
@@ -54,7 +53,8 @@ _wait_s = 2.0
 def channels_plugin(settings: Settings) -> ChannelsPlugin:
     """The app's channels: in memory for the default single process, Redis pub/sub to share between workers."""
     global _plugin, _wait_s
-    if settings.redis_url:
+    if settings.redis_url:  # imported here: the app without Redis does not load it
+        from litestar.channels.backends.redis import RedisChannelsPubSubBackend
         from redis.asyncio import Redis
 
         backend: Any = RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url), key_prefix="tremplin")

@@ -7,6 +7,7 @@ Litestar's HTTP errors) once: a French page in the console, JSON with a code in 
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -22,8 +23,6 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.i18n import gettext as _
 from core.i18n import lazy
@@ -142,9 +141,15 @@ _DATABASE_GONE = {
 def _unreachable(exc: Exception) -> bool:
     """A service the request needs does not answer: the database (PostgreSQL restarting) or Redis (sessions).
     Nothing of the request was written: the user is asked to try again, and the pool reconnects by itself."""
-    if isinstance(exc, RedisConnectionError | RedisTimeoutError | ConnectionRefusedError | ConnectionResetError):
+    if isinstance(exc, ConnectionRefusedError | ConnectionResetError) or _redis_unreachable(exc):
         return True
     return type(exc).__module__.startswith("asyncpg") and type(exc).__name__ in _DATABASE_GONE
+
+
+def _redis_unreachable(exc: Exception) -> bool:
+    # Redis is imported only where it is configured (8 MB a process otherwise): not loaded, not its error.
+    redis = sys.modules.get("redis.exceptions")
+    return redis is not None and isinstance(exc, redis.ConnectionError | redis.TimeoutError)
 
 
 def _too_large_ids(request: Request) -> bool:

@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from litestar import Request
 from litestar.exceptions import TooManyRequestsException
 from litestar.stores.base import Store
 from litestar.stores.memory import MemoryStore
-from litestar.stores.redis import RedisStore
-from redis.exceptions import RedisError
 
 log = logging.getLogger("tremplin")
 MAX_COUNTS = 10_000
@@ -39,7 +38,12 @@ _warned_at = 0.0
 
 async def increment(store: Store, key: str, expires_in: int) -> int:
     """Add one to the counter `key` and return its new value; a new counter lasts `expires_in` seconds."""
-    if isinstance(store, RedisStore):
+    if not isinstance(store, CountingStore):  # Redis: imported only where it is configured (8 MB a process)
+        from litestar.stores.redis import RedisStore
+        from redis.exceptions import RedisError
+
+        if not isinstance(store, RedisStore):
+            raise TypeError("public form limits are counted in Redis or a CountingStore")
         try:
             return await _redis_increment(store, key, expires_in)
         except (RedisError, OSError) as exc:
@@ -48,9 +52,7 @@ async def increment(store: Store, key: str, expires_in: int) -> int:
     return _count_here(store, key, expires_in)
 
 
-def _count_here(store: Store, key: str, expires_in: int) -> int:
-    if not isinstance(store, CountingStore):
-        raise TypeError("public form limits are counted in Redis or a CountingStore")
+def _count_here(store: CountingStore, key: str, expires_in: int) -> int:
     counts = store.counts
     now = time.monotonic()
     expires, count = counts.get(key, (0.0, 0))
@@ -63,7 +65,8 @@ def _count_here(store: Store, key: str, expires_in: int) -> int:
     return count + 1
 
 
-async def _redis_increment(store: RedisStore, key: str, expires_in: int) -> int:
+async def _redis_increment(store: Any, key: str, expires_in: int) -> int:
+    """`store`: a litestar RedisStore."""
     name = store._make_key(key)  # the store's namespace, as its own get() and set() use it
     async with store._redis.pipeline(transaction=True) as pipe:
         pipe.set(name, 0, ex=expires_in, nx=True)

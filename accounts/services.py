@@ -13,7 +13,7 @@ from accounts.passwords import hash_password, needs_rehash, rehash, verify_passw
 from accounts.tables import Membership, Organisation, OrganisationKind, PasswordReset, Role, SiaeKind, User
 from core import signals
 from core.clock import utcnow
-from core.db import read, write_transaction
+from core.db import columns, marks, read, write_transaction
 from core.errors import Forbidden, InvalidInput, NotFound, Refusal
 from core.i18n import gettext as _
 from core.i18n import language, lazy, ngettext
@@ -254,13 +254,9 @@ async def organisations_of(user: CurrentUser) -> list[dict]:
         return []
     ids = user.organisation_ids
     return await read(
-        f"SELECT {_ORGANISATION_COLUMNS} FROM {Organisation._meta.tablename} "
-        f"WHERE id IN ({', '.join(['{}'] * len(ids))}) ORDER BY name",
+        f"SELECT {columns(Organisation)} FROM {Organisation._meta.tablename} WHERE id IN ({marks(ids)}) ORDER BY name",
         *ids,
     )
-
-
-_ORGANISATION_COLUMNS = ", ".join(f'"{column._meta.db_column_name}"' for column in Organisation._meta.columns)
 
 
 async def get_organisation(user: CurrentUser, organisation_id: int) -> dict:

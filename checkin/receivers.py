@@ -10,7 +10,7 @@ from checkin.services import PRESENT, came
 from checkin.tables import AttendanceStatus, CheckIn, Device
 from checkin.tickets import DevicePrincipal, device_principal
 from core.clock import utcnow
-from core.db import read
+from core.db import marks, read
 from core.signals import receiver
 from events import signals as events_signals
 from events.tables import Event
@@ -27,7 +27,7 @@ async def present_by_event(*, event_ids: list[int]) -> dict[int, dict[str, int]]
     rows = await read(
         "SELECT s.event, count(DISTINCT c.registration) AS n FROM event_session s "
         "JOIN check_in c ON c.session = s.id "
-        f"WHERE s.event IN ({', '.join(['{}'] * len(event_ids))}) "
+        f"WHERE s.event IN ({marks(event_ids)}) "
         f"AND c.status IN ({', '.join(repr(status.value) for status in PRESENT)}) GROUP BY s.event",
         *event_ids,
     )

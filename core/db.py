@@ -15,7 +15,7 @@ import asyncio
 import fcntl
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sized
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -26,6 +26,7 @@ import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.table import Table
 
 from core.settings import Settings
 
@@ -343,6 +344,17 @@ def _in_one_transaction(work: Callable[[sqlite3.Connection], T], connection: sql
         raise
     connection.execute("COMMIT")
     return result
+
+
+def marks(values: Sized) -> str:
+    """One `{}` per value, for `IN (…)` in the plain-SQL helpers."""
+    return ", ".join(["{}"] * len(values))
+
+
+def columns(table: type[Table], alias: str = "") -> str:
+    """Every column of a Piccolo table for a plain SELECT, as its own select() would read them."""
+    prefix = f"{alias}." if alias else ""
+    return ", ".join(f'{prefix}"{column._meta.db_column_name}"' for column in table._meta.columns)
 
 
 def bind(query: str, named: dict[str, Any], args: list[Any]) -> tuple[str, list[Any]]:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from accounts.services import CurrentUser
 from accounts.tables import Role
-from core.db import read
+from core.db import marks, read
 from core.errors import Forbidden, NotFound
 from events.tables import Event, EventPartner, PartnerRole
 
@@ -41,9 +41,8 @@ def visible_to(user: CurrentUser):
 def visible_sql(user: CurrentUser, alias: str = "e") -> tuple[str, list[int]]:
     """`visible_to` for plain SQL on the event table as `alias`: the condition, `{}` per parameter, and them."""
     mine = user.organisation_ids or [-1]
-    marks = ", ".join(["{}"] * len(mine))
-    partnered = f"SELECT event FROM {EventPartner._meta.tablename} WHERE organisation IN ({marks})"
-    return f"({alias}.organisation IN ({marks}) OR {alias}.id IN ({partnered}))", [*mine, *mine]
+    partnered = f"SELECT event FROM {EventPartner._meta.tablename} WHERE organisation IN ({marks(mine)})"
+    return f"({alias}.organisation IN ({marks(mine)}) OR {alias}.id IN ({partnered}))", [*mine, *mine]
 
 
 def sees(user: CurrentUser, organisation_id: int, partners: Iterable[int]) -> bool:

@@ -15,7 +15,7 @@ from accounts.services import CurrentUser, require_role
 from accounts.tables import Organisation, Role
 from core import signals
 from core.clock import utcnow
-from core.db import read, write_transaction
+from core.db import columns, read, write_transaction
 from core.errors import Forbidden, InvalidInput, NotFound, Refusal
 from core.forms import convert
 from core.i18n import gettext as _
@@ -103,7 +103,7 @@ async def list_events(
         args.append(partner)
     order = "DESC" if when == "past" else "ASC"
     events = await read(
-        f"SELECT {_EVENT_COLUMNS}, o.name AS organisation_name FROM {Event._meta.tablename} e "
+        f"SELECT {columns(Event, 'e')}, o.name AS organisation_name FROM {Event._meta.tablename} e "
         f"JOIN {Organisation._meta.tablename} o ON o.id = e.organisation "
         f"WHERE {' AND '.join(conditions)} ORDER BY e.starts_on {order}, e.id LIMIT {{}}",
         *args,
@@ -114,9 +114,6 @@ async def list_events(
         event["options"] = _json(event["options"])
         event["figures"] = figures[event["id"]]
     return events
-
-
-_EVENT_COLUMNS = ", ".join(f'e."{column._meta.db_column_name}"' for column in Event._meta.columns)
 
 
 def _json(value: object) -> object:

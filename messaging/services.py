@@ -10,7 +10,7 @@ from accounts.services import CurrentUser, require_role
 from accounts.tables import Role
 from core import signals
 from core.clock import utcnow
-from core.db import after_commit, read, write_transaction
+from core.db import after_commit, marks, read, write_transaction
 from messaging import outbox
 from messaging import signals as messaging_signals
 from messaging.sms import normalise_phone
@@ -23,8 +23,7 @@ async def failed_count(organisation_ids: list[int]) -> int:
         return 0
     rows = await read(
         f"SELECT count(*) AS n FROM {OutboxMessage._meta.tablename} WHERE status = {{}} "
-        f"AND organisation IN ({', '.join(['{}'] * len(organisation_ids))}) "
-        f"AND channel IN ({', '.join(['{}'] * len(TO_PEOPLE))})",
+        f"AND organisation IN ({marks(organisation_ids)}) AND channel IN ({marks(TO_PEOPLE)})",
         DeliveryStatus.failed.value,
         *organisation_ids,
         *(channel.value for channel in TO_PEOPLE),

@@ -18,7 +18,7 @@ from accounts.services import CurrentUser
 from accounts.tables import Role
 from core import signals
 from core.clock import utcnow
-from core.db import is_sqlite, is_unique_violation, read, sql, write_transaction
+from core.db import is_sqlite, is_unique_violation, marks, read, sql, write_transaction
 from core.errors import Refusal
 from core.labels import label
 from events import access
@@ -90,7 +90,7 @@ async def counts_by_event(event_ids: list[int]) -> dict[int, dict[str, int]]:
         return {}
     rows = await read(
         "SELECT event, status, count(*) AS n FROM registration "
-        f"WHERE event IN ({', '.join(['{}'] * len(event_ids))}) GROUP BY event, status",
+        f"WHERE event IN ({marks(event_ids)}) GROUP BY event, status",
         *event_ids,
     )
     counts: dict[int, dict[str, int]] = {}
